@@ -1,0 +1,47 @@
+# MonteCarlo: `make run` builds and runs the showcase, `make test` runs the test suite.
+# Both install the system libraries first when they are missing (as root; otherwise they print
+# the apt-get line to run and stop).
+
+SYSTEM_PACKAGES := libgsl-dev liblapacke-dev libopenblas-dev
+SWIFT ?= swift
+
+.PHONY: run test test-calibration bench deps build release clean
+
+run: deps release
+	.build/release/mcest demo
+
+test: deps
+	$(SWIFT) test
+
+# The long calibration suites (hundreds of replications per estimator), on demand.
+test-calibration: deps
+	MONTECARLO_CALIBRATION=full $(SWIFT) test
+
+bench: deps
+	$(SWIFT) build -c release --product mcbench
+	.build/release/mcbench --json benchmark-output/mcbench.json
+
+release: deps
+	$(SWIFT) build -c release --product mcest
+
+build: deps
+	$(SWIFT) build
+
+deps:
+	@missing=""; \
+	for p in $(SYSTEM_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = "0" ]; then \
+	    echo "Installing:$$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	  else \
+	    echo "Missing system packages:$$missing"; \
+	    echo "Run: sudo apt-get install -y $(SYSTEM_PACKAGES)"; \
+	    exit 1; \
+	  fi; \
+	fi
+
+clean:
+	rm -rf .build

@@ -1,0 +1,72 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+let package = Package(
+    name: "MonteCarlo",
+    platforms: [.macOS(.v14)],
+    products: [
+        .library(name: "MonteCarlo", targets: ["MonteCarlo"]),
+        .library(name: "MonteCarloCore", targets: ["MonteCarloCore"]),
+        .library(name: "LinearAlgebra", targets: ["LinearAlgebra"]),
+        .library(name: "VarianceReduction", targets: ["VarianceReduction"]),
+        .library(name: "StatisticalTesting", targets: ["StatisticalTesting"]),
+        .executable(name: "mcest", targets: ["mcest"]),
+        .executable(name: "mcbench", targets: ["mcbench"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // MARK: - C libraries
+        // GSL's module map links only `gsl`: libgsl pulls libgslcblas in as its own
+        // dependency, after OpenBLAS, so `cblas_*` resolves to OpenBLAS (see CBLAS).
+        .systemLibrary(
+            name: "CGSL", path: "Sources/CGSL",
+            providers: [.apt(["libgsl-dev"])]),
+        .systemLibrary(
+            name: "CLAPACKE", path: "Sources/CLAPACKE", pkgConfig: "lapacke",
+            providers: [.apt(["liblapacke-dev"])]),
+        .systemLibrary(
+            name: "CBLAS", path: "Sources/CBLAS", pkgConfig: "openblas",
+            providers: [.apt(["libopenblas-dev"])]),
+        .target(
+            name: "MonteCarloShims", dependencies: ["CGSL"], path: "Sources/MonteCarloShims"),
+
+        // MARK: - Library modules
+        .target(
+            name: "LinearAlgebra", dependencies: ["CBLAS", "CLAPACKE"]),
+        .target(
+            name: "MonteCarloCore", dependencies: ["CGSL", "MonteCarloShims"]),
+        .target(
+            name: "VarianceReduction", dependencies: ["MonteCarloCore", "LinearAlgebra"]),
+        .target(
+            name: "StatisticalTesting", dependencies: ["MonteCarloCore"]),
+        .target(
+            name: "MonteCarlo",
+            dependencies: ["MonteCarloCore", "LinearAlgebra", "VarianceReduction", "StatisticalTesting"]),
+
+        // MARK: - Executables
+        .executableTarget(
+            name: "mcest",
+            dependencies: [
+                "MonteCarlo",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+        .executableTarget(
+            name: "mcbench",
+            dependencies: [
+                "MonteCarlo", "CGSL", "MonteCarloShims",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Benchmarks/mcbench"),
+
+        // MARK: - Tests
+        .testTarget(name: "MonteCarloCoreTests", dependencies: ["MonteCarloCore", "StatisticalTesting"]),
+        .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra"]),
+        .testTarget(
+            name: "VarianceReductionTests",
+            dependencies: ["VarianceReduction", "MonteCarloCore", "StatisticalTesting"]),
+        .testTarget(name: "StatisticalTestingTests", dependencies: ["StatisticalTesting", "MonteCarloCore"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,21 @@
+/// Control of the number of threads OpenBLAS uses for BLAS and LAPACK calls.
+///
+/// OpenBLAS starts one thread per core. When the caller already runs work in parallel (for
+/// example one estimator per task), BLAS threads on top of that oversubscribe the cores; set
+/// the count to 1 in that situation. The setting is process-wide.
+public enum BLASThreads {
+    /// The number of threads OpenBLAS currently uses.
+    ///
+    /// - Complexity: O(1).
+    public static var count: Int {
+        LAPACK.blasThreadCount
+    }
+
+    /// Sets the number of threads OpenBLAS uses, for the whole process.
+    ///
+    /// - Parameter n: The thread count, at least 1 (traps otherwise).
+    /// - Complexity: O(1) when the count is unchanged; otherwise OpenBLAS may start threads.
+    public static func set(_ n: Int) {
+        LAPACK.setBLASThreadCount(n)
+    }
+}

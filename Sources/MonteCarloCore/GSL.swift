@@ -1,0 +1,93 @@
+internal import CGSL
+internal import MonteCarloShims
+
+/// The one place MonteCarloCore calls GSL.
+///
+/// GSL's default error handler prints and aborts the process; ``GSL/prepare()`` turns it off
+/// once, after which every GSL status is checked and turned into ``MonteCarloError/gsl(status:reason:)``.
+enum GSL {
+    /// Runs once per process, on first use.
+    private static let errorHandlerDisabled: Bool = {
+        gsl_set_error_handler_off()
+        return true
+    }()
+
+    @inline(__always)
+    static func prepare() {
+        _ = errorHandlerDisabled
+    }
+
+    static func check(_ status: Int32) throws(MonteCarloError) {
+        guard status == GSL_SUCCESS else {
+            let reason = gsl_strerror(status).map { String(cString: $0) } ?? "unknown"
+            throw .gsl(status: status, reason: reason)
+        }
+    }
+
+    /// Calls `body` with a GSL generator that draws from `generator`'s stream.
+    ///
+    /// For ``Xoshiro256PlusPlus`` the GSL generator views the Swift state directly, so draws
+    /// continue the same stream; any other generator seeds a temporary xoshiro256++ state from
+    /// four of its words.
+    static func withRandomGenerator<G: RandomNumberGenerator, R>(
+        _ generator: inout G, _ body: (UnsafeMutablePointer<gsl_rng>) -> R
+    ) -> R {
+        prepare()
+        var state = mc_xoshiro256_state()
+        if let xoshiro = generator as? Xoshiro256PlusPlus {
+            state.s = xoshiro.state
+        } else {
+            state.s = (generator.next(), generator.next(), generator.next(), generator.next() | 1)
+        }
+        let result = withUnsafeMutablePointer(to: &state) { statePointer in
+            var view = mc_gsl_rng_viewing(statePointer)
+            return body(&view)
+        }
+        if G.self == Xoshiro256PlusPlus.self {
+            generator = Xoshiro256PlusPlus(state: state.s) as! G
+        }
+        return result
+    }
+
+    // MARK: - Quantiles and distribution functions
+
+    static func standardNormalQuantile(_ p: Double) -> Double { gsl_cdf_ugaussian_Pinv(p) }
+    static func standardNormalCDF(_ x: Double) -> Double { gsl_cdf_ugaussian_P(x) }
+    static func standardNormalUpperTail(_ x: Double) -> Double { gsl_cdf_ugaussian_Q(x) }
+    static func studentTQuantile(_ p: Double, degreesOfFreedom nu: Double) -> Double { gsl_cdf_tdist_Pinv(p, nu) }
+    static func studentTCDF(_ x: Double, degreesOfFreedom nu: Double) -> Double { gsl_cdf_tdist_P(x, nu) }
+    static func chiSquaredQuantile(_ p: Double, degreesOfFreedom nu: Double) -> Double { gsl_cdf_chisq_Pinv(p, nu) }
+    static func chiSquaredCDF(_ x: Double, degreesOfFreedom nu: Double) -> Double { gsl_cdf_chisq_P(x, nu) }
+    static func betaQuantile(_ p: Double, a: Double, b: Double) -> Double { gsl_cdf_beta_Pinv(p, a, b) }
+    static func betaCDF(_ x: Double, a: Double, b: Double) -> Double { gsl_cdf_beta_P(x, a, b) }
+    static func gammaQuantile(_ p: Double, shape: Double, scale: Double) -> Double { gsl_cdf_gamma_Pinv(p, shape, scale) }
+    static func gammaCDF(_ x: Double, shape: Double, scale: Double) -> Double { gsl_cdf_gamma_P(x, shape, scale) }
+    static func binomialCDF(_ k: Int, probability: Double, trials: Int) -> Double {
+        gsl_cdf_binomial_P(UInt32(k), probability, UInt32(trials))
+    }
+    static func logGamma(_ x: Double) -> Double { gsl_sf_lngamma(x) }
+    static func logBeta(_ a: Double, _ b: Double) -> Double { gsl_sf_lnbeta(a, b) }
+    static func digamma(_ x: Double) -> Double { gsl_sf_psi(x) }
+
+    // MARK: - Samplers
+
+    static func gamma<G: RandomNumberGenerator>(shape: Double, scale: Double, using g: inout G) -> Double {
+        withRandomGenerator(&g) { gsl_ran_gamma($0, shape, scale) }
+    }
+    static func beta<G: RandomNumberGenerator>(a: Double, b: Double, using g: inout G) -> Double {
+        withRandomGenerator(&g) { gsl_ran_beta($0, a, b) }
+    }
+    static func studentT<G: RandomNumberGenerator>(degreesOfFreedom nu: Double, using g: inout G) -> Double {
+        withRandomGenerator(&g) { gsl_ran_tdist($0, nu) }
+    }
+    static func gaussianZiggurat<G: RandomNumberGenerator>(sigma: Double, using g: inout G) -> Double {
+        withRandomGenerator(&g) { gsl_ran_gaussian_ziggurat($0, sigma) }
+    }
+}
+
+extension GSL {
+    /// One `gsl_rng_uniform` draw through the shared stream (used by tests to check the bridge).
+    static func uniformThroughGSL<G: RandomNumberGenerator>(using g: inout G) -> Double {
+        withRandomGenerator(&g) { gsl_rng_uniform($0) }
+    }
+}

@@ -1,0 +1,102 @@
+import Foundation
+import Testing
+@testable import MonteCarloCore
+
+@Suite("Distributions")
+struct DistributionTests {
+    static let n = 200_000
+
+    /// Checks the sample mean within 5 standard errors of the exact mean.
+    func checkMean<D: UnivariateDistribution>(_ distribution: D, seed: UInt64) {
+        var generator = Xoshiro256PlusPlus(seed: seed)
+        var moments = RunningMoments()
+        for _ in 0..<Self.n { moments.add(distribution.draw(using: &generator)) }
+        let se = (distribution.variance / Double(Self.n)).squareRoot()
+        #expect(abs(moments.mean - distribution.mean) < 5 * se, "\(distribution): mean \(moments.mean) vs \(distribution.mean)")
+    }
+
+    /// Checks quantile∘cdf = id, the score against a central difference of the log-density,
+    /// and that the density integrates to the CDF increment (midpoint rule).
+    func checkFunctions<D: UnivariateDistribution>(_ distribution: D) {
+        for p in [0.05, 0.3, 0.5, 0.8, 0.97] {
+            let x = distribution.quantile(p)
+            #expect(abs(distribution.cumulativeProbability(x) - p) < 1e-9, "\(distribution) at p = \(p)")
+            // Central difference error is O(h²·|f'''|); h = 1e-5 relative keeps it below 1e-6 here.
+            let h = 1e-5 * max(1, abs(x))
+            let numeric = (distribution.logDensity(x + h) - distribution.logDensity(x - h)) / (2 * h)
+            #expect(abs(numeric - distribution.score(x)) < 1e-5 * max(1, abs(numeric)), "score of \(distribution) at \(x)")
+        }
+        let a = distribution.quantile(0.2), b = distribution.quantile(0.7)
+        let steps = 4000
+        let width = (b - a) / Double(steps)
+        var integral = 0.0
+        for i in 0..<steps { integral += exp(distribution.logDensity(a + (Double(i) + 0.5) * width)) * width }
+        #expect(abs(integral - 0.5) < 1e-5, "density of \(distribution) integrates to \(integral)")
+    }
+
+    @Test("normal") func normal() throws {
+        let d = try NormalDistribution(mean: -1, standardDeviation: 2)
+        checkMean(d, seed: 1)
+        checkFunctions(d)
+        #expect(d.reflection(of: 0.5) == -2.5)
+    }
+
+    @Test("uniform") func uniform() throws {
+        let d = try UniformDistribution(lowerBound: 2, upperBound: 5)
+        checkMean(d, seed: 2)
+        #expect(d.reflection(of: 2.5) == 4.5)
+        #expect(abs(d.cumulativeProbability(d.quantile(0.3)) - 0.3) < 1e-15)
+    }
+
+    @Test("exponential") func exponential() throws {
+        let d = try ExponentialDistribution(mean: 0.5)
+        checkMean(d, seed: 3)
+        checkFunctions(d)
+    }
+
+    @Test("log-normal") func logNormal() throws {
+        let d = try LogNormalDistribution(logMean: 0.2, logStandardDeviation: 0.5)
+        checkMean(d, seed: 4)
+        checkFunctions(d)
+        #expect(abs(d.reflection(of: d.reflection(of: 1.7)) - 1.7) < 1e-14)
+    }
+
+    @Test("gamma (GSL sampler on our stream)") func gamma() throws {
+        let d = try GammaDistribution(shape: 2.5, scale: 1.5)
+        checkMean(d, seed: 5)
+        checkFunctions(d)
+        let small = try GammaDistribution(shape: 0.4, scale: 1)
+        checkMean(small, seed: 6)
+    }
+
+    @Test("beta") func beta() throws {
+        let d = try BetaDistribution(alpha: 2, beta: 5)
+        checkMean(d, seed: 7)
+        checkFunctions(d)
+    }
+
+    @Test("Student t") func studentT() throws {
+        let d = try StudentTDistribution(degreesOfFreedom: 6, location: 1, scale: 2)
+        checkMean(d, seed: 8)
+        checkFunctions(d)
+    }
+
+    @Test("GSL-backed draws are reproducible from the seed")
+    func reproducible() throws {
+        let d = try GammaDistribution(shape: 3)
+        var a = Xoshiro256PlusPlus(seed: 77), b = Xoshiro256PlusPlus(seed: 77)
+        let first = (0..<10).map { _ in d.draw(using: &a) }
+        let second = (0..<10).map { _ in d.draw(using: &b) }
+        #expect(first == second)
+    }
+
+    @Test("invalid parameters are typed errors")
+    func invalidParameters() {
+        #expect(throws: MonteCarloError.self) { try NormalDistribution(mean: 0, standardDeviation: 0) }
+        #expect(throws: MonteCarloError.self) { try NormalDistribution(mean: .nan, standardDeviation: 1) }
+        #expect(throws: MonteCarloError.self) { try UniformDistribution(lowerBound: 1, upperBound: 1) }
+        #expect(throws: MonteCarloError.self) { try GammaDistribution(shape: -1) }
+        #expect(throws: MonteCarloError.self) { try BetaDistribution(alpha: 1, beta: .infinity) }
+        #expect(throws: MonteCarloError.self) { try StudentTDistribution(degreesOfFreedom: 0) }
+    }
+}
