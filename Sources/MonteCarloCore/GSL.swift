@@ -91,3 +91,24 @@ extension GSL {
         withRandomGenerator(&g) { gsl_rng_uniform($0) }
     }
 }
+
+extension GSL {
+    /// The first `count` points of a GSL quasi-random sequence in `dimension` dimensions, row-major.
+    static func quasiRandomPoints(sobol: Bool, dimension: Int, count: Int) throws(MonteCarloError) -> [Double] {
+        prepare()
+        let type = sobol ? mc_gsl_qrng_type_sobol() : mc_gsl_qrng_type_halton()
+        guard let generator = gsl_qrng_alloc(type, UInt32(dimension)) else {
+            throw .gsl(status: Int32(GSL_ENOMEM), reason: "could not allocate the quasi-random generator")
+        }
+        defer { gsl_qrng_free(generator) }
+        var points = [Double](repeating: 0, count: dimension * count)
+        var status = Int32(GSL_SUCCESS)
+        points.withUnsafeMutableBufferPointer { buffer in
+            for i in 0..<count where status == GSL_SUCCESS {
+                status = gsl_qrng_get(generator, buffer.baseAddress! + i * dimension)
+            }
+        }
+        try check(status)
+        return points
+    }
+}

@@ -1,0 +1,136 @@
+import Foundation
+import MonteCarloCore
+
+/// Importance sampling: estimates E_π[f] from draws of a proposal q, weighted by w = π/q.
+///
+/// ```swift
+/// // P(Z > 4) for Z ~ N(0, 1), sampling from N(4, 1).
+/// let target = NormalDistribution.standard, proposal = try NormalDistribution(mean: 4)
+/// let estimator = ImportanceSampling(target: target, proposal: proposal,
+///                                    integrand: Integrand { $0 > 4 ? 1 : 0 })
+/// ```
+///
+/// **Statistical properties.**
+/// - ``Normalization/standard``: μ̂ = (1/n) Σ wᵢ fᵢ with exactly normalized weights. Unbiased;
+///   `variance` is the sample variance of wᵢfᵢ over n; normal interval.
+/// - ``Normalization/selfNormalized``: μ̂ = Σ wᵢ fᵢ / Σ wᵢ, usable when π or q is known only up
+///   to a constant. Consistent, biased of order 1/n (declared in the diagnostics); `variance` is
+///   the delta-method estimate Σ wᵢ²(fᵢ − μ̂)² / (Σ wᵢ)²; normal interval.
+///
+/// ESS is σ²_π / variance with σ²_π = Σ w (f − μ̂_w)² / Σ w, the self-normalized estimate of
+/// the per-draw variance of f under π. The diagnostics also carry Kish's ESS (Σw)²/Σw² and the
+/// largest weight's share of Σw; a warning is raised when one weight carries more than 10% of
+/// the total or Kish's ESS falls below 1% of n, the signs of a proposal with too light tails
+/// (whose variance estimate cannot be trusted).
+public struct ImportanceSampling<Proposal: Sampler>: MonteCarloEstimator {
+    /// How the weights are normalized.
+    public enum Normalization: String, Sendable, Hashable, Codable {
+        /// Weights π/q with both densities normalized.
+        case standard
+        /// Weights known up to a constant, normalized by their sum.
+        case selfNormalized
+    }
+
+    /// The proposal q that draws are taken from.
+    public let proposal: Proposal
+    /// The integrand f.
+    public let integrand: Integrand<Proposal.Point>
+    /// log w(x) = log π(x) − log q(x) (up to a constant under self-normalization).
+    public let logWeight: @Sendable (Proposal.Point) -> Double
+    /// Standard or self-normalized.
+    public let normalization: Normalization
+
+    /// Creates the estimator from a proposal and a log-weight function.
+    public init(proposal: Proposal, integrand: Integrand<Proposal.Point>,
+                logWeight: @escaping @Sendable (Proposal.Point) -> Double,
+                normalization: Normalization = .standard) {
+        self.proposal = proposal
+        self.integrand = integrand
+        self.logWeight = logWeight
+        self.normalization = normalization
+    }
+
+    public func makeState() -> State { State() }
+
+    /// Weighted moments of f, moments of w·f, and the count of draws.
+    public struct State: MergeableState, Hashable {
+        /// w-weighted (and w²-weighted) moments of f.
+        public internal(set) var weighted = WeightedMoments()
+        /// Moments of w·f (the standard estimator's summands).
+        public internal(set) var products = RunningMoments()
+        /// Moments of w (their mean is 1 in expectation under exact normalization).
+        public internal(set) var weights = RunningMoments()
+
+        public mutating func merge(_ other: State) {
+            weighted.merge(other.weighted)
+            products.merge(other.products)
+            weights.merge(other.weights)
+        }
+    }
+
+    public func accumulate(_ count: Int, firstIndex: Int, into state: inout State,
+                           using generator: inout Xoshiro256PlusPlus) throws(MonteCarloError) {
+        var points = [Proposal.Point]()
+        points.reserveCapacity(count)
+        for _ in 0..<count { points.append(proposal.draw(using: &generator)) }
+        var values = [Double](repeating: 0, count: count)
+        points.withUnsafeBufferPointer { p in values.withUnsafeMutableBufferPointer { integrand.evaluate(p, $0) } }
+        for i in 0..<count {
+            let f = values[i]
+            guard f.isFinite else { throw .nonFinite(quantity: "integrand", index: firstIndex + i) }
+            let w = exp(logWeight(points[i]))
+            guard w.isFinite else { throw .nonFinite(quantity: "importance weight", index: firstIndex + i) }
+            state.weighted.add(f, weight: w)
+            state.products.add(w * f)
+            state.weights.add(w)
+        }
+    }
+
+    public func estimate(from state: State) throws(MonteCarloError) -> Estimate {
+        let n = state.products.count
+        guard n >= 2 else { throw .insufficientSamples(needed: 2, available: n, reason: "to estimate a variance") }
+        let weighted = state.weighted
+        guard weighted.sumOfWeights > 0 else {
+            throw .invalidArgument("All importance weights are zero: the proposal misses the target's support.")
+        }
+        let perDraw = weighted.weightedSquaredDeviations / weighted.sumOfWeights
+        let value: Double, variance: Double, bias: String?
+        switch normalization {
+        case .standard:
+            value = state.products.mean
+            variance = state.products.varianceOfMean
+            bias = nil
+        case .selfNormalized:
+            value = weighted.weightedMean
+            variance = weighted.squaredWeightDeviations(about: value) / (weighted.sumOfWeights * weighted.sumOfWeights)
+            bias = "O(1/n): ratio estimator (self-normalized weights)"
+        }
+        let ess = effectiveSampleSize(perDrawVariance: perDraw, estimatorVariance: variance, evaluations: n)
+        let kish = weighted.kishEffectiveSampleSize
+        let maximumShare = weighted.maximumWeight / weighted.sumOfWeights
+        var warnings: [String] = []
+        if maximumShare > 0.1 {
+            warnings.append("One weight carries \(Int((maximumShare * 100).rounded()))% of the total: heavy-tailed weights, the variance estimate is unreliable.")
+        }
+        if kish < 0.01 * Double(n) {
+            warnings.append("Kish effective sample size \(Int(kish)) is below 1% of n = \(n): the proposal fits the target poorly.")
+        }
+        return Estimate(
+            value: value, variance: variance, sampleCount: n, effectiveSampleSize: ess, degreesOfFreedom: nil,
+            diagnostics: Diagnostics(
+                method: normalization == .standard ? "importance-sampling" : "self-normalized-importance-sampling",
+                varianceReductionFactor: ess / Double(n), declaredBias: bias,
+                figures: ["kishEffectiveSampleSize": kish, "maximumWeightShare": maximumShare,
+                          "meanWeight": state.weights.mean],
+                warnings: warnings))
+    }
+}
+
+extension ImportanceSampling where Proposal: UnivariateDistribution {
+    /// Importance sampling of E_target[f] with draws from `proposal`, weights target/proposal.
+    public init<Target: UnivariateDistribution>(target: Target, proposal: Proposal, integrand: Integrand<Double>,
+                                                normalization: Normalization = .standard) {
+        self.init(proposal: proposal, integrand: integrand,
+                  logWeight: { x in target.logDensity(x) - proposal.logDensity(x) }, normalization: normalization)
+    }
+}

@@ -1,0 +1,208 @@
+import Dispatch
+import Foundation
+import MonteCarloCore
+
+/// Runs an estimator under a stopping rule on several cores, reproducibly.
+///
+/// Work is cut into *blocks* of a fixed number of samples; block b always draws from stream
+/// `firstStream + b` of ``RandomStreams`` for the seed. Blocks are processed in *rounds* of
+/// ``blocksPerRound`` blocks, in parallel on ``threadCount`` threads, and their states are
+/// merged in block order after each round; the stopping rule is checked only between rounds.
+/// Block boundaries and check points therefore never depend on the thread count, and neither
+/// does the result: it is bit-identical for 1 or 64 threads. (A time budget is the exception:
+/// *when* it runs out depends on the machine.)
+///
+/// ```swift
+/// let driver = MonteCarloDriver(stoppingRule: .absoluteError(1e-3, maximumSamples: 10_000_000))
+/// let report = try driver.run(estimator, seed: 42)
+/// print(report.estimate, report.stopReason)
+/// ```
+///
+/// **Sharding.** Runs on several machines with the same seed and disjoint stream ranges
+/// (``firstStream``) produce states that merge (``MergeableState/merge(_:)``) into the state of
+/// one long run; finalize it with ``MonteCarloEstimator/estimate(from:)``.
+public struct MonteCarloDriver: Sendable {
+    /// When to stop.
+    public var stoppingRule: StoppingRule
+    /// Threads to use (default: all active cores).
+    public var threadCount: Int
+    /// Samples per block (default: the estimator's preferred size).
+    public var blockSize: Int?
+    /// Blocks per round: the stopping rule is checked every `blockSize · blocksPerRound` samples.
+    public var blocksPerRound: Int
+    /// Index of the first random stream (for sharding a run over processes or machines).
+    public var firstStream: Int
+    /// Called after every round with the progress so far.
+    public var progress: (@Sendable (RunProgress) -> Void)?
+
+    /// Creates a driver.
+    public init(stoppingRule: StoppingRule, threadCount: Int = ProcessInfo.processInfo.activeProcessorCount,
+                blockSize: Int? = nil, blocksPerRound: Int = 16, firstStream: Int = 0,
+                progress: (@Sendable (RunProgress) -> Void)? = nil) {
+        self.stoppingRule = stoppingRule
+        self.threadCount = threadCount
+        self.blockSize = blockSize
+        self.blocksPerRound = blocksPerRound
+        self.firstStream = firstStream
+        self.progress = progress
+    }
+
+    /// Runs `estimator` from an empty state.
+    /// - Throws: the estimator's errors (the first in block order), or
+    ///   ``MonteCarloError/invalidParameter(name:value:requirement:)`` for a bad configuration.
+    public func run<E: MonteCarloEstimator>(_ estimator: E, seed: UInt64) throws(MonteCarloError) -> RunReport<E.State> {
+        try validate()
+        let start = DispatchTime.now().uptimeNanoseconds
+        func elapsed() -> Double { Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 }
+        let streams = RandomStreams(seed: seed)
+        let size = blockSize ?? estimator.preferredBlockSize
+        var state = estimator.makeState()
+        var drawn = 0
+        var nextBlock = 0
+        var history: [RoundSummary] = []
+        var latest: Estimate? = nil
+        var reason: StopReason = .reachedSampleCap
+
+        while true {
+            let remaining = stoppingRule.maximumSamples - drawn
+            if remaining <= 0 {
+                reason = { if case .sampleCount = stoppingRule.target { return .reachedSampleCount } else { return .reachedSampleCap } }()
+                break
+            }
+            // Sizes of this round's blocks: full blocks, the last one cut at the cap.
+            var counts: [Int] = []
+            var planned = 0
+            while counts.count < blocksPerRound, planned < remaining {
+                let count = min(size, remaining - planned)
+                counts.append(count)
+                planned += count
+            }
+            let states = try runRound(estimator, streams: streams, firstBlock: nextBlock, counts: counts, blockSize: size)
+            for blockState in states { try state.merge(blockState) }
+            drawn += planned
+            nextBlock += counts.count
+
+            latest = try? estimator.estimate(from: state)
+            let seconds = elapsed()
+            history.append(RoundSummary(samples: drawn, value: latest?.value ?? .nan,
+                                        standardError: latest?.standardError ?? .nan, elapsedSeconds: seconds))
+            progress?(RunProgress(samples: drawn, maximumSamples: stoppingRule.maximumSamples, estimate: latest,
+                                  elapsedSeconds: seconds))
+            if let met = targetMet(latest, drawn: drawn, seconds: seconds) {
+                reason = met
+                break
+            }
+        }
+        let estimate = try estimator.estimate(from: state)
+        return RunReport(
+            estimate: estimate, stopReason: reason, samples: drawn, history: history, seed: seed,
+            stoppingRule: stoppingRule, blockSize: size, blocksPerRound: blocksPerRound, threadCount: threadCount,
+            firstStream: firstStream, elapsedSeconds: elapsed(), state: state)
+    }
+
+    private func validate() throws(MonteCarloError) {
+        guard stoppingRule.maximumSamples >= 1 else {
+            throw .invalidParameter(name: "maximumSamples", value: Double(stoppingRule.maximumSamples), requirement: "at least 1")
+        }
+        guard threadCount >= 1 else {
+            throw .invalidParameter(name: "threadCount", value: Double(threadCount), requirement: "at least 1")
+        }
+        guard blocksPerRound >= 1 else {
+            throw .invalidParameter(name: "blocksPerRound", value: Double(blocksPerRound), requirement: "at least 1")
+        }
+        if let blockSize, blockSize < 1 {
+            throw .invalidParameter(name: "blockSize", value: Double(blockSize), requirement: "at least 1")
+        }
+        guard firstStream >= 0 else {
+            throw .invalidParameter(name: "firstStream", value: Double(firstStream), requirement: "non-negative")
+        }
+        switch stoppingRule.target {
+        case .sampleCount(let n):
+            guard n >= 1 else { throw .invalidParameter(name: "sampleCount", value: Double(n), requirement: "at least 1") }
+        case .absoluteError(let e, let level), .relativeError(let e, let level):
+            guard e > 0, e.isFinite else { throw .invalidParameter(name: "error", value: e, requirement: "finite and positive") }
+            guard level > 0, level < 1 else { throw .invalidConfidenceLevel(level) }
+        case .timeBudget(let seconds):
+            guard seconds > 0 else { throw .invalidParameter(name: "seconds", value: seconds, requirement: "positive") }
+        }
+    }
+
+    /// Whether the rule's target is met after a round.
+    private func targetMet(_ estimate: Estimate?, drawn: Int, seconds: Double) -> StopReason? {
+        switch stoppingRule.target {
+        case .sampleCount:
+            return nil  // the cap equals the count
+        case .timeBudget(let budget):
+            return seconds >= budget ? .exhaustedTimeBudget : nil
+        case .absoluteError(let target, let level):
+            guard drawn >= stoppingRule.minimumSamples, let estimate,
+                  let interval = try? estimate.confidenceInterval(level: level) else { return nil }
+            return interval.width / 2 <= target ? .reachedAbsoluteError : nil
+        case .relativeError(let target, let level):
+            guard drawn >= stoppingRule.minimumSamples, let estimate,
+                  let interval = try? estimate.confidenceInterval(level: level) else { return nil }
+            return interval.width / 2 <= target * abs(estimate.value) ? .reachedRelativeError : nil
+        }
+    }
+
+    /// Runs one round's blocks, in parallel when asked, and returns their states in block order.
+    private func runRound<E: MonteCarloEstimator>(
+        _ estimator: E, streams: RandomStreams, firstBlock: Int, counts: [Int], blockSize: Int
+    ) throws(MonteCarloError) -> [E.State] {
+        let results = BlockResults<E.State>(count: counts.count)
+        let workers = min(threadCount, counts.count)
+        let firstStream = self.firstStream
+        let work: @Sendable (Int) -> Void = { worker in
+            for slot in stride(from: worker, to: counts.count, by: workers) {
+                let block = firstBlock + slot
+                var generator = streams.stream(firstStream + block)
+                var state = estimator.makeState()
+                do throws(MonteCarloError) {
+                    try estimator.accumulate(counts[slot], firstIndex: block * blockSize, into: &state, using: &generator)
+                    results.store(.success(state), at: slot)
+                } catch {
+                    results.store(.failure(error), at: slot)
+                }
+            }
+        }
+        if workers <= 1 {
+            work(0)
+        } else {
+            DispatchQueue.concurrentPerform(iterations: workers, execute: work)
+        }
+        return try results.collect()
+    }
+}
+
+/// Per-block results written by worker threads into distinct slots.
+private final class BlockResults<State: Sendable>: @unchecked Sendable {
+    private let slots: UnsafeMutablePointer<Result<State, MonteCarloError>?>
+    private let count: Int
+
+    init(count: Int) {
+        self.count = count
+        slots = .allocate(capacity: count)
+        slots.initialize(repeating: nil, count: count)
+    }
+
+    deinit {
+        slots.deinitialize(count: count)
+        slots.deallocate()
+    }
+
+    /// Each slot is written by exactly one worker, and read only after all workers finished.
+    func store(_ result: Result<State, MonteCarloError>, at slot: Int) { slots[slot] = result }
+
+    func collect() throws(MonteCarloError) -> [State] {
+        var states: [State] = []
+        states.reserveCapacity(count)
+        for i in 0..<count {
+            switch slots[i] {
+            case .success(let state)?: states.append(state)
+            case .failure(let error)?: throw error
+            case nil: preconditionFailure("block \(i) produced no result")
+            }
+        }
+        return states
+    }
+}

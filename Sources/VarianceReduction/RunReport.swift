@@ -1,0 +1,53 @@
+import MonteCarloCore
+
+/// The outcome of a driven run: the estimate, why it stopped, its history and how to reproduce it.
+public struct RunReport<State: MergeableState>: Sendable, Codable {
+    /// The final estimate.
+    public let estimate: Estimate
+    /// Why the run stopped.
+    public let stopReason: StopReason
+    /// Samples drawn (in the estimator's unit).
+    public let samples: Int
+    /// The estimate after every round.
+    public let history: [RoundSummary]
+    /// The seed of the random streams.
+    public let seed: UInt64
+    /// The rule the run obeyed.
+    public let stoppingRule: StoppingRule
+    /// Samples per block.
+    public let blockSize: Int
+    /// Blocks per round.
+    public let blocksPerRound: Int
+    /// Threads used (does not affect the numbers).
+    public let threadCount: Int
+    /// The first stream index used.
+    public let firstStream: Int
+    /// Wall time in seconds.
+    public let elapsedSeconds: Double
+    /// The final accumulator state: merge it with other shards' states, or keep it to resume.
+    public let state: State
+}
+
+/// The running estimate after one round of blocks.
+public struct RoundSummary: Sendable, Codable, Hashable {
+    /// Samples drawn so far.
+    public let samples: Int
+    /// The estimate so far (NaN before it can be computed).
+    public let value: Double
+    /// Its standard error (NaN before it can be computed).
+    public let standardError: Double
+    /// Seconds since the start.
+    public let elapsedSeconds: Double
+}
+
+/// What a progress callback receives after each round.
+public struct RunProgress: Sendable {
+    /// Samples drawn so far.
+    public let samples: Int
+    /// The cap.
+    public let maximumSamples: Int
+    /// The estimate so far, if it can be computed yet.
+    public let estimate: Estimate?
+    /// Seconds since the start.
+    public let elapsedSeconds: Double
+}

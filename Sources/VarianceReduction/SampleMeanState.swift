@@ -1,0 +1,51 @@
+import MonteCarloCore
+
+/// The state of estimators that average i.i.d. per-sample values: plain, antithetic and RQMC.
+///
+/// `samples` holds the per-sample values (a draw, a pair mean, a replicate mean); their sample
+/// variance divided by the count is the estimator's variance. `evaluations` holds every single
+/// integrand value (left empty by plain Monte Carlo, where the two coincide), from which the
+/// per-draw variance σ²_plain and hence the effective sample size are estimated.
+public struct SampleMeanState: MergeableState, Hashable {
+    /// Per-sample values.
+    public internal(set) var samples = RunningMoments()
+    /// Individual integrand values (empty when identical to `samples`).
+    public internal(set) var evaluations = RunningMoments()
+    /// Samples dropped because the integrand was not finite (``NonFinitePolicy/skipAndReport``).
+    public internal(set) var skipped = 0
+
+    /// An empty state.
+    public init() {}
+
+    public mutating func merge(_ other: SampleMeanState) {
+        samples.merge(other.samples)
+        evaluations.merge(other.evaluations)
+        skipped += other.skipped
+    }
+
+    /// The estimate: mean of the samples, variance s²/m, ESS σ²_plain/variance.
+    func estimate(method: String, evaluationsPerSample: Int, degreesOfFreedom: Double?,
+                  declaredBias: String? = nil) throws(MonteCarloError) -> Estimate {
+        guard samples.count >= 2 else {
+            throw .insufficientSamples(needed: 2, available: samples.count, reason: "to estimate a variance")
+        }
+        let variance = samples.varianceOfMean
+        let perDraw = evaluations.count >= 2 ? evaluations.sampleVariance : samples.sampleVariance
+        let evaluationCount = samples.count * evaluationsPerSample
+        let ess = effectiveSampleSize(perDrawVariance: perDraw, estimatorVariance: variance, evaluations: evaluationCount)
+        var warnings: [String] = []
+        if skipped > 0 { warnings.append("\(skipped) samples with non-finite integrand values were dropped") }
+        return Estimate(
+            value: samples.mean, variance: variance, sampleCount: evaluationCount, effectiveSampleSize: ess,
+            degreesOfFreedom: degreesOfFreedom,
+            diagnostics: Diagnostics(
+                method: method, varianceReductionFactor: ess / Double(evaluationCount), declaredBias: declaredBias,
+                figures: skipped > 0 ? ["skippedSamples": Double(skipped)] : [:], warnings: warnings))
+    }
+}
+
+/// σ²_plain / variance, with the degenerate cases made explicit.
+func effectiveSampleSize(perDrawVariance: Double, estimatorVariance: Double, evaluations: Int) -> Double {
+    if estimatorVariance > 0 { return perDrawVariance / estimatorVariance }
+    return perDrawVariance > 0 ? .infinity : Double(evaluations)
+}
