@@ -43,7 +43,7 @@ let package = Package(
             name: "StatisticalTesting", dependencies: ["MonteCarloCore"]),
         .target(
             name: "MonteCarlo",
-            dependencies: ["MonteCarloCore", "LinearAlgebra", "VarianceReduction", "StatisticalTesting"]),
+            dependencies: ["MonteCarloCore", "LinearAlgebra", "VarianceReduction"]),
 
         // MARK: - Executables
         .executableTarget(

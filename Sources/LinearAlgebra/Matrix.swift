@@ -16,17 +16,14 @@ public struct Matrix: Sendable, Hashable, Codable, CustomStringConvertible {
     /// The number of columns.
     public let columns: Int
 
-    /// The entries in column-major order; `count` is always `rows * columns`.
+    /// The entries in column-major order; `count` must stay `rows * columns`.
     ///
-    /// Assigning an array of a different length traps, so the shape invariant that the
-    /// BLAS/LAPACK calls rely on cannot be broken from outside.
-    public var storage: [Double] {
-        didSet {
-            precondition(
-                storage.count == rows * columns,
-                "Matrix storage must keep \(rows * columns) entries for a \(rows)×\(columns) matrix")
-        }
-    }
+    /// Writing elements in place (`storage[i] = x`) is O(1). Replacing the array by one of a
+    /// different length breaks the shape: every operation that hands the buffer to BLAS or
+    /// LAPACK checks the count first and traps rather than read or write out of bounds.
+    // Not checked in a `didSet`: an observed property makes every element write from another
+    // module copy the whole array (measured: O(count) per `m.storage[i] = x`).
+    public var storage: [Double]
 
     // MARK: - Initializers
 
@@ -130,6 +127,7 @@ public struct Matrix: Sendable, Hashable, Codable, CustomStringConvertible {
     ///
     /// - Complexity: O(`rows`·`columns`).
     public var transposed: Matrix {
+        requireConsistentStorage()
         var result = [Double](repeating: 0, count: storage.count)
         storage.withUnsafeBufferPointer { source in
             result.withUnsafeMutableBufferPointer { target in
@@ -150,6 +148,7 @@ public struct Matrix: Sendable, Hashable, Codable, CustomStringConvertible {
     /// - Complexity: O(`rows`).
     public func column(_ j: Int) -> [Double] {
         precondition(j >= 0 && j < columns, "Column \(j) out of range for a matrix with \(columns) columns")
+        requireConsistentStorage()
         return Array(storage[(j * rows)..<((j + 1) * rows)])
     }
 
@@ -178,6 +177,7 @@ public struct Matrix: Sendable, Hashable, Codable, CustomStringConvertible {
         precondition(
             vector.count == columns,
             "Matrix–vector product needs \(columns) vector entries, got \(vector.count)")
+        requireConsistentStorage()
         var result = [Double](repeating: 0, count: rows)
         guard rows > 0, columns > 0 else { return result }
         LAPACK.gemv(
@@ -219,6 +219,7 @@ public struct Matrix: Sendable, Hashable, Codable, CustomStringConvertible {
     /// - Returns: A symmetric `columns`×`columns` matrix.
     /// - Complexity: O(`columns`²·`rows`), about half the flops of the general product.
     public func gram() -> Matrix {
+        requireConsistentStorage()
         var result = Matrix(rows: columns, columns: columns)
         guard rows > 0, columns > 0 else { return result }
         LAPACK.syrkLowerTransposed(
@@ -235,6 +236,8 @@ public struct Matrix: Sendable, Hashable, Codable, CustomStringConvertible {
         let m = transposingSelf ? columns : rows
         let k = transposingSelf ? rows : columns
         let n = transposingOther ? other.rows : other.columns
+        requireConsistentStorage()
+        other.requireConsistentStorage()
         var result = Matrix(rows: m, columns: n)
         guard m > 0, n > 0, k > 0 else { return result }
         LAPACK.gemm(
@@ -245,6 +248,13 @@ public struct Matrix: Sendable, Hashable, Codable, CustomStringConvertible {
     }
 
     // MARK: - Helpers for the factorizations
+
+    /// Traps unless `storage` holds exactly `rows * columns` entries.
+    func requireConsistentStorage() {
+        precondition(
+            storage.count == rows * columns,
+            "Matrix storage has \(storage.count) entries, but a \(rows)×\(columns) matrix needs \(rows * columns)")
+    }
 
     /// The leading dimension passed to BLAS/LAPACK (which require at least 1).
     var leadingDimension: Int { max(1, rows) }
@@ -291,7 +301,9 @@ public struct Matrix: Sendable, Hashable, Codable, CustomStringConvertible {
     }
 
     /// Throws ``LinearAlgebraError/nonFinite(row:column:)`` for the first NaN or infinity.
+    /// Also checks the storage invariant (every factorization calls this before LAPACK).
     func requireFinite() throws(LinearAlgebraError) {
+        requireConsistentStorage()
         if let (row, column) = firstNonFiniteEntry() {
             throw .nonFinite(row: row, column: column)
         }

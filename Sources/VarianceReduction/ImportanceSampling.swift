@@ -18,10 +18,12 @@ import MonteCarloCore
 ///   the delta-method estimate Σ wᵢ²(fᵢ − μ̂)² / (Σ wᵢ)²; normal interval.
 ///
 /// ESS is σ²_π / variance with σ²_π = Σ w (f − μ̂_w)² / Σ w, the self-normalized estimate of
-/// the per-draw variance of f under π. The diagnostics also carry Kish's ESS (Σw)²/Σw² and the
-/// largest weight's share of Σw; a warning is raised when one weight carries more than 10% of
-/// the total or Kish's ESS falls below 1% of n, the signs of a proposal with too light tails
-/// (whose variance estimate cannot be trusted).
+/// the per-draw variance of f under π. The diagnostics carry Kish's ESS (Σw)²/Σw², the largest
+/// term's share of the total and the Pareto-k̂ of the terms' tail (``ParetoTailDiagnostic``),
+/// where the terms are |w·f| for the standard estimator and w for the self-normalized one. A
+/// warning is raised when k̂ ≥ 0.7, when one term carries more than 10% of the total, or (self-
+/// normalized) when Kish's ESS falls below 1% of n: the signs of a proposal whose tails are too
+/// light, under which the variance estimate cannot be trusted.
 public struct ImportanceSampling<Proposal: Sampler>: MonteCarloEstimator {
     /// How the weights are normalized.
     public enum Normalization: String, Sendable, Hashable, Codable {
@@ -60,11 +62,20 @@ public struct ImportanceSampling<Proposal: Sampler>: MonteCarloEstimator {
         public internal(set) var products = RunningMoments()
         /// Moments of w (their mean is 1 in expectation under exact normalization).
         public internal(set) var weights = RunningMoments()
+        /// The largest weights (self-normalized) or |w·f| (standard), for Pareto-k̂.
+        public internal(set) var largestTerms = LargestValues(capacity: 1025)
+        /// Σ|w·f|, for the largest term's share under standard normalization.
+        public internal(set) var sumOfAbsoluteProducts = 0.0
+        /// max |w·f|.
+        public internal(set) var maximumAbsoluteProduct = 0.0
 
-        public mutating func merge(_ other: State) {
+        public mutating func merge(_ other: State) throws(MonteCarloError) {
             weighted.merge(other.weighted)
             products.merge(other.products)
             weights.merge(other.weights)
+            try largestTerms.merge(other.largestTerms)
+            sumOfAbsoluteProducts += other.sumOfAbsoluteProducts
+            maximumAbsoluteProduct = max(maximumAbsoluteProduct, other.maximumAbsoluteProduct)
         }
     }
 
@@ -83,6 +94,10 @@ public struct ImportanceSampling<Proposal: Sampler>: MonteCarloEstimator {
             state.weighted.add(f, weight: w)
             state.products.add(w * f)
             state.weights.add(w)
+            let term = abs(w * f)
+            state.sumOfAbsoluteProducts += term
+            state.maximumAbsoluteProduct = max(state.maximumAbsoluteProduct, term)
+            state.largestTerms.add(normalization == .standard ? term : w)
         }
     }
 
@@ -107,22 +122,31 @@ public struct ImportanceSampling<Proposal: Sampler>: MonteCarloEstimator {
         }
         let ess = effectiveSampleSize(perDrawVariance: perDraw, estimatorVariance: variance, evaluations: n)
         let kish = weighted.kishEffectiveSampleSize
-        let maximumShare = weighted.maximumWeight / weighted.sumOfWeights
+        // The terms whose tail matters: w·f for the standard estimator, w for the ratio estimator.
+        let maximumShare = normalization == .standard
+            ? (state.sumOfAbsoluteProducts > 0 ? state.maximumAbsoluteProduct / state.sumOfAbsoluteProducts : 0)
+            : weighted.maximumWeight / weighted.sumOfWeights
+        let tail = Array(state.largestTerms.descending.prefix(
+            min(ParetoTailDiagnostic.tailSize(sampleCount: n), state.largestTerms.capacity - 1) + 1))
+        let paretoShape = ParetoTailDiagnostic.shape(largestFirst: tail)
         var warnings: [String] = []
-        if maximumShare > 0.1 {
-            warnings.append("One weight carries \(Int((maximumShare * 100).rounded()))% of the total: heavy-tailed weights, the variance estimate is unreliable.")
+        if let paretoShape, paretoShape >= ParetoTailDiagnostic.unreliableShape {
+            warnings.append("Pareto k̂ = \((paretoShape * 100).rounded() / 100) ≥ 0.7: the weighted terms are so heavy-tailed that the estimate and its error bar are unreliable.")
         }
-        if kish < 0.01 * Double(n) {
+        if maximumShare > 0.1 {
+            warnings.append("One term carries \(Int((maximumShare * 100).rounded()))% of the total: heavy-tailed weights, the variance estimate is unreliable.")
+        }
+        if normalization == .selfNormalized, kish < 0.01 * Double(n) {
             warnings.append("Kish effective sample size \(Int(kish)) is below 1% of n = \(n): the proposal fits the target poorly.")
         }
+        var figures = ["kishEffectiveSampleSize": kish, "maximumTermShare": maximumShare, "meanWeight": state.weights.mean]
+        if let paretoShape { figures["paretoShape"] = paretoShape }
         return Estimate(
             value: value, variance: variance, sampleCount: n, effectiveSampleSize: ess, degreesOfFreedom: nil,
             diagnostics: Diagnostics(
                 method: normalization == .standard ? "importance-sampling" : "self-normalized-importance-sampling",
                 varianceReductionFactor: ess / Double(n), declaredBias: bias,
-                figures: ["kishEffectiveSampleSize": kish, "maximumWeightShare": maximumShare,
-                          "meanWeight": state.weights.mean],
-                warnings: warnings))
+                figures: figures, warnings: warnings))
     }
 }
 
