@@ -36,7 +36,7 @@ let package = Package(
         .target(
             name: "LinearAlgebra", dependencies: ["CBLAS", "CLAPACKE"]),
         .target(
-            name: "MonteCarloCore", dependencies: ["CGSL", "MonteCarloShims"]),
+            name: "MonteCarloCore", dependencies: ["CGSL", "MonteCarloShims", "LinearAlgebra"]),
         .target(
             name: "VarianceReduction", dependencies: ["MonteCarloCore", "LinearAlgebra"]),
         .target(
