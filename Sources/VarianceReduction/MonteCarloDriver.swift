@@ -50,7 +50,7 @@ public struct MonteCarloDriver: Sendable {
     /// Runs `estimator` from an empty state.
     /// - Throws: the estimator's errors (the first in block order), or
     ///   ``MonteCarloError/invalidParameter(name:value:requirement:)`` for a bad configuration.
-    public func run<E: MonteCarloEstimator>(_ estimator: E, seed: UInt64) throws(MonteCarloError) -> RunReport<E.State> {
+    public func run<E: MonteCarloEstimator>(_ estimator: E, seed: UInt64) throws(MonteCarloError) -> RunReport<E.State, E.Output> {
         try validate()
         let start = DispatchTime.now().uptimeNanoseconds
         func elapsed() -> Double { Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 }
@@ -60,7 +60,7 @@ public struct MonteCarloDriver: Sendable {
         var drawn = 0
         var nextBlock = 0
         var history: [RoundSummary] = []
-        var latest: Estimate? = nil
+        var latest: E.Output? = nil
         var reason: StopReason = .reachedSampleCap
 
         while true {
@@ -84,9 +84,10 @@ public struct MonteCarloDriver: Sendable {
 
             latest = try? estimator.estimate(from: state)
             let seconds = elapsed()
-            history.append(RoundSummary(samples: drawn, value: latest?.value ?? .nan,
-                                        standardError: latest?.standardError ?? .nan, elapsedSeconds: seconds))
-            progress?(RunProgress(samples: drawn, maximumSamples: stoppingRule.maximumSamples, estimate: latest,
+            history.append(RoundSummary(samples: drawn, value: latest?.summary.value ?? .nan,
+                                        standardError: latest?.summary.standardError ?? .nan, elapsedSeconds: seconds))
+            progress?(RunProgress(samples: drawn, maximumSamples: stoppingRule.maximumSamples,
+                                  value: latest?.summary.value, standardError: latest?.summary.standardError,
                                   elapsedSeconds: seconds))
             if let met = targetMet(latest, drawn: drawn, seconds: seconds) {
                 reason = met
@@ -128,7 +129,7 @@ public struct MonteCarloDriver: Sendable {
     }
 
     /// Whether the rule's target is met after a round.
-    private func targetMet(_ estimate: Estimate?, drawn: Int, seconds: Double) -> StopReason? {
+    private func targetMet<Output: StoppableEstimate>(_ estimate: Output?, drawn: Int, seconds: Double) -> StopReason? {
         switch stoppingRule.target {
         case .sampleCount:
             return nil  // the cap equals the count
@@ -136,12 +137,12 @@ public struct MonteCarloDriver: Sendable {
             return seconds >= budget ? .exhaustedTimeBudget : nil
         case .absoluteError(let target, let level):
             guard drawn >= stoppingRule.minimumSamples, let estimate,
-                  let interval = try? estimate.confidenceInterval(level: level) else { return nil }
-            return interval.width / 2 <= target ? .reachedAbsoluteError : nil
+                  let halfWidth = try? estimate.halfWidth(level: level) else { return nil }
+            return halfWidth <= target ? .reachedAbsoluteError : nil
         case .relativeError(let target, let level):
             guard drawn >= stoppingRule.minimumSamples, let estimate,
-                  let interval = try? estimate.confidenceInterval(level: level) else { return nil }
-            return interval.width / 2 <= target * abs(estimate.value) ? .reachedRelativeError : nil
+                  (try? estimate.meetsRelativeError(target, level: level)) == true else { return nil }
+            return .reachedRelativeError
         }
     }
 

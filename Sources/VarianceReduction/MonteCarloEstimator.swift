@@ -9,6 +9,8 @@ import MonteCarloCore
 public protocol MonteCarloEstimator: Sendable {
     /// The accumulator this estimator keeps.
     associatedtype State: MergeableState
+    /// What it produces: an ``Estimate``, or a ``VectorEstimate`` for vector integrands.
+    associatedtype Output: StoppableEstimate = Estimate
 
     /// An empty state.
     func makeState() -> State
@@ -19,7 +21,7 @@ public protocol MonteCarloEstimator: Sendable {
                     using generator: inout Xoshiro256PlusPlus) throws(MonteCarloError)
 
     /// The estimate from an accumulated state.
-    func estimate(from state: State) throws(MonteCarloError) -> Estimate
+    func estimate(from state: State) throws(MonteCarloError) -> Output
 
     /// Integrand evaluations per sample (1, or 2 for pairs, or the point-set size for RQMC).
     var evaluationsPerSample: Int { get }
@@ -35,7 +37,7 @@ extension MonteCarloEstimator {
     /// Runs the estimator for a fixed number of samples on all cores and returns the estimate.
     ///
     /// The result depends only on `seed` and `samples`, never on the number of threads.
-    public func run(samples: Int, seed: UInt64) throws(MonteCarloError) -> Estimate {
+    public func run(samples: Int, seed: UInt64) throws(MonteCarloError) -> Output {
         try MonteCarloDriver(stoppingRule: .sampleCount(samples)).run(self, seed: seed).estimate
     }
 }
@@ -47,4 +49,45 @@ func firstNonFinite(_ values: UnsafeMutableBufferPointer<Double>) -> Int? {
     for v in values { sum += v * 0 }  // NaN·0 and ∞·0 are NaN: one branch-free pass
     guard sum.isNaN else { return nil }
     return values.firstIndex { !$0.isFinite }
+}
+
+/// An estimate a stopping rule can judge: scalar or vector.
+public protocol StoppableEstimate: Sendable, Codable, Hashable {
+    /// The half-width of the `level` interval (the largest over components).
+    func halfWidth(level: Double) throws(MonteCarloError) -> Double
+    /// Whether every component's half-width is at most `error` times its |value|.
+    func meetsRelativeError(_ error: Double, level: Double) throws(MonteCarloError) -> Bool
+    /// A value and standard error to record in a run's history (the least precise component).
+    var summary: (value: Double, standardError: Double) { get }
+}
+
+extension Estimate: StoppableEstimate {
+    public func halfWidth(level: Double) throws(MonteCarloError) -> Double {
+        try confidenceInterval(level: level).width / 2
+    }
+
+    public func meetsRelativeError(_ error: Double, level: Double) throws(MonteCarloError) -> Bool {
+        try halfWidth(level: level) <= error * abs(value)
+    }
+
+    public var summary: (value: Double, standardError: Double) { (value, standardError) }
+}
+
+extension VectorEstimate: StoppableEstimate {
+    public func halfWidth(level: Double) throws(MonteCarloError) -> Double {
+        var widest = 0.0
+        for i in 0..<dimension { widest = max(widest, try component(i).halfWidth(level: level)) }
+        return widest
+    }
+
+    public func meetsRelativeError(_ error: Double, level: Double) throws(MonteCarloError) -> Bool {
+        for i in 0..<dimension where try !component(i).meetsRelativeError(error, level: level) { return false }
+        return true
+    }
+
+    public var summary: (value: Double, standardError: Double) {
+        let errors = standardErrors
+        let worst = errors.indices.max { errors[$0] < errors[$1] } ?? 0
+        return (values[worst], errors[worst])
+    }
 }

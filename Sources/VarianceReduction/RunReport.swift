@@ -1,9 +1,9 @@
 import MonteCarloCore
 
 /// The outcome of a driven run: the estimate, why it stopped, its history and how to reproduce it.
-public struct RunReport<State: MergeableState>: Sendable, Codable {
+public struct RunReport<State: MergeableState, Output: StoppableEstimate>: Sendable, Codable {
     /// The final estimate.
-    public let estimate: Estimate
+    public let estimate: Output
     /// Why the run stopped.
     public let stopReason: StopReason
     /// Samples drawn (in the estimator's unit).
@@ -46,8 +46,10 @@ public struct RunProgress: Sendable {
     public let samples: Int
     /// The cap.
     public let maximumSamples: Int
-    /// The estimate so far, if it can be computed yet.
-    public let estimate: Estimate?
+    /// The estimate so far (the least precise component of a vector), if it can be computed yet.
+    public let value: Double?
+    /// Its standard error.
+    public let standardError: Double?
     /// Seconds since the start.
     public let elapsedSeconds: Double
 }

@@ -14,7 +14,7 @@ struct CalibrationTests {
     static let replications = CalibrationScale.current.replications(fast: 200, full: 2000)
     static let e = exp(1.0)
 
-    func calibrate<E: MonteCarloEstimator>(_ estimator: E, samples: Int, truth: Double, label: String) throws {
+    func calibrate<E: MonteCarloEstimator>(_ estimator: E, samples: Int, truth: Double, label: String) throws where E.Output == Estimate {
         let estimates = try (0..<Self.replications).map { r in
             try MonteCarloDriver(stoppingRule: .sampleCount(samples), threadCount: 2).run(estimator, seed: 10_000 + UInt64(r)).estimate
         }

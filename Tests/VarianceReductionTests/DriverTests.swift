@@ -106,7 +106,7 @@ struct DriverTests {
         #expect(abs(combined.value - (exp(1) - 1)) <= 5 * combined.standardError)
         #expect(shards[0].estimate != shards[1].estimate)
         let data = try JSONEncoder().encode(shards[0])
-        let decoded = try JSONDecoder().decode(RunReport<SampleMeanState>.self, from: data)
+        let decoded = try JSONDecoder().decode(RunReport<SampleMeanState, Estimate>.self, from: data)
         #expect(decoded.state == shards[0].state)
     }
 }
