@@ -60,6 +60,24 @@ let package = Package(
             ],
             path: "Benchmarks/mcbench"),
 
+        // MARK: - Examples and notebooks
+        .executableTarget(
+            name: "asian-option",
+            dependencies: ["MonteCarlo", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Examples/AsianOption"),
+        .executableTarget(
+            name: "several-expectations",
+            dependencies: ["MonteCarlo", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Examples/SeveralExpectations"),
+        .executableTarget(
+            name: "notebook-variance-vs-n",
+            dependencies: ["MonteCarlo"],
+            path: "Notebooks-as-scripts/01-variance-vs-n"),
+        .executableTarget(
+            name: "notebook-calibration",
+            dependencies: ["MonteCarlo", "StatisticalTesting"],
+            path: "Notebooks-as-scripts/05-calibration"),
+
         // MARK: - Tests
         .testTarget(name: "MonteCarloCoreTests", dependencies: ["MonteCarloCore", "StatisticalTesting"]),
         .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra"]),
