@@ -112,3 +112,26 @@ extension GSL {
         return points
     }
 }
+
+extension GSL {
+    /// A GSL generator instance of the given type, owned by the caller (free with `freeGenerator`).
+    static func allocateMersenneTwister(seed: UInt32) -> OpaquePointer? {
+        prepare()
+        guard let generator = gsl_rng_alloc(mc_gsl_rng_type_mt19937()) else { return nil }
+        gsl_rng_set(generator, UInt(seed))
+        return OpaquePointer(generator)
+    }
+
+    static func freeGenerator(_ generator: OpaquePointer) {
+        gsl_rng_free(UnsafeMutablePointer<gsl_rng>(generator))
+    }
+
+    /// One raw output of a GSL generator with its range.
+    static func rawOutput(_ generator: OpaquePointer) -> UInt64 {
+        UInt64(gsl_rng_get(UnsafeMutablePointer<gsl_rng>(generator)))
+    }
+
+    static func gaussianZiggurat(_ generator: OpaquePointer, sigma: Double) -> Double {
+        gsl_ran_gaussian_ziggurat(UnsafeMutablePointer<gsl_rng>(generator), sigma)
+    }
+}
