@@ -85,6 +85,7 @@ let package = Package(
             name: "VarianceReductionTests",
             dependencies: ["VarianceReduction", "MonteCarloCore", "StatisticalTesting"]),
         .testTarget(name: "StatisticalTestingTests", dependencies: ["StatisticalTesting", "MonteCarloCore"]),
+        .testTarget(name: "mcestTests", dependencies: ["mcest", "MonteCarloCore"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,0 +1,113 @@
+import Foundation
+import MonteCarlo
+
+/// One estimator's result on one problem: a line of a table, or an object of the `--json` array.
+///
+/// `standardError` is the standard error *of the estimate* (`Estimate.standardError`), never
+/// the per-draw standard deviation. `varianceReductionFactor` is
+/// ``Diagnostics/varianceReductionFactor`` = ESS / n: how many times fewer integrand evaluations
+/// than plain Monte Carlo the method needs for the same error, both variances being estimated
+/// from the same draws. `truth` is `nil` when the problem has no closed-form answer.
+struct ResultRow: Sendable, Equatable, Encodable {
+    /// The problem's short name, e.g. `"E[exp(U)]"`.
+    var problem: String
+    /// The method's short name, e.g. `"antithetic"`.
+    var method: String
+    /// The library's name for the estimator (``Diagnostics/method``), e.g. `"control-variates-cross-fitted"`.
+    var estimator: String
+    /// The point estimate.
+    var value: Double
+    /// The standard error of the estimate.
+    var standardError: Double
+    /// The 95% confidence interval.
+    var lower: Double
+    var upper: Double
+    /// Student-t degrees of freedom of the interval, `nil` for a normal interval.
+    var degreesOfFreedom: Double?
+    /// Integrand evaluations used (n).
+    var samples: Int
+    /// Effective sample size σ²_plain / variance.
+    var ess: Double
+    /// ESS / n.
+    var varianceReductionFactor: Double?
+    /// Wall time of the run in milliseconds.
+    var milliseconds: Double
+    /// The exact answer, when known.
+    var truth: Double?
+    /// Fitted coefficients (control-variate β), empty for methods without any.
+    var coefficients: [Double] = []
+    /// When there is no truth: an independent, more precise estimate to compare with.
+    var reference: Double? = nil
+    /// The standard error of ``reference``.
+    var referenceStandardError: Double? = nil
+
+    /// (estimate − truth) / standard error when the truth is known, otherwise
+    /// (estimate − reference) / √(SE² + SE_ref²) when there is an independent reference.
+    var standardizedError: Double? {
+        if let truth { return (value - truth) / standardError }
+        if let reference, let referenceStandardError {
+            return (value - reference) / (standardError * standardError + referenceStandardError * referenceStandardError).squareRoot()
+        }
+        return nil
+    }
+
+    /// Runs `body`, timing it, and makes the row from its estimate.
+    static func measure(
+        problem: String, method: String, truth: Double?,
+        _ body: () throws(MonteCarloError) -> Estimate
+    ) throws(MonteCarloError) -> ResultRow {
+        let clock = ContinuousClock()
+        let start = clock.now
+        let estimate = try body()
+        let elapsed = clock.now - start
+        let interval = try estimate.confidenceInterval(level: 0.95)
+        let (seconds, attoseconds) = elapsed.components
+        return ResultRow(
+            problem: problem, method: method, estimator: estimate.diagnostics.method,
+            value: estimate.value, standardError: estimate.standardError,
+            lower: interval.lower, upper: interval.upper, degreesOfFreedom: estimate.degreesOfFreedom,
+            samples: estimate.sampleCount, ess: estimate.effectiveSampleSize,
+            varianceReductionFactor: estimate.diagnostics.varianceReductionFactor,
+            milliseconds: Double(seconds) * 1e3 + Double(attoseconds) / 1e15,
+            truth: truth, coefficients: estimate.diagnostics.coefficients)
+    }
+
+    // MARK: - JSON
+
+    private enum CodingKeys: String, CodingKey {
+        case problem, method, estimator, value, standardError, lower, upper, degreesOfFreedom, samples, ess
+        case varianceReductionFactor, milliseconds, truth, coefficients, reference, referenceStandardError
+    }
+
+    /// Every key is always present; missing or non-finite numbers are written as `null` (JSON has no NaN or ∞).
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        func number(_ x: Double?, _ key: CodingKeys) throws {
+            if let x, x.isFinite { try container.encode(x, forKey: key) } else { try container.encodeNil(forKey: key) }
+        }
+        try container.encode(problem, forKey: .problem)
+        try container.encode(method, forKey: .method)
+        try container.encode(estimator, forKey: .estimator)
+        try number(value, .value)
+        try number(standardError, .standardError)
+        try number(lower, .lower)
+        try number(upper, .upper)
+        try number(degreesOfFreedom, .degreesOfFreedom)
+        try container.encode(samples, forKey: .samples)
+        try number(ess, .ess)
+        try number(varianceReductionFactor, .varianceReductionFactor)
+        try number(milliseconds, .milliseconds)
+        try number(truth, .truth)
+        try container.encode(coefficients, forKey: .coefficients)
+        try number(reference, .reference)
+        try number(referenceStandardError, .referenceStandardError)
+    }
+
+    /// The rows as a JSON array, one row per line, keys sorted (so equal rows give equal text).
+    static func json(_ rows: [ResultRow]) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let lines = try rows.map { String(decoding: try encoder.encode($0), as: UTF8.self) }
+        return lines.isEmpty ? "[]" : "[\n  " + lines.joined(separator: ",\n  ") + "\n]"
+    }
+}
