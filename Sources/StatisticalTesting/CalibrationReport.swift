@@ -8,7 +8,7 @@ import MonteCarloCore
 ///
 /// ```swift
 /// let report = try CalibrationReport(replications: 400, seed: 9, truth: exp(1) - 1) { _, generator in
-///     try estimator.run(samples: 1_000, using: &generator)
+///     try estimator.run(samples: 1_000, seed: generator.next())
 /// }
 /// #expect(report.passed, "\(report)")
 /// print(CalibrationReport.markdownHeader)

@@ -10,7 +10,7 @@ import MonteCarloCore
 /// ```swift
 /// let estimates = try replicate(400, seed: 2024) { _, generator in
 ///     try PlainMonteCarlo(sampler: UniformSampler(), integrand: Integrand { exp($0) })
-///         .run(samples: 1_000, using: &generator)
+///         .run(samples: 1_000, seed: generator.next())
 /// }
 /// let report = try CalibrationReport(estimates: estimates, truth: exp(1) - 1)
 /// ```

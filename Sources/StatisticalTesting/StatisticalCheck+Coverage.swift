@@ -6,7 +6,7 @@ extension StatisticalCheck {
     ///
     /// ```swift
     /// let estimates = try replicate(400, seed: 11) { _, generator in
-    ///     try estimator.run(samples: 1_000, using: &generator)
+    ///     try estimator.run(samples: 1_000, seed: generator.next())
     /// }
     /// let check = try StatisticalCheck.coverage(of: estimates, containing: 0.5)
     /// #expect(check.passed, "\(check)")

@@ -6,7 +6,7 @@ extension StatisticalCheck {
     ///
     /// ```swift
     /// let estimates = try replicate(200, seed: 3) { _, generator in
-    ///     try estimator.run(samples: 1_000, using: &generator)
+    ///     try estimator.run(samples: 1_000, seed: generator.next())
     /// }
     /// let check = try StatisticalCheck.varianceCalibration(of: estimates)
     /// #expect(check.passed, "\(check)")
