@@ -16,31 +16,20 @@ extension RandomNumberGenerator {
     /// A standard normal number by the 256-layer ziggurat method (Marsaglia & Tsang 2000).
     ///
     /// One 64-bit word picks the layer (low 8 bits) and a signed abscissa (upper 53 bits); about
-    /// 99% of draws return after one multiply and one comparison. The tail beyond r = 3.654 uses
-    /// Marsaglia's (1964) exponential rejection method.
+    /// 99% of draws return after one multiply and one comparison. The rest (wedges, and the tail
+    /// beyond r = 3.654 by Marsaglia's (1964) exponential rejection) run in a separate function
+    /// that takes and returns the generator by value, so the fast path keeps the generator's
+    /// state in registers.
     @inlinable
     public mutating func nextStandardNormal() -> Double {
         let tables = Ziggurat.tables
-        while true {
-            let bits = next()
-            let layer = Int(truncatingIfNeeded: bits & 0xFF)
-            let u = Double(bits >> 11) * 0x1.0p-52 - 1  // in [-1, 1)
-            let x = u * tables.x[layer]
-            if abs(x) < tables.x[layer + 1] { return x }
-            if layer == 0 { return nextNormalTail(negative: u < 0) }
-            let height = tables.f[layer + 1] + (tables.f[layer] - tables.f[layer + 1]) * nextUniform()
-            if height < exp(-0.5 * x * x) { return x }
-        }
-    }
-
-    @usableFromInline
-    mutating func nextNormalTail(negative: Bool) -> Double {
-        let r = Ziggurat.tailStart
-        while true {
-            let x = log(nextOpenUniform()) / r
-            let y = log(nextOpenUniform())
-            if -2 * y >= x * x { return negative ? x - r : r - x }
-        }
+        let bits = next()
+        let layer = Int(truncatingIfNeeded: bits & 0xFF)
+        let x = (Double(bits >> 11) * 0x1.0p-52 - 1) * tables.x[layer]
+        if abs(x) < tables.x[layer + 1] { return x }
+        let (z, generator) = Ziggurat.slowPath(layer: layer, x: x, generator: self)
+        self = generator
+        return z
     }
 
     /// An exponential number with mean 1, by inversion.
@@ -63,6 +52,31 @@ enum Ziggurat {
         @usableFromInline let x: UnsafeBufferPointer<Double>
         /// f(x[i]) = exp(−x[i]²/2).
         @usableFromInline let f: UnsafeBufferPointer<Double>
+    }
+
+    /// Finishes a draw whose first candidate `x` from `layer` missed the rectangle test: the
+    /// wedge test, the tail, or new candidates until one is accepted.
+    @usableFromInline @inline(never)
+    static func slowPath<G: RandomNumberGenerator>(layer firstLayer: Int, x firstX: Double, generator: G) -> (Double, G) {
+        var generator = generator
+        var layer = firstLayer, x = firstX
+        while true {
+            if layer == 0 {
+                // Tail beyond r: Marsaglia's method.
+                let r = tailStart
+                while true {
+                    let t = log(generator.nextOpenUniform()) / r
+                    let y = log(generator.nextOpenUniform())
+                    if -2 * y >= t * t { return (x < 0 ? t - r : r - t, generator) }
+                }
+            }
+            let height = tables.f[layer + 1] + (tables.f[layer] - tables.f[layer + 1]) * generator.nextUniform()
+            if height < exp(-0.5 * x * x) { return (x, generator) }
+            let bits = generator.next()
+            layer = Int(truncatingIfNeeded: bits & 0xFF)
+            x = (Double(bits >> 11) * 0x1.0p-52 - 1) * tables.x[layer]
+            if abs(x) < tables.x[layer + 1] { return (x, generator) }
+        }
     }
 
     /// Built once per process and never freed.

@@ -42,31 +42,29 @@ enum JumpPowers {
     struct Vector: Sendable {
         var words: (UInt64, UInt64, UInt64, UInt64)
         init(_ words: (UInt64, UInt64, UInt64, UInt64)) { self.words = words }
-        func bit(_ b: Int) -> Bool {
-            let word: UInt64
-            switch b >> 6 {
-            case 0: word = words.0
-            case 1: word = words.1
-            case 2: word = words.2
-            default: word = words.3
-            }
-            return word & (1 << UInt64(b & 63)) != 0
-        }
-        static func ^= (lhs: inout Vector, rhs: Vector) {
-            lhs.words.0 ^= rhs.words.0
-            lhs.words.1 ^= rhs.words.1
-            lhs.words.2 ^= rhs.words.2
-            lhs.words.3 ^= rhs.words.3
-        }
     }
 
     /// A linear map given by the images of the 256 unit vectors.
     struct Matrix: Sendable {
         var columns: [Vector]
+        /// M·v, branch-free: each column is masked by its bit of v.
         func apply(to v: Vector) -> Vector {
-            var result = Vector((0, 0, 0, 0))
-            for b in 0..<256 where v.bit(b) { result ^= columns[b] }
-            return result
+            var r0: UInt64 = 0, r1: UInt64 = 0, r2: UInt64 = 0, r3: UInt64 = 0
+            columns.withUnsafeBufferPointer { columns in
+                let words = [v.words.0, v.words.1, v.words.2, v.words.3]
+                for w in 0..<4 {
+                    let word = words[w]
+                    for bit in 0..<64 {
+                        let mask = 0 &- ((word >> UInt64(bit)) & 1)
+                        let column = columns[w &* 64 &+ bit].words
+                        r0 ^= column.0 & mask
+                        r1 ^= column.1 & mask
+                        r2 ^= column.2 & mask
+                        r3 ^= column.3 & mask
+                    }
+                }
+            }
+            return Vector((r0, r1, r2, r3))
         }
         func composed(with inner: Matrix) -> Matrix {  // self ∘ inner
             Matrix(columns: inner.columns.map { apply(to: $0) })

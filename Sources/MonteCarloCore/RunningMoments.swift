@@ -30,17 +30,108 @@ public struct RunningMoments: MergeableState, Hashable {
     }
 
     /// Adds a buffer of values: two passes over the buffer, then one merge.
+    ///
+    /// Values that are not finite make the whole result NaN or ∞, as with one-at-a-time adds;
+    /// use ``addIfAllFinite(contentsOf:)`` to screen them.
     public mutating func add(contentsOf values: UnsafeBufferPointer<Double>) {
         guard !values.isEmpty else { return }
-        var sum = 0.0
-        for x in values { sum += x }
-        let blockMean = sum / Double(values.count)
-        var squares = 0.0
-        for x in values {
-            let d = x - blockMean
-            squares += d * d
+        let sum = Self.sum(values)
+        merge(count: values.count, mean: sum / Double(values.count),
+              sumOfSquaredDeviations: Self.squaredDeviations(values, about: sum / Double(values.count)))
+    }
+
+    /// Adds a buffer of values if all are finite and returns `true`; otherwise changes nothing
+    /// and returns `false` (the screening costs nothing extra: a non-finite value makes the sums
+    /// non-finite).
+    ///
+    /// One pass of shifted sums: with c the block's first value, Σ(x − c) and Σ(x − c)² give the
+    /// block mean and Σ(x − x̄)² = Σ(x − c)² − (Σ(x − c))²/m. Shifting by a value of the data
+    /// keeps the cancellation mild (Chan, Golub & LeVeque 1983); blocks are then merged exactly.
+    public mutating func addIfAllFinite(contentsOf values: UnsafeBufferPointer<Double>) -> Bool {
+        guard !values.isEmpty else { return true }
+        let c = values[0]
+        var s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0
+        var q0 = 0.0, q1 = 0.0, q2 = 0.0, q3 = 0.0
+        var i = 0
+        let n = values.count
+        while i + 4 <= n {
+            let d0 = values[i] - c, d1 = values[i + 1] - c, d2 = values[i + 2] - c, d3 = values[i + 3] - c
+            s0 += d0
+            s1 += d1
+            s2 += d2
+            s3 += d3
+            q0 += d0 * d0
+            q1 += d1 * d1
+            q2 += d2 * d2
+            q3 += d3 * d3
+            i += 4
         }
-        merge(count: values.count, mean: blockMean, sumOfSquaredDeviations: squares)
+        while i < n {
+            let d = values[i] - c
+            s0 += d
+            q0 += d * d
+            i += 1
+        }
+        let shiftedSum = (s0 + s1) + (s2 + s3)
+        let shiftedSquares = (q0 + q1) + (q2 + q3)
+        guard shiftedSum.isFinite, shiftedSquares.isFinite, c.isFinite else {
+            // Either a non-finite value, or finite values whose sums overflowed.
+            guard values.allSatisfy({ $0.isFinite }) else { return false }
+            for x in values { add(x) }
+            return true
+        }
+        addBlock(count: n, shift: c, shiftedSum: shiftedSum, shiftedSquares: shiftedSquares)
+        return true
+    }
+
+    /// Adds a block of `count` values summarized by shifted sums Σ(x − shift) and Σ(x − shift)²,
+    /// for callers that accumulate in registers while they evaluate (the shift should be a value
+    /// of the block, e.g. its first, to keep cancellation mild).
+    public mutating func addBlock(count: Int, shift: Double, shiftedSum: Double, shiftedSquares: Double) {
+        guard count > 0 else { return }
+        let m = Double(count)
+        merge(count: count, mean: shift + shiftedSum / m,
+              sumOfSquaredDeviations: max(0, shiftedSquares - shiftedSum * shiftedSum / m))
+    }
+
+    /// Σ x with four independent partial sums (the order is fixed, so the result is deterministic).
+    private static func sum(_ values: UnsafeBufferPointer<Double>) -> Double {
+        var s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0
+        var i = 0
+        let n = values.count
+        while i + 4 <= n {
+            s0 += values[i]
+            s1 += values[i + 1]
+            s2 += values[i + 2]
+            s3 += values[i + 3]
+            i += 4
+        }
+        while i < n {
+            s0 += values[i]
+            i += 1
+        }
+        return (s0 + s1) + (s2 + s3)
+    }
+
+    /// Σ (x − c)² with four independent partial sums.
+    private static func squaredDeviations(_ values: UnsafeBufferPointer<Double>, about c: Double) -> Double {
+        var s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0
+        var i = 0
+        let n = values.count
+        while i + 4 <= n {
+            let d0 = values[i] - c, d1 = values[i + 1] - c, d2 = values[i + 2] - c, d3 = values[i + 3] - c
+            s0 += d0 * d0
+            s1 += d1 * d1
+            s2 += d2 * d2
+            s3 += d3 * d3
+            i += 4
+        }
+        while i < n {
+            let d = values[i] - c
+            s0 += d * d
+            i += 1
+        }
+        return (s0 + s1) + (s2 + s3)
     }
 
     /// Adds an array of values.

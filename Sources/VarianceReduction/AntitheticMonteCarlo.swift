@@ -42,8 +42,7 @@ public struct AntitheticMonteCarlo<S: ReflectableSampler>: MonteCarloEstimator {
             points.append(x)
             points.append(sampler.reflection(of: x))
         }
-        var values = [Double](repeating: 0, count: 2 * count)
-        points.withUnsafeBufferPointer { p in values.withUnsafeMutableBufferPointer { integrand.evaluate(p, $0) } }
+        let values = integrand.values(at: points)
         var pairMeans = [Double]()
         pairMeans.reserveCapacity(count)
         var kept = [Double]()

@@ -111,15 +111,9 @@ public struct ControlVariateMonteCarlo<S: Sampler>: MonteCarloEstimator {
     public func accumulate(_ count: Int, firstIndex: Int, into state: inout State,
                            using generator: inout Xoshiro256PlusPlus) throws(MonteCarloError) {
         let p = controlMeans.count
-        var points = [S.Point]()
-        points.reserveCapacity(count)
-        for _ in 0..<count { points.append(sampler.draw(using: &generator)) }
-        var values = [Double](repeating: 0, count: count)
-        var controlValues = [Double](repeating: 0, count: count * p)
-        points.withUnsafeBufferPointer { pts in
-            values.withUnsafeMutableBufferPointer { integrand.evaluate(pts, $0) }
-            controlValues.withUnsafeMutableBufferPointer { controls.evaluate(pts, $0) }
-        }
+        let points = sampler.drawBatch(count, using: &generator)
+        let values = integrand.values(at: points)
+        let controlValues = controls.values(at: points)
         var row = [Double](repeating: 0, count: p + 1)
         for i in 0..<count {
             row[0] = values[i]

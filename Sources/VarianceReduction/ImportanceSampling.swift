@@ -81,11 +81,8 @@ public struct ImportanceSampling<Proposal: Sampler>: MonteCarloEstimator {
 
     public func accumulate(_ count: Int, firstIndex: Int, into state: inout State,
                            using generator: inout Xoshiro256PlusPlus) throws(MonteCarloError) {
-        var points = [Proposal.Point]()
-        points.reserveCapacity(count)
-        for _ in 0..<count { points.append(proposal.draw(using: &generator)) }
-        var values = [Double](repeating: 0, count: count)
-        points.withUnsafeBufferPointer { p in values.withUnsafeMutableBufferPointer { integrand.evaluate(p, $0) } }
+        let points = proposal.drawBatch(count, using: &generator)
+        let values = integrand.values(at: points)
         for i in 0..<count {
             let f = values[i]
             guard f.isFinite else { throw .nonFinite(quantity: "integrand", index: firstIndex + i) }

@@ -15,16 +15,24 @@ public struct Integrand<Point>: Sendable {
     /// Writes f(points[i]) into values[i] for every i.
     public let evaluate: @Sendable (_ points: UnsafeBufferPointer<Point>, _ values: UnsafeMutableBufferPointer<Double>) -> Void
 
+    /// The pointwise function, when the integrand was made from one (lets estimators fuse
+    /// drawing, evaluating and accumulating into one pass).
+    public let pointwise: (@Sendable (Point) -> Double)?
+
     /// An integrand from a batch closure.
+    @inlinable
     public init(batch: @escaping @Sendable (UnsafeBufferPointer<Point>, UnsafeMutableBufferPointer<Double>) -> Void) {
         evaluate = batch
+        pointwise = nil
     }
 
     /// An integrand from a closure evaluated at one point.
+    @inlinable
     public init(_ function: @escaping @Sendable (Point) -> Double) {
         evaluate = { points, values in
             for i in points.indices { values[i] = function(points[i]) }
         }
+        pointwise = function
     }
 }
 

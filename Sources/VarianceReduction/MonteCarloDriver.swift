@@ -50,6 +50,7 @@ public struct MonteCarloDriver: Sendable {
     /// Runs `estimator` from an empty state.
     /// - Throws: the estimator's errors (the first in block order), or
     ///   ``MonteCarloError/invalidParameter(name:value:requirement:)`` for a bad configuration.
+    @inlinable
     public func run<E: MonteCarloEstimator>(_ estimator: E, seed: UInt64) throws(MonteCarloError) -> RunReport<E.State, E.Output> {
         try validate()
         let start = DispatchTime.now().uptimeNanoseconds
@@ -101,7 +102,8 @@ public struct MonteCarloDriver: Sendable {
             firstStream: firstStream, elapsedSeconds: elapsed(), state: state)
     }
 
-    private func validate() throws(MonteCarloError) {
+    @usableFromInline
+    func validate() throws(MonteCarloError) {
         guard stoppingRule.maximumSamples >= 1 else {
             throw .invalidParameter(name: "maximumSamples", value: Double(stoppingRule.maximumSamples), requirement: "at least 1")
         }
@@ -129,7 +131,8 @@ public struct MonteCarloDriver: Sendable {
     }
 
     /// Whether the rule's target is met after a round.
-    private func targetMet<Output: StoppableEstimate>(_ estimate: Output?, drawn: Int, seconds: Double) -> StopReason? {
+    @usableFromInline
+    func targetMet<Output: StoppableEstimate>(_ estimate: Output?, drawn: Int, seconds: Double) -> StopReason? {
         switch stoppingRule.target {
         case .sampleCount:
             return nil  // the cap equals the count
@@ -147,14 +150,18 @@ public struct MonteCarloDriver: Sendable {
     }
 
     /// Runs one round's blocks, in parallel when asked, and returns their states in block order.
-    private func runRound<E: MonteCarloEstimator>(
+    ///
+    /// Workers claim blocks one at a time, so a late or slowed thread does not hold the round
+    /// back; which thread runs a block never changes its stream or its slot.
+    @inlinable
+    func runRound<E: MonteCarloEstimator>(
         _ estimator: E, streams: RandomStreams, firstBlock: Int, counts: [Int], blockSize: Int
     ) throws(MonteCarloError) -> [E.State] {
         let results = BlockResults<E.State>(count: counts.count)
         let workers = min(threadCount, counts.count)
         let firstStream = self.firstStream
-        let work: @Sendable (Int) -> Void = { worker in
-            for slot in stride(from: worker, to: counts.count, by: workers) {
+        let work: @Sendable (Int) -> Void = { _ in
+            while let slot = results.claim() {
                 let block = firstBlock + slot
                 var generator = streams.stream(firstStream + block)
                 var state = estimator.makeState()
@@ -176,10 +183,14 @@ public struct MonteCarloDriver: Sendable {
 }
 
 /// Per-block results written by worker threads into distinct slots.
-private final class BlockResults<State: Sendable>: @unchecked Sendable {
+@usableFromInline
+final class BlockResults<State: Sendable>: @unchecked Sendable {
     private let slots: UnsafeMutablePointer<Result<State, MonteCarloError>?>
     private let count: Int
+    private let lock = NSLock()
+    private var nextSlot = 0
 
+    @usableFromInline
     init(count: Int) {
         self.count = count
         slots = .allocate(capacity: count)
@@ -191,9 +202,21 @@ private final class BlockResults<State: Sendable>: @unchecked Sendable {
         slots.deallocate()
     }
 
+    /// The next unclaimed slot, or `nil` when all are taken.
+    @usableFromInline
+    func claim() -> Int? {
+        lock.withLock {
+            guard nextSlot < count else { return nil }
+            defer { nextSlot += 1 }
+            return nextSlot
+        }
+    }
+
     /// Each slot is written by exactly one worker, and read only after all workers finished.
+    @usableFromInline
     func store(_ result: Result<State, MonteCarloError>, at slot: Int) { slots[slot] = result }
 
+    @usableFromInline
     func collect() throws(MonteCarloError) -> [State] {
         var states: [State] = []
         states.reserveCapacity(count)

@@ -42,13 +42,41 @@ extension MonteCarloEstimator {
     }
 }
 
-/// Checks a batch of values for NaN/∞ and reports the first bad one.
-@inline(__always)
-func firstNonFinite(_ values: UnsafeMutableBufferPointer<Double>) -> Int? {
-    var sum = 0.0
-    for v in values { sum += v * 0 }  // NaN·0 and ∞·0 are NaN: one branch-free pass
-    guard sum.isNaN else { return nil }
-    return values.firstIndex { !$0.isFinite }
+extension Sampler {
+    /// `count` draws into a new array, written in place (no per-draw growth checks).
+    @inlinable
+    func drawBatch(_ count: Int, using generator: inout Xoshiro256PlusPlus) -> [Point] {
+        Array(unsafeUninitializedCapacity: count) { buffer, initialized in
+            for i in 0..<count { (buffer.baseAddress! + i).initialize(to: draw(using: &generator)) }
+            initialized = count
+        }
+    }
+}
+
+extension Integrand {
+    /// f at every point. Values the integrand leaves unwritten stay NaN, so they are caught.
+    @inlinable
+    func values(at points: [Point]) -> [Double] {
+        var values = [Double](repeating: .nan, count: points.count)
+        points.withUnsafeBufferPointer { p in values.withUnsafeMutableBufferPointer { evaluate(p, $0) } }
+        return values
+    }
+}
+
+extension VectorIntegrand {
+    /// f at every point, row-major (`outputDimension` values per point); unwritten values stay NaN.
+    @inlinable
+    func values(at points: [Point]) -> [Double] {
+        var values = [Double](repeating: .nan, count: points.count * outputDimension)
+        points.withUnsafeBufferPointer { p in values.withUnsafeMutableBufferPointer { evaluate(p, $0) } }
+        return values
+    }
+}
+
+/// The index of the first NaN or ∞ in `values`, if any.
+@usableFromInline
+func firstNonFinite(_ values: [Double]) -> Int? {
+    values.firstIndex { !$0.isFinite }
 }
 
 /// An estimate a stopping rule can judge: scalar or vector.

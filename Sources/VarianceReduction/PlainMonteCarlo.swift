@@ -22,30 +22,71 @@ public struct PlainMonteCarlo<S: Sampler>: MonteCarloEstimator {
     public let nonFinitePolicy: NonFinitePolicy
 
     /// Creates the estimator of E_π[f].
+    @inlinable
     public init(sampler: S, integrand: Integrand<S.Point>, nonFinitePolicy: NonFinitePolicy = .fail) {
         self.sampler = sampler
         self.integrand = integrand
         self.nonFinitePolicy = nonFinitePolicy
     }
 
+    @inlinable
     public func makeState() -> SampleMeanState { SampleMeanState() }
 
+    @inlinable
     public func accumulate(_ count: Int, firstIndex: Int, into state: inout SampleMeanState,
                            using generator: inout Xoshiro256PlusPlus) throws(MonteCarloError) {
+        // Chunks small enough that points and values stay in the L1 cache.
+        let chunk = Swift.min(count, 512)
+        if let function = integrand.pointwise {
+            try accumulatePointwise(function, count, chunk: chunk, firstIndex: firstIndex, into: &state, using: &generator)
+            return
+        }
         var points = [S.Point]()
-        points.reserveCapacity(count)
-        for _ in 0..<count { points.append(sampler.draw(using: &generator)) }
-        var values = [Double](repeating: 0, count: count)
-        points.withUnsafeBufferPointer { p in values.withUnsafeMutableBufferPointer { integrand.evaluate(p, $0) } }
-        try values.withUnsafeMutableBufferPointer { (buffer) throws(MonteCarloError) in
-            if let bad = firstNonFinite(buffer) {
-                guard nonFinitePolicy == .skipAndReport else { throw .nonFinite(quantity: "integrand", index: firstIndex + bad) }
-                for v in buffer {
-                    if v.isFinite { state.samples.add(v) } else { state.skipped += 1 }
-                }
-            } else {
-                state.samples.add(contentsOf: UnsafeBufferPointer(buffer))
+        points.reserveCapacity(chunk)
+        var values = [Double](repeating: .nan, count: chunk)
+        var done = 0
+        while done < count {
+            let size = Swift.min(chunk, count - done)
+            points.removeAll(keepingCapacity: true)
+            for _ in 0..<size { points.append(sampler.draw(using: &generator)) }
+            try values.withUnsafeMutableBufferPointer { (buffer) throws(MonteCarloError) in
+                let slice = UnsafeMutableBufferPointer(rebasing: buffer[0..<size])
+                slice.update(repeating: .nan)  // values the integrand leaves unwritten are caught
+                points.withUnsafeBufferPointer { integrand.evaluate($0, slice) }
+                try state.addSamples(UnsafeBufferPointer(slice), firstIndex: firstIndex + done, policy: nonFinitePolicy)
             }
+            done += size
+        }
+    }
+
+    /// One fused pass per chunk: draw, evaluate, keep the value, update shifted sums.
+    @inlinable
+    func accumulatePointwise(_ function: (S.Point) -> Double, _ count: Int, chunk: Int, firstIndex: Int,
+                             into state: inout SampleMeanState,
+                             using generator: inout Xoshiro256PlusPlus) throws(MonteCarloError) {
+        var values = [Double](repeating: 0, count: chunk)
+        var done = 0
+        while done < count {
+            let size = Swift.min(chunk, count - done)
+            try values.withUnsafeMutableBufferPointer { (buffer) throws(MonteCarloError) in
+                let shift = function(sampler.draw(using: &generator))
+                buffer[0] = shift
+                var sum = 0.0, squares = 0.0
+                for i in 1..<size {
+                    let v = function(sampler.draw(using: &generator))
+                    buffer[i] = v
+                    let d = v - shift
+                    sum += d
+                    squares += d * d
+                }
+                if shift.isFinite, sum.isFinite, squares.isFinite {
+                    state.addBlock(count: size, shift: shift, shiftedSum: sum, shiftedSquares: squares)
+                } else {
+                    let slice = UnsafeBufferPointer(rebasing: buffer[0..<size])
+                    try state.addSamples(slice, firstIndex: firstIndex + done, policy: nonFinitePolicy)
+                }
+            }
+            done += size
         }
     }
 

@@ -49,18 +49,17 @@ public struct RandomizedQuasiMonteCarlo<S: UnitCubeSampler>: MonteCarloEstimator
                            using generator: inout Xoshiro256PlusPlus) throws(MonteCarloError) {
         let n = pointSet.count, s = pointSet.dimension
         var cube = [Double](repeating: 0, count: n * s)
-        var values = [Double](repeating: 0, count: n)
+        var values: [Double]
         for replicate in 0..<count {
             pointSet.randomize(into: &cube, using: &generator)
             let points = cube.withUnsafeBufferPointer { u in
                 (0..<n).map { i in sampler.point(fromUnitCube: UnsafeBufferPointer(rebasing: u[(i * s)..<((i + 1) * s)])) }
             }
-            points.withUnsafeBufferPointer { p in values.withUnsafeMutableBufferPointer { integrand.evaluate(p, $0) } }
-            if let bad = values.withUnsafeMutableBufferPointer({ firstNonFinite($0) }) {
-                throw .nonFinite(quantity: "integrand (replicate \(firstIndex + replicate))", index: bad)
-            }
+            values = integrand.values(at: points)
             var replicateMoments = RunningMoments()
-            replicateMoments.add(contentsOf: values)
+            guard values.withUnsafeBufferPointer({ replicateMoments.addIfAllFinite(contentsOf: $0) }) else {
+                throw .nonFinite(quantity: "integrand (replicate \(firstIndex + replicate))", index: firstNonFinite(values) ?? 0)
+            }
             state.samples.add(replicateMoments.mean)
             state.evaluations.merge(replicateMoments)
         }

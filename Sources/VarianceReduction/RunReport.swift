@@ -26,6 +26,24 @@ public struct RunReport<State: MergeableState, Output: StoppableEstimate>: Senda
     public let elapsedSeconds: Double
     /// The final accumulator state: merge it with other shards' states, or keep it to resume.
     public let state: State
+
+    @usableFromInline
+    init(estimate: Output, stopReason: StopReason, samples: Int, history: [RoundSummary], seed: UInt64,
+         stoppingRule: StoppingRule, blockSize: Int, blocksPerRound: Int, threadCount: Int, firstStream: Int,
+         elapsedSeconds: Double, state: State) {
+        self.estimate = estimate
+        self.stopReason = stopReason
+        self.samples = samples
+        self.history = history
+        self.seed = seed
+        self.stoppingRule = stoppingRule
+        self.blockSize = blockSize
+        self.blocksPerRound = blocksPerRound
+        self.threadCount = threadCount
+        self.firstStream = firstStream
+        self.elapsedSeconds = elapsedSeconds
+        self.state = state
+    }
 }
 
 /// The running estimate after one round of blocks.
@@ -38,6 +56,14 @@ public struct RoundSummary: Sendable, Codable, Hashable {
     public let standardError: Double
     /// Seconds since the start.
     public let elapsedSeconds: Double
+
+    @usableFromInline
+    init(samples: Int, value: Double, standardError: Double, elapsedSeconds: Double) {
+        self.samples = samples
+        self.value = value
+        self.standardError = standardError
+        self.elapsedSeconds = elapsedSeconds
+    }
 }
 
 /// What a progress callback receives after each round.
@@ -52,4 +78,13 @@ public struct RunProgress: Sendable {
     public let standardError: Double?
     /// Seconds since the start.
     public let elapsedSeconds: Double
+
+    @usableFromInline
+    init(samples: Int, maximumSamples: Int, value: Double?, standardError: Double?, elapsedSeconds: Double) {
+        self.samples = samples
+        self.maximumSamples = maximumSamples
+        self.value = value
+        self.standardError = standardError
+        self.elapsedSeconds = elapsedSeconds
+    }
 }

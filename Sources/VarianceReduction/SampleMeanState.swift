@@ -17,6 +17,24 @@ public struct SampleMeanState: MergeableState, Hashable {
     /// An empty state.
     public init() {}
 
+    /// Adds per-sample values, screening NaN/∞ by `policy` (indices are reported from `firstIndex`).
+    @usableFromInline
+    mutating func addSamples(_ values: UnsafeBufferPointer<Double>, firstIndex: Int, policy: NonFinitePolicy) throws(MonteCarloError) {
+        guard !samples.addIfAllFinite(contentsOf: values) else { return }
+        guard policy == .skipAndReport else {
+            throw .nonFinite(quantity: "integrand", index: firstIndex + (values.firstIndex { !$0.isFinite } ?? 0))
+        }
+        for v in values {
+            if v.isFinite { samples.add(v) } else { skipped += 1 }
+        }
+    }
+
+    /// Adds a block of finite values summarized by shifted sums (see ``RunningMoments/addBlock(count:shift:shiftedSum:shiftedSquares:)``).
+    @usableFromInline
+    mutating func addBlock(count: Int, shift: Double, shiftedSum: Double, shiftedSquares: Double) {
+        samples.addBlock(count: count, shift: shift, shiftedSum: shiftedSum, shiftedSquares: shiftedSquares)
+    }
+
     public mutating func merge(_ other: SampleMeanState) {
         samples.merge(other.samples)
         evaluations.merge(other.evaluations)

@@ -55,8 +55,7 @@ public struct VectorMonteCarlo<S: Sampler>: MonteCarloEstimator {
             points.append(x)
             if let reflection { points.append(reflection(x)) }
         }
-        var values = [Double](repeating: 0, count: points.count * k)
-        points.withUnsafeBufferPointer { p in values.withUnsafeMutableBufferPointer { integrand.evaluate(p, $0) } }
+        let values = integrand.values(at: points)
         var mean = [Double](repeating: 0, count: k)
         for i in 0..<count {
             for j in 0..<k {
