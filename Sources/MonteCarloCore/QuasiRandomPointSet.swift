@@ -33,7 +33,7 @@ public struct QuasiRandomPointSet: Sendable, Hashable, Codable {
     /// The unrandomized points, row-major (point i occupies `dimension` consecutive entries).
     public let points: [Double]
 
-    /// Generates the first `count` points of the sequence.
+    /// Generates the first `count` points of the sequence, starting at the origin.
     /// - Throws: ``MonteCarloError/invalidParameter(name:value:requirement:)`` for a dimension
     ///   outside 1…``Kind/maximumDimension`` or a count below 1.
     public init(_ kind: Kind, dimension: Int, count: Int) throws(MonteCarloError) {
@@ -47,7 +47,10 @@ public struct QuasiRandomPointSet: Sendable, Hashable, Codable {
         self.kind = kind
         self.dimension = dimension
         self.count = count
-        points = try GSL.quasiRandomPoints(sobol: kind == .sobol, dimension: dimension, count: count)
+        // GSL's sequences start after the origin; putting it back makes the first 2^m Sobol points
+        // a (t, m, s)-net (every elementary box of volume 2^−(m−t) holds exactly 2^t points).
+        points = Array(repeating: 0, count: dimension)
+            + (try GSL.quasiRandomPoints(sobol: kind == .sobol, dimension: dimension, count: count - 1))
     }
 
     /// One independent randomization of the whole point set, row-major.

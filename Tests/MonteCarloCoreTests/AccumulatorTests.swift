@@ -147,3 +147,21 @@ struct EstimateTests {
         #expect(try JSONDecoder().decode(Estimate.self, from: data) == estimate)
     }
 }
+
+@Suite("Largest values")
+struct LargestValuesTests {
+    @Test("keeps exactly the k largest, whatever the order and the merge split")
+    func keepsLargest() throws {
+        var generator = Xoshiro256PlusPlus(seed: 9)
+        let xs = (0..<5000).map { _ in generator.nextStandardNormal() }
+        let expected = Array(xs.sorted(by: >).prefix(100))
+        var whole = LargestValues(capacity: 100)
+        for x in xs { whole.add(x) }
+        #expect(whole.descending == expected)
+        var a = LargestValues(capacity: 100), b = LargestValues(capacity: 100)
+        for x in xs[..<1234] { a.add(x) }
+        for x in xs[1234...] { b.add(x) }
+        try a.merge(b)
+        #expect(a.descending == expected)
+    }
+}
