@@ -32,6 +32,23 @@ public struct RandomStreams: Sendable, Hashable, Codable {
         }
         return Xoshiro256PlusPlus(state: state.words)
     }
+
+    /// Streams `start, start + 1, …, start + count − 1`: one lookup, then one jump per stream.
+    public func streams(from start: Int, count: Int) -> [Xoshiro256PlusPlus] {
+        precondition(count >= 0 && start >= 0 && start + count <= 1 << JumpPowers.count, "stream index out of range")
+        guard count > 0 else { return [] }
+        var state = JumpPowers.Vector(stream(start).state)
+        var result = [Xoshiro256PlusPlus(state: state.words)]
+        result.reserveCapacity(count)
+        for _ in 1..<count {
+            state = JumpPowers.table[0].apply(to: state)
+            result.append(Xoshiro256PlusPlus(state: state.words))
+        }
+        return result
+    }
+
+    /// The largest stream index plus one.
+    public static let streamLimit = 1 << JumpPowers.count
 }
 
 /// Powers J^(2^k) of the xoshiro256++ jump, as 256 × 256 matrices over GF(2).

@@ -78,6 +78,10 @@ public struct MonteCarloDriver: Sendable {
                 counts.append(count)
                 planned += count
             }
+            guard nextBlock + counts.count <= RandomStreams.streamLimit - firstStream else {
+                throw .invalidParameter(name: "firstStream", value: Double(firstStream),
+                                        requirement: "low enough that every block has a stream below 2^48")
+            }
             let states = try runRound(estimator, streams: streams, firstBlock: nextBlock, counts: counts, blockSize: size)
             for blockState in states { try state.merge(blockState) }
             drawn += planned
@@ -119,6 +123,9 @@ public struct MonteCarloDriver: Sendable {
         guard firstStream >= 0 else {
             throw .invalidParameter(name: "firstStream", value: Double(firstStream), requirement: "non-negative")
         }
+        guard firstStream < RandomStreams.streamLimit else {
+            throw .invalidParameter(name: "firstStream", value: Double(firstStream), requirement: "below 2^48")
+        }
         switch stoppingRule.target {
         case .sampleCount(let n):
             guard n >= 1 else { throw .invalidParameter(name: "sampleCount", value: Double(n), requirement: "at least 1") }
@@ -159,11 +166,11 @@ public struct MonteCarloDriver: Sendable {
     ) throws(MonteCarloError) -> [E.State] {
         let results = BlockResults<E.State>(count: counts.count)
         let workers = min(threadCount, counts.count)
-        let firstStream = self.firstStream
+        let generators = streams.streams(from: firstStream + firstBlock, count: counts.count)
         let work: @Sendable (Int) -> Void = { _ in
             while let slot = results.claim() {
                 let block = firstBlock + slot
-                var generator = streams.stream(firstStream + block)
+                var generator = generators[slot]
                 var state = estimator.makeState()
                 do throws(MonteCarloError) {
                     try estimator.accumulate(counts[slot], firstIndex: block * blockSize, into: &state, using: &generator)

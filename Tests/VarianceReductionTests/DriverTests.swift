@@ -189,3 +189,30 @@ struct BadInputTests {
         }
     }
 }
+
+@Suite("Driver configuration errors")
+struct DriverConfigurationTests {
+    let estimator = PlainMonteCarlo(sampler: UniformDistribution.unit, integrand: Integrand { $0 })
+
+    @Test("bad configurations are typed errors, not traps")
+    func badConfigurations() {
+        let rule = StoppingRule.sampleCount(1000)
+        #expect(throws: MonteCarloError.self) { try MonteCarloDriver(stoppingRule: rule, threadCount: 0).run(estimator, seed: 1) }
+        #expect(throws: MonteCarloError.self) { try MonteCarloDriver(stoppingRule: rule, blockSize: 0).run(estimator, seed: 1) }
+        #expect(throws: MonteCarloError.self) { try MonteCarloDriver(stoppingRule: rule, blocksPerRound: 0).run(estimator, seed: 1) }
+        #expect(throws: MonteCarloError.self) { try MonteCarloDriver(stoppingRule: rule, firstStream: -1).run(estimator, seed: 1) }
+        #expect(throws: MonteCarloError.self) { try MonteCarloDriver(stoppingRule: rule, firstStream: 1 << 48).run(estimator, seed: 1) }
+        #expect(throws: MonteCarloError.self) {
+            try MonteCarloDriver(stoppingRule: rule, blockSize: 1, firstStream: (1 << 48) - 10).run(estimator, seed: 1)
+        }
+        #expect(throws: MonteCarloError.self) {
+            try MonteCarloDriver(stoppingRule: .absoluteError(-1, maximumSamples: 10)).run(estimator, seed: 1)
+        }
+    }
+
+    @Test("streams(from:count:) equals stream(i) one by one")
+    func consecutiveStreams() {
+        let streams = RandomStreams(seed: 3)
+        #expect(streams.streams(from: 5, count: 4) == (5..<9).map { streams.stream($0) })
+    }
+}
