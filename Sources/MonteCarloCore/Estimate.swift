@@ -7,7 +7,7 @@ import Foundation
 /// nothing by n yourself; ``standardError`` is already `sqrt(variance)`.
 ///
 /// ```swift
-/// let estimate = try PlainMonteCarlo(sampler: UniformSampler(), integrand: Integrand { exp($0) })
+/// let estimate = try PlainMonteCarlo(sampler: UniformDistribution.unit, integrand: Integrand { exp($0) })
 ///     .run(samples: 10_000, seed: 7)
 /// print(estimate)                                 // 1.7183 ± 0.0049 (n = 10000, ESS = 10000)
 /// let interval = try estimate.confidenceInterval(level: 0.95)

@@ -50,6 +50,12 @@ public struct LargestValues: MergeableState, Hashable {
         }
     }
 
+    /// Multiplies every kept value by `factor` > 0 (the order is unchanged).
+    public mutating func scaleValues(by factor: Double) {
+        precondition(factor > 0, "scale factor must be positive")
+        for i in values.indices { values[i] *= factor }
+    }
+
     /// Keeps the largest of both sets.
     public mutating func merge(_ other: LargestValues) throws(MonteCarloError) {
         guard other.capacity == capacity else { throw .incompatibleStates("capacity \(capacity) vs \(other.capacity)") }

@@ -12,9 +12,9 @@ public enum ParetoTailDiagnostic {
     /// The threshold above which the warning is raised.
     public static let unreliableShape = 0.7
 
-    /// The tail size M = min(n/5, 3√n) used for n draws.
+    /// The tail size M = ⌈min(n/5, 3√n)⌉ used for n draws (as in PSIS).
     public static func tailSize(sampleCount n: Int) -> Int {
-        Int(min(Double(n) / 5, 3 * Double(n).squareRoot()))
+        Int(min(Double(n) / 5, 3 * Double(n).squareRoot()).rounded(.up))
     }
 
     /// The fitted shape k̂ from the largest values of a sample, largest first.

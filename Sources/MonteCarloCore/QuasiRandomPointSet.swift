@@ -53,7 +53,11 @@ public struct QuasiRandomPointSet: Sendable, Hashable, Codable {
             + (try GSL.quasiRandomPoints(sobol: kind == .sobol, dimension: dimension, count: count - 1))
     }
 
-    /// One independent randomization of the whole point set, row-major.
+    /// The largest double below 1 and a tiny positive number: randomized points stay in (0, 1).
+    static let belowOne = 1 - 0x1.0p-53
+    static let aboveZero = 0x1.0p-60
+
+    /// One independent randomization of the whole point set, row-major (every coordinate in (0, 1)).
     public func randomized<G: RandomNumberGenerator>(using generator: inout G) -> [Double] {
         var result = [Double](repeating: 0, count: points.count)
         randomize(into: &result, using: &generator)
@@ -71,7 +75,8 @@ public struct QuasiRandomPointSet: Sendable, Hashable, Codable {
             for i in 0..<count {
                 for j in 0..<s {
                     let bits = UInt32(points[i * s + j] * scale) ^ shifts[j]
-                    output[i * s + j] = (Double(bits) + generator.nextUniform()) / scale
+                    // Open-interval fill, clamped below 1: quantile maps never see 0 or 1.
+                    output[i * s + j] = min((Double(bits) + generator.nextOpenUniform()) / scale, Self.belowOne)
                 }
             }
         case .halton:
@@ -80,7 +85,7 @@ public struct QuasiRandomPointSet: Sendable, Hashable, Codable {
                 for j in 0..<s {
                     var u = points[i * s + j] + shifts[j]
                     if u >= 1 { u -= 1 }
-                    output[i * s + j] = u
+                    output[i * s + j] = min(max(u, Self.aboveZero), Self.belowOne)
                 }
             }
         }

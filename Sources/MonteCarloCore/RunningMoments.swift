@@ -160,6 +160,12 @@ public struct RunningMoments: MergeableState, Hashable {
         count = total
     }
 
+    /// Rescales every value added so far by `factor` (mean × factor, squared deviations × factor²).
+    public mutating func scaleValues(by factor: Double) {
+        mean *= factor
+        sumOfSquaredDeviations *= factor * factor
+    }
+
     /// The unbiased sample variance Σ(x − x̄)²/(n − 1); NaN when fewer than two values.
     public var sampleVariance: Double {
         count > 1 ? sumOfSquaredDeviations / Double(count - 1) : .nan

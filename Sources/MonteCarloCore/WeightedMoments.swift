@@ -63,6 +63,16 @@ public struct WeightedMoments: MergeableState, Hashable {
         return (total, a.mean + delta * share, a.squares + b.squares + delta * delta * a.weight * share)
     }
 
+    /// Rescales every weight by `factor` > 0 (means are unchanged; sums scale by factor or factor²).
+    /// Lets callers keep weights relative to a moving reference, e.g. exp(log w − max log w).
+    public mutating func scaleWeights(by factor: Double) {
+        sumOfWeights *= factor
+        weightedSquaredDeviations *= factor
+        maximumWeight *= factor
+        sumOfSquaredWeights *= factor * factor
+        squaredWeightSquaredDeviations *= factor * factor
+    }
+
     /// Kish's effective sample size (Σw)² / Σw².
     public var kishEffectiveSampleSize: Double {
         sumOfSquaredWeights > 0 ? sumOfWeights * sumOfWeights / sumOfSquaredWeights : 0

@@ -9,7 +9,7 @@ import MonteCarloCore
 ///
 /// ```swift
 /// let estimates = try replicate(400, seed: 2024) { _, generator in
-///     try PlainMonteCarlo(sampler: UniformSampler(), integrand: Integrand { exp($0) })
+///     try PlainMonteCarlo(sampler: UniformDistribution.unit, integrand: Integrand { exp($0) })
 ///         .run(samples: 1_000, seed: generator.next())
 /// }
 /// let report = try CalibrationReport(estimates: estimates, truth: exp(1) - 1)

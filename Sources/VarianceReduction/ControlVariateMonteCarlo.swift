@@ -14,13 +14,15 @@ import MonteCarloCore
 /// ```
 ///
 /// **Statistical properties.**
-/// - ``CoefficientFitting/crossFitted(folds:)`` (default, K = 2): draws are dealt to K folds in
-///   turn; fold k is averaged with β fitted on the other folds, so each fold's term is unbiased
+/// - ``CoefficientFitting/crossFitted(folds:)`` (default, K = 2): draw i goes to fold i mod K;
+///   fold k is averaged with β fitted on the other folds, so each fold's term is unbiased
 ///   and so is their weighted mean. `variance` is Σₖ (nₖ/n)² s²ₖ/nₖ, with s²ₖ the residual
 ///   variance on fold k at its fixed β (correlation between folds through β is O(1/n²) and
 ///   ignored). Normal interval.
-/// - ``CoefficientFitting/pilot(fraction:)``: every (1/fraction)-th draw is a pilot used only to
-///   fit β; the rest are averaged. Unbiased; `variance` is s²/n_eval; normal interval.
+/// - ``CoefficientFitting/pilot(fraction:)``: with k = round(1/fraction), draws with index
+///   i ≡ 0 (mod k) form the pilot, used only to fit β; the rest are averaged with that fixed β.
+///   Unbiased; `variance` is s²/n_eval (computed group by group, Σ (n_k/n_eval)² s²_k/n_k, which
+///   is the same up to the between-group spread of the residual means); normal interval.
 /// - ``CoefficientFitting/ordinaryLeastSquares``: β fitted on all draws (the OLS intercept).
 ///   Biased of order 1/n (exactly unbiased when f and h are jointly normal), declared in the
 ///   diagnostics. `variance` is s²[(AᵀA)⁻¹]₀₀ with s² = RSS/(n − p − 1) and A = [1, h − θ];
@@ -28,7 +30,11 @@ import MonteCarloCore
 ///
 /// ESS is σ²_f / variance with σ²_f the sample variance of f over all draws; the
 /// variance-reduction factor ESS/n estimates 1/(1 − R²) (reduced by the cost of estimating β).
-/// β is reported in ``Diagnostics/coefficients`` (from all draws).
+/// β is reported in ``Diagnostics/coefficients`` (from all draws). When the controls explain f
+/// to within rounding error, the residual variance is raised to the rounding floor κ·ε·Σ(f − f̄)²
+/// (κ the condition number of the controls' correlation matrix) and a warning says so: the error
+/// bar is then an upper bound, never a false zero. A NaN or ∞ value of f or of a control is a
+/// typed error naming the draw.
 ///
 /// - Complexity: O(n p²) time, O(K p²) memory for p controls.
 public struct ControlVariateMonteCarlo<S: Sampler>: MonteCarloEstimator {
@@ -90,17 +96,14 @@ public struct ControlVariateMonteCarlo<S: Sampler>: MonteCarloEstimator {
 
     /// Moments of (f, h − θ) per group of draws.
     public struct State: MergeableState, Hashable {
-        /// One accumulator per fold (or pilot/evaluation stride position).
+        /// One accumulator per fold (or pilot/evaluation stride position); draw i goes to group i mod K.
         public internal(set) var groups: [CovarianceMoments]
-        /// Draws dealt so far (decides the next draw's group).
-        public internal(set) var dealt = 0
 
         public mutating func merge(_ other: State) throws(MonteCarloError) {
             guard groups.count == other.groups.count else {
                 throw .incompatibleStates("\(groups.count) vs \(other.groups.count) groups")
             }
             for k in groups.indices { try groups[k].merge(other.groups[k]) }
-            dealt += other.dealt
         }
     }
 
@@ -122,8 +125,8 @@ public struct ControlVariateMonteCarlo<S: Sampler>: MonteCarloEstimator {
                 row[j + 1] = controlValues[i * p + j] - controlMeans[j]
                 guard row[j + 1].isFinite else { throw .nonFinite(quantity: "control \(j)", index: firstIndex + i) }
             }
-            state.groups[state.dealt % groupCount].add(row)
-            state.dealt += 1
+            // The group depends only on the global draw index, so block sizes never change it.
+            state.groups[(firstIndex + i) % groupCount].add(row)
         }
     }
 
@@ -140,13 +143,16 @@ public struct ControlVariateMonteCarlo<S: Sampler>: MonteCarloEstimator {
         var value = 0.0, variance = 0.0
         var degreesOfFreedom: Double? = nil
         var bias: String? = nil
+        var atRoundingFloor = false
         let method: String
 
         switch fitting {
         case .ordinaryLeastSquares:
             method = "control-variates-ols"
             value = all.mean[0] - fullFit.dot(Array(all.mean[1...]))
-            let s2 = fullFit.residualSumOfSquares / Double(n - p - 1)
+            let rss = fullFit.residualSumOfSquares
+            atRoundingFloor = atRoundingFloor || rss.atFloor
+            let s2 = rss.value / Double(n - p - 1)
             let g = Array(all.mean[1...])
             let leverage = zip(g, fullFit.solveControls(g)).reduce(0) { $0 + $1.0 * $1.1 }
             variance = s2 * (1 / Double(n) + leverage)
@@ -176,21 +182,27 @@ public struct ControlVariateMonteCarlo<S: Sampler>: MonteCarloEstimator {
                     throw .insufficientSamples(needed: (p + 2) * groupCount, available: n,
                                                reason: "so that every fit of \(p) coefficients has p + 2 draws")
                 }
-                let beta = try RegressionFit(training).coefficients
+                let fit = try RegressionFit(training)
                 let share = Double(group.count) / Double(evaluatedCount)
-                let foldMean = group.mean[0] - zip(beta, group.mean[1...]).reduce(0) { $0 + $1.0 * $1.1 }
-                let residualVariance = RegressionFit.residualVariance(of: group, coefficients: beta)
+                let foldMean = group.mean[0] - fit.dot(Array(group.mean[1...]))
+                let residualVariance = fit.residualVariance(of: group)
+                atRoundingFloor = atRoundingFloor || residualVariance.atFloor
                 value += share * foldMean
-                variance += share * share * residualVariance / Double(group.count)
+                variance += share * share * residualVariance.value / Double(group.count)
             }
         }
         let ess = effectiveSampleSize(perDrawVariance: perDraw, estimatorVariance: variance, evaluations: n)
+        let warnings = atRoundingFloor
+            ? ["The controls explain f to within rounding error (R² ≈ 1): the residual variance was raised to the rounding floor κ·ε·Σ(f − f̄)², so the error bar is an upper bound."]
+            : []
         return Estimate(
             value: value, variance: variance, sampleCount: n, effectiveSampleSize: ess,
             degreesOfFreedom: degreesOfFreedom,
             diagnostics: Diagnostics(method: method, coefficients: fullFit.coefficients,
                                      varianceReductionFactor: ess / Double(n), declaredBias: bias,
-                                     figures: ["rSquared": fullFit.rSquared]))
+                                     figures: ["rSquared": fullFit.rSquared,
+                                               "reciprocalConditionNumber": fullFit.factorization.reciprocalConditionNumber],
+                                     warnings: warnings))
     }
 }
 
@@ -245,25 +257,38 @@ struct RegressionFit {
         return factorization.solve(scaled).enumerated().map { $0.element * scales[$0.offset] }
     }
 
-    /// RSS = M_ff − βᵀ M_gf.
-    var residualSumOfSquares: Double {
+    /// The smallest residual sum of squares that co-moment arithmetic can resolve for a total
+    /// sum of squares `total`: cancellation in M_ff − βᵀM_gf costs about κ·ε·M_ff, with κ the
+    /// condition number of the controls' correlation matrix.
+    func roundingFloor(total: Double) -> Double {
+        16 * Double.ulpOfOne * Double(moments.dimension) * total / factorization.reciprocalConditionNumber
+    }
+
+    /// RSS = M_ff − βᵀ M_gf, and whether it had to be raised to the rounding floor.
+    var residualSumOfSquares: (value: Double, atFloor: Bool) {
         let p = moments.dimension - 1
         var explained = 0.0
         for i in 0..<p { explained += coefficients[i] * moments.comoments[(i + 1) * (p + 1)] }
-        return max(0, moments.comoments[0] - explained)
+        let rss = moments.comoments[0] - explained
+        let floor = roundingFloor(total: moments.comoments[0])
+        return rss >= floor ? (rss, false) : (floor, true)
     }
 
     /// R² of the regression on all draws.
-    var rSquared: Double { moments.comoments[0] > 0 ? 1 - residualSumOfSquares / moments.comoments[0] : 0 }
+    var rSquared: Double { moments.comoments[0] > 0 ? 1 - residualSumOfSquares.value / moments.comoments[0] : 0 }
 
-    /// Sample variance of f − βᵀg on the draws of `moments`, for a fixed β.
-    static func residualVariance(of moments: CovarianceMoments, coefficients beta: [Double]) -> Double {
-        let k = moments.dimension
-        var total = moments.comoments[0]
+    /// Sample variance of f − βᵀg on the draws of `group`, for this fit's β, and whether it had to
+    /// be raised to the rounding floor.
+    func residualVariance(of group: CovarianceMoments) -> (value: Double, atFloor: Bool) {
+        let k = group.dimension
+        let beta = coefficients
+        var total = group.comoments[0]
         for i in 1..<k {
-            total -= 2 * beta[i - 1] * moments.comoments[i * k]
-            for j in 1..<k { total += beta[i - 1] * beta[j - 1] * moments.comoments[i * k + j] }
+            total -= 2 * beta[i - 1] * group.comoments[i * k]
+            for j in 1..<k { total += beta[i - 1] * beta[j - 1] * group.comoments[i * k + j] }
         }
-        return max(0, total) / Double(moments.count - 1)
+        let floor = roundingFloor(total: group.comoments[0])
+        let squares = total >= floor ? total : floor
+        return (squares / Double(group.count - 1), total < floor)
     }
 }

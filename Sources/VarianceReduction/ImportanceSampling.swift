@@ -14,7 +14,7 @@ import MonteCarloCore
 /// - ``Normalization/standard``: μ̂ = (1/n) Σ wᵢ fᵢ with exactly normalized weights. Unbiased;
 ///   `variance` is the sample variance of wᵢfᵢ over n; normal interval.
 /// - ``Normalization/selfNormalized``: μ̂ = Σ wᵢ fᵢ / Σ wᵢ, usable when π or q is known only up
-///   to a constant. Consistent, biased of order 1/n (declared in the diagnostics); `variance` is
+///   to a constant (log-weights of any size: they are kept relative to the largest seen). Consistent, biased of order 1/n (declared in the diagnostics); `variance` is
 ///   the delta-method estimate Σ wᵢ²(fᵢ − μ̂)² / (Σ wᵢ)²; normal interval.
 ///
 /// ESS is σ²_π / variance with σ²_π = Σ w (f − μ̂_w)² / Σ w, the self-normalized estimate of
@@ -23,7 +23,11 @@ import MonteCarloCore
 /// where the terms are |w·f| for the standard estimator and w for the self-normalized one. A
 /// warning is raised when k̂ ≥ 0.7, when one term carries more than 10% of the total, or (self-
 /// normalized) when Kish's ESS falls below 1% of n: the signs of a proposal whose tails are too
-/// light, under which the variance estimate cannot be trusted.
+/// light, under which the variance estimate cannot be trusted. (k̂ uses the M = ⌈min(n/5, 3√n)⌉
+/// largest terms, capped at M = 1024 — reached at n ≈ 116,000 — to keep the state small.)
+///
+/// A NaN or ∞ integrand value, or a NaN log-weight, is a typed error naming the draw (this
+/// estimator has no skip-and-report option).
 public struct ImportanceSampling<Proposal: Sampler>: MonteCarloEstimator {
     /// How the weights are normalized.
     public enum Normalization: String, Sendable, Hashable, Codable {
@@ -68,8 +72,32 @@ public struct ImportanceSampling<Proposal: Sampler>: MonteCarloEstimator {
         public internal(set) var sumOfAbsoluteProducts = 0.0
         /// max |w·f|.
         public internal(set) var maximumAbsoluteProduct = 0.0
+        /// Self-normalized only: the weights kept are exp(log w − logWeightShift), with the shift
+        /// the largest log-weight seen, so unnormalized log-weights of any size neither overflow
+        /// nor underflow (`nil` until the first draw; always 0 for standard normalization).
+        public internal(set) var logWeightShift: Double?
+
+        /// Re-expresses all weights relative to `shift` (≥ the current shift).
+        mutating func rebase(to shift: Double) {
+            guard let current = logWeightShift else {
+                logWeightShift = shift
+                return
+            }
+            guard shift > current else { return }
+            let factor = exp(current - shift)
+            weighted.scaleWeights(by: factor)
+            products.scaleValues(by: factor)
+            weights.scaleValues(by: factor)
+            largestTerms.scaleValues(by: max(factor, .leastNonzeroMagnitude))
+            sumOfAbsoluteProducts *= factor
+            maximumAbsoluteProduct *= factor
+            logWeightShift = shift
+        }
 
         public mutating func merge(_ other: State) throws(MonteCarloError) {
+            var other = other
+            if let shift = other.logWeightShift { rebase(to: shift) }
+            if let shift = logWeightShift { other.rebase(to: shift) }
             weighted.merge(other.weighted)
             products.merge(other.products)
             weights.merge(other.weights)
@@ -83,10 +111,23 @@ public struct ImportanceSampling<Proposal: Sampler>: MonteCarloEstimator {
                            using generator: inout Xoshiro256PlusPlus) throws(MonteCarloError) {
         let points = proposal.drawBatch(count, using: &generator)
         let values = integrand.values(at: points)
+        let logWeights = points.map(logWeight)
+        var shift = 0.0
+        if normalization == .selfNormalized {
+            for (i, lw) in logWeights.enumerated() where lw.isNaN || lw == .infinity {
+                throw .nonFinite(quantity: "log importance weight", index: firstIndex + i)
+            }
+            let largest = logWeights.max() ?? -.infinity
+            guard largest > -.infinity else {
+                throw .invalidArgument("All log-weights in draws \(firstIndex)..<\(firstIndex + count) are −∞: the proposal misses the target's support.")
+            }
+            state.rebase(to: max(largest, state.logWeightShift ?? largest))
+            shift = state.logWeightShift ?? 0
+        }
         for i in 0..<count {
             let f = values[i]
             guard f.isFinite else { throw .nonFinite(quantity: "integrand", index: firstIndex + i) }
-            let w = exp(logWeight(points[i]))
+            let w = exp(logWeights[i] - shift)
             guard w.isFinite else { throw .nonFinite(quantity: "importance weight", index: firstIndex + i) }
             state.weighted.add(f, weight: w)
             state.products.add(w * f)
@@ -133,10 +174,18 @@ public struct ImportanceSampling<Proposal: Sampler>: MonteCarloEstimator {
         if maximumShare > 0.1 {
             warnings.append("One term carries \(Int((maximumShare * 100).rounded()))% of the total: heavy-tailed weights, the variance estimate is unreliable.")
         }
+        // E_q[w] = 1 for normalized densities. Heavy-tailed weights make the sample mean fall
+        // *below* 1 with an underestimated error, so only an excess is a reliable sign of
+        // unnormalized densities.
+        if normalization == .standard, state.weights.count > 1,
+           state.weights.mean - 1 > 5 * state.weights.varianceOfMean.squareRoot() {
+            warnings.append("The mean weight \(state.weights.mean) exceeds 1 by more than 5 standard errors: are both densities normalized? If not, use self-normalized importance sampling.")
+        }
         if normalization == .selfNormalized, kish < 0.01 * Double(n) {
             warnings.append("Kish effective sample size \(Int(kish)) is below 1% of n = \(n): the proposal fits the target poorly.")
         }
-        var figures = ["kishEffectiveSampleSize": kish, "maximumTermShare": maximumShare, "meanWeight": state.weights.mean]
+        var figures = ["kishEffectiveSampleSize": kish, "maximumTermShare": maximumShare]
+        if normalization == .standard { figures["meanWeight"] = state.weights.mean }
         if let paretoShape { figures["paretoShape"] = paretoShape }
         return Estimate(
             value: value, variance: variance, sampleCount: n, effectiveSampleSize: ess, degreesOfFreedom: nil,

@@ -129,6 +129,10 @@ public struct MonteCarloDriver: Sendable {
         switch stoppingRule.target {
         case .sampleCount(let n):
             guard n >= 1 else { throw .invalidParameter(name: "sampleCount", value: Double(n), requirement: "at least 1") }
+            guard n == stoppingRule.maximumSamples else {
+                throw .invalidParameter(name: "maximumSamples", value: Double(stoppingRule.maximumSamples),
+                                        requirement: "equal to the sample count \(n) of a fixed-count rule")
+            }
         case .absoluteError(let e, let level), .relativeError(let e, let level):
             guard e > 0, e.isFinite else { throw .invalidParameter(name: "error", value: e, requirement: "finite and positive") }
             guard level > 0, level < 1 else { throw .invalidConfidenceLevel(level) }
@@ -173,7 +177,7 @@ public struct MonteCarloDriver: Sendable {
                 var generator = generators[slot]
                 var state = estimator.makeState()
                 do throws(MonteCarloError) {
-                    try estimator.accumulate(counts[slot], firstIndex: block * blockSize, into: &state, using: &generator)
+                    try estimator.accumulate(counts[slot], firstIndex: (firstStream + block) * blockSize, into: &state, using: &generator)
                     results.store(.success(state), at: slot)
                 } catch {
                     results.store(.failure(error), at: slot)

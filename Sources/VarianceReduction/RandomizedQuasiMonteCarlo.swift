@@ -18,6 +18,8 @@ import MonteCarloCore
 /// replicates are i.i.d., so the interval is Student-t with R − 1 degrees of freedom. ESS is
 /// σ²_plain / variance with σ²_plain the sample variance of all R·n values.
 ///
+/// A NaN or ∞ value is a typed error whose index counts points over all replicates.
+///
 /// - Complexity: O(R·n·s) for R replicates of n points in s dimensions.
 public struct RandomizedQuasiMonteCarlo<S: UnitCubeSampler>: MonteCarloEstimator {
     /// The measure π, as the image of the unit cube.
@@ -58,7 +60,8 @@ public struct RandomizedQuasiMonteCarlo<S: UnitCubeSampler>: MonteCarloEstimator
             values = integrand.values(at: points)
             var replicateMoments = RunningMoments()
             guard values.withUnsafeBufferPointer({ replicateMoments.addIfAllFinite(contentsOf: $0) }) else {
-                throw .nonFinite(quantity: "integrand (replicate \(firstIndex + replicate))", index: firstNonFinite(values) ?? 0)
+                // The index counts points over all replicates: replicate r holds points r·n ..< (r+1)·n.
+                throw .nonFinite(quantity: "integrand", index: (firstIndex + replicate) * n + (firstNonFinite(values) ?? 0))
             }
             state.samples.add(replicateMoments.mean)
             state.evaluations.merge(replicateMoments)

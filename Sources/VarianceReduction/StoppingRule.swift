@@ -2,6 +2,10 @@ import Foundation
 
 /// When a Monte Carlo run stops.
 ///
+/// Error targets are checked after every round, so the stopping time depends on the data; the
+/// final interval then covers slightly less than its nominal level (the classical effect of
+/// sequential stopping, small when many rounds precede the stop). Fixed sample counts are exact.
+///
 /// A rule always has a sample cap: error targets and time budgets stop at the cap if they are
 /// not met first, and the report says so (``StopReason/reachedSampleCap``): never a silent
 /// truncation. Samples are counted in the estimator's unit (draws, antithetic pairs, or RQMC
@@ -35,14 +39,14 @@ public struct StoppingRule: Sendable, Hashable, Codable {
     public static func absoluteError(_ error: Double, level: Double = 0.95, maximumSamples: Int,
                                      minimumSamples: Int = 1000) -> StoppingRule {
         StoppingRule(target: .absoluteError(error, level: level), maximumSamples: maximumSamples,
-                     minimumSamples: minimumSamples)
+                     minimumSamples: min(minimumSamples, maximumSamples))
     }
 
     /// Stop when the interval half-width at `level` is at most `error · |estimate|`, or at the cap.
     public static func relativeError(_ error: Double, level: Double = 0.95, maximumSamples: Int,
                                      minimumSamples: Int = 1000) -> StoppingRule {
         StoppingRule(target: .relativeError(error, level: level), maximumSamples: maximumSamples,
-                     minimumSamples: minimumSamples)
+                     minimumSamples: min(minimumSamples, maximumSamples))
     }
 
     /// Stop once `seconds` of wall time have passed (checked after each round), or at the cap.
