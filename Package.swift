@@ -10,6 +10,9 @@ let package = Package(
         .library(name: "LinearAlgebra", targets: ["LinearAlgebra"]),
         .library(name: "VarianceReduction", targets: ["VarianceReduction"]),
         .library(name: "StatisticalTesting", targets: ["StatisticalTesting"]),
+        .library(name: "SteinControlVariates", targets: ["SteinControlVariates"]),
+        .library(name: "SlicedWasserstein", targets: ["SlicedWasserstein"]),
+        .library(name: "MutualInformation", targets: ["MutualInformation"]),
         .executable(name: "mcest", targets: ["mcest"]),
         .executable(name: "mcbench", targets: ["mcbench"]),
     ],
@@ -42,8 +45,17 @@ let package = Package(
         .target(
             name: "StatisticalTesting", dependencies: ["MonteCarloCore"]),
         .target(
+            name: "SteinControlVariates", dependencies: ["MonteCarloCore", "LinearAlgebra", "VarianceReduction"]),
+        .target(
+            name: "SlicedWasserstein", dependencies: ["MonteCarloCore", "LinearAlgebra", "VarianceReduction"]),
+        .target(
+            name: "MutualInformation", dependencies: ["MonteCarloCore", "LinearAlgebra", "VarianceReduction"]),
+        .target(
             name: "MonteCarlo",
-            dependencies: ["MonteCarloCore", "LinearAlgebra", "VarianceReduction"]),
+            dependencies: [
+                "MonteCarloCore", "LinearAlgebra", "VarianceReduction", "SteinControlVariates", "SlicedWasserstein",
+                "MutualInformation",
+            ]),
 
         // MARK: - Executables
         .executableTarget(
@@ -86,6 +98,15 @@ let package = Package(
             dependencies: ["VarianceReduction", "MonteCarloCore", "StatisticalTesting"]),
         .testTarget(name: "StatisticalTestingTests", dependencies: ["StatisticalTesting", "MonteCarloCore"]),
         .testTarget(name: "mcestTests", dependencies: ["mcest", "MonteCarloCore"]),
+        .testTarget(
+            name: "SteinControlVariatesTests",
+            dependencies: ["SteinControlVariates", "MonteCarloCore", "LinearAlgebra", "VarianceReduction", "StatisticalTesting"]),
+        .testTarget(
+            name: "SlicedWassersteinTests",
+            dependencies: ["SlicedWasserstein", "MonteCarloCore", "LinearAlgebra", "VarianceReduction", "StatisticalTesting"]),
+        .testTarget(
+            name: "MutualInformationTests",
+            dependencies: ["MutualInformation", "MonteCarloCore", "LinearAlgebra", "VarianceReduction", "StatisticalTesting"]),
     ],
     swiftLanguageModes: [.v6]
 )

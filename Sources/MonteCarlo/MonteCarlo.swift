@@ -5,3 +5,6 @@
 @_exported import MonteCarloCore
 @_exported import LinearAlgebra
 @_exported import VarianceReduction
+@_exported import SteinControlVariates
+@_exported import SlicedWasserstein
+@_exported import MutualInformation
