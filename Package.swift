@@ -13,6 +13,7 @@ let package = Package(
         .library(name: "SteinControlVariates", targets: ["SteinControlVariates"]),
         .library(name: "SlicedWasserstein", targets: ["SlicedWasserstein"]),
         .library(name: "MutualInformation", targets: ["MutualInformation"]),
+        .library(name: "VariationalInference", targets: ["VariationalInference"]),
         .executable(name: "mcest", targets: ["mcest"]),
         .executable(name: "mcbench", targets: ["mcbench"]),
     ],
@@ -51,10 +52,12 @@ let package = Package(
         .target(
             name: "MutualInformation", dependencies: ["MonteCarloCore", "LinearAlgebra", "VarianceReduction"]),
         .target(
+            name: "VariationalInference", dependencies: ["MonteCarloCore", "LinearAlgebra", "VarianceReduction"]),
+        .target(
             name: "MonteCarlo",
             dependencies: [
                 "MonteCarloCore", "LinearAlgebra", "VarianceReduction", "SteinControlVariates", "SlicedWasserstein",
-                "MutualInformation",
+                "MutualInformation", "VariationalInference",
             ]),
 
         // MARK: - Executables
@@ -104,6 +107,9 @@ let package = Package(
         .testTarget(
             name: "SlicedWassersteinTests",
             dependencies: ["SlicedWasserstein", "MonteCarloCore", "LinearAlgebra", "VarianceReduction", "StatisticalTesting"]),
+        .testTarget(
+            name: "VariationalInferenceTests",
+            dependencies: ["VariationalInference", "MonteCarloCore", "LinearAlgebra", "VarianceReduction", "StatisticalTesting"]),
         .testTarget(
             name: "MutualInformationTests",
             dependencies: ["MutualInformation", "MonteCarloCore", "LinearAlgebra", "VarianceReduction", "StatisticalTesting"]),

@@ -8,3 +8,4 @@
 @_exported import SteinControlVariates
 @_exported import SlicedWasserstein
 @_exported import MutualInformation
+@_exported import VariationalInference

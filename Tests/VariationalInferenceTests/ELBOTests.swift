@@ -1,0 +1,162 @@
+import Foundation
+import LinearAlgebra
+import Testing
+import MonteCarloCore
+import StatisticalTesting
+import VariationalInference
+
+/// Golden cases NN-1 and BLR-1 from the literature notes (shared/reference/elbo.md §3), whose
+/// ELBO, log evidence, gradients and per-draw variances are known in closed form.
+@Suite("ELBO estimators against closed forms")
+struct ELBOTests {
+    let model = try! NormalNormalModel(observations: [0.5, 1.2, -0.3, 0.8, 1.0])
+    let q = try! GaussianApproximation.meanField(mean: [0.2], standardDeviations: [0.6])
+
+    func expectWithin5SE(_ estimate: Estimate, _ truth: Double, _ label: String) {
+        let check = StatisticalCheck.consistency(of: estimate, with: truth)
+        #expect(check.passed, "\(label): \(check)")
+    }
+
+    /// Relative tolerance for a sample variance from n draws of a quadratic form in normals
+    /// (kurtosis at most 15, that of χ²₁): 5 · √(14/n).
+    func varianceTolerance(_ n: Int) -> Double { 5 * (14 / Double(n)).squareRoot() }
+
+    @Test("the model's closed forms match the golden values")
+    func closedForms() {
+        #expect(abs(model.logEvidence - -6.347_239_067_304) < 1e-11)
+        #expect(abs(model.posteriorMean - 0.533_333_333_333) < 1e-11)
+        #expect(abs(model.posteriorVariance - 1.0 / 6) < 1e-14)
+        #expect(abs(q.entropy - (0.5 * (1 + log(2 * Double.pi)) + log(0.6))) < 1e-14)
+    }
+
+    @Test("ELBO value at q = N(0.2, 0.6²): −6.875518, per-draw variances 2.1128 and 3.7728",
+          arguments: [EvidenceLowerBound<NormalNormalModel>.ValueForm.logWeight, .closedFormEntropy])
+    func value(form: EvidenceLowerBound<NormalNormalModel>.ValueForm) throws {
+        let n = 100_000
+        let estimate = try EvidenceLowerBound(model: model, approximation: q).estimate(samples: n, seed: 1, form: form)
+        expectWithin5SE(estimate, -6.875_518_289_789, "\(form)")
+        // Exact: s²(m − μ_n)²/τ_n⁴ + ½(1 − s²/τ_n²)² (log w) and s²(m − μ_n)²/τ_n⁴ + ½s⁴/τ_n⁴ (CFE).
+        let exact = form == .logWeight ? 2.1128 : 3.7728
+        #expect(abs(estimate.variance * Double(n) / exact - 1) < varianceTolerance(n))
+    }
+
+    @Test("at the posterior the log-weight ELBO has zero variance and equals log p(x)")
+    func optimum() throws {
+        let optimal = try GaussianApproximation.meanField(mean: [model.posteriorMean],
+                                                          standardDeviations: [model.posteriorVariance.squareRoot()])
+        let estimate = try EvidenceLowerBound(model: model, approximation: optimal).estimate(samples: 1000, seed: 2)
+        #expect(abs(estimate.value - model.logEvidence) < 1e-12)
+        #expect(estimate.variance < 1e-26)
+    }
+
+    @Test("antithetic and randomized-QMC ELBO values are unbiased too")
+    func composedSampling() throws {
+        let elbo = EvidenceLowerBound(model: model, approximation: q)
+        expectWithin5SE(try elbo.estimate(samples: 50_000, seed: 3, sampling: .antithetic), -6.875_518_289_789, "antithetic")
+        expectWithin5SE(try elbo.estimate(samples: 32, seed: 4, sampling: .quasiMonteCarlo(pointsPerReplicate: 1024)),
+                        -6.875_518_289_789, "rqmc")
+    }
+
+    @Test("IWAE_K rises toward log p(x) with bias ≈ −χ²/(2K), χ² = 0.44908")
+    func importanceWeighted() throws {
+        let elbo = EvidenceLowerBound(model: model, approximation: q)
+        let k1 = try elbo.importanceWeighted(groupSize: 1, groups: 20_000, seed: 5)
+        let k10 = try elbo.importanceWeighted(groupSize: 10, groups: 4000, seed: 6)
+        let k100 = try elbo.importanceWeighted(groupSize: 100, groups: 2000, seed: 7)
+        expectWithin5SE(k1, -6.875_518_289_789, "IWAE_1 = ELBO")
+        #expect(k10.value - k1.value > 5 * (k1.variance + k10.variance).squareRoot())
+        // Replicate variance ≈ χ²/K: at K = 100 and 2000 groups the SE is 0.0015, well above the
+        // O(1/K²) remainder of the bias expansion (the notes measure 0.0005 at K = 100).
+        expectWithin5SE(k100, -6.347_239_067_304 - 0.449_080_247_472 / 200, "IWAE_100")
+        #expect(k100.value <= model.logEvidence + 4 * k100.standardError)
+        #expect(k100.diagnostics.declaredBias != nil)
+    }
+
+    @Test("gradients at q: ∂/∂m = 2, ∂/∂s = −1.9333; variances 12.96 (reparam) and 3.738 (STL)")
+    func gradients() throws {
+        let n = 100_000
+        let elbo = EvidenceLowerBound(model: model, approximation: q)
+        for (estimator, mVariance) in [(EvidenceLowerBound<NormalNormalModel>.GradientEstimator.reparameterization, 12.96),
+                                       (.stickingTheLanding, 3.738)] {
+            let g = try elbo.gradient(samples: n, seed: 8, estimator: estimator)
+            expectWithin5SE(g.component(0), 2.0, "\(estimator) ∂m")
+            expectWithin5SE(g.component(1), -1.933_333_333_333, "\(estimator) ∂s")
+            // g_m is linear in ε (kurtosis 3): relative sd of its sample variance √(2/n).
+            #expect(abs(g.covariance[0] * Double(n) / mVariance - 1) < 5 * (2 / Double(n)).squareRoot() + 1e-3,
+                    "\(estimator): \(g.covariance[0] * Double(n))")
+        }
+    }
+
+    @Test("STL has zero variance at the posterior; antithetic makes the location gradient exact")
+    func zeroVarianceCases() throws {
+        let optimal = try GaussianApproximation.meanField(mean: [model.posteriorMean],
+                                                          standardDeviations: [model.posteriorVariance.squareRoot()])
+        let stl = try EvidenceLowerBound(model: model, approximation: optimal).gradient(samples: 500, seed: 9, estimator: .stickingTheLanding)
+        #expect(stl.totalVariance < 1e-24)
+        #expect(abs(stl.values[0]) < 1e-10 && abs(stl.values[1]) < 1e-10)
+        let antithetic = try EvidenceLowerBound(model: model, approximation: q).gradient(samples: 500, seed: 10, antithetic: true)
+        #expect(abs(antithetic.values[0] - 2) < 1e-10)
+        #expect(antithetic.covariance[0] < 1e-24)
+    }
+
+    @Test("Bayesian linear regression BLR-1: log evidence, full-rank optimum, mean-field optimum")
+    func linearRegression() throws {
+        let design = Matrix(rows: [[1, -0.5], [1, 0.3], [1, 1.1], [1, -1.4], [1, 0.7], [1, 2.0]])
+        let blr = try BayesianLinearRegression(design: design, targets: [0.2, 0.9, 1.8, -1.1, 1.2, 2.9],
+                                               priorStandardDeviation: 2, noiseStandardDeviation: 0.5)
+        let logEvidence = try blr.logEvidence()
+        #expect(abs(logEvidence - -6.373_102_077_979) < 1e-10)
+        let posterior = try blr.posterior()
+        #expect(abs(posterior.mean[0] - 0.564_109_150_644) < 1e-10 && abs(posterior.mean[1] - 1.127_312_851_917) < 1e-10)
+        // Full-rank q at the posterior: ELBO = log p(y) exactly, zero variance.
+        let lower = try posterior.covariance.choleskyFactorization().lower
+        let fullRank = try GaussianApproximation.fullRank(mean: posterior.mean, lowerScale: lower)
+        let exact = try EvidenceLowerBound(model: blr, approximation: fullRank).estimate(samples: 200, seed: 11)
+        #expect(abs(exact.value - logEvidence) < 1e-9)
+        // Optimal mean-field: variances 1/Λ_ii, ELBO −6.425238309087.
+        let meanField = try GaussianApproximation.meanField(
+            mean: posterior.mean, standardDeviations: [(0.041_237_113_402).squareRoot(), (0.031_007_751_938).squareRoot()])
+        let estimate = try EvidenceLowerBound(model: blr, approximation: meanField).estimate(samples: 50_000, seed: 12)
+        expectWithin5SE(estimate, -6.425_238_309_087, "mean-field BLR")
+        // Its STL gradient has zero mean at this optimum.
+        let g = try EvidenceLowerBound(model: blr, approximation: meanField).gradient(samples: 50_000, seed: 13, estimator: .stickingTheLanding)
+        for i in 0..<4 { expectWithin5SE(g.component(i), 0, "∂ELBO component \(i) at the mean-field optimum") }
+    }
+
+    @Test("bad input is a typed error")
+    func badInput() {
+        #expect(throws: MonteCarloError.self) { try NormalNormalModel(observations: []) }
+        #expect(throws: MonteCarloError.self) { try NormalNormalModel(observations: [1, .nan]) }
+        #expect(throws: MonteCarloError.self) { try GaussianApproximation.meanField(mean: [0], standardDeviations: [0]) }
+        #expect(throws: MonteCarloError.self) { try GaussianApproximation.meanField(mean: [0, 1], standardDeviations: [1]) }
+        #expect(throws: MonteCarloError.self) {
+            try BayesianLinearRegression(design: Matrix(rows: [[1.0], [2.0]]), targets: [1])
+        }
+        #expect(throws: MonteCarloError.self) {
+            try BayesianLogisticRegression(design: Matrix(rows: [[1.0], [2.0]]), labels: [0, 2])
+        }
+        #expect(throws: MonteCarloError.self) {
+            try EvidenceLowerBound<NormalNormalModel>.checked(
+                model: model, approximation: GaussianApproximation.meanField(mean: [0, 0], standardDeviations: [1, 1]))
+        }
+    }
+}
+
+@Suite("Logistic regression model")
+struct LogisticRegressionTests {
+    @Test("the gradient matches central differences of the log joint (error O(h²))")
+    func gradient() throws {
+        let design = Matrix(rows: [[1, 0.3], [1, -1.2], [1, 2.0], [1, 0.1]])
+        let model = try BayesianLogisticRegression(design: design, labels: [1, 0, 1, 0], priorStandardDeviation: 1.5)
+        let w = [0.4, -0.7]
+        let g = model.gradientLogJoint(w)
+        let h = 1e-5
+        for j in 0..<2 {
+            var plus = w, minus = w
+            plus[j] += h
+            minus[j] -= h
+            let numeric = (model.logJoint(plus) - model.logJoint(minus)) / (2 * h)
+            #expect(abs(numeric - g[j]) < 1e-7)
+        }
+    }
+}
