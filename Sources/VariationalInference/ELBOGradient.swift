@@ -3,18 +3,21 @@ import LinearAlgebra
 import MonteCarloCore
 import VarianceReduction
 
+/// Which unbiased per-draw ELBO gradient to average.
+public enum ELBOGradientEstimator: String, Sendable, Hashable, Codable, CaseIterable {
+    /// Reparameterization (total derivative; the entropy gradient in closed form):
+    /// g_m = ∇ℓ(z), g_C = ∇ℓ(z)εᵀ + diag(1/C_jj) on the free entries.
+    case reparameterization
+    /// Sticking the landing (Roeder et al. 2017): the path derivative only,
+    /// h = ∇ℓ(z) − ∇_z log q(z) = ∇ℓ(z) + C⁻ᵀε, g_m = h, g_C = hεᵀ; zero variance when q is
+    /// the exact posterior.
+    case stickingTheLanding
+}
+
 /// Gradient estimators of the ELBO with respect to the variational parameters (m, C).
 extension EvidenceLowerBound {
     /// Which unbiased per-draw gradient to average.
-    public enum GradientEstimator: String, Sendable, Hashable, Codable {
-        /// Reparameterization (total derivative; the entropy gradient in closed form):
-        /// g_m = ∇ℓ(z), g_C = ∇ℓ(z)εᵀ + diag(1/C_jj) on the free entries.
-        case reparameterization
-        /// Sticking the landing (Roeder et al. 2017): the path derivative only,
-        /// h = ∇ℓ(z) − ∇_z log q(z) = ∇ℓ(z) + C⁻ᵀε, g_m = h, g_C = hεᵀ; zero variance when q is
-        /// the exact posterior.
-        case stickingTheLanding
-    }
+    public typealias GradientEstimator = ELBOGradientEstimator
 
     /// The per-draw gradient as a vector integrand over ε, in ``GaussianApproximation`` parameter order.
     public func gradientIntegrand(_ estimator: GradientEstimator) -> VectorIntegrand<[Double]> {
