@@ -1,0 +1,78 @@
+import Foundation
+import Testing
+
+/// `mcest vi` end to end on the BLR-1 golden case (shared/reference/elbo.md §3.3), whose log
+/// evidence −6.373102077979 and posterior mean (0.564109, 1.127313) are known exactly.
+@Suite("mcest vi")
+struct VICommandTests {
+    struct Report: Decodable {
+        struct Bound: Decodable { let value: Double; let standardError: Double; let groupSize: Int? }
+        struct Weight: Decodable { let name: String; let mean: Double; let standardDeviation: Double }
+        let elbo: Bound
+        let iwae: [Bound]
+        let logEvidence: Double?
+        let posterior: [Weight]
+        let converged: Bool
+    }
+
+    static func write(_ text: String) throws -> String {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("vi-\(UUID().uuidString).csv")
+        try text.write(to: url, atomically: true, encoding: .utf8)
+        return url.path
+    }
+
+    static let golden = "x,y\n-0.5,0.2\n0.3,0.9\n1.1,1.8\n-1.4,-1.1\n0.7,1.2\n2.0,2.9\n"
+
+    @Test("full-rank linear regression reaches the exact log evidence and posterior mean")
+    func linearRegression() throws {
+        let path = try Self.write(Self.golden)
+        let output = try MCEstExecutable.run(["vi", "--model", "linear-regression", path, "--target", "y", "--intercept",
+                                              "--prior-sd", "2", "--noise-sd", "0.5", "--family", "full-rank", "--json"])
+        #expect(output.status == 0, "\(output.standardError)")
+        let report = try JSONDecoder().decode(Report.self, from: Data(output.standardOutput.utf8))
+        let logEvidence = try #require(report.logEvidence)
+        #expect(abs(logEvidence - -6.373_102_077_979) < 1e-9)
+        // ELBO ≤ log p(y) (one-sided, 5 SE); the fitted full-rank q is within 0.01 nats of it.
+        #expect(report.elbo.value <= logEvidence + 5 * report.elbo.standardError)
+        #expect(report.elbo.value > logEvidence - 0.01)
+        #expect(abs(report.posterior[0].mean - 0.564_109) < 0.02 && abs(report.posterior[1].mean - 1.127_313) < 0.02)
+        #expect(report.iwae.map(\.groupSize) == [10, 100])
+    }
+
+    @Test("logistic regression runs and reports no exact evidence")
+    func logisticRegression() throws {
+        let path = try Self.write("x,y\n-1.5,0\n-0.4,0\n0.2,1\n-0.1,0\n0.9,1\n1.7,1\n0.5,0\n-0.8,1\n")
+        let output = try MCEstExecutable.run(["vi", "--model", "logistic-regression", path, "--target", "y", "--intercept", "--json"])
+        #expect(output.status == 0, "\(output.standardError)")
+        let report = try JSONDecoder().decode(Report.self, from: Data(output.standardOutput.utf8))
+        #expect(report.logEvidence == nil)
+        #expect(report.posterior.count == 2)
+        // IWAE_100 ≥ ELBO in expectation (Burda et al.): allow 5 combined SE.
+        let iwae = report.iwae[1]
+        #expect(iwae.value >= report.elbo.value - 5 * (iwae.standardError * iwae.standardError + report.elbo.standardError * report.elbo.standardError).squareRoot())
+    }
+
+    @Test("bad data exits with code 2 and a clear message", arguments: [
+        ("x,y\n1,a\n2,3\n", "not a finite number"),
+        ("x,y\n1,nan\n2,3\n", "not a finite number"),
+        ("x,y\n1,2\n", "at least 2"),
+        ("x,y\n1,2\n2\n", "fields"),
+    ])
+    func badData(csv: String, message: String) throws {
+        let path = try Self.write(csv)
+        let output = try MCEstExecutable.run(["vi", "--model", "linear-regression", path, "--target", "y"])
+        #expect(output.status == 2)
+        #expect(output.standardError.contains(message), "\(output.standardError)")
+    }
+
+    @Test("a non-binary target for logistic regression and a missing column are errors (exit 2)")
+    func badTargets() throws {
+        let path = try Self.write("x,y\n1,0\n2,3\n")
+        let logistic = try MCEstExecutable.run(["vi", "--model", "logistic-regression", path, "--target", "y"])
+        #expect(logistic.status == 2)
+        #expect(logistic.standardError.contains("0 or 1"))
+        let missing = try MCEstExecutable.run(["vi", "--model", "linear-regression", path, "--target", "z"])
+        #expect(missing.status == 2)
+        #expect(missing.standardError.contains("No column named"))
+    }
+}
