@@ -13,9 +13,14 @@ extension EvidenceLowerBound {
     /// draw s, and E[∇ log q] = 0). `covariance` is the between-group sample covariance divided by
     /// the number of groups; ESS per component counts groups. Needs only log p(x, z), not its
     /// gradient, but its variance is typically far larger than the reparameterization gradient's.
-    public func scoreFunctionGradient(groupSize: Int, groups: Int, seed: UInt64) throws(MonteCarloError) -> VectorEstimate {
-        guard groupSize >= 2 else {
-            throw .invalidParameter(name: "groupSize", value: Double(groupSize), requirement: "at least 2 (leave-one-out baseline)")
+    ///
+    /// With `baseline: false` the plain score-function estimator (no baseline) is returned, for
+    /// comparison; any group size ≥ 1 is then allowed.
+    public func scoreFunctionGradient(groupSize: Int, groups: Int, seed: UInt64,
+                                      baseline: Bool = true) throws(MonteCarloError) -> VectorEstimate {
+        guard groupSize >= (baseline ? 2 : 1) else {
+            throw .invalidParameter(name: "groupSize", value: Double(groupSize),
+                                    requirement: baseline ? "at least 2 (leave-one-out baseline)" : "at least 1")
         }
         let q = approximation, model = self.model
         let d = q.dimension
@@ -27,8 +32,8 @@ extension EvidenceLowerBound {
             let total = logWeights.reduce(0, +)
             var g = [Double](repeating: 0, count: q.parameterCount)
             for (s, epsilon) in draws.enumerated() {
-                let baseline = (total - logWeights[s]) / Double(groupSize - 1)
-                let weight = (logWeights[s] - baseline) / Double(groupSize)
+                let b = baseline ? (total - logWeights[s]) / Double(groupSize - 1) : 0
+                let weight = (logWeights[s] - b) / Double(groupSize)
                 let v = q.inverseTransposeScale(epsilon)
                 for i in 0..<d { g[i] += weight * v[i] }
                 for (k, (row, column)) in positions.enumerated() {
@@ -39,7 +44,7 @@ extension EvidenceLowerBound {
         }
         let estimate = try VectorMonteCarlo(sampler: sampler, integrand: f).run(samples: groups, seed: seed)
         var diagnostics = estimate.diagnostics
-        diagnostics.method = "score-function-loo-\(groupSize)"
+        diagnostics.method = baseline ? "score-function-loo-\(groupSize)" : "score-function"
         return VectorEstimate(values: estimate.values, covariance: estimate.covariance,
                               sampleCount: estimate.sampleCount * groupSize,
                               effectiveSampleSizes: estimate.effectiveSampleSizes, diagnostics: diagnostics)
