@@ -19,7 +19,9 @@ test-calibration: deps
 
 bench: deps
 	$(SWIFT) build -c release --product mcbench
+	$(SWIFT) build -c release --product vibench
 	.build/release/mcbench --json benchmark-output/mcbench.json
+	.build/release/vibench --json benchmark-output/vibench.json
 
 release: deps
 	$(SWIFT) build -c release --product mcest

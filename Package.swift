@@ -75,6 +75,11 @@ let package = Package(
             ],
             path: "Benchmarks/mcbench"),
 
+        .executableTarget(
+            name: "vibench",
+            dependencies: ["MonteCarlo", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Benchmarks/vibench"),
+
         // MARK: - Examples and notebooks
         .executableTarget(
             name: "asian-option",

@@ -20,26 +20,39 @@ extension EvidenceLowerBound {
     public typealias GradientEstimator = ELBOGradientEstimator
 
     /// The per-draw gradient as a vector integrand over ε, in ``GaussianApproximation`` parameter order.
+    ///
+    /// Evaluated a batch at a time: the model's gradients for all draws of a block come from one
+    /// call of ``ProbabilisticModel/gradientLogJoint(columns:)`` (matrix products for data models).
     public func gradientIntegrand(_ estimator: GradientEstimator) -> VectorIntegrand<[Double]> {
         let model = self.model, q = approximation
         let positions = q.scaleParameterPositions
         let d = q.dimension
-        return VectorIntegrand(outputDimension: q.parameterCount) { epsilon in
-            let z = q.transform(epsilon)
-            var h = model.gradientLogJoint(z)
-            if estimator == .stickingTheLanding {
-                let correction = q.inverseTransposeScale(epsilon)
-                for i in 0..<d { h[i] += correction[i] }
+        let k = q.parameterCount
+        return VectorIntegrand(outputDimension: k, batch: { points, values in
+            let count = points.count
+            guard count > 0 else { return }
+            var latents = Matrix(rows: d, columns: count)
+            for s in 0..<count {
+                let z = q.transform(points[s])
+                for i in 0..<d { latents.storage[s * d + i] = z[i] }
             }
-            var g = h
-            g.reserveCapacity(d + positions.count)
-            for (row, column) in positions {
-                var entry = h[row] * epsilon[column]
-                if estimator == .reparameterization, row == column { entry += 1 / q.scale[row, row] }
-                g.append(entry)
+            let gradients = model.gradientLogJoint(columns: latents)
+            for s in 0..<count {
+                let epsilon = points[s]
+                var h = Array(gradients.storage[(s * d)..<((s + 1) * d)])
+                if estimator == .stickingTheLanding {
+                    let correction = q.inverseTransposeScale(epsilon)
+                    for i in 0..<d { h[i] += correction[i] }
+                }
+                let base = s * k
+                for i in 0..<d { values[base + i] = h[i] }
+                for (p, (row, column)) in positions.enumerated() {
+                    var entry = h[row] * epsilon[column]
+                    if estimator == .reparameterization, row == column { entry += 1 / q.scale[row, row] }
+                    values[base + d + p] = entry
+                }
             }
-            return g
-        }
+        })
     }
 
     /// The ELBO gradient with its covariance.

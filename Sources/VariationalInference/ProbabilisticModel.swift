@@ -1,3 +1,4 @@
+import LinearAlgebra
 import MonteCarloCore
 
 /// A model p(x, z) for fixed data x: the log joint density of the latent z and its gradient.
@@ -11,6 +12,20 @@ public protocol ProbabilisticModel: Sendable {
     func logJoint(_ z: [Double]) -> Double
     /// ∇_z log p(x, z).
     func gradientLogJoint(_ z: [Double]) -> [Double]
+    /// ∇_z log p(x, z) for several latents at once: the columns of the d × S matrix `latents`.
+    /// Models with a data matrix override it with matrix products; the default loops.
+    func gradientLogJoint(columns latents: Matrix) -> Matrix
+}
+
+extension ProbabilisticModel {
+    public func gradientLogJoint(columns latents: Matrix) -> Matrix {
+        var result = Matrix(rows: latents.rows, columns: latents.columns)
+        for s in 0..<latents.columns {
+            let g = gradientLogJoint(latents.column(s))
+            for i in 0..<latents.rows { result[i, s] = g[i] }
+        }
+        return result
+    }
 }
 
 /// A model given by closures, for users who bring their own log density.

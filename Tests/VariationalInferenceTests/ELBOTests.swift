@@ -315,3 +315,22 @@ struct ELBOCompositionTests {
         #expect(estimate.diagnostics.warnings.contains { $0.contains("40 dimensions") })
     }
 }
+
+@Suite("Batched model gradients")
+struct BatchedGradientTests {
+    @Test("the BLAS-batched logistic gradient equals the per-point gradient to rounding")
+    func logisticBatch() throws {
+        var generator = Xoshiro256PlusPlus(seed: 3)
+        let n = 40, d = 3
+        let design = Matrix(rows: n, columns: d, columnMajor: (0..<(n * d)).map { _ in generator.nextStandardNormal() })
+        let labels = (0..<n).map { _ in generator.nextUniform() < 0.5 ? 0.0 : 1.0 }
+        let model = try BayesianLogisticRegression(design: design, labels: labels, priorStandardDeviation: 2)
+        let latents = Matrix(rows: d, columns: 5, columnMajor: (0..<15).map { _ in generator.nextStandardNormal() })
+        let batch = model.gradientLogJoint(columns: latents)
+        for s in 0..<5 {
+            let single = model.gradientLogJoint(latents.column(s))
+            // Sums of n = 40 terms of size O(1): rounding differences ~ n·ε relative.
+            for i in 0..<d { #expect(abs(batch[i, s] - single[i]) < 1e-12 * Double(n) * max(1, abs(single[i]))) }
+        }
+    }
+}
