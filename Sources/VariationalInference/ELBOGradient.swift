@@ -57,17 +57,46 @@ extension EvidenceLowerBound {
 
     /// The ELBO gradient with its covariance.
     ///
-    /// **Statistical properties.** Both estimators are unbiased for ∇ELBO. `covariance` is the
-    /// sample covariance of the per-draw (or per-pair) gradients divided by their number
-    /// (``VectorMonteCarlo``); its trace is the total variance used to compare estimators.
-    /// Antithetic pairs make the location gradient exact for Gaussian targets and can double
-    /// the variance of the scale gradient. ESS per component is σ²_plain,i / variance_i.
+    /// **Statistical properties.** Both estimators are unbiased for ∇ELBO under every sampling
+    /// scheme. `covariance` is the covariance of the estimator: the sample covariance of the
+    /// per-draw (per-pair, per-replicate) gradients divided by their number, or the cross-fitted
+    /// residual covariance for control variates (``VectorMonteCarlo``,
+    /// ``VectorRandomizedQuasiMonteCarlo``, ``VectorControlVariateMonteCarlo``); its trace is the
+    /// total variance used to compare estimators. Antithetic pairs make the location gradient
+    /// exact for Gaussian targets and can double the variance of the scale gradient. The control
+    /// variates are ε_i (mean 0) and ε_i² (mean 1). ESS per component is σ²_plain,i / variance_i.
+    /// - Parameter samples: draws (independent, control variates), pairs (antithetic) or
+    ///   replicates (QMC; falls back to independent draws with a warning beyond 40 dimensions).
     public func gradient(samples: Int, seed: UInt64, estimator: GradientEstimator = .reparameterization,
-                         antithetic: Bool = false) throws(MonteCarloError) -> VectorEstimate {
+                         sampling: Sampling = .independent) throws(MonteCarloError) -> VectorEstimate {
         let f = gradientIntegrand(estimator)
-        if antithetic {
+        switch sampling {
+        case .independent:
+            return try VectorMonteCarlo(sampler: standardNormal, integrand: f).run(samples: samples, seed: seed)
+        case .antithetic:
             return try VectorMonteCarlo(antitheticSampler: standardNormal, integrand: f).run(samples: samples, seed: seed)
+        case .quasiMonteCarlo(let points):
+            guard approximation.dimension <= QuasiRandomPointSet.Kind.sobol.maximumDimension else {
+                let fallback = try VectorMonteCarlo(sampler: standardNormal, integrand: f).run(samples: samples * points, seed: seed)
+                var diagnostics = fallback.diagnostics
+                diagnostics.warnings.append("Sobol points go to 40 dimensions; this d = \(approximation.dimension) estimate used independent draws instead.")
+                return VectorEstimate(values: fallback.values, covariance: fallback.covariance, sampleCount: fallback.sampleCount,
+                                      effectiveSampleSizes: fallback.effectiveSampleSizes, diagnostics: diagnostics)
+            }
+            return try VectorRandomizedQuasiMonteCarlo(sampler: standardNormal, integrand: f, pointsPerReplicate: points)
+                .run(samples: samples, seed: seed)
+        case .controlVariates:
+            let d = approximation.dimension
+            let controls = VectorIntegrand<[Double]>(outputDimension: 2 * d) { e in e + e.map { $0 * $0 } }
+            return try VectorControlVariateMonteCarlo(
+                sampler: standardNormal, integrand: f, controls: controls,
+                controlMeans: Array(repeating: 0, count: d) + Array(repeating: 1, count: d)).run(samples: samples, seed: seed)
         }
-        return try VectorMonteCarlo(sampler: standardNormal, integrand: f).run(samples: samples, seed: seed)
+    }
+
+    /// The ELBO gradient from independent draws or antithetic pairs.
+    public func gradient(samples: Int, seed: UInt64, estimator: GradientEstimator = .reparameterization,
+                         antithetic: Bool) throws(MonteCarloError) -> VectorEstimate {
+        try gradient(samples: samples, seed: seed, estimator: estimator, sampling: antithetic ? .antithetic : .independent)
     }
 }

@@ -334,3 +334,35 @@ struct BatchedGradientTests {
         }
     }
 }
+
+@Suite("Gradient sampling schemes")
+struct GradientSamplingTests {
+    let model = try! NormalNormalModel(observations: [0.5, 1.2, -0.3, 0.8, 1.0])
+    let q = try! GaussianApproximation.meanField(mean: [0.2], standardDeviations: [0.6])
+
+    @Test("QMC and control-variate gradients are unbiased: ∂/∂m = 2, ∂/∂s = −1.9333")
+    func unbiased() throws {
+        let elbo = EvidenceLowerBound(model: model, approximation: q)
+        let qmc = try elbo.gradient(samples: 16, seed: 1, sampling: .quasiMonteCarlo(pointsPerReplicate: 256))
+        let cv = try elbo.gradient(samples: 5000, seed: 2, sampling: .controlVariates)
+        for g in [qmc, cv] {
+            for (i, truth) in [2.0, -1.933_333_333_333].enumerated() {
+                let check = StatisticalCheck.consistency(of: g.component(i), with: truth)
+                #expect(check.passed, "\(g.diagnostics.method): \(check)")
+            }
+        }
+        #expect(qmc.degreesOfFreedom == 15)
+    }
+
+    @Test("on a Gaussian target the controls ε, ε² − 1 make the reparameterization gradient exact")
+    func controlVariatesExact() throws {
+        // g_m = ∇ℓ(m + sε) is linear in ε and g_s = ∇ℓ(m + sε)ε + 1/s is quadratic: both lie in
+        // the span of the controls, so the residual variance is rounding noise.
+        let g = try EvidenceLowerBound(model: model, approximation: q).gradient(samples: 1000, seed: 3, sampling: .controlVariates)
+        #expect(abs(g.values[0] - 2) < 1e-9 && abs(g.values[1] - -1.933_333_333_333) < 1e-9)
+        // What remains is the rounding floor 16·ε·(k + p)·σ²_i/n ≈ 6e-16 here (σ² summed 43, n = 1000),
+        // against 0.043 without controls; the estimator says so in a warning.
+        #expect(g.totalVariance < 1e-14)
+        #expect(!g.diagnostics.warnings.isEmpty)
+    }
+}

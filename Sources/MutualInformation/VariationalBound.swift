@@ -1,0 +1,368 @@
+import Foundation
+import MonteCarloCore
+
+/// A variational (critic-based) estimator of the mutual information I(X; Y), evaluated on a
+/// ``ScoreMatrix`` S[i, j] = T(xᵢ, yⱼ).
+///
+/// With D = (1/B) Σᵢ Sᵢᵢ (the joint term) and means over the B(B − 1) off-diagonal pairs:
+/// - ``nwj``: D − e⁻¹ · mean_{i≠j} e^{Sᵢⱼ} (Nguyen–Wainwright–Jordan 2010). Tight at S = 1 + log r.
+/// - ``donskerVaradhan``: D − log mean_{i≠j} e^{Sᵢⱼ} (DV; the MINE value, Belghazi et al. 2018),
+///   computed with a max-shifted log-sum-exp. Invariant under S → S + c; tight at S = log r + c.
+/// - ``infoNCE``: log B + (1/B) Σᵢ [Sᵢᵢ − log Σⱼ e^{Sᵢⱼ}] (van den Oord et al. 2018). Each bracket
+///   is ≤ 0, so the value never exceeds log B. Rows are normalised (over yⱼ for fixed xᵢ).
+/// - ``jensenShannon(_:)``: the value to report for a critic trained on the Jensen–Shannon
+///   objective, whose optimum is T = log r: NWJ at S + 1 (`.nwjShifted`) or DV at S
+///   (`.donskerVaradhan`). NWJ at S itself would be low by e⁻¹ at the JS optimum (Poole et al.
+///   2019; Song & Ermon 2020). The JS objective −E_P softplus(−T) − E_Q softplus(T) is reported in
+///   `diagnostics.figures["jensenShannonObjective"]`.
+/// - ``smile(tau:)``: D − log mean_{i≠j} clip(e^{Sᵢⱼ}, e^{−τ}, e^{τ}) (Song & Ermon 2020); the
+///   diagonal term is not clipped. τ = ∞ is DV.
+///
+/// ```swift
+/// let scores = try ScoreMatrix(x: xs, y: ys, critic: critic)
+/// let estimate = try VariationalBound.smile(tau: 5).estimate(from: scores)
+/// print(estimate)  // 1.98 ± 0.11 (n = 64, ESS = 40)
+/// ```
+public enum VariationalBound: Sendable, Hashable, Codable {
+    /// How to turn a critic trained on the Jensen–Shannon objective (optimum T = log r) into an
+    /// MI value.
+    public enum JensenShannonEvaluation: String, Sendable, Hashable, Codable {
+        /// NWJ evaluated at S + 1 (tight at the JS optimum).
+        case nwjShifted
+        /// DV evaluated at S (shift-invariant, so the JS optimum is also a DV optimum).
+        case donskerVaradhan
+    }
+
+    case nwj
+    case donskerVaradhan
+    case infoNCE
+    case jensenShannon(JensenShannonEvaluation)
+    case smile(tau: Double)
+
+    /// A short name used in diagnostics.
+    public var name: String {
+        switch self {
+        case .nwj: "nwj"
+        case .donskerVaradhan: "dv"
+        case .infoNCE: "infonce"
+        case .jensenShannon(.nwjShifted): "js-nwj(S+1)"
+        case .jensenShannon(.donskerVaradhan): "js-dv"
+        case .smile(let tau): "smile(tau=\(tau))"
+        }
+    }
+
+    func validate() throws(MonteCarloError) {
+        if case .smile(let tau) = self, !(tau > 0) {
+            throw .invalidParameter(name: "tau", value: tau, requirement: "positive (use .infinity for DV)")
+        }
+    }
+
+    /// The bound's value on one batch, without a variance.
+    ///
+    /// - Throws: ``MonteCarloError/invalidParameter(name:value:requirement:)`` for τ ≤ 0;
+    ///   ``MonteCarloError/nonFinite(quantity:index:)`` if the NWJ partition term overflows.
+    /// - Complexity: O(B²) exponentials.
+    public func value(of scores: ScoreMatrix) throws(MonteCarloError) -> Double {
+        try validate()
+        switch self {
+        case .infoNCE: return InfoNCEComputation(scores).value
+        default: return try PartitionComputation(self, scores, withVariance: false).value
+        }
+    }
+
+    /// The bound on one batch with a delta-method variance.
+    ///
+    /// - Parameter scores: B ≥ 4 pairs (the variance estimator needs two disjoint off-diagonal pairs).
+    /// - Returns: An ``Estimate`` whose `sampleCount` is B. `diagnostics.figures` holds
+    ///   `batchSize`, `logBatchSize` (InfoNCE's ceiling), `jointTerm` (D), `logPartition`
+    ///   (log of the off-diagonal mean, for the partition bounds), `maxNegativeShare`,
+    ///   `negativeWeightESS` and `paretoK` (the tail of the off-diagonal e^S terms),
+    ///   `jensenShannonObjective`.
+    /// - Throws: ``MonteCarloError/insufficientSamples(needed:available:reason:)`` for B < 4,
+    ///   and the errors of ``value(of:)``.
+    /// - Complexity: O(B²) time, O(B) extra memory (plus O(√(B²)) for the tail diagnostic).
+    ///
+    /// **Statistical properties.** `variance` estimates the variance of this batch's value over
+    /// repeated batches of B i.i.d. pairs with the critic held fixed (a critic fitted on the same
+    /// batch is not covered: fit it on a separate split).
+    /// - NWJ, DV, JS and SMILE: the value is a smooth function of the joint mean D and the
+    ///   off-diagonal mean Ẑ; the delta method linearises it into a U-statistic of order 2 over
+    ///   the B i.i.d. pairs zᵢ = (xᵢ, yᵢ), with kernel h(zᵢ, zⱼ) = (Sᵢᵢ + Sⱼⱼ)/2 − g′(Ẑ)(φᵢⱼ + φⱼᵢ)/2
+    ///   (φ = e^{S−1}, e^S or the clipped e^S; g′ = 1 for NWJ, 1/Ẑ for DV/SMILE). All B(B − 1)
+    ///   negatives are used and their dependence through shared xᵢ or yⱼ is kept: the only
+    ///   independence assumed is between distinct pairs zᵢ, zⱼ. The variance of the
+    ///   U-statistic, (4(B−2)ζ₁ + 2ζ₂)/(B(B−1)), is estimated without bias (for the linearised
+    ///   kernel) by U² minus the U-statistic of order 4 for θ² over disjoint pairs-of-pairs,
+    ///   computed in O(B²) from row sums of the centred kernel. If that is not positive (its
+    ///   own noise can exceed a tiny true variance) the delete-one jackknife, which is
+    ///   conservative by the Efron–Stein inequality, is used and a warning says so. The ζ₂
+    ///   term matters: at the optimal critic E_y e^{T(x, y)} = 1 for every x, so ζ₁ of the
+    ///   partition term vanishes and its variance is 2 Var_Q(r)/(B(B−1)) = 2(e^{2I} − 1)/(B(B−1))
+    ///   for correlated Gaussians.
+    /// - InfoNCE: the empirical influence function (infinitesimal jackknife) of the pair k,
+    ///   (gₖ − ḡ) − (cₖ − 1), with gₖ the row term and cₖ = Σᵢ softmaxᵢ(Sᵢ·)ₖ the column sum of
+    ///   the row-softmax; variance = Σₖ IFₖ² / (B(B − 1)).
+    /// - Bias: NWJ is unbiased for its bound E_P T − E_Q e^{T−1} ≤ I; at S = 1 + log r it is
+    ///   unbiased for I. DV and SMILE are biased upward at finite B (E[−log Ẑ] ≥ −log E Ẑ,
+    ///   about Var(Ẑ)/(2Ẑ²)), which is declared. SMILE is not a bound; clipping trades bias for
+    ///   a variance ≤ (e^τ − e^{−τ})²/(4·#negatives). InfoNCE ≤ log B always and its expectation
+    ///   is below I; a warning is added within 1 nat of log B.
+    /// - Heavy tails: Var_Q(e^T) ≥ e^I − 1 at the optimal critic, and its sample estimate is
+    ///   unreliable; a warning is added when the largest off-diagonal e^S is more than 10% of
+    ///   their sum or the Pareto k̂ of those terms is ≥ 0.7. Then trust batch-to-batch spread
+    ///   (``VariationalBoundAccumulator``) over many batches, or use SMILE/InfoNCE.
+    /// - ESS: Var̂(Sᵢᵢ) / `variance`, the number of joint draws with which a plain mean of the
+    ///   critic on joint pairs (the D term alone) would be as precise; ESS ≪ B means the
+    ///   partition term dominates the error.
+    public func estimate(from scores: ScoreMatrix) throws(MonteCarloError) -> Estimate {
+        try validate()
+        guard scores.batchSize >= 4 else {
+            throw .insufficientSamples(needed: 4, available: scores.batchSize,
+                                       reason: "in a batch to estimate a bound's variance")
+        }
+        let evaluation: BatchEvaluation
+        switch self {
+        case .infoNCE: evaluation = InfoNCEComputation(scores).evaluation
+        default: evaluation = try PartitionComputation(self, scores, withVariance: true).evaluation
+        }
+        return evaluation.estimate(method: name)
+    }
+}
+
+// MARK: - Shared per-batch result
+
+struct BatchEvaluation: Sendable {
+    var value: Double
+    var variance: Double
+    var batchSize: Int
+    var diagonalVariance: Double
+    var figures: [String: Double]
+    var warnings: [String]
+    var declaredBias: String?
+    var heavyTail: Bool
+
+    func estimate(method: String) -> Estimate {
+        let ess = variance > 0 ? diagonalVariance / variance : Double(batchSize)
+        return Estimate(value: value, variance: variance, sampleCount: batchSize, effectiveSampleSize: ess,
+                        diagnostics: Diagnostics(method: method, declaredBias: declaredBias, figures: figures,
+                                                 warnings: warnings))
+    }
+}
+
+func sampleVariance(_ values: UnsafeBufferPointer<Double>) -> Double {
+    var moments = RunningMoments()
+    moments.add(contentsOf: values)
+    return moments.sampleVariance
+}
+
+func jensenShannonObjective(_ scores: ScoreMatrix) -> Double {
+    // −E_P softplus(−T) − E_Q softplus(T), softplus(t) = log(1 + e^t) computed stably.
+    func softplus(_ t: Double) -> Double { t > 0 ? t + log1p(exp(-t)) : log1p(exp(t)) }
+    let b = scores.batchSize
+    var joint = 0.0, product = 0.0
+    scores.values.withUnsafeBufferPointer { s in
+        for i in 0..<b {
+            for j in 0..<b {
+                if i == j { joint += softplus(-s[i * b + i]) } else { product += softplus(s[i * b + j]) }
+            }
+        }
+    }
+    return -joint / Double(b) - product / Double(b * (b - 1))
+}
+
+// MARK: - NWJ, DV, JS, SMILE
+
+/// D + c₀ − g(Ẑ) with Ẑ the off-diagonal mean of φ(S) and g linear or logarithmic.
+struct PartitionComputation {
+    let value: Double
+    let evaluation: BatchEvaluation
+
+    init(_ bound: VariationalBound, _ scores: ScoreMatrix, withVariance: Bool) throws(MonteCarloError) {
+        let b = scores.batchSize
+        let offDiagonalCount = Double(b * (b - 1))
+        // log φ(S) = S + logShift, clamped to [−τ, τ] for SMILE.
+        var logShift = 0.0, constant = 0.0, logarithmic = true
+        var clip = Double.infinity
+        switch bound {
+        case .nwj: logShift = -1; logarithmic = false
+        case .jensenShannon(.nwjShifted): constant = 1; logarithmic = false
+        case .jensenShannon(.donskerVaradhan), .donskerVaradhan: break
+        case .smile(let tau): clip = tau
+        case .infoNCE: preconditionFailure("InfoNCE is not a partition bound")
+        }
+        let values = scores.values
+        var diagonal = [Double](repeating: 0, count: b)
+        var maximum = -Double.infinity
+        for i in 0..<b {
+            diagonal[i] = values[i * b + i]
+            for j in 0..<b where j != i {
+                maximum = max(maximum, min(max(values[i * b + j] + logShift, -clip), clip))
+            }
+        }
+        let jointTerm = diagonal.reduce(0, +) / Double(b)
+        // w = φ / e^max ∈ (0, 1]; row and column sums of w off the diagonal.
+        var rowSums = [Double](repeating: 0, count: b)
+        var columnSums = [Double](repeating: 0, count: b)
+        var total = 0.0, squares = 0.0, largest = 0.0
+        let tailCapacity = ParetoTailDiagnostic.tailSize(sampleCount: b * (b - 1)) + 1
+        var tail = LargestValues(capacity: max(tailCapacity, 1))
+        for i in 0..<b {
+            var row = 0.0
+            for j in 0..<b where j != i {
+                let w = exp(min(max(values[i * b + j] + logShift, -clip), clip) - maximum)
+                row += w
+                columnSums[j] += w
+                squares += w * w
+                largest = max(largest, w)
+                if withVariance { tail.add(w) }
+            }
+            rowSums[i] = row
+            total += row
+        }
+        let meanWeight = total / offDiagonalCount
+        let logPartition = maximum + log(meanWeight)
+        let partitionTerm: Double
+        let kernelScale: Double  // g′(Ẑ)·φ = kernelScale · w
+        if logarithmic {
+            partitionTerm = logPartition
+            kernelScale = 1 / meanWeight
+        } else {
+            partitionTerm = exp(logPartition)
+            kernelScale = exp(maximum)
+            guard partitionTerm.isFinite, kernelScale.isFinite else {
+                throw .nonFinite(quantity: "NWJ partition term mean e^(S − 1) (a score above ~710)", index: 0)
+            }
+        }
+        value = jointTerm + constant - partitionTerm
+        guard withVariance else {
+            evaluation = BatchEvaluation(value: value, variance: .nan, batchSize: b, diagonalVariance: .nan,
+                                         figures: [:], warnings: [], heavyTail: false)
+            return
+        }
+
+        // Variance of the linearised U-statistic with kernel
+        // h(i, j) = (Sᵢᵢ + Sⱼⱼ)/2 − kernelScale·(wᵢⱼ + wⱼᵢ)/2, centred at its mean U.
+        let u = jointTerm - kernelScale * meanWeight
+        var centredRowSums = [Double](repeating: 0, count: b)
+        var sumOfSquares = 0.0
+        for i in 0..<b {
+            for j in (i + 1)..<b {
+                let h = 0.5 * (diagonal[i] + diagonal[j])
+                    - 0.5 * kernelScale * (exp(min(max(values[i * b + j] + logShift, -clip), clip) - maximum)
+                        + exp(min(max(values[j * b + i] + logShift, -clip), clip) - maximum)) - u
+                centredRowSums[i] += h
+                centredRowSums[j] += h
+                sumOfSquares += h * h
+            }
+        }
+        let pairCount = Double(b * (b - 1) / 2)
+        let disjointCount = pairCount * Double((b - 2) * (b - 3) / 2)
+        let rowSquares = centredRowSums.reduce(0) { $0 + $1 * $1 }
+        var variance = (rowSquares - sumOfSquares) / disjointCount
+        var warnings: [String] = []
+        if !(variance > 0) {
+            // Delete-one jackknife: U₍₋ₖ₎ − U = −Rₖ / C(B−1, 2) for the centred kernel.
+            let reduced = Double((b - 1) * (b - 2) / 2)
+            let leaveOut = centredRowSums.map { -$0 / reduced }
+            let mean = leaveOut.reduce(0, +) / Double(b)
+            variance = Double(b - 1) / Double(b) * leaveOut.reduce(0) { $0 + ($1 - mean) * ($1 - mean) }
+            warnings.append("The unbiased U-statistic variance estimate was not positive; the conservative "
+                + "delete-one jackknife variance is reported instead.")
+        }
+
+        let maxShare = largest / total
+        let weightESS = total * total / squares
+        let paretoK = tail.values.count >= 6 ? ParetoTailDiagnostic.shape(largestFirst: tail.descending) : nil
+        var figures: [String: Double] = [
+            "batchSize": Double(b), "logBatchSize": log(Double(b)), "jointTerm": jointTerm,
+            "logPartition": logPartition, "maxNegativeShare": maxShare,
+            "negativeWeightESS": weightESS, "jensenShannonObjective": jensenShannonObjective(scores),
+            "negativePairs": offDiagonalCount,
+        ]
+        if let paretoK { figures["paretoK"] = paretoK }
+        let heavy = maxShare > 0.1 || (paretoK ?? 0) >= ParetoTailDiagnostic.unreliableShape
+        if heavy {
+            warnings.append(String(
+                format: "Heavy-tailed partition term: the largest off-diagonal e^S is %.1f%% of their sum "
+                    + "(weight ESS %.3g of %.0f negatives, Pareto k̂ %@). The variance (≥ (e^I − 1)/#negatives at the "
+                    + "optimal critic) is likely underestimated; average many batches or use SMILE/InfoNCE.",
+                100 * maxShare, weightESS, offDiagonalCount, paretoK.map { String(format: "%.2f", $0) } ?? "n/a"))
+        }
+        let bias: String? = switch bound {
+        case .nwj, .jensenShannon(.nwjShifted):
+            nil
+        case .smile(let tau) where tau.isFinite:
+            "Not a bound: clipping e^S to [e^−τ, e^τ] biases the partition term (either direction); "
+                + "also biased upward by about Var(Ẑ)/(2Ẑ²) from the logarithm of a mean."
+        default:
+            "Biased upward at finite B by about Var(Ẑ)/(2Ẑ²) (E[−log Ẑ] ≥ −log E[Ẑ]); unbiased as B → ∞."
+        }
+        evaluation = BatchEvaluation(
+            value: value, variance: variance, batchSize: b,
+            diagonalVariance: diagonal.withUnsafeBufferPointer { sampleVariance($0) },
+            figures: figures, warnings: warnings, declaredBias: bias, heavyTail: heavy)
+    }
+}
+
+// MARK: - InfoNCE
+
+struct InfoNCEComputation {
+    let value: Double
+    let scores: ScoreMatrix
+
+    let rowTerms: [Double]
+    let columnSoftmaxSums: [Double]
+
+    init(_ scores: ScoreMatrix) {
+        let b = scores.batchSize
+        var rowTerms = [Double](repeating: 0, count: b)
+        var columnSums = [Double](repeating: 0, count: b)
+        var row = [Double](repeating: 0, count: b)
+        scores.values.withUnsafeBufferPointer { s in
+            for i in 0..<b {
+                var maximum = -Double.infinity
+                for j in 0..<b { maximum = max(maximum, s[i * b + j]) }
+                var sum = 0.0
+                for j in 0..<b {
+                    row[j] = exp(s[i * b + j] - maximum)
+                    sum += row[j]
+                }
+                rowTerms[i] = s[i * b + i] - (maximum + log(sum))
+                for j in 0..<b { columnSums[j] += row[j] / sum }
+            }
+        }
+        self.scores = scores
+        self.rowTerms = rowTerms
+        self.columnSoftmaxSums = columnSums
+        value = log(Double(b)) + rowTerms.reduce(0, +) / Double(b)
+    }
+
+    var evaluation: BatchEvaluation {
+        let b = scores.batchSize
+        let meanRow = rowTerms.reduce(0, +) / Double(b)
+        var squares = 0.0
+        for k in 0..<b {
+            let influence = (rowTerms[k] - meanRow) - (columnSoftmaxSums[k] - 1)
+            squares += influence * influence
+        }
+        let variance = squares / Double(b * (b - 1))
+        let ceiling = log(Double(b))
+        var warnings: [String] = []
+        if ceiling - value < 1 {
+            warnings.append(String(
+                format: "InfoNCE estimate %.3g is within 1 nat of its ceiling log B = %.3g: the true MI may be much "
+                    + "larger; a tight estimate needs B ≳ e^I.", value, ceiling))
+        }
+        let diagonal = (0..<b).map { scores[$0, $0] }
+        return BatchEvaluation(
+            value: value, variance: variance, batchSize: b,
+            diagonalVariance: diagonal.withUnsafeBufferPointer { sampleVariance($0) },
+            figures: ["batchSize": Double(b), "logBatchSize": ceiling, "ceiling": ceiling,
+                      "jointTerm": diagonal.reduce(0, +) / Double(b),
+                      "jensenShannonObjective": jensenShannonObjective(scores)],
+            warnings: warnings,
+            declaredBias: "A lower bound: the value is ≤ log B = \(String(format: "%.4g", ceiling)) always, and its "
+                + "expectation is below I (well below once I approaches log B).",
+            heavyTail: false)
+    }
+}

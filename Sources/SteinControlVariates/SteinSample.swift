@@ -1,0 +1,98 @@
+import MonteCarloCore
+
+/// Draws x₁ … xₙ ∈ ℝᵈ from a target π together with the score u(xᵢ) = ∇ log π(xᵢ) at each draw.
+///
+/// The input of every Stein-kernel estimator: typically the output of a sampler (i.i.d. draws
+/// or MCMC), post-processed. Points and scores are stored contiguously, row-major: point i is
+/// `points[i·d ..< (i+1)·d]`, so kernel matrices are built from one buffer without per-entry
+/// allocation. Integrand values are passed separately, so one sample serves several integrands.
+///
+/// ```swift
+/// let sample = try SteinSample(points: [[0.1, -0.3], [1.2, 0.4], [-0.7, 0.9]],
+///                              scores: [[-0.1, 0.3], [-1.2, -0.4], [0.7, -0.9]])
+/// sample.count      // 3
+/// sample.dimension  // 2
+/// ```
+public struct SteinSample: Sendable, Hashable, Codable {
+    /// The number of draws n.
+    public let count: Int
+    /// The dimension d of each draw.
+    public let dimension: Int
+    /// The draws, row-major: n·d numbers.
+    public let points: [Double]
+    /// The scores ∇ log π at the draws, row-major: n·d numbers.
+    public let scores: [Double]
+
+    /// Creates a sample from flat row-major arrays.
+    /// - Parameters:
+    ///   - count: n ≥ 1.
+    ///   - dimension: d ≥ 1.
+    ///   - points: n·d coordinates, point after point.
+    ///   - scores: n·d score components, point after point.
+    /// - Throws: ``MonteCarloError/invalidParameter(name:value:requirement:)`` for n or d below 1;
+    ///   ``MonteCarloError/dimensionMismatch(what:expected:actual:)`` when an array does not hold
+    ///   n·d numbers; ``MonteCarloError/nonFinite(quantity:index:)`` naming the first draw with a
+    ///   NaN or infinite coordinate or score.
+    /// - Complexity: O(nd).
+    public init(count: Int, dimension: Int, points: [Double], scores: [Double]) throws(MonteCarloError) {
+        guard count >= 1 else { throw .invalidParameter(name: "count", value: Double(count), requirement: "at least 1") }
+        guard dimension >= 1 else {
+            throw .invalidParameter(name: "dimension", value: Double(dimension), requirement: "at least 1")
+        }
+        guard points.count == count * dimension else {
+            throw .dimensionMismatch(what: "points (count × dimension numbers)", expected: count * dimension, actual: points.count)
+        }
+        guard scores.count == count * dimension else {
+            throw .dimensionMismatch(what: "scores (count × dimension numbers)", expected: count * dimension, actual: scores.count)
+        }
+        if let bad = points.firstIndex(where: { !$0.isFinite }) { throw .nonFinite(quantity: "point", index: bad / dimension) }
+        if let bad = scores.firstIndex(where: { !$0.isFinite }) { throw .nonFinite(quantity: "score", index: bad / dimension) }
+        self.count = count
+        self.dimension = dimension
+        self.points = points
+        self.scores = scores
+    }
+
+    /// Creates a sample from one array per draw.
+    /// - Throws: as ``init(count:dimension:points:scores:)``; also
+    ///   ``MonteCarloError/dimensionMismatch(what:expected:actual:)`` when the lists differ in
+    ///   length or a draw's length differs from the first draw's.
+    public init(points: [[Double]], scores: [[Double]]) throws(MonteCarloError) {
+        guard let first = points.first else {
+            throw .insufficientSamples(needed: 1, available: 0, reason: "to form a Stein sample")
+        }
+        guard scores.count == points.count else {
+            throw .dimensionMismatch(what: "scores (one per point)", expected: points.count, actual: scores.count)
+        }
+        let d = first.count
+        var flatPoints: [Double] = []
+        var flatScores: [Double] = []
+        flatPoints.reserveCapacity(points.count * d)
+        flatScores.reserveCapacity(points.count * d)
+        for i in points.indices {
+            guard points[i].count == d else {
+                throw .dimensionMismatch(what: "coordinates of point \(i)", expected: d, actual: points[i].count)
+            }
+            guard scores[i].count == d else {
+                throw .dimensionMismatch(what: "components of score \(i)", expected: d, actual: scores[i].count)
+            }
+            flatPoints.append(contentsOf: points[i])
+            flatScores.append(contentsOf: scores[i])
+        }
+        try self.init(count: points.count, dimension: d, points: flatPoints, scores: flatScores)
+    }
+
+    /// Point i as an array.
+    public func point(_ i: Int) -> [Double] { Array(points[(i * dimension)..<((i + 1) * dimension)]) }
+
+    /// The score at point i as an array.
+    public func score(_ i: Int) -> [Double] { Array(scores[(i * dimension)..<((i + 1) * dimension)]) }
+
+    /// Checks that `values` has one finite entry per draw.
+    func validate(values: [Double]) throws(MonteCarloError) {
+        guard values.count == count else {
+            throw .dimensionMismatch(what: "integrand values (one per draw)", expected: count, actual: values.count)
+        }
+        if let bad = values.firstIndex(where: { !$0.isFinite }) { throw .nonFinite(quantity: "integrand", index: bad) }
+    }
+}
