@@ -19,6 +19,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.4.0"),
     ],
     targets: [
         // MARK: - C libraries
@@ -89,13 +90,20 @@ let package = Package(
             name: "several-expectations",
             dependencies: ["MonteCarlo", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Examples/SeveralExpectations"),
+        .target(
+            name: "NotebookSupport",
+            path: "Notebooks-as-scripts/NotebookSupport"),
         .executableTarget(
             name: "notebook-variance-vs-n",
-            dependencies: ["MonteCarlo"],
+            dependencies: ["MonteCarlo", "NotebookSupport"],
             path: "Notebooks-as-scripts/01-variance-vs-n"),
         .executableTarget(
+            name: "notebook-elbo",
+            dependencies: ["MonteCarlo", "NotebookSupport"],
+            path: "Notebooks-as-scripts/04-elbo"),
+        .executableTarget(
             name: "notebook-calibration",
-            dependencies: ["MonteCarlo", "StatisticalTesting"],
+            dependencies: ["MonteCarlo", "StatisticalTesting", "NotebookSupport"],
             path: "Notebooks-as-scripts/05-calibration"),
 
         // MARK: - Tests

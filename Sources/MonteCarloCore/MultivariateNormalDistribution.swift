@@ -5,7 +5,7 @@ import LinearAlgebra
 ///
 /// Draws are μ + Lz with z ~ N(0, I) from the ziggurat; the log-density and the score
 /// ∇ log p(x) = −Σ⁻¹(x − μ) use the same factor (LAPACK `dpotrf`/`dpotrs` through
-/// ``LinearAlgebra``). Reflectable (x ↦ 2μ − x) for antithetic sampling and a unit-cube image
+/// `LinearAlgebra`). Reflectable (x ↦ 2μ − x) for antithetic sampling and a unit-cube image
 /// (normal quantiles, then μ + Lz) for quasi-Monte Carlo.
 ///
 /// - Complexity: O(d³) once at construction; O(d²) per draw, density or score.

@@ -30,7 +30,7 @@ import MonteCarloCore
 ///
 /// ESS is σ²_f / variance with σ²_f the sample variance of f over all draws; the
 /// variance-reduction factor ESS/n estimates 1/(1 − R²) (reduced by the cost of estimating β).
-/// β is reported in ``Diagnostics/coefficients`` (from all draws). When the controls explain f
+/// β is reported in `Diagnostics/coefficients` (from all draws). When the controls explain f
 /// to within rounding error, the residual variance is raised to the rounding floor κ·ε·Σ(f − f̄)²
 /// (κ the condition number of the controls' correlation matrix) and a warning says so: the error
 /// bar is then an upper bound, never a false zero. A NaN or ∞ value of f or of a control is a
@@ -63,8 +63,8 @@ public struct ControlVariateMonteCarlo<S: Sampler>: MonteCarloEstimator {
     let groupCount: Int
 
     /// Creates the estimator.
-    /// - Throws: ``MonteCarloError/dimensionMismatch(what:expected:actual:)`` when `controlMeans`
-    ///   does not have one entry per control; ``MonteCarloError/invalidParameter(name:value:requirement:)``
+    /// - Throws: `MonteCarloError/dimensionMismatch(what:expected:actual:)` when `controlMeans`
+    ///   does not have one entry per control; `MonteCarloError/invalidParameter(name:value:requirement:)`
     ///   for a non-finite mean, fewer than 2 folds or a pilot fraction outside (0, 1/2].
     public init(sampler: S, integrand: Integrand<S.Point>, controls: VectorIntegrand<S.Point>,
                 controlMeans: [Double], fitting: CoefficientFitting = .crossFitted(folds: 2)) throws(MonteCarloError) {

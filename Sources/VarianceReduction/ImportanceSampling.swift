@@ -19,7 +19,7 @@ import MonteCarloCore
 ///
 /// ESS is σ²_π / variance with σ²_π = Σ w (f − μ̂_w)² / Σ w, the self-normalized estimate of
 /// the per-draw variance of f under π. The diagnostics carry Kish's ESS (Σw)²/Σw², the largest
-/// term's share of the total and the Pareto-k̂ of the terms' tail (``ParetoTailDiagnostic``),
+/// term's share of the total and the Pareto-k̂ of the terms' tail (`ParetoTailDiagnostic`),
 /// where the terms are |w·f| for the standard estimator and w for the self-normalized one. A
 /// warning is raised when k̂ ≥ 0.7, when one term carries more than 10% of the total, or (self-
 /// normalized) when Kish's ESS falls below 1% of n: the signs of a proposal whose tails are too

@@ -67,7 +67,7 @@ public struct VectorIntegrand<Point>: Sendable {
 
 /// What to do when the integrand returns NaN or ±∞.
 public enum NonFinitePolicy: String, Sendable, Hashable, Codable {
-    /// Throw ``MonteCarloError/nonFinite(quantity:index:)`` naming the first offending draw (the default).
+    /// Throw `MonteCarloError/nonFinite(quantity:index:)` naming the first offending draw (the default).
     case fail
     /// Drop the draw (or pair, or replicate), count it and report the count and a warning in the diagnostics.
     case skipAndReport

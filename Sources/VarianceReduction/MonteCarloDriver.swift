@@ -5,7 +5,7 @@ import MonteCarloCore
 /// Runs an estimator under a stopping rule on several cores, reproducibly.
 ///
 /// Work is cut into *blocks* of a fixed number of samples; block b always draws from stream
-/// `firstStream + b` of ``RandomStreams`` for the seed. Blocks are processed in *rounds* of
+/// `firstStream + b` of `RandomStreams` for the seed. Blocks are processed in *rounds* of
 /// ``blocksPerRound`` blocks, in parallel on ``threadCount`` threads, and their states are
 /// merged in block order after each round; the stopping rule is checked only between rounds.
 /// Block boundaries and check points therefore never depend on the thread count, and neither
@@ -19,7 +19,7 @@ import MonteCarloCore
 /// ```
 ///
 /// **Sharding.** Runs on several machines with the same seed and disjoint stream ranges
-/// (``firstStream``) produce states that merge (``MergeableState/merge(_:)``) into the state of
+/// (``firstStream``) produce states that merge (`MergeableState/merge(_:)`) into the state of
 /// one long run; finalize it with ``MonteCarloEstimator/estimate(from:)``.
 public struct MonteCarloDriver: Sendable {
     /// When to stop.
@@ -50,7 +50,7 @@ public struct MonteCarloDriver: Sendable {
 
     /// Runs `estimator` from an empty state.
     /// - Throws: the estimator's errors (the first in block order), or
-    ///   ``MonteCarloError/invalidParameter(name:value:requirement:)`` for a bad configuration.
+    ///   `MonteCarloError/invalidParameter(name:value:requirement:)` for a bad configuration.
     @inlinable
     public func run<E: MonteCarloEstimator>(_ estimator: E, seed: UInt64) throws(MonteCarloError) -> RunReport<E.State, E.Output> {
         try validate()

@@ -9,14 +9,18 @@ import MonteCarloCore
 public protocol MonteCarloEstimator: Sendable {
     /// The accumulator this estimator keeps.
     associatedtype State: MergeableState
-    /// What it produces: an ``Estimate``, or a ``VectorEstimate`` for vector integrands.
+    /// What it produces: an `Estimate`, or a `VectorEstimate` for vector integrands.
     associatedtype Output: StoppableEstimate = Estimate
 
     /// An empty state.
     func makeState() -> State
 
     /// Draws `count` samples from `generator` and adds them to `state`.
-    /// - Parameter firstIndex: global index of the first sample, used to name bad draws in errors.
+    /// - Parameters:
+    ///   - count: the number of samples (draws, pairs or replicates) to add.
+    ///   - firstIndex: global index of the first sample, used to name bad draws in errors.
+    ///   - state: the accumulator to add to.
+    ///   - generator: the block's random stream.
     func accumulate(_ count: Int, firstIndex: Int, into state: inout State,
                     using generator: inout Xoshiro256PlusPlus) throws(MonteCarloError)
 

@@ -31,9 +31,11 @@ public struct RandomizedQuasiMonteCarlo<S: UnitCubeSampler>: MonteCarloEstimator
 
     /// Creates the estimator.
     /// - Parameters:
+    ///   - sampler: the measure π, as the image of the unit cube.
+    ///   - integrand: the integrand f.
     ///   - sequence: Sobol (default; s ≤ 40) or Halton (s ≤ 1229).
     ///   - pointsPerReplicate: n, a power of two suits Sobol best.
-    /// - Throws: ``MonteCarloError/invalidParameter(name:value:requirement:)`` when the sampler's
+    /// - Throws: `MonteCarloError/invalidParameter(name:value:requirement:)` when the sampler's
     ///   cube dimension exceeds what the sequence supports, or n < 1.
     public init(sampler: S, integrand: Integrand<S.Point>, sequence: QuasiRandomPointSet.Kind = .sobol,
                 pointsPerReplicate: Int = 1024) throws(MonteCarloError) {

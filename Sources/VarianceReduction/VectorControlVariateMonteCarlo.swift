@@ -29,7 +29,7 @@ public struct VectorControlVariateMonteCarlo<S: Sampler>: MonteCarloEstimator {
     public let folds: Int
 
     /// Creates the estimator.
-    /// - Throws: ``MonteCarloError`` when `controlMeans` does not match the controls, a mean is
+    /// - Throws: `MonteCarloError` when `controlMeans` does not match the controls, a mean is
     ///   not finite, or `folds` < 2.
     public init(sampler: S, integrand: VectorIntegrand<S.Point>, controls: VectorIntegrand<S.Point>,
                 controlMeans: [Double], folds: Int = 2) throws(MonteCarloError) {

@@ -6,7 +6,7 @@ import MonteCarloCore
 /// The arithmetic-average payoff has no closed form; the geometric-average payoff does, and is
 /// an excellent control variate for it (Kemna & Vorst 1990). A path is driven by m standard
 /// normals (one per monitoring date, Brownian increments), so the problem's measure is
-/// ``StandardNormalVector`` of dimension m: reflectable for antithetic paths and a unit-cube
+/// `StandardNormalVector` of dimension m: reflectable for antithetic paths and a unit-cube
 /// image for randomized QMC.
 public struct AsianCallOption: Sendable, Hashable, Codable {
     /// Spot price S₀ > 0.

@@ -19,7 +19,7 @@ public struct EuropeanCallOption: Sendable, Hashable, Codable {
     public let maturity: Double
 
     /// Creates the option.
-    /// - Throws: ``MonteCarloError/invalidParameter(name:value:requirement:)`` for non-positive S₀, K, σ, T.
+    /// - Throws: `MonteCarloError/invalidParameter(name:value:requirement:)` for non-positive S₀, K, σ, T.
     public init(spot: Double, strike: Double, rate: Double, volatility: Double, maturity: Double) throws(MonteCarloError) {
         for (name, value) in [("spot", spot), ("strike", strike), ("volatility", volatility), ("maturity", maturity)] {
             guard value.isFinite, value > 0 else { throw .invalidParameter(name: name, value: value, requirement: "finite and positive") }
