@@ -29,6 +29,7 @@
 
 import Foundation
 import MonteCarlo
+import NotebookSupport
 
 // MARK: - Settings
 

@@ -27,6 +27,7 @@
 import Dispatch
 import Foundation
 import MonteCarlo
+import NotebookSupport
 import StatisticalTesting
 
 // MARK: - Settings

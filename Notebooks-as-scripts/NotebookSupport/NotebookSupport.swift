@@ -7,24 +7,36 @@
 // - NOTEBOOK_SCALE (a positive number, default 1) multiplies the notebook's sample sizes, so
 //   that CI can run a notebook at 0.1 and a careful reader at 10.
 //
-// Self-contained (Foundation and Dispatch only) so that it can move to a shared module
-// unchanged; until then each notebook folder carries an identical copy.
+// A library target of its own (`NotebookSupport`, Foundation and Dispatch only) that every
+// notebook imports; it knows nothing about Monte Carlo.
 
 import Dispatch
 import Foundation
 
 /// Where a notebook writes and how large it runs.
-struct NotebookSettings {
+///
+/// ```swift
+/// let settings = NotebookSettings.fromEnvironment(notebook: "04-elbo")
+/// let draws = max(100, Int(10_000 * settings.scale))
+/// settings.write("# Report", to: "report.md")
+/// ```
+public struct NotebookSettings: Sendable {
     /// The folder that receives the report and the plots.
-    let outputDirectory: URL
+    public let outputDirectory: URL
     /// The factor applied to sample sizes.
-    let scale: Double
+    public let scale: Double
+
+    /// Settings with an explicit folder and scale (the folder is not created).
+    public init(outputDirectory: URL, scale: Double = 1) {
+        self.outputDirectory = outputDirectory
+        self.scale = scale
+    }
 
     /// Reads the settings from the command line and the environment; exits with a message on bad input.
     /// - Parameters:
     ///   - name: The notebook's folder name under `notebook-output/`.
     ///   - scaled: What NOTEBOOK_SCALE multiplies, for `--help`.
-    static func fromEnvironment(notebook name: String, scaled: String = "the sample sizes") -> NotebookSettings {
+    public static func fromEnvironment(notebook name: String, scaled: String = "the sample sizes") -> NotebookSettings {
         let environment = ProcessInfo.processInfo.environment
         let arguments = CommandLine.arguments.dropFirst()
         if let first = arguments.first, first == "-h" || first == "--help" {
@@ -54,7 +66,7 @@ struct NotebookSettings {
 
     /// Writes `text` to `name` in the output folder and returns the file's path.
     @discardableResult
-    func write(_ text: String, to name: String) -> String {
+    public func write(_ text: String, to name: String) -> String {
         let url = outputDirectory.appendingPathComponent(name)
         do {
             try text.write(to: url, atomically: true, encoding: .utf8)
@@ -66,13 +78,20 @@ struct NotebookSettings {
 }
 
 /// Prints a message to standard error and exits with status 1.
-func fail(_ message: String) -> Never {
+public func fail(_ message: String) -> Never {
     FileHandle.standardError.write(Data("error: \(message)\n".utf8))
     exit(1)
 }
 
 /// A Markdown table; alignment per column is "l" or "r".
-func markdownTable(_ header: [String], _ rows: [[String]], align: [Character]? = nil) -> String {
+///
+/// - Parameters:
+///   - header: The column titles.
+///   - rows: The cells, one array per row, as many as `header`.
+///   - align: "l" (left) or "r" (right) per column; by default the first column is left-aligned
+///     and the others right-aligned.
+/// - Returns: The table's lines joined by newlines, without a trailing newline.
+public func markdownTable(_ header: [String], _ rows: [[String]], align: [Character]? = nil) -> String {
     let alignment = align ?? header.indices.map { $0 == 0 ? "l" : "r" }
     var lines = ["| " + header.joined(separator: " | ") + " |"]
     lines.append("| " + alignment.map { $0 == "r" ? "---:" : "---" }.joined(separator: " | ") + " |")
@@ -81,23 +100,36 @@ func markdownTable(_ header: [String], _ rows: [[String]], align: [Character]? =
 }
 
 /// Wall-clock time since creation.
-struct Stopwatch {
+public struct Stopwatch: Sendable {
     private let start = DispatchTime.now().uptimeNanoseconds
-    var seconds: Double { Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 }
+
+    /// Starts the stopwatch.
+    public init() {}
+
+    /// Seconds elapsed since the stopwatch was created.
+    public var seconds: Double { Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 }
 }
 
 /// Short numeric formats for reports.
-enum Fmt {
+public enum Fmt {
     /// Three significant digits in scientific notation: 1.23e-04.
-    static func sci(_ x: Double) -> String { x.isFinite ? String(format: "%.2e", x) : "\(x)" }
+    public static func sci(_ x: Double) -> String { x.isFinite ? String(format: "%.2e", x) : "\(x)" }
     /// A fixed number of decimals.
-    static func fixed(_ x: Double, _ decimals: Int) -> String { x.isFinite ? String(format: "%.\(decimals)f", x) : "\(x)" }
+    public static func fixed(_ x: Double, _ decimals: Int) -> String { x.isFinite ? String(format: "%.\(decimals)f", x) : "\(x)" }
     /// A fixed number of decimals with a true minus sign (−1.00).
-    static func signed(_ x: Double, _ decimals: Int) -> String {
+    public static func signed(_ x: Double, _ decimals: Int) -> String {
         fixed(x, decimals).replacingOccurrences(of: "-", with: "−")
     }
     /// Three significant digits.
-    static func short(_ x: Double) -> String { x.isFinite ? String(format: "%.3g", x) : "\(x)" }
+    public static func short(_ x: Double) -> String { x.isFinite ? String(format: "%.3g", x) : "\(x)" }
     /// A percentage with one decimal.
-    static func percent(_ x: Double) -> String { x.isFinite ? String(format: "%.1f%%", 100 * x) : "\(x)" }
+    public static func percent(_ x: Double) -> String { x.isFinite ? String(format: "%.1f%%", 100 * x) : "\(x)" }
+    /// `value ± error` with the value rounded to two significant digits of the error and true
+    /// minus signs: plusMinus(-6.347239, 0.00031) is "−6.34724 ± 0.00031".
+    public static func plusMinus(_ value: Double, _ error: Double) -> String {
+        guard value.isFinite else { return "\(value)" }
+        guard error.isFinite, error > 0 else { return signed(value, 6) + " ± \(error)" }
+        let decimals = min(12, max(0, 1 - Int(floor(log10(error)))))
+        return signed(value, decimals) + " ± " + String(format: "%.2g", error)
+    }
 }

@@ -1,26 +1,42 @@
 // SVGPlot.swift — hand-written SVG charts for the notebooks: line plots on linear or logarithmic
 // axes (with markers, shaded bands, error bars and a legend) and horizontal bar charts.
 //
-// Self-contained (Foundation only) so that it can move to a shared module unchanged; until then
-// each notebook folder carries an identical copy.
+// Part of the `NotebookSupport` library target (Foundation only), shared by every notebook.
 
 import Foundation
 
 // MARK: - Axes
 
 /// One axis of a chart: its label, its scale and (optionally) a fixed range.
-struct PlotAxis {
-    enum Scale { case linear, logarithmic }
+public struct PlotAxis {
+    /// How data values map to positions along the axis.
+    public enum Scale: Sendable {
+        /// Equal distances for equal differences.
+        case linear
+        /// Equal distances for equal ratios; non-positive values are not drawn.
+        case logarithmic
+    }
 
-    var label: String
-    var scale: Scale = .linear
+    /// The axis title, drawn under (x) or beside (y) the plot area.
+    public var label: String
+    /// Linear or logarithmic.
+    public var scale: Scale
     /// The data range to show; `nil` fits the data (widened to whole decades on a log scale).
-    var range: ClosedRange<Double>? = nil
+    public var range: ClosedRange<Double>?
     /// Formats a tick value; `nil` uses powers of ten on log axes and short decimals otherwise.
-    var tickFormat: ((Double) -> String)? = nil
+    public var tickFormat: ((Double) -> String)?
+
+    /// An axis; by default linear and fitted to the data.
+    public init(label: String, scale: Scale = .linear, range: ClosedRange<Double>? = nil,
+                tickFormat: ((Double) -> String)? = nil) {
+        self.label = label
+        self.scale = scale
+        self.range = range
+        self.tickFormat = tickFormat
+    }
 
     /// The range actually drawn, from the data's extent.
-    func resolvedRange(dataMin: Double, dataMax: Double) -> ClosedRange<Double> {
+    public func resolvedRange(dataMin: Double, dataMax: Double) -> ClosedRange<Double> {
         if let range { return range }
         var lo = dataMin, hi = dataMax
         if !(lo.isFinite && hi.isFinite) { (lo, hi) = (scale == .logarithmic ? 1 : 0, 1) }
@@ -44,7 +60,7 @@ struct PlotAxis {
     }
 
     /// Major ticks (labelled) and minor ticks (unlabelled) inside `range`.
-    func ticks(in range: ClosedRange<Double>) -> (major: [Double], minor: [Double]) {
+    public func ticks(in range: ClosedRange<Double>) -> (major: [Double], minor: [Double]) {
         switch scale {
         case .logarithmic:
             let a = Int(floor(log10(range.lowerBound) + 1e-9)), b = Int(ceil(log10(range.upperBound) - 1e-9))
@@ -76,7 +92,7 @@ struct PlotAxis {
     }
 
     /// 1, 2 or 5 times a power of ten, close to `raw`.
-    static func niceStep(_ raw: Double) -> Double {
+    public static func niceStep(_ raw: Double) -> Double {
         guard raw > 0, raw.isFinite else { return 1 }
         let magnitude = pow(10, floor(log10(raw)))
         let fraction = raw / magnitude
@@ -85,7 +101,7 @@ struct PlotAxis {
     }
 
     /// The tick label as SVG text content (may contain a superscript `tspan`).
-    func label(for value: Double) -> String {
+    public func label(for value: Double) -> String {
         if let tickFormat { return SVG.escape(tickFormat(value)) }
         switch scale {
         case .logarithmic:
@@ -113,55 +129,164 @@ struct PlotAxis {
 ///                          points: [.init(x: 100, y: 0.01, lower: 0.008, upper: 0.012)], band: true))
 /// try plot.svg().write(toFile: "plot.svg", atomically: true, encoding: .utf8)
 /// ```
-struct LinePlot {
-    struct Point {
-        var x: Double
-        var y: Double
-        /// Lower and upper ends of an interval for y (drawn as a band or an error bar).
-        var lower: Double? = nil
-        var upper: Double? = nil
+public struct LinePlot {
+    /// One data point, with an optional interval for y.
+    public struct Point: Sendable {
+        /// The abscissa.
+        public var x: Double
+        /// The ordinate.
+        public var y: Double
+        /// Lower end of an interval for y (drawn as a band or an error bar).
+        public var lower: Double?
+        /// Upper end of an interval for y (drawn as a band or an error bar).
+        public var upper: Double?
+
+        /// A point, optionally with an interval [lower, upper] for y.
+        public init(x: Double, y: Double, lower: Double? = nil, upper: Double? = nil) {
+            self.x = x
+            self.y = y
+            self.lower = lower
+            self.upper = upper
+        }
     }
 
-    enum LineStyle { case solid, dashed, dotted, none }
-    enum Marker { case none, circle, openCircle, square, openSquare, triangle, diamond }
+    /// How a series' points are joined.
+    public enum LineStyle: Sendable {
+        /// A continuous line.
+        case solid
+        /// Long dashes.
+        case dashed
+        /// Dots.
+        case dotted
+        /// No line: markers only.
+        case none
+    }
 
-    struct Series {
-        var label: String
-        var color: String
-        var points: [Point]
-        var line: LineStyle = .solid
-        var marker: Marker = .circle
+    /// The symbol drawn at each point.
+    public enum Marker: Sendable {
+        /// No symbol.
+        case none
+        /// A filled disc.
+        case circle
+        /// A ring.
+        case openCircle
+        /// A filled square.
+        case square
+        /// A square outline.
+        case openSquare
+        /// A filled triangle pointing up.
+        case triangle
+        /// A filled diamond.
+        case diamond
+    }
+
+    /// A labelled series of points with its style.
+    public struct Series: Sendable {
+        /// The legend text.
+        public var label: String
+        /// Any SVG colour (see ``Palette``).
+        public var color: String
+        /// The data, drawn in order.
+        public var points: [Point]
+        /// How the points are joined.
+        public var line: LineStyle
+        /// The symbol at each point.
+        public var marker: Marker
         /// Shade the region between the points' lower and upper values.
-        var band: Bool = false
+        public var band: Bool
         /// Draw a vertical bar from lower to upper at each point.
-        var errorBars: Bool = false
-        var lineWidth: Double = 2
-        var showInLegend: Bool = true
+        public var errorBars: Bool
+        /// The line's stroke width in pixels.
+        public var lineWidth: Double
+        /// Whether the automatic legend lists this series.
+        public var showInLegend: Bool
+
+        /// A series; by default a solid line with filled circles, no band and no error bars.
+        public init(label: String, color: String, points: [Point], line: LineStyle = .solid, marker: Marker = .circle,
+                    band: Bool = false, errorBars: Bool = false, lineWidth: Double = 2, showInLegend: Bool = true) {
+            self.label = label
+            self.color = color
+            self.points = points
+            self.line = line
+            self.marker = marker
+            self.band = band
+            self.errorBars = errorBars
+            self.lineWidth = lineWidth
+            self.showInLegend = showInLegend
+        }
     }
 
     /// A legend line: a swatch (line, marker, band) and a text.
-    struct LegendEntry {
-        var label: String
-        var color: String
-        var line: LineStyle = .solid
-        var marker: Marker = .none
-        var band: Bool = false
+    public struct LegendEntry: Sendable {
+        /// The text.
+        public var label: String
+        /// The swatch's colour.
+        public var color: String
+        /// The swatch's line style (`.none` for no line).
+        public var line: LineStyle
+        /// The swatch's marker.
+        public var marker: Marker
+        /// Whether the swatch shows a shaded band.
+        public var band: Bool
+
+        /// A legend entry; by default a solid line without marker or band.
+        public init(label: String, color: String, line: LineStyle = .solid, marker: Marker = .none, band: Bool = false) {
+            self.label = label
+            self.color = color
+            self.line = line
+            self.marker = marker
+            self.band = band
+        }
     }
 
-    enum LegendPosition { case topRight, topLeft, bottomLeft, bottomRight }
+    /// The corner of the plot area that holds the legend box.
+    public enum LegendPosition: Sendable {
+        /// Upper right corner.
+        case topRight
+        /// Upper left corner.
+        case topLeft
+        /// Lower left corner.
+        case bottomLeft
+        /// Lower right corner.
+        case bottomRight
+    }
 
-    var title: String
-    var subtitle: String? = nil
-    var xAxis: PlotAxis
-    var yAxis: PlotAxis
-    var series: [Series] = []
+    /// The chart title.
+    public var title: String
+    /// A smaller line under the title.
+    public var subtitle: String?
+    /// The horizontal axis.
+    public var xAxis: PlotAxis
+    /// The vertical axis.
+    public var yAxis: PlotAxis
+    /// The series, drawn in order (later ones on top).
+    public var series: [Series]
     /// Legend lines; when empty, one per series with `showInLegend`.
-    var legend: [LegendEntry] = []
-    var legendPosition: LegendPosition = .topRight
-    var width: Double = 820
-    var height: Double = 580
+    public var legend: [LegendEntry]
+    /// Where the legend box goes.
+    public var legendPosition: LegendPosition
+    /// The image width in pixels.
+    public var width: Double
+    /// The image height in pixels.
+    public var height: Double
 
-    func svg() -> String {
+    /// An empty chart with the given title and axes; append to ``series`` and call ``svg()``.
+    public init(title: String, subtitle: String? = nil, xAxis: PlotAxis, yAxis: PlotAxis, series: [Series] = [],
+                legend: [LegendEntry] = [], legendPosition: LegendPosition = .topRight,
+                width: Double = 820, height: Double = 580) {
+        self.title = title
+        self.subtitle = subtitle
+        self.xAxis = xAxis
+        self.yAxis = yAxis
+        self.series = series
+        self.legend = legend
+        self.legendPosition = legendPosition
+        self.width = width
+        self.height = height
+    }
+
+    /// The chart as a complete SVG document.
+    public func svg() -> String {
         let margin = (left: 86.0, right: 24.0, top: subtitle == nil ? 48.0 : 66.0, bottom: 64.0)
         let plotWidth = width - margin.left - margin.right
         let plotHeight = height - margin.top - margin.bottom
@@ -300,29 +425,71 @@ struct LinePlot {
 
 /// Horizontal bars, one per labelled row, with optional whiskers, per-row shaded bands and a
 /// vertical reference line.
-struct HorizontalBarChart {
-    struct Bar {
-        var label: String
-        var value: Double
-        var color: String
+///
+/// Bars start at the left end of the axis range, so on a logarithmic axis they compare ratios
+/// (e.g. variances spanning several decades); values at or below the left end are drawn as an
+/// "off scale" arrow.
+public struct HorizontalBarChart {
+    /// One row: a label, a bar and its decorations.
+    public struct Bar: Sendable {
+        /// The row label, left of the plot area.
+        public var label: String
+        /// The bar's length along the axis.
+        public var value: Double
+        /// The bar's colour.
+        public var color: String
         /// An interval drawn as a whisker over the bar's end.
-        var whisker: ClosedRange<Double>? = nil
+        public var whisker: ClosedRange<Double>?
         /// A shaded band across the row (e.g. an acceptance region).
-        var band: ClosedRange<Double>? = nil
+        public var band: ClosedRange<Double>?
         /// Text written right of the plot area.
-        var annotation: String? = nil
+        public var annotation: String?
+
+        /// A bar, optionally with a whisker, a band and an annotation.
+        public init(label: String, value: Double, color: String, whisker: ClosedRange<Double>? = nil,
+                    band: ClosedRange<Double>? = nil, annotation: String? = nil) {
+            self.label = label
+            self.value = value
+            self.color = color
+            self.whisker = whisker
+            self.band = band
+            self.annotation = annotation
+        }
     }
 
-    var title: String
-    var subtitle: String? = nil
-    var xAxis: PlotAxis
-    var bars: [Bar]
-    var reference: (value: Double, label: String)? = nil
-    var legend: [LinePlot.LegendEntry] = []
-    var width: Double = 860
-    var rowHeight: Double = 30
+    /// The chart title.
+    public var title: String
+    /// A smaller line under the title.
+    public var subtitle: String?
+    /// The value axis (linear or logarithmic).
+    public var xAxis: PlotAxis
+    /// The rows, top to bottom.
+    public var bars: [Bar]
+    /// A dashed vertical line at a reference value.
+    public var reference: (value: Double, label: String)?
+    /// Legend entries, laid out in lines above the plot.
+    public var legend: [LinePlot.LegendEntry]
+    /// The image width in pixels.
+    public var width: Double
+    /// The height of one row in pixels.
+    public var rowHeight: Double
 
-    func svg() -> String {
+    /// A bar chart; the height follows from the number of rows.
+    public init(title: String, subtitle: String? = nil, xAxis: PlotAxis, bars: [Bar],
+                reference: (value: Double, label: String)? = nil, legend: [LinePlot.LegendEntry] = [],
+                width: Double = 860, rowHeight: Double = 30) {
+        self.title = title
+        self.subtitle = subtitle
+        self.xAxis = xAxis
+        self.bars = bars
+        self.reference = reference
+        self.legend = legend
+        self.width = width
+        self.rowHeight = rowHeight
+    }
+
+    /// The chart as a complete SVG document.
+    public func svg() -> String {
         let labelWidth = 14 + 7.0 * Double(bars.map(\.label.count).max() ?? 10)
         let annotationWidth = 12 + 7.0 * Double(bars.compactMap { $0.annotation?.count }.max() ?? 0)
         // Lay the legend out in lines that fit the width.
@@ -355,11 +522,15 @@ struct HorizontalBarChart {
             if let b = bar.band { values += [b.lowerBound, b.upperBound] }
         }
         if let reference { values.append(reference.value) }
-        let finite = values.filter(\.isFinite)
-        let range = xAxis.resolvedRange(dataMin: finite.min() ?? 0, dataMax: finite.max() ?? 1)
+        let logarithmic = xAxis.scale == .logarithmic
+        let finite = values.filter { $0.isFinite && (!logarithmic || $0 > 0) }
+        let range = xAxis.resolvedRange(dataMin: finite.min() ?? (logarithmic ? 1 : 0), dataMax: finite.max() ?? 1)
         func px(_ x: Double) -> Double {
             let clamped = min(max(x, range.lowerBound), range.upperBound)
-            return margin.left + plotWidth * (clamped - range.lowerBound) / (range.upperBound - range.lowerBound)
+            let fraction = logarithmic
+                ? (log10(clamped) - log10(range.lowerBound)) / (log10(range.upperBound) - log10(range.lowerBound))
+                : (clamped - range.lowerBound) / (range.upperBound - range.lowerBound)
+            return margin.left + plotWidth * fraction
         }
         let bottom = margin.top + plotHeight
 
@@ -437,23 +608,35 @@ struct HorizontalBarChart {
 // MARK: - Colours
 
 /// Colour-blind-friendly colours (Okabe & Ito 2008), plus greys.
-enum Palette {
-    static let blue = "#0072B2"
-    static let orange = "#E69F00"
-    static let green = "#009E73"
-    static let vermillion = "#D55E00"
-    static let purple = "#CC79A7"
-    static let sky = "#56B4E9"
-    static let yellow = "#F0E442"
-    static let black = "#000000"
-    static let grey = "#777777"
-    static let series = [blue, vermillion, green, purple, orange, sky]
+public enum Palette {
+    /// Blue, #0072B2.
+    public static let blue = "#0072B2"
+    /// Orange, #E69F00.
+    public static let orange = "#E69F00"
+    /// Bluish green, #009E73.
+    public static let green = "#009E73"
+    /// Vermillion, #D55E00.
+    public static let vermillion = "#D55E00"
+    /// Reddish purple, #CC79A7.
+    public static let purple = "#CC79A7"
+    /// Sky blue, #56B4E9.
+    public static let sky = "#56B4E9"
+    /// Yellow, #F0E442 (weak on white: use for fills, not lines).
+    public static let yellow = "#F0E442"
+    /// Black.
+    public static let black = "#000000"
+    /// Mid grey, for reference lines.
+    public static let grey = "#777777"
+    /// Six colours for series in order: blue, vermillion, green, purple, orange, sky.
+    public static let series = [blue, vermillion, green, purple, orange, sky]
 }
 
 // MARK: - SVG primitives
 
-enum SVG {
-    static func header(width: Double, height: Double) -> [String] {
+/// Low-level SVG writers used by the charts, public for notebooks that draw something custom.
+public enum SVG {
+    /// The XML declaration, the opening `<svg>` tag and a white background, as separate lines.
+    public static func header(width: Double, height: Double) -> [String] {
         [
             "<?xml version=\"1.0\" encoding=\"UTF-8\"?>",
             "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(number(width))\" height=\"\(number(height))\" "
@@ -463,44 +646,48 @@ enum SVG {
         ]
     }
 
-    static func escape(_ s: String) -> String {
+    /// `s` with the XML special characters escaped.
+    public static func escape(_ s: String) -> String {
         s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
             .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
     }
 
     /// A coordinate with two decimals.
-    static func number(_ x: Double) -> String {
+    public static func number(_ x: Double) -> String {
         let s = String(format: "%.2f", x)
         return s.hasSuffix(".00") ? String(s.dropLast(3)) : s
     }
 
     /// A tick value with a few significant digits and no trailing zeros.
-    static func number(_ x: Double, significantDigits: Int) -> String {
+    public static func number(_ x: Double, significantDigits: Int) -> String {
         if x == 0 { return "0" }
         let s = String(format: "%.\(significantDigits)g", x)
         return s.replacingOccurrences(of: "-", with: "−")
     }
 
-    static func text(_ content: String, x: Double, y: Double, size: Double, anchor: String = "start",
+    /// A `<text>` element; `content` is escaped.
+    public static func text(_ content: String, x: Double, y: Double, size: Double, anchor: String = "start",
                      weight: String = "normal", color: String = "#111", rotate: Double? = nil) -> String {
         rawText(escape(content), x: x, y: y, size: size, anchor: anchor, weight: weight, color: color, rotate: rotate)
     }
 
     /// Text whose content is already SVG (escaped, possibly with `tspan`s).
-    static func rawText(_ content: String, x: Double, y: Double, size: Double, anchor: String = "start",
+    public static func rawText(_ content: String, x: Double, y: Double, size: Double, anchor: String = "start",
                         weight: String = "normal", color: String = "#111", rotate: Double? = nil) -> String {
         let transform = rotate.map { " transform=\"rotate(\(number($0)) \(number(x)) \(number(y)))\"" } ?? ""
         return "<text x=\"\(number(x))\" y=\"\(number(y))\" font-size=\"\(number(size))\" text-anchor=\"\(anchor)\" "
             + "font-weight=\"\(weight)\" fill=\"\(color)\"\(transform)>\(content)</text>"
     }
 
-    static func line(_ x1: Double, _ y1: Double, _ x2: Double, _ y2: Double, color: String, width: Double,
+    /// A `<line>` element.
+    public static func line(_ x1: Double, _ y1: Double, _ x2: Double, _ y2: Double, color: String, width: Double,
                      style: LinePlot.LineStyle = .solid) -> String {
         "<line x1=\"\(number(x1))\" y1=\"\(number(y1))\" x2=\"\(number(x2))\" y2=\"\(number(y2))\" "
             + "stroke=\"\(color)\" stroke-width=\"\(number(width))\"\(dash(style))/>"
     }
 
-    static func dash(_ style: LinePlot.LineStyle) -> String {
+    /// The `stroke-dasharray` attribute (with a leading space) for a line style, or nothing.
+    public static func dash(_ style: LinePlot.LineStyle) -> String {
         switch style {
         case .dashed: return " stroke-dasharray=\"7 5\""
         case .dotted: return " stroke-dasharray=\"2 4\""
@@ -508,7 +695,8 @@ enum SVG {
         }
     }
 
-    static func marker(_ marker: LinePlot.Marker, x: Double, y: Double, color: String) -> String {
+    /// The element drawing `marker` centred at (x, y), or an empty string for `.none`.
+    public static func marker(_ marker: LinePlot.Marker, x: Double, y: Double, color: String) -> String {
         let r = 4.5
         switch marker {
         case .none:
