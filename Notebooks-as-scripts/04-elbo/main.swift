@@ -328,8 +328,8 @@ report.append("""
     ## (iii) Fitting BLR-1 with `VariationalFit`
 
     Adam (step \(fitter.learningRate)) on the STL gradient with \(fitter.samplesPerStep) draws per step, from q = N(0, I); an ELBO
-    check with \(fitter.samplesPerCheck) fresh draws every \(fitter.checkInterval) iterations. *Stopping rule*: stop when two successive
-    checks differ by less than \(Fmt.fixed(fitter.tolerance, 0)) combined SEs. *Continued*: the same run (same seed and streams) with the
+    check with \(fitter.samplesPerCheck) fresh draws every \(fitter.checkInterval) iterations. *Stopping rule*: stop when checks
+    \(fitter.window - 1) intervals apart differ by less than \(Fmt.fixed(fitter.tolerance, 0)) combined SEs. *Continued*: the same run (same seed and streams) with the
     rule switched off (a tolerance of 10⁻⁹ SEs), for up to \(continued.maximumIterations) iterations. Each final ELBO uses \(5 * fitter.samplesPerCheck) fresh draws.
     *Exact ELBO(q̂)* is log p(y) − KL(q̂ ‖ posterior) for the fitted q̂; *z* compares the final estimate with it;
     *shortfall* is the distance to the best ELBO in the family: log p(y) − \(Fmt.fixed(meanFieldGap, 6)) (mean-field) or
@@ -771,9 +771,9 @@ enum ELBOStudy {
             iwaeNote = ""
         }
         paragraphs.append("""
-            **What the stopping rule does and does not say.** It compares two successive checks, each \
+            **What the stopping rule does and does not say.** It compares checks \(fitter.window - 1) intervals apart, each \
             with an SE of about \(Fmt.short(meanField.stopped.result.history.last?.standardError ?? .nan)) nats at the mean-field stop, so it stops as soon as the ELBO gains less than about \
-            \(Fmt.fixed(2 * 2.0.squareRoot(), 1)) single-check SEs per check interval — that is "no progress visible at this \
+            \(Fmt.fixed(2 * 2.0.squareRoot(), 1)) single-check SEs over those intervals — that is "no progress visible at this \
             precision", not "at the optimum": a slow climb within the noise of each check passes for \
             convergence. Every reported ELBO is still honest (the z column); what the error bars cannot \
             tell is how much a longer run would gain. Larger checks, or a trend test over several checks, \

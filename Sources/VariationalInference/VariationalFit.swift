@@ -30,13 +30,15 @@ public struct VariationalFit: Sendable {
     public var checkInterval: Int
     /// Draws per ELBO check.
     public var samplesPerCheck: Int
-    /// Stop when |ΔELBO| < tolerance · √(SE₁² + SE₂²).
+    /// Stop when |ΔELBO| < tolerance · √(SE₁² + SE₂²) across `window − 1` check intervals.
     public var tolerance: Double
+    /// Number of checks the stopping comparison spans (at least 2).
+    public var window: Int
 
     /// Creates a fitting configuration.
     public init(gradient: ELBOGradientEstimator = .stickingTheLanding, samplesPerStep: Int = 16,
                 learningRate: Double = 0.05, maximumIterations: Int = 5000, checkInterval: Int = 100,
-                samplesPerCheck: Int = 2000, tolerance: Double = 2) {
+                samplesPerCheck: Int = 2000, tolerance: Double = 2, window: Int = 4) {
         self.gradient = gradient
         self.samplesPerStep = samplesPerStep
         self.learningRate = learningRate
@@ -44,6 +46,7 @@ public struct VariationalFit: Sendable {
         self.checkInterval = checkInterval
         self.samplesPerCheck = samplesPerCheck
         self.tolerance = tolerance
+        self.window = window
     }
 
     /// The outcome of a fit.
@@ -65,8 +68,8 @@ public struct VariationalFit: Sendable {
     ///   non-finite gradient (the error names the iteration).
     public func run<Model: ProbabilisticModel>(model: Model, initial: GaussianApproximation,
                                                seed: UInt64) throws(MonteCarloError) -> Result {
-        guard samplesPerStep >= 2, checkInterval >= 1, samplesPerCheck >= 2, maximumIterations >= 1 else {
-            throw .invalidArgument("VariationalFit needs samplesPerStep ≥ 2, checkInterval ≥ 1, samplesPerCheck ≥ 2 and maximumIterations ≥ 1.")
+        guard samplesPerStep >= 2, checkInterval >= 1, samplesPerCheck >= 2, maximumIterations >= 1, window >= 2 else {
+            throw .invalidArgument("VariationalFit needs samplesPerStep ≥ 2, checkInterval ≥ 1, samplesPerCheck ≥ 2, maximumIterations ≥ 1 and window ≥ 2.")
         }
         guard learningRate > 0, learningRate.isFinite, tolerance > 0 else {
             throw .invalidParameter(name: "learningRate", value: learningRate, requirement: "finite and positive, with a positive tolerance")
@@ -104,11 +107,13 @@ public struct VariationalFit: Sendable {
             if iteration % checkInterval == 0 {
                 let check = try EvidenceLowerBound(model: model, approximation: q)
                     .estimate(samples: samplesPerCheck, seed: generator.next())
-                if let previous = history.last,
-                   abs(check.value - previous.value) < tolerance * (check.variance + previous.variance).squareRoot() {
-                    history.append(check)
-                    converged = true
-                    break
+                if history.count >= window - 1 {
+                    let earlier = history[history.count - (window - 1)]
+                    if abs(check.value - earlier.value) < tolerance * (check.variance + earlier.variance).squareRoot() {
+                        history.append(check)
+                        converged = true
+                        break
+                    }
                 }
                 history.append(check)
             }
