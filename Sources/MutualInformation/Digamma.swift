@@ -1,6 +1,7 @@
 import Foundation
 
-/// The digamma function ψ(x) = d/dx log Γ(x) for x > 0.
+/// The digamma function ψ(x) = d/dx log Γ(x) for x > 0 (internal: MonteCarloCore's GSL digamma is
+/// not public).
 ///
 /// Used by the Kraskov–Stögbauer–Grassberger estimators and by the exact bias of the plug-in
 /// Gaussian estimator. Computed with the recurrence ψ(x) = ψ(x + 1) − 1/x until x ≥ 10, then
@@ -12,8 +13,7 @@ import Foundation
 /// **Accuracy.** For x ≥ 10 the truncation error is below the first omitted term
 /// B₁₄/(14 x¹⁴) ≈ 8·10⁻¹⁶; the recurrence adds a few ulps per step. Tests check ψ(1) = −γ and
 /// ψ(n + 1) = Hₙ − γ to 10⁻¹³.
-@inlinable
-public func digamma(_ x: Double) -> Double {
+func digamma(_ x: Double) -> Double {
     guard x > 0, !x.isNaN else { return .nan }
     guard x.isFinite else { return .infinity }
     var x = x

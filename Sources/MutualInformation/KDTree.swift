@@ -52,8 +52,10 @@ struct KDTree: Sendable {
                 axis = c
             }
             guard widest > 0 else { return id }  // all points equal: keep as a leaf
-            order[start..<end].sort { data[$0 * dimension + axis] < data[$1 * dimension + axis] }
             let middle = (start + end) / 2
+            order.withUnsafeMutableBufferPointer { o in
+                KDTreeView.select(o, start, end, nth: middle) { data[$0 * dimension + axis] }
+            }
             let left = build(start, middle)
             let right = build(middle, end)
             nodes[id].left = left
@@ -71,14 +73,64 @@ struct KDTree: Sendable {
         self.boxes = boxes
     }
 
+    /// Runs `body` with a pointer view of the tree, for allocation-free queries in a loop.
+    func withView<R>(_ body: (KDTreeView) -> R) -> R {
+        points.withUnsafeBufferPointer { pts in
+            indices.withUnsafeBufferPointer { idx in
+                nodes.withUnsafeBufferPointer { nds in
+                    boxes.withUnsafeBufferPointer { bxs in
+                        body(KDTreeView(dimension: dimension, points: pts.baseAddress!, indices: idx.baseAddress!,
+                                        nodes: nds.baseAddress!, boxes: bxs.baseAddress!))
+                    }
+                }
+            }
+        }
+    }
+
+    /// Stack entries a query needs: 2 × (depth + 1), with depth ≤ log₂ n + 1 for median splits.
+    static let stackCapacity = 256
+}
+
+/// Unsafe pointers into a ``KDTree``'s storage; valid only inside ``KDTree/withView(_:)``.
+struct KDTreeView {
+    let dimension: Int
+    let points: UnsafePointer<Double>
+    let indices: UnsafePointer<Int>
+    let nodes: UnsafePointer<KDTree.Node>
+    let boxes: UnsafePointer<Double>
+
+    /// Rearranges o[start..<end] so that o[nth] holds the element of rank nth − start by `key`,
+    /// smaller-or-equal keys before it and greater-or-equal after (Hoare quickselect with a
+    /// median-of-three pivot; O(n) expected).
+    static func select(_ o: UnsafeMutableBufferPointer<Int>, _ start: Int, _ end: Int, nth: Int,
+                       key: (Int) -> Double) {
+        var lo = start, hi = end - 1
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2
+            // Median of three as pivot value.
+            let a = key(o[lo]), b = key(o[mid]), c = key(o[hi])
+            let pivot = max(min(a, b), min(max(a, b), c))
+            var i = lo, j = hi
+            while i <= j {
+                while key(o[i]) < pivot { i += 1 }
+                while key(o[j]) > pivot { j -= 1 }
+                if i <= j {
+                    o.swapAt(i, j)
+                    i += 1
+                    j -= 1
+                }
+            }
+            if nth <= j { hi = j } else if nth >= i { lo = i } else { return }
+        }
+    }
+
     @inline(__always)
     func minimumDistance(_ node: Int, _ q: UnsafePointer<Double>) -> Double {
         var d = 0.0
-        let base = node * 2 * dimension
+        let lower = boxes + node * 2 * dimension, upper = lower + dimension
         for c in 0..<dimension {
-            let lo = boxes[base + c], hi = boxes[base + dimension + c]
             let x = q[c]
-            if x < lo { d = max(d, lo - x) } else if x > hi { d = max(d, x - hi) }
+            if x < lower[c] { d = Swift.max(d, lower[c] - x) } else if x > upper[c] { d = Swift.max(d, x - upper[c]) }
         }
         return d
     }
@@ -86,77 +138,97 @@ struct KDTree: Sendable {
     @inline(__always)
     func maximumDistance(_ node: Int, _ q: UnsafePointer<Double>) -> Double {
         var d = 0.0
-        let base = node * 2 * dimension
+        let lower = boxes + node * 2 * dimension, upper = lower + dimension
         for c in 0..<dimension {
             let x = q[c]
-            d = max(d, abs(x - boxes[base + c]), abs(boxes[base + dimension + c] - x))
+            d = Swift.max(d, Swift.max(abs(x - lower[c]), abs(upper[c] - x)))
         }
+        return d
+    }
+
+    @inline(__always)
+    func distance(_ p: Int, _ q: UnsafePointer<Double>) -> Double {
+        var d = 0.0
+        let point = points + p * dimension
+        for c in 0..<dimension { d = Swift.max(d, abs(point[c] - q[c])) }
         return d
     }
 
     /// The k nearest neighbours of `q` (excluding original index `excluded`), ordered by
     /// (distance, original index), written to `distances` and `neighbours` (k entries each).
+    /// `stack` needs room for 2 × (tree depth + 1) entries.
     func nearest(_ q: UnsafePointer<Double>, k: Int, excluding excluded: Int,
-                 distances: inout [Double], neighbours: inout [Int]) {
+                 distances: UnsafeMutablePointer<Double>, neighbours: UnsafeMutablePointer<Int>,
+                 stack: UnsafeMutablePointer<Int>) {
         for t in 0..<k {
             distances[t] = .infinity
             neighbours[t] = Int.max
         }
-        points.withUnsafeBufferPointer { pts in
-            func visit(_ node: Int) {
-                let n = nodes[node]
-                if n.left < 0 {
-                    for p in n.start..<n.end {
-                        let original = indices[p]
-                        if original == excluded { continue }
-                        var d = 0.0
-                        let base = p * dimension
-                        for c in 0..<dimension { d = max(d, abs(pts[base + c] - q[c])) }
-                        let worst = distances[k - 1]
-                        if d > worst || (d == worst && original > neighbours[k - 1]) { continue }
-                        var t = k - 1
-                        while t > 0 && (distances[t - 1] > d || (distances[t - 1] == d && neighbours[t - 1] > original)) {
-                            distances[t] = distances[t - 1]
-                            neighbours[t] = neighbours[t - 1]
-                            t -= 1
-                        }
-                        distances[t] = d
-                        neighbours[t] = original
+        var top = 0
+        stack[0] = 0
+        top = 1
+        while top > 0 {
+            top -= 1
+            let id = stack[top]
+            if minimumDistance(id, q) > distances[k - 1] { continue }
+            let n = nodes[id]
+            if n.left < 0 {
+                for p in n.start..<n.end {
+                    let original = indices[p]
+                    if original == excluded { continue }
+                    let d = distance(p, q)
+                    let worst = distances[k - 1]
+                    if d > worst || (d == worst && original > neighbours[k - 1]) { continue }
+                    var t = k - 1
+                    while t > 0 && (distances[t - 1] > d || (distances[t - 1] == d && neighbours[t - 1] > original)) {
+                        distances[t] = distances[t - 1]
+                        neighbours[t] = neighbours[t - 1]
+                        t -= 1
                     }
-                    return
+                    distances[t] = d
+                    neighbours[t] = original
                 }
-                let dl = minimumDistance(n.left, q), dr = minimumDistance(n.right, q)
-                let (first, second, d1, d2) = dl <= dr ? (n.left, n.right, dl, dr) : (n.right, n.left, dr, dl)
-                if d1 <= distances[k - 1] { visit(first) }
-                if d2 <= distances[k - 1] { visit(second) }
+                continue
             }
-            visit(0)
+            // Push the farther child first so the nearer one is searched first.
+            let dl = minimumDistance(n.left, q), dr = minimumDistance(n.right, q)
+            if dl <= dr {
+                stack[top] = n.right; stack[top + 1] = n.left
+            } else {
+                stack[top] = n.left; stack[top + 1] = n.right
+            }
+            top += 2
         }
     }
 
     /// The number of points p with ‖p − q‖∞ < r (strict) or ≤ r, the query point included if stored.
-    func count(_ q: UnsafePointer<Double>, radius r: Double, strict: Bool) -> Int {
-        points.withUnsafeBufferPointer { pts in
-            func visit(_ node: Int) -> Int {
-                let n = nodes[node]
-                let near = minimumDistance(node, q)
-                if strict ? near >= r : near > r { return 0 }
-                let far = maximumDistance(node, q)
-                if strict ? far < r : far <= r { return n.end - n.start }
-                if n.left < 0 {
-                    var total = 0
-                    for p in n.start..<n.end {
-                        var d = 0.0
-                        let base = p * dimension
-                        for c in 0..<dimension { d = max(d, abs(pts[base + c] - q[c])) }
-                        if strict ? d < r : d <= r { total += 1 }
-                    }
-                    return total
-                }
-                return visit(n.left) + visit(n.right)
+    func count(_ q: UnsafePointer<Double>, radius r: Double, strict: Bool, stack: UnsafeMutablePointer<Int>) -> Int {
+        var total = 0
+        stack[0] = 0
+        var top = 1
+        while top > 0 {
+            top -= 1
+            let id = stack[top]
+            let near = minimumDistance(id, q)
+            if strict ? near >= r : near > r { continue }
+            let n = nodes[id]
+            let far = maximumDistance(id, q)
+            if strict ? far < r : far <= r {
+                total += n.end - n.start
+                continue
             }
-            return visit(0)
+            if n.left < 0 {
+                for p in n.start..<n.end {
+                    let d = distance(p, q)
+                    if strict ? d < r : d <= r { total += 1 }
+                }
+                continue
+            }
+            stack[top] = n.left
+            stack[top + 1] = n.right
+            top += 2
         }
+        return total
     }
 }
 
@@ -168,6 +240,13 @@ struct SortedLine: Sendable {
 
     /// #{v : |v − x| < r} (strict) or ≤ r.
     func count(_ x: Double, radius r: Double, strict: Bool) -> Int {
+        sorted.withUnsafeBufferPointer { SortedLine.count($0, x, radius: r, strict: strict) }
+    }
+
+    /// #{v ∈ sorted : |v − x| < r} (strict) or ≤ r, by two binary searches.
+    @inline(__always)
+    static func count(_ sorted: UnsafeBufferPointer<Double>, _ x: Double, radius r: Double, strict: Bool) -> Int {
+        if strict && !(r > 0) { return 0 }  // |v − x| < 0 never holds
         // Left edge: first v with x − v < r (or ≤ r); x − v is non-increasing in v.
         var lo = 0, hi = sorted.count
         while lo < hi {

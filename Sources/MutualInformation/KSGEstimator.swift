@@ -1,3 +1,4 @@
+import Dispatch
 import Foundation
 import MonteCarloCore
 
@@ -19,13 +20,14 @@ import MonteCarloCore
 /// ```
 ///
 /// Deterministic: no noise is added unless `tieBreakingNoise` is set, and then it is drawn
-/// from `seed`. Ties (duplicate coordinates) make distances zero and break the counts; a
+/// from `seed`. Raw-value KSG is only approximately invariant under monotone transforms of the
+/// marginals (they move the neighbours); with `rankTransform` it is exactly invariant. Ties (duplicate coordinates) make distances zero and break the counts; a
 /// warning reports them.
 ///
 /// **Statistical properties.** KSG is consistent but biased, with a systematic error that is a
 /// function of k/N and of the density's non-uniformity at the neighbour scale (KSG 2004): in
-/// one dimension it is small (|bias| ≲ 0.02 nats at N = 500 on Gaussians), exactly zero in
-/// expectation-free form for independent X, Y up to fluctuations, and strongly **negative**
+/// one dimension it is small (|bias| ≲ 0.02 nats at N = 500 on Gaussians), essentially zero for
+/// independent X, Y (KSG 2004: the estimate fluctuates around 0), and strongly **negative**
 /// in higher dimension or at high MI (5-d pairs with ρ = 0.6, I = 1.12: about −0.25 at N = 2000
 /// with k = 3; the sample size needed grows exponentially in I, Gao et al. 2015). The bias is
 /// not estimated; `declaredBias` states its direction. Algorithm 1 has slightly smaller
@@ -42,8 +44,11 @@ import MonteCarloCore
 /// estimate still depends on N. ESS = sample variance of the per-point terms
 /// −ψ(nₓ + 1) − ψ(n_y + 1) (or −ψ(nₓ) − ψ(n_y)) divided by `variance`.
 ///
-/// - Complexity: O(N log N) expected for the neighbour search in low dimension (k-d tree),
-///   times (1 + `repetitions`) for the variance.
+/// - Complexity: O(N log N) expected for the neighbour search in low dimension (k-d tree,
+///   built with quickselect), plus the range counts, whose cost grows with nₓ and n_y (the
+///   points inside each marginal ball); times (1 + `repetitions`) for the variance. Points
+///   are processed in 64 fixed chunks on all cores; the terms are summed in index order, so
+///   the result does not depend on the thread count.
 public struct KSGEstimator: Sendable, Hashable, Codable {
     /// Which of the two KSG estimators.
     public enum Algorithm: String, Sendable, Hashable, Codable {
@@ -53,6 +58,7 @@ public struct KSGEstimator: Sendable, Hashable, Codable {
         case two
     }
 
+    /// Algorithm 1 or 2.
     public var algorithm: Algorithm
     /// k, the number of neighbours (≥ 1; KSG recommend 2–4).
     public var neighbors: Int
@@ -65,15 +71,23 @@ public struct KSGEstimator: Sendable, Hashable, Codable {
     /// If set, adds η·max(1, mean|column|)·N(0, 1) to every coordinate to break ties (as
     /// scikit-learn does with η = 10⁻¹⁰); `nil` (the default) adds nothing.
     public var tieBreakingNoise: Double?
+    /// If `true`, every coordinate is replaced by its rank (1…N; equal values share the lowest
+    /// rank) before the neighbour search. The estimate then depends on the data only through
+    /// the marginal ranks, so it is exactly invariant under strictly increasing transforms of
+    /// each coordinate (the copula form of KSG). It estimates the same I, since MI is invariant
+    /// under such transforms, with a different finite-N bias. `false` by default (raw values,
+    /// as in KSG 2004). Applied after the optional tie-breaking noise.
+    public var rankTransform: Bool
 
     public init(algorithm: Algorithm = .one, neighbors: Int = 3, subsampleBlocks: Int = 8, repetitions: Int = 4,
-                seed: UInt64 = 0, tieBreakingNoise: Double? = nil) {
+                seed: UInt64 = 0, tieBreakingNoise: Double? = nil, rankTransform: Bool = false) {
         self.algorithm = algorithm
         self.neighbors = neighbors
         self.subsampleBlocks = subsampleBlocks
         self.repetitions = repetitions
         self.seed = seed
         self.tieBreakingNoise = tieBreakingNoise
+        self.rankTransform = rankTransform
     }
 
     /// The point estimate Î on all N pairs, without a variance.
@@ -170,15 +184,30 @@ public struct KSGEstimator: Sendable, Hashable, Codable {
         guard data.count > neighbors else {
             throw .insufficientSamples(needed: neighbors + 1, available: data.count, reason: "for k = \(neighbors) neighbours")
         }
-        guard let eta = tieBreakingNoise else { return data }
+        guard tieBreakingNoise != nil || rankTransform else { return data }
         let d = data.xDimension + data.yDimension, n = data.count
         var joint = data.joint
-        var generator = RandomStreams(seed: seed).stream(1)
-        for c in 0..<d {
-            var meanAbsolute = 0.0
-            for i in 0..<n { meanAbsolute += abs(joint[i * d + c]) / Double(n) }
-            let scale = eta * max(1, meanAbsolute)
-            for i in 0..<n { joint[i * d + c] += scale * generator.nextStandardNormal() }
+        if let eta = tieBreakingNoise {
+            var generator = RandomStreams(seed: seed).stream(1)
+            for c in 0..<d {
+                var meanAbsolute = 0.0
+                for i in 0..<n { meanAbsolute += abs(joint[i * d + c]) / Double(n) }
+                let scale = eta * max(1, meanAbsolute)
+                for i in 0..<n { joint[i * d + c] += scale * generator.nextStandardNormal() }
+            }
+        }
+        if rankTransform {
+            var order = Array(0..<n)
+            for c in 0..<d {
+                order.sort { joint[$0 * d + c] < joint[$1 * d + c] || (joint[$0 * d + c] == joint[$1 * d + c] && $0 < $1) }
+                var ranks = [Double](repeating: 0, count: n)
+                var rank = 1
+                for p in 0..<n {
+                    if p > 0 && joint[order[p] * d + c] != joint[order[p - 1] * d + c] { rank = p + 1 }
+                    ranks[order[p]] = Double(rank)
+                }
+                for i in 0..<n { joint[i * d + c] = ranks[i] }
+            }
         }
         return PairedSamples(count: n, xDimension: data.xDimension, yDimension: data.yDimension, joint: joint)
     }
@@ -193,61 +222,112 @@ struct KSGComputation {
     init(_ data: PairedSamples, algorithm: KSGEstimator.Algorithm, k: Int) throws(MonteCarloError) {
         let n = data.count, dx = data.xDimension, dy = data.yDimension, d = dx + dy
         guard n > k else { throw .insufficientSamples(needed: k + 1, available: n, reason: "for k = \(k) neighbours") }
-        var xs = [Double](repeating: 0, count: n * dx)
-        var ys = [Double](repeating: 0, count: n * dy)
+        var xValues = [Double](repeating: 0, count: n * dx)
+        var yValues = [Double](repeating: 0, count: n * dy)
         for i in 0..<n {
-            for c in 0..<dx { xs[i * dx + c] = data.joint[i * d + c] }
-            for c in 0..<dy { ys[i * dy + c] = data.joint[i * d + dx + c] }
+            for c in 0..<dx { xValues[i * dx + c] = data.joint[i * d + c] }
+            for c in 0..<dy { yValues[i * dy + c] = data.joint[i * d + dx + c] }
         }
+        let xs = xValues, ys = yValues
         let jointTree = data.joint.withUnsafeBufferPointer { KDTree($0, count: n, dimension: d) }
         let xCounter = MarginalCounter(xs, count: n, dimension: dx)
         let yCounter = MarginalCounter(ys, count: n, dimension: dy)
         // ψ at integers: ψ(1) = −γ, ψ(m + 1) = ψ(m) + 1/m.
-        var psi = [Double](repeating: 0, count: n + 2)
-        psi[1] = digamma(1)
-        if n + 1 >= 2 { for m in 1...(n) { psi[m + 1] = psi[m] + 1 / Double(m) } }
+        var psiTable = [Double](repeating: 0, count: n + 2)
+        psiTable[1] = digamma(1)
+        for m in 1...n { psiTable[m + 1] = psiTable[m] + 1 / Double(m) }
+        let psi = psiTable
 
-        var distances = [Double](repeating: 0, count: k)
-        var neighbours = [Int](repeating: 0, count: k)
-        var terms = RunningMoments()
-        var zeros = 0
-        data.joint.withUnsafeBufferPointer { joint in
-            xs.withUnsafeBufferPointer { xp in
-                ys.withUnsafeBufferPointer { yp in
-                    for i in 0..<n {
-                        let q = joint.baseAddress! + i * d
-                        jointTree.nearest(q, k: k, excluding: i, distances: &distances, neighbours: &neighbours)
-                        let xq = xp.baseAddress! + i * dx, yq = yp.baseAddress! + i * dy
-                        let term: Double
-                        switch algorithm {
-                        case .one:
-                            let epsilon = distances[k - 1]
-                            if epsilon == 0 { zeros += 1 }
-                            let nx = xCounter.count(xq, radius: epsilon, strict: true) - 1
-                            let ny = yCounter.count(yq, radius: epsilon, strict: true) - 1
-                            term = -(psi[nx + 1] + psi[ny + 1])
-                        case .two:
-                            var ex = 0.0, ey = 0.0
-                            for t in 0..<k {
-                                let j = neighbours[t]
-                                for c in 0..<dx { ex = max(ex, abs(xp[j * dx + c] - xq[c])) }
-                                for c in 0..<dy { ey = max(ey, abs(yp[j * dy + c] - yq[c])) }
-                            }
-                            if distances[k - 1] == 0 { zeros += 1 }
-                            let nx = xCounter.count(xq, radius: ex, strict: false) - 1
-                            let ny = yCounter.count(yq, radius: ey, strict: false) - 1
-                            term = -(psi[nx] + psi[ny])
-                        }
-                        terms.add(term)
-                    }
+        // Per-point terms, computed in fixed chunks (independent of the thread count) and
+        // summed in index order afterwards, so the result does not depend on scheduling.
+        var pointTerms = [Double](repeating: 0, count: n)
+        let chunkCount = min(n, 64)
+        var zeroCounts = [Int](repeating: 0, count: chunkCount)
+        pointTerms.withUnsafeMutableBufferPointer { termsBuffer in
+            zeroCounts.withUnsafeMutableBufferPointer { zerosBuffer in
+                let output = SendablePointers(terms: termsBuffer.baseAddress!, zeros: zerosBuffer.baseAddress!)
+                DispatchQueue.concurrentPerform(iterations: chunkCount) { chunk in
+                    let range = (chunk * n / chunkCount)..<((chunk + 1) * n / chunkCount)
+                    output.zeros[chunk] = KSGComputation.evaluate(
+                        range, data: data, xs: xs, ys: ys, jointTree: jointTree, xCounter: xCounter, yCounter: yCounter,
+                        psi: psi, algorithm: algorithm, k: k, into: output.terms)
                 }
             }
         }
+        var terms = RunningMoments()
+        terms.add(contentsOf: pointTerms)
+        let zeros = zeroCounts.reduce(0, +)
         let base = algorithm == .one ? psi[k] + psi[n] : psi[k] - 1 / Double(k) + psi[n]
         value = base + terms.mean
         pointTermVariance = terms.sampleVariance
         zeroDistances = zeros
     }
+}
+
+extension KSGComputation {
+    /// Computes the per-point terms for `range` into `terms`; returns the number of zero k-NN distances.
+    static func evaluate(_ range: Range<Int>, data: PairedSamples, xs: [Double], ys: [Double], jointTree: KDTree,
+                         xCounter: MarginalCounter, yCounter: MarginalCounter, psi: [Double],
+                         algorithm: KSGEstimator.Algorithm, k: Int, into terms: UnsafeMutablePointer<Double>) -> Int {
+        let dx = data.xDimension, dy = data.yDimension, d = dx + dy
+        let distances = UnsafeMutablePointer<Double>.allocate(capacity: k)
+        let neighbours = UnsafeMutablePointer<Int>.allocate(capacity: k)
+        let stack = UnsafeMutablePointer<Int>.allocate(capacity: KDTree.stackCapacity)
+        defer {
+            distances.deallocate()
+            neighbours.deallocate()
+            stack.deallocate()
+        }
+        var zeros = 0
+        jointTree.withView { tree in
+            xCounter.withCounting(stack: stack) { countX in
+                yCounter.withCounting(stack: stack) { countY in
+                    data.joint.withUnsafeBufferPointer { joint in
+                        xs.withUnsafeBufferPointer { xp in
+                            ys.withUnsafeBufferPointer { yp in
+                                psi.withUnsafeBufferPointer { psi in
+                                    for i in range {
+                                        let q = joint.baseAddress! + i * d
+                                        tree.nearest(q, k: k, excluding: i, distances: distances, neighbours: neighbours,
+                                                     stack: stack)
+                                        let xq = xp.baseAddress! + i * dx, yq = yp.baseAddress! + i * dy
+                                        switch algorithm {
+                                        case .one:
+                                            let epsilon = distances[k - 1]
+                                            if epsilon == 0 { zeros += 1 }
+                                            // The strict count includes the point itself unless ε = 0.
+                                            let own = epsilon > 0 ? 1 : 0
+                                            let nx = countX(xq, epsilon, true) - own
+                                            let ny = countY(yq, epsilon, true) - own
+                                            terms[i] = -(psi[nx + 1] + psi[ny + 1])
+                                        case .two:
+                                            var ex = 0.0, ey = 0.0
+                                            for t in 0..<k {
+                                                let j = neighbours[t]
+                                                for c in 0..<dx { ex = max(ex, abs(xp[j * dx + c] - xq[c])) }
+                                                for c in 0..<dy { ey = max(ey, abs(yp[j * dy + c] - yq[c])) }
+                                            }
+                                            if distances[k - 1] == 0 { zeros += 1 }
+                                            let nx = countX(xq, ex, false) - 1
+                                            let ny = countY(yq, ey, false) - 1
+                                            terms[i] = -(psi[nx] + psi[ny])
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return zeros
+    }
+}
+
+/// Output pointers shared by the parallel chunks; each chunk writes a disjoint range.
+struct SendablePointers: @unchecked Sendable {
+    let terms: UnsafeMutablePointer<Double>
+    let zeros: UnsafeMutablePointer<Int>
 }
 
 /// Max-norm range counts in a marginal space: binary search in 1-D, a k-d tree otherwise.
@@ -265,8 +345,14 @@ struct MarginalCounter {
         }
     }
 
-    func count(_ q: UnsafePointer<Double>, radius: Double, strict: Bool) -> Int {
-        if let line { return line.count(q[0], radius: radius, strict: strict) }
-        return tree!.count(q, radius: radius, strict: strict)
+    /// Runs `body` with a counting function (q, radius, strict) → #points within the radius.
+    func withCounting<R>(stack: UnsafeMutablePointer<Int>,
+                         _ body: ((UnsafePointer<Double>, Double, Bool) -> Int) -> R) -> R {
+        if let line {
+            return line.sorted.withUnsafeBufferPointer { sorted in
+                body { q, r, strict in SortedLine.count(sorted, q[0], radius: r, strict: strict) }
+            }
+        }
+        return tree!.withView { view in body { q, r, strict in view.count(q, radius: r, strict: strict, stack: stack) } }
     }
 }

@@ -33,10 +33,15 @@ public enum VariationalBound: Sendable, Hashable, Codable {
         case donskerVaradhan
     }
 
+    /// Nguyen–Wainwright–Jordan: D − e⁻¹ mean_{i≠j} e^{Sᵢⱼ}; a lower bound, tight at S = 1 + log r.
     case nwj
+    /// Donsker–Varadhan (the MINE value): D − log mean_{i≠j} e^{Sᵢⱼ}.
     case donskerVaradhan
+    /// InfoNCE / CPC: log B + mean_i[Sᵢᵢ − log Σⱼ e^{Sᵢⱼ}] ≤ log B.
     case infoNCE
+    /// The MI value of a critic trained on the Jensen–Shannon objective.
     case jensenShannon(JensenShannonEvaluation)
+    /// SMILE: DV with the partition terms clipped to [e^{−τ}, e^{τ}]; τ > 0 (∞ gives DV).
     case smile(tau: Double)
 
     /// A short name used in diagnostics.
@@ -76,8 +81,8 @@ public enum VariationalBound: Sendable, Hashable, Codable {
     /// - Returns: An ``Estimate`` whose `sampleCount` is B. `diagnostics.figures` holds
     ///   `batchSize`, `logBatchSize` (InfoNCE's ceiling), `jointTerm` (D), `logPartition`
     ///   (log of the off-diagonal mean, for the partition bounds), `maxNegativeShare`,
-    ///   `negativeWeightESS` and `paretoK` (the tail of the off-diagonal e^S terms),
-    ///   `jensenShannonObjective`.
+    ///   `negativeWeightESS` and `paretoK` (the tail of the off-diagonal e^S terms), and for
+    ///   ``jensenShannon(_:)`` the JS objective `jensenShannonObjective`.
     /// - Throws: ``MonteCarloError/insufficientSamples(needed:available:reason:)`` for B < 4,
     ///   and the errors of ``value(of:)``.
     /// - Complexity: O(B²) time, O(B) extra memory (plus O(√(B²)) for the tail diagnostic).
@@ -176,6 +181,8 @@ func jensenShannonObjective(_ scores: ScoreMatrix) -> Double {
 struct PartitionComputation {
     let value: Double
     let evaluation: BatchEvaluation
+    /// The largest off-diagonal φ(S) as a share of their sum.
+    let maxNegativeShare: Double
 
     init(_ bound: VariationalBound, _ scores: ScoreMatrix, withVariance: Bool) throws(MonteCarloError) {
         let b = scores.batchSize
@@ -190,35 +197,60 @@ struct PartitionComputation {
         case .smile(let tau): clip = tau
         case .infoNCE: preconditionFailure("InfoNCE is not a partition bound")
         }
-        let values = scores.values
         var diagonal = [Double](repeating: 0, count: b)
         var maximum = -Double.infinity
-        for i in 0..<b {
-            diagonal[i] = values[i * b + i]
-            for j in 0..<b where j != i {
-                maximum = max(maximum, min(max(values[i * b + j] + logShift, -clip), clip))
+        scores.values.withUnsafeBufferPointer { s in
+            for i in 0..<b {
+                diagonal[i] = s[i * b + i]
+                var rowMaximum = -Double.infinity
+                for j in 0..<b where j != i { rowMaximum = max(rowMaximum, s[i * b + j]) }
+                maximum = max(maximum, rowMaximum)
             }
         }
+        maximum = min(max(maximum + logShift, -clip), clip)  // log φ is monotone in S
         let jointTerm = diagonal.reduce(0, +) / Double(b)
-        // w = φ / e^max ∈ (0, 1]; row and column sums of w off the diagonal.
-        var rowSums = [Double](repeating: 0, count: b)
-        var columnSums = [Double](repeating: 0, count: b)
-        var total = 0.0, squares = 0.0, largest = 0.0
+        @inline(__always) func weight(_ score: Double) -> Double { exp(min(max(score + logShift, -clip), clip) - maximum) }
+
+        // One pass over the pairs i < j in cache-sized tiles: w = φ/φ_max ∈ (0, 1].
+        var rowSums = [Double](repeating: 0, count: b)     // Σ_{j≠i} wᵢⱼ
+        var columnSums = [Double](repeating: 0, count: b)  // Σ_{j≠i} wⱼᵢ
+        var largest = 0.0, squares = 0.0
+        // Σ over pairs of (Wᵢⱼ − K)², Wᵢⱼ = (wᵢⱼ + wⱼᵢ)/2, K a provisional centre (row 0's mean).
+        var pairShift = 0.0
+        scores.values.withUnsafeBufferPointer { s in
+            for j in 1..<b { pairShift += 0.5 * (weight(s[j]) + weight(s[j * b])) }
+        }
+        pairShift /= Double(b - 1)
+        var pairSquares = 0.0
         let tailCapacity = ParetoTailDiagnostic.tailSize(sampleCount: b * (b - 1)) + 1
         var tail = LargestValues(capacity: max(tailCapacity, 1))
-        for i in 0..<b {
-            var row = 0.0
-            for j in 0..<b where j != i {
-                let w = exp(min(max(values[i * b + j] + logShift, -clip), clip) - maximum)
-                row += w
-                columnSums[j] += w
-                squares += w * w
-                largest = max(largest, w)
-                if withVariance { tail.add(w) }
+        let tile = 64
+        scores.values.withUnsafeBufferPointer { s in
+            for rowTile in stride(from: 0, to: b, by: tile) {
+                for columnTile in stride(from: rowTile, to: b, by: tile) {
+                    for i in rowTile..<min(rowTile + tile, b) {
+                        var row = 0.0
+                        for j in max(columnTile, i + 1)..<min(columnTile + tile, b) {
+                            let upper = weight(s[i * b + j]), lower = weight(s[j * b + i])
+                            row += upper
+                            columnSums[j] += upper
+                            rowSums[j] += lower
+                            columnSums[i] += lower
+                            squares += upper * upper + lower * lower
+                            largest = max(largest, upper, lower)
+                            let centred = 0.5 * (upper + lower) - pairShift
+                            pairSquares += centred * centred
+                            if withVariance {
+                                tail.add(upper)
+                                tail.add(lower)
+                            }
+                        }
+                        rowSums[i] += row
+                    }
+                }
             }
-            rowSums[i] = row
-            total += row
         }
+        let total = rowSums.reduce(0, +)
         let meanWeight = total / offDiagonalCount
         let logPartition = maximum + log(meanWeight)
         let partitionTerm: Double
@@ -234,51 +266,55 @@ struct PartitionComputation {
             }
         }
         value = jointTerm + constant - partitionTerm
+        maxNegativeShare = largest / total
         guard withVariance else {
             evaluation = BatchEvaluation(value: value, variance: .nan, batchSize: b, diagonalVariance: .nan,
                                          figures: [:], warnings: [], heavyTail: false)
             return
         }
 
-        // Variance of the linearised U-statistic with kernel
-        // h(i, j) = (Sᵢᵢ + Sⱼⱼ)/2 − kernelScale·(wᵢⱼ + wⱼᵢ)/2, centred at its mean U.
-        let u = jointTerm - kernelScale * meanWeight
-        var centredRowSums = [Double](repeating: 0, count: b)
-        var sumOfSquares = 0.0
-        for i in 0..<b {
-            for j in (i + 1)..<b {
-                let h = 0.5 * (diagonal[i] + diagonal[j])
-                    - 0.5 * kernelScale * (exp(min(max(values[i * b + j] + logShift, -clip), clip) - maximum)
-                        + exp(min(max(values[j * b + i] + logShift, -clip), clip) - maximum)) - u
-                centredRowSums[i] += h
-                centredRowSums[j] += h
-                sumOfSquares += h * h
-            }
-        }
+        // Linearised U-statistic over the B pairs with kernel h = Ãᵢⱼ − s·W̃ᵢⱼ (centred):
+        // Ãᵢⱼ = (ãᵢ + ãⱼ)/2 with ã = Sᵢᵢ − D, W̃ᵢⱼ = Wᵢⱼ − W̄, s = kernelScale.
         let pairCount = Double(b * (b - 1) / 2)
+        let centredDiagonal = diagonal.map { $0 - jointTerm }
+        let diagonalSum = centredDiagonal.reduce(0, +)
+        let diagonalSquares = centredDiagonal.reduce(0) { $0 + $1 * $1 }
+        var rowKernelSums = [Double](repeating: 0, count: b)  // Rᵢ = Σ_{j≠i} hᵢⱼ
+        var crossAW = 0.0                                      // Σ_pairs Ãᵢⱼ Wᵢⱼ
+        for i in 0..<b {
+            let pairWeightSum = 0.5 * (rowSums[i] + columnSums[i])  // Σ_{j≠i} Wᵢⱼ
+            rowKernelSums[i] = 0.5 * (Double(b - 2) * centredDiagonal[i] + diagonalSum)
+                - kernelScale * (pairWeightSum - Double(b - 1) * meanWeight)
+            crossAW += 0.5 * centredDiagonal[i] * pairWeightSum
+        }
+        let sumAA = (Double(b - 2) * diagonalSquares + diagonalSum * diagonalSum) / 4
+        let sumA = Double(b - 1) * diagonalSum / 2
+        let sumAWCentred = crossAW - meanWeight * sumA
+        let sumWWCentred = max(0, pairSquares - pairCount * (meanWeight - pairShift) * (meanWeight - pairShift))
+        let kernelSquares = sumAA - 2 * kernelScale * sumAWCentred + kernelScale * kernelScale * sumWWCentred
         let disjointCount = pairCount * Double((b - 2) * (b - 3) / 2)
-        let rowSquares = centredRowSums.reduce(0) { $0 + $1 * $1 }
-        var variance = (rowSquares - sumOfSquares) / disjointCount
+        let rowSquares = rowKernelSums.reduce(0) { $0 + $1 * $1 }
+        var variance = (rowSquares - kernelSquares) / disjointCount
         var warnings: [String] = []
         if !(variance > 0) {
             // Delete-one jackknife: U₍₋ₖ₎ − U = −Rₖ / C(B−1, 2) for the centred kernel.
             let reduced = Double((b - 1) * (b - 2) / 2)
-            let leaveOut = centredRowSums.map { -$0 / reduced }
+            let leaveOut = rowKernelSums.map { -$0 / reduced }
             let mean = leaveOut.reduce(0, +) / Double(b)
             variance = Double(b - 1) / Double(b) * leaveOut.reduce(0) { $0 + ($1 - mean) * ($1 - mean) }
             warnings.append("The unbiased U-statistic variance estimate was not positive; the conservative "
                 + "delete-one jackknife variance is reported instead.")
         }
 
-        let maxShare = largest / total
+        let maxShare = maxNegativeShare
         let weightESS = total * total / squares
         let paretoK = tail.values.count >= 6 ? ParetoTailDiagnostic.shape(largestFirst: tail.descending) : nil
         var figures: [String: Double] = [
             "batchSize": Double(b), "logBatchSize": log(Double(b)), "jointTerm": jointTerm,
             "logPartition": logPartition, "maxNegativeShare": maxShare,
-            "negativeWeightESS": weightESS, "jensenShannonObjective": jensenShannonObjective(scores),
-            "negativePairs": offDiagonalCount,
+            "negativeWeightESS": weightESS, "negativePairs": offDiagonalCount,
         ]
+        if case .jensenShannon = bound { figures["jensenShannonObjective"] = jensenShannonObjective(scores) }
         if let paretoK { figures["paretoK"] = paretoK }
         let heavy = maxShare > 0.1 || (paretoK ?? 0) >= ParetoTailDiagnostic.unreliableShape
         if heavy {
@@ -358,8 +394,7 @@ struct InfoNCEComputation {
             value: value, variance: variance, batchSize: b,
             diagonalVariance: diagonal.withUnsafeBufferPointer { sampleVariance($0) },
             figures: ["batchSize": Double(b), "logBatchSize": ceiling, "ceiling": ceiling,
-                      "jointTerm": diagonal.reduce(0, +) / Double(b),
-                      "jensenShannonObjective": jensenShannonObjective(scores)],
+                      "jointTerm": diagonal.reduce(0, +) / Double(b)],
             warnings: warnings,
             declaredBias: "A lower bound: the value is ≤ log B = \(String(format: "%.4g", ceiling)) always, and its "
                 + "expectation is below I (well below once I approaches log B).",

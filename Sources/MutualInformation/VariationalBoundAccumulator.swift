@@ -20,7 +20,8 @@ import MonteCarloCore
 /// batch's value: batches must share B because InfoNCE's, DV's and SMILE's biases depend on B
 /// (merging different B throws). With heavy-tailed partition terms (NWJ/DV at high I) the
 /// sample variance across batches still underestimates the truth until m ≫ e^{2I}/B²;
-/// `figures["heavyTailBatches"]` counts batches that raised the heavy-tail warning. ESS is the
+/// `figures["heavyTailBatches"]` counts batches in which one off-diagonal e^S was more than 10%
+/// of the batch's sum (a warning is added when any was). ESS is the
 /// pooled per-draw variance of the diagonal scores divided by `variance`.
 public struct VariationalBoundAccumulator: MergeableState, Hashable {
     /// The bound evaluated on each batch.
@@ -57,22 +58,10 @@ public struct VariationalBoundAccumulator: MergeableState, Hashable {
         case .infoNCE:
             value = InfoNCEComputation(scores).value
         default:
-            // Cheap tail summary without the O(B²) variance pass.
             let computation = try PartitionComputation(bound, scores, withVariance: false)
             value = computation.value
-            var largest = -Double.infinity, maximum = -Double.infinity
-            for i in 0..<b { for j in 0..<b where j != i { maximum = max(maximum, scores[i, j]) } }
-            var total = 0.0
-            for i in 0..<b {
-                for j in 0..<b where j != i {
-                    let w = PartitionWeight.weight(bound, scores[i, j], maximum)
-                    total += w
-                    largest = max(largest, w)
-                }
-            }
-            let share = largest / total
-            maxNegativeShare = max(maxNegativeShare, share)
-            if share > 0.1 { heavyTailBatches += 1 }
+            maxNegativeShare = max(maxNegativeShare, computation.maxNegativeShare)
+            if computation.maxNegativeShare > 0.1 { heavyTailBatches += 1 }
         }
         guard value.isFinite else { throw .nonFinite(quantity: "batch value of \(bound.name)", index: batchValues.count) }
         batchValues.add(value)
@@ -122,16 +111,5 @@ public struct VariationalBoundAccumulator: MergeableState, Hashable {
                 figures: ["batches": Double(m), "batchSize": Double(batchSize), "logBatchSize": ceiling,
                           "heavyTailBatches": Double(heavyTailBatches), "maxNegativeShare": maxNegativeShare],
                 warnings: warnings))
-    }
-}
-
-enum PartitionWeight {
-    /// φ(S)/φ(max) for the partition bounds (monotone in S, so the max score gives the max weight).
-    static func weight(_ bound: VariationalBound, _ s: Double, _ maximum: Double) -> Double {
-        if case .smile(let tau) = bound {
-            let clamp = { (v: Double) in min(max(v, -tau), tau) }
-            return exp(clamp(s) - clamp(maximum))
-        }
-        return exp(s - maximum)
     }
 }

@@ -47,6 +47,29 @@ struct GaussianMutualInformationTests {
         #expect(check.passed, "\(check)")
     }
 
+    @Test func selfConsistency() throws {
+        // Additivity over independent blocks and data processing, judged by reported SEs.
+        var g = Xoshiro256PlusPlus(seed: 42)
+        let a = correlatedGaussianBatch(count: 3000, dimension: 1, correlation: 0.6, using: &g)
+        let b = correlatedGaussianBatch(count: 3000, dimension: 1, correlation: 0.6, using: &g)
+        let joint = try GaussianMutualInformation.estimate(
+            x: zip(a.x, b.x).map { $0 + $1 }, y: zip(a.y, b.y).map { $0 + $1 })
+        let first = try GaussianMutualInformation.estimate(x: a.x, y: a.y)
+        let second = try GaussianMutualInformation.estimate(x: b.x, y: b.y)
+        // The two sides share the data and are positively correlated, so treating them as
+        // independent (adding variances) is conservative.
+        let sum = first.value + second.value
+        #expect(abs(joint.value - sum) <= 5 * (joint.variance + first.variance + second.variance).squareRoot(),
+                "\(joint) vs \(first) + \(second)")
+        #expect(abs(joint.value - 2 * pairMutualInformation(0.6, dimension: 1)) <= 5 * joint.standardError, "\(joint)")
+        // Data processing: dropping Y's second coordinate cannot increase I.
+        let dropped = try GaussianMutualInformation.estimate(x: zip(a.x, b.x).map { $0 + $1 }, y: a.y)
+        #expect(dropped.value <= joint.value + 5 * joint.standardError)
+        // Independence: about 0 within its SE.
+        let independent = try GaussianMutualInformation.estimate(x: a.x, y: b.y)
+        #expect(abs(independent.value) <= 5 * independent.standardError, "\(independent)")
+    }
+
     @Test func plugInBadInput() throws {
         #expect(throws: MonteCarloError.self) { try GaussianMutualInformation.estimate(x: [[1], [2], [3]], y: [[1], [2], [4]]) }
         #expect(throws: MonteCarloError.self) { try GaussianMutualInformation.estimate(x: [[1], [2]], y: [[1]]) }

@@ -115,6 +115,21 @@ struct KSGEstimatorTests {
         #expect(abs(e.value - pairMutualInformation(0.75, dimension: 1)) <= 6 * e.standardError + 0.02, "\(e)")
     }
 
+    @Test func rankTransformIsExactlyInvariantUnderMonotoneMaps() throws {
+        var g = Xoshiro256PlusPlus(seed: 37)
+        let batch = correlatedGaussianBatch(count: 600, dimension: 2, correlation: 0.6, using: &g)
+        for algorithm in [KSGEstimator.Algorithm.one, .two] {
+            let ksg = KSGEstimator(algorithm: algorithm, neighbors: 3, seed: 6, rankTransform: true)
+            let base = try ksg.estimate(x: batch.x, y: batch.y)
+            let transformed = try ksg.estimate(
+                x: batch.x.map { [$0[0] * $0[0] * $0[0], exp($0[1])] }, y: batch.y.map { [asinh($0[0]), 2 * $0[1] + 5] })
+            #expect(transformed == base)
+            // Still consistent with I = −log(1 − 0.36) within SE + bias allowance (2-d pairs are
+            // biased low a little: allow 0.1 nats).
+            #expect(abs(base.value - pairMutualInformation(0.6, dimension: 2)) <= 6 * base.standardError + 0.1, "\(base)")
+        }
+    }
+
     @Test func subsamplingVarianceIsCalibrated() throws {
         // Reported variance vs the variance of Î across independent data sets.
         var g = Xoshiro256PlusPlus(seed: 35)

@@ -144,6 +144,49 @@ struct VariationalBoundTests {
         }
     }
 
+    @Test(arguments: [VariationalBound.nwj, .donskerVaradhan, .smile(tau: 0.7), .jensenShannon(.nwjShifted)])
+    func varianceFormulaMatchesBruteForceUStatistic(bound: VariationalBound) throws {
+        // The O(B²) algebra against an explicit O(B⁴) computation of U² − θ²̂ (θ²̂ = mean of
+        // h_p·h_q over disjoint pairs p, q) for the linearised kernel.
+        let b = 7
+        var g = Xoshiro256PlusPlus(seed: 8)
+        let values = (0..<(b * b)).map { _ in g.nextStandardNormal() }
+        let scores = try ScoreMatrix(batchSize: b, values: values)
+        var logShift = 0.0, clip = Double.infinity, logarithmic = true
+        switch bound {
+        case .nwj: logShift = -1; logarithmic = false
+        case .jensenShannon: logarithmic = false
+        case .smile(let tau): clip = tau
+        default: break
+        }
+        func phi(_ v: Double) -> Double { exp(min(max(v + logShift, -clip), clip)) }
+        var mean = 0.0
+        for i in 0..<b { for j in 0..<b where j != i { mean += phi(scores[i, j]) / Double(b * (b - 1)) } }
+        let scale = logarithmic ? 1 / mean : 1
+        var pairs: [(Int, Int, Double)] = []
+        for i in 0..<b {
+            for j in (i + 1)..<b {
+                let h = 0.5 * (scores[i, i] + scores[j, j]) - scale * 0.5 * (phi(scores[i, j]) + phi(scores[j, i]))
+                pairs.append((i, j, h))
+            }
+        }
+        let u = pairs.reduce(0) { $0 + $1.2 } / Double(pairs.count)
+        var disjointSum = 0.0, disjointCount = 0.0
+        for p in pairs {
+            for q in pairs where p.0 != q.0 && p.0 != q.1 && p.1 != q.0 && p.1 != q.1 {
+                disjointSum += p.2 * q.2
+                disjointCount += 1
+            }
+        }
+        let expected = u * u - disjointSum / disjointCount
+        let e = try bound.estimate(from: scores)
+        if expected > 0 {
+            #expect(abs(e.variance - expected) < 1e-10 * max(1, expected), "\(bound.name): \(e.variance) vs \(expected)")
+        } else {
+            #expect(e.diagnostics.warnings.contains { $0.contains("jackknife") })
+        }
+    }
+
     @Test func heavyTailWarning() throws {
         // One huge off-diagonal score dominates the partition sum.
         let b = 8
