@@ -1,41 +1,51 @@
 import LinearAlgebra
 import MonteCarloCore
 
-/// The kernel part of a control functional fitted on training draws T:
-/// ŝ(x) = β̂ + ψ̂(x), ψ̂(x) = Σⱼ aⱼ k0(x, x_{Tⱼ}), from one Cholesky factorization of
-/// K = K0(T, T) + λI:  β̂ = 1ᵀK⁻¹f / 1ᵀK⁻¹1,  a = K⁻¹(f − β̂1).
+/// The control part of a (semi-exact) control functional fitted on training draws T.
 ///
-/// ψ̂ has mean zero under π for *any* a, so rounding or regularization errors in a never bias
-/// a held-out average of f − ψ̂; they only make the control less effective.
+/// With K = K0(T, T) + λI and the basis Φ = [1, g₁ … g_p] (g the zero-variance polynomial
+/// controls, p = 0 for plain control functionals), one Cholesky factorization of K gives
+///
+///     β̂ = (ΦᵀK⁻¹Φ)⁻¹ΦᵀK⁻¹f,   a = K⁻¹(f − Φβ̂),
+///
+/// and the control c(x) = Σⱼ₌₁ᵖ β̂ⱼ gⱼ(x) + Σₜ aₜ k0(x, x_{Tₜ}). For p = 0 this is β̂ = 1ᵀK⁻¹f/1ᵀK⁻¹1
+/// (Oates, Girolami & Chopin 2017); for p > 0 the semi-exact estimator of South et al. (2022).
+/// c has mean zero under π for *any* coefficients, so rounding or regularization errors in β̂
+/// and a never bias a held-out average of f − c; they only make the control less effective.
 struct KernelFit {
     let kernel: LangevinSteinKernel
     let training: [Int]
+    /// Number of polynomial controls p.
+    let polynomialCount: Int
     /// a.
     let coefficients: [Double]
-    /// β̂ = wᵀf.
-    let constant: Double
-    /// 1ᵀK⁻¹1.
-    let onesQuadratic: Double
-    /// Σ wᵢ² with w = K⁻¹1 / 1ᵀK⁻¹1 (for the kernel Stein discrepancy).
+    /// β̂: intercept first, then the p polynomial coefficients.
+    let basisCoefficients: [Double]
+    /// The Bayes–Sard weights' squared norm |w|² and [(ΦᵀK⁻¹Φ)⁻¹]₀₀ = wᵀKw.
     let weightsSquaredNorm: Double
+    let weightsQuadratic: Double
     /// Total diagonal added (nugget plus jitter), absolute and relative to the mean diagonal.
     let jitter: Double
     let relativeJitter: Double
     let reciprocalConditionNumber: Double
 
+    /// β̂₀ = wᵀf: the full-data (weighted) estimate.
+    var constant: Double { basisCoefficients[0] }
+
     /// Fits on `training`.
-    /// - Parameter nugget: ridge λ relative to the mean diagonal of K0(T, T), always added.
+    /// - Parameters:
+    ///   - controls: the p polynomial controls at every draw, row-major (n × p); empty for p = 0.
+    ///   - nugget: ridge λ relative to the mean diagonal of K0(T, T), always added.
     /// - Throws: ``MonteCarloError/notPositiveDefinite(jitterTried:)`` when K0 + jitter will not
-    ///   factor up to a relative jitter of 10⁻².
-    init(kernel: LangevinSteinKernel, sample: SteinSample, values: [Double], training: [Int],
-         nugget: Double) throws(MonteCarloError) {
+    ///   factor up to a relative jitter of 10⁻²; ``MonteCarloError/singularControlCovariance(detail:)``
+    ///   when ΦᵀK⁻¹Φ is singular (collinear polynomial controls on T).
+    init(kernel: LangevinSteinKernel, sample: SteinSample, values: [Double], controls: [Double], polynomialCount p: Int,
+         training: [Int], nugget: Double) throws(MonteCarloError) {
         var matrix = kernel.matrix(for: sample, indices: training)
         let m = training.count
         var meanDiagonal = 0.0
         for i in 0..<m { meanDiagonal += matrix.storage[i + i * m] / Double(m) }
-        guard meanDiagonal.isFinite, meanDiagonal > 0 else {
-            throw .notPositiveDefinite(jitterTried: 0)
-        }
+        guard meanDiagonal.isFinite, meanDiagonal > 0 else { throw .notPositiveDefinite(jitterTried: 0) }
         let ridge = nugget * meanDiagonal
         if ridge > 0 { for i in 0..<m { matrix.storage[i + i * m] += ridge } }
         let factorization: CholeskyFactorization
@@ -44,57 +54,93 @@ struct KernelFit {
         } catch {
             throw monteCarloError(error, quantity: "Stein kernel matrix")
         }
-        var rhs = Matrix(rows: m, columns: 2)
+        let totalJitter = ridge + factorization.jitter
+        // Right-hand sides [Φ, f]: p + 2 columns.
+        let q = p + 1
+        var rhs = Matrix(rows: m, columns: q + 1)
         for (a, i) in training.enumerated() {
             rhs.storage[a] = 1
-            rhs.storage[a + m] = values[i]
+            for j in 0..<p { rhs.storage[a + (j + 1) * m] = controls[i * p + j] }
+            rhs.storage[a + q * m] = values[i]
         }
-        let solved = factorization.solve(rhs)
-        var ones = 0.0, onesF = 0.0
-        for a in 0..<m {
-            ones += solved.storage[a]
-            onesF += solved.storage[a + m]
+        let solved = factorization.solve(rhs)  // K⁻¹[Φ, f]
+        // A = ΦᵀK⁻¹Φ (q × q), b = ΦᵀK⁻¹f.
+        var gram = Matrix(rows: q, columns: q)
+        var cross = [Double](repeating: 0, count: q)
+        for r in 0..<q {
+            for c in 0..<(q + 1) {
+                var sum = 0.0
+                for a in 0..<m { sum += rhs.storage[a + r * m] * solved.storage[a + c * m] }
+                if c < q { gram.storage[r + c * q] = sum } else { cross[r] = sum }
+            }
         }
-        guard ones.isFinite, ones > 0, onesF.isFinite else { throw .notPositiveDefinite(jitterTried: factorization.jitter + ridge) }
-        let beta = onesF / ones
+        for r in 0..<q { for c in 0..<r { let s = 0.5 * (gram.storage[r + c * q] + gram.storage[c + r * q]); gram.storage[r + c * q] = s; gram.storage[c + r * q] = s } }
+        let small: CholeskyFactorization
+        do {
+            small = try gram.choleskyFactorization(initialJitter: 1e-300, maximumJitter: 1e-300)
+        } catch {
+            throw .singularControlCovariance(detail: "the basis [1, polynomial controls] is collinear on the training draws (\(error))")
+        }
+        guard small.jitter == 0, small.reciprocalConditionNumber > 1e-14 else {
+            throw .singularControlCovariance(detail: "ΦᵀK⁻¹Φ has reciprocal condition number \(small.reciprocalConditionNumber)")
+        }
+        let beta = small.solve(cross)
+        var unit = [Double](repeating: 0, count: q)
+        unit[0] = 1
+        let weightBasis = small.solve(unit)  // A⁻¹e₁
         var coefficients = [Double](repeating: 0, count: m)
         var weights2 = 0.0
         for a in 0..<m {
-            coefficients[a] = solved.storage[a + m] - beta * solved.storage[a]
-            let w = solved.storage[a] / ones
-            weights2 += w * w
+            var fitted = 0.0, weight = 0.0
+            for r in 0..<q {
+                fitted += solved.storage[a + r * m] * beta[r]
+                weight += solved.storage[a + r * m] * weightBasis[r]
+            }
+            coefficients[a] = solved.storage[a + q * m] - fitted
+            weights2 += weight * weight
+        }
+        guard beta.allSatisfy(\.isFinite), coefficients.allSatisfy(\.isFinite) else {
+            throw .notPositiveDefinite(jitterTried: totalJitter)
         }
         self.kernel = kernel
         self.training = training
+        self.polynomialCount = p
         self.coefficients = coefficients
-        self.constant = beta
-        self.onesQuadratic = ones
+        self.basisCoefficients = beta
         self.weightsSquaredNorm = weights2
-        self.jitter = ridge + factorization.jitter
-        self.relativeJitter = (ridge + factorization.jitter) / meanDiagonal
+        self.weightsQuadratic = weightBasis[0]
+        self.jitter = totalJitter
+        self.relativeJitter = totalJitter / meanDiagonal
         self.reciprocalConditionNumber = factorization.reciprocalConditionNumber
     }
 
     /// The kernel Stein discrepancy √(wᵀK0w) of the weighted training draws:
-    /// K0w = 1/(1ᵀK⁻¹1) − λw, so wᵀK0w = 1/(1ᵀK⁻¹1) − λ|w|².
+    /// wᵀKw = [(ΦᵀK⁻¹Φ)⁻¹]₀₀ and K0 = K − λI.
     var kernelSteinDiscrepancy: Double {
-        max(0, 1 / onesQuadratic - jitter * weightsSquaredNorm).squareRoot()
+        max(0, weightsQuadratic - jitter * weightsSquaredNorm).squareRoot()
     }
 
-    /// Residuals eᵢ = fᵢ − ψ̂(xᵢ) at `indices`, and a bound on the rounding error of each:
-    /// δᵢ = 4(d + 2)ε(|fᵢ| + Σⱼ |K0ᵢⱼ aⱼ|).
-    func residuals(sample: SteinSample, values: [Double], at indices: [Int]) -> (residuals: [Double], rounding: [Double]) {
+    /// Residuals eᵢ = fᵢ − c(xᵢ) at `indices`, and a bound on the rounding error of each:
+    /// δᵢ = 4(d + p + 2)ε(|fᵢ| + Σⱼ |β̂ⱼgᵢⱼ| + Σₜ |K0ᵢₜ aₜ|).
+    func residuals(sample: SteinSample, values: [Double], controls: [Double], at indices: [Int]) -> (residuals: [Double], rounding: [Double]) {
         let cross = kernel.matrix(for: sample, rows: indices, columns: training)
         let psi = cross.multiplied(by: coefficients)
         var magnitude = cross
         for i in magnitude.storage.indices { magnitude.storage[i] = abs(magnitude.storage[i]) }
         let bound = magnitude.multiplied(by: coefficients.map { abs($0) })
-        let scale = 4 * Double(sample.dimension + 2) * Double.ulpOfOne
+        let p = polynomialCount
+        let scale = 4 * Double(sample.dimension + p + 2) * Double.ulpOfOne
         var residuals = [Double](repeating: 0, count: indices.count)
         var rounding = [Double](repeating: 0, count: indices.count)
         for (a, i) in indices.enumerated() {
-            residuals[a] = values[i] - psi[a]
-            rounding[a] = scale * (abs(values[i]) + bound[a])
+            var polynomial = 0.0, polynomialMagnitude = 0.0
+            for j in 0..<p {
+                let term = basisCoefficients[j + 1] * controls[i * p + j]
+                polynomial += term
+                polynomialMagnitude += abs(term)
+            }
+            residuals[a] = values[i] - polynomial - psi[a]
+            rounding[a] = scale * (abs(values[i]) + polynomialMagnitude + bound[a])
         }
         return (residuals, rounding)
     }

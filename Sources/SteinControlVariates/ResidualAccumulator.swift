@@ -23,9 +23,16 @@ struct ResidualAccumulator {
 
     /// The combined value and variance; `atFloor` tells whether some group's residual variance
     /// was raised to its rounding floor (the mean of δᵢ²).
-    func combine() throws(MonteCarloError) -> (value: Double, variance: Double, atFloor: Bool) {
+    ///
+    /// Between-fold check: with several groups, Q = Σₖ (ēₖ − ē)² / (s²ₖ/nₖ) is approximately
+    /// χ²_{K−1} when every fold's within-fold variance describes its mean's error. A Q beyond the
+    /// 0.999 quantile means it does not (typically a fitted control with heavy tails that the
+    /// held-out draws did not sample); the variance is then raised to the between-fold estimate
+    /// Σₖ (nₖ/N)² (ēₖ − ē)² · K/(K − 1) and `inflated` is set.
+    func combine() throws(MonteCarloError) -> (value: Double, variance: Double, atFloor: Bool, inflated: Bool) {
         let total = Double(count)
         var value = 0.0, variance = 0.0, atFloor = false
+        var foldVariances: [Double] = []
         for (moments, floor) in groups {
             guard moments.count >= 2 else {
                 throw .insufficientSamples(needed: 2, available: moments.count, reason: "in every evaluation fold")
@@ -38,9 +45,29 @@ struct ResidualAccumulator {
             }
             value += share * moments.mean
             variance += share * share * s2 / Double(moments.count)
+            foldVariances.append(s2 / Double(moments.count))
         }
-        return (value, variance, atFloor)
+        var inflated = false
+        let k = groups.count
+        if k >= 2 {
+            var q = 0.0, between = 0.0
+            for (index, (moments, _)) in groups.enumerated() {
+                let deviation = moments.mean - value
+                let share = Double(moments.count) / total
+                q += deviation * deviation / foldVariances[index]
+                between += share * share * deviation * deviation
+            }
+            between *= Double(k) / Double(k - 1)
+            let limit = ChiSquaredDistribution.quantile(0.999, degreesOfFreedom: Double(k - 1))
+            if q > limit, between > variance {
+                variance = between
+                inflated = true
+            }
+        }
+        return (value, variance, atFloor, inflated)
     }
+
+    static let inflationWarning = "The fold means disagree far more than their within-fold standard errors allow (χ² test at 0.001): the variance was raised to the between-fold estimate. The fitted control may have heavy tails; treat the error bar with caution."
 
     static let roundingWarning = "The control explains f to within rounding error: the residual variance was raised to the rounding floor (mean of the squared per-draw rounding bounds), so the error bar is an upper bound, not a false zero."
 }

@@ -24,7 +24,8 @@ import MonteCarloCore
 /// least-squares coefficients (with an intercept, LAPACK `dgelsd`) on the other folds. Each
 /// control has mean zero for any fixed β, so the estimate Σₖ (nₖ/n) ēₖ is unbiased for i.i.d.
 /// draws. `variance` is Σₖ (nₖ/n)² s²ₖ/nₖ (s²ₖ the residual sample variance in fold k;
-/// covariances through the fits ignored); normal interval. When the controls explain f to
+/// covariances through the fits ignored; raised to the between-fold estimate when a χ²_{K−1}
+/// test at 0.001 finds the fold means inconsistent); normal interval. When the controls explain f to
 /// within rounding, s²ₖ is raised to a rounding floor, the mean of δᵢ² with
 /// δᵢ = 4(p + 2)ε(|fᵢ| + Σⱼ|β̂ⱼgᵢⱼ|), and a warning says the error bar is an upper bound.
 /// ESS is σ²_f / `variance` (σ²_f the sample variance of f over all draws). The coefficients
@@ -144,7 +145,8 @@ public struct ZeroVarianceControlVariates: Sendable, Hashable, Codable {
                 method: "zero-variance-degree-\(degree)-cross-fitted", coefficients: fullCoefficients,
                 varianceReductionFactor: ess / Double(n),
                 figures: ["folds": Double(folds), "controls": Double(p)],
-                warnings: combined.atFloor ? [ResidualAccumulator.roundingWarning] : []))
+                warnings: (combined.atFloor ? [ResidualAccumulator.roundingWarning] : [])
+                    + (combined.inflated ? [ResidualAccumulator.inflationWarning] : [])))
     }
 
     /// Least squares of f on [1, g] over `rows`: intercept first.
