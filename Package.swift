@@ -53,7 +53,8 @@ let package = Package(
         .target(
             name: "MutualInformation", dependencies: ["MonteCarloCore", "LinearAlgebra", "VarianceReduction"]),
         .target(
-            name: "VariationalInference", dependencies: ["MonteCarloCore", "LinearAlgebra", "VarianceReduction"]),
+            name: "VariationalInference",
+            dependencies: ["MonteCarloCore", "LinearAlgebra", "VarianceReduction", "SteinControlVariates"]),
         .target(
             name: "MonteCarlo",
             dependencies: [
@@ -122,7 +123,10 @@ let package = Package(
             dependencies: ["SlicedWasserstein", "MonteCarloCore", "LinearAlgebra", "VarianceReduction", "StatisticalTesting"]),
         .testTarget(
             name: "VariationalInferenceTests",
-            dependencies: ["VariationalInference", "MonteCarloCore", "LinearAlgebra", "VarianceReduction", "StatisticalTesting"]),
+            dependencies: [
+                "VariationalInference", "SteinControlVariates", "MonteCarloCore", "LinearAlgebra", "VarianceReduction",
+                "StatisticalTesting",
+            ]),
         .testTarget(
             name: "MutualInformationTests",
             dependencies: ["MutualInformation", "MonteCarloCore", "LinearAlgebra", "VarianceReduction", "StatisticalTesting"]),

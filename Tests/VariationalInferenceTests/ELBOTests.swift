@@ -3,6 +3,7 @@ import LinearAlgebra
 import Testing
 import MonteCarloCore
 import StatisticalTesting
+import SteinControlVariates
 import VariationalInference
 
 /// Golden cases NN-1 and BLR-1 from the literature notes (shared/reference/elbo.md §3), whose
@@ -364,5 +365,18 @@ struct GradientSamplingTests {
         // against 0.043 without controls; the estimator says so in a warning.
         #expect(g.totalVariance < 1e-14)
         #expect(!g.diagnostics.warnings.isEmpty)
+    }
+}
+
+@Suite("ELBO with Stein control variates")
+struct ELBOSteinTests {
+    @Test("semi-exact control functionals (Q = 2) are exact for the Gaussian-target ELBO")
+    func semiExact() throws {
+        let model = try NormalNormalModel(observations: [0.5, 1.2, -0.3, 0.8, 1.0])
+        let q = try GaussianApproximation.meanField(mean: [0.2], standardDeviations: [0.6])
+        let estimate = try EvidenceLowerBound(model: model, approximation: q)
+            .steinEstimate(samples: 200, seed: 1, functional: SteinControlFunctional(polynomialDegree: 2))
+        // log w is a quadratic polynomial in ε, which the Q = 2 basis reproduces exactly.
+        #expect(abs(estimate.value - -6.875_518_289_789) < 1e-8)
     }
 }
