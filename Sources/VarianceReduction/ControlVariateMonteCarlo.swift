@@ -68,13 +68,7 @@ public struct ControlVariateMonteCarlo<S: Sampler>: MonteCarloEstimator {
     ///   for a non-finite mean, fewer than 2 folds or a pilot fraction outside (0, 1/2].
     public init(sampler: S, integrand: Integrand<S.Point>, controls: VectorIntegrand<S.Point>,
                 controlMeans: [Double], fitting: CoefficientFitting = .crossFitted(folds: 2)) throws(MonteCarloError) {
-        guard controlMeans.count == controls.outputDimension else {
-            throw .dimensionMismatch(what: "control means (one per control)", expected: controls.outputDimension,
-                                     actual: controlMeans.count)
-        }
-        for (i, m) in controlMeans.enumerated() where !m.isFinite {
-            throw .invalidParameter(name: "controlMeans[\(i)]", value: m, requirement: "finite")
-        }
+        try validateControlMeans(controlMeans, controlCount: controls.outputDimension)
         switch fitting {
         case .crossFitted(let folds):
             guard folds >= 2 else { throw .invalidParameter(name: "folds", value: Double(folds), requirement: "at least 2") }

@@ -55,11 +55,7 @@ public struct RandomizedQuasiMonteCarlo<S: UnitCubeSampler>: MonteCarloEstimator
         var cube = [Double](repeating: 0, count: n * s)
         var values: [Double]
         for replicate in 0..<count {
-            pointSet.randomize(into: &cube, using: &generator)
-            let points = cube.withUnsafeBufferPointer { u in
-                (0..<n).map { i in sampler.point(fromUnitCube: UnsafeBufferPointer(rebasing: u[(i * s)..<((i + 1) * s)])) }
-            }
-            values = integrand.values(at: points)
+            values = integrand.values(at: pointSet.randomizedPoints(for: sampler, workspace: &cube, using: &generator))
             var replicateMoments = RunningMoments()
             guard values.withUnsafeBufferPointer({ replicateMoments.addIfAllFinite(contentsOf: $0) }) else {
                 // The index counts points over all replicates: replicate r holds points r·n ..< (r+1)·n.
@@ -77,5 +73,28 @@ public struct RandomizedQuasiMonteCarlo<S: UnitCubeSampler>: MonteCarloEstimator
         }
         return try state.estimate(method: "rqmc-\(pointSet.kind.rawValue)", evaluationsPerSample: pointSet.count,
                                   degreesOfFreedom: Double(state.samples.count - 1))
+    }
+}
+
+extension QuasiRandomPointSet {
+    /// One independent randomization of the point set, mapped to π by the sampler's cube transform.
+    /// - Parameter workspace: scratch storage of `count · dimension` values, reused across calls.
+    func randomizedPoints<S: UnitCubeSampler>(for sampler: S, workspace: inout [Double],
+                                              using generator: inout Xoshiro256PlusPlus) -> [S.Point] {
+        randomize(into: &workspace, using: &generator)
+        let s = dimension
+        return workspace.withUnsafeBufferPointer { u in
+            (0..<count).map { i in sampler.point(fromUnitCube: UnsafeBufferPointer(rebasing: u[(i * s)..<((i + 1) * s)])) }
+        }
+    }
+}
+
+/// Checks that `means` has one finite entry per control.
+func validateControlMeans(_ means: [Double], controlCount: Int) throws(MonteCarloError) {
+    guard means.count == controlCount else {
+        throw .dimensionMismatch(what: "control means (one per control)", expected: controlCount, actual: means.count)
+    }
+    if let i = means.firstIndex(where: { !$0.isFinite }) {
+        throw .invalidParameter(name: "controlMeans[\(i)]", value: means[i], requirement: "finite")
     }
 }

@@ -33,13 +33,7 @@ public struct VectorControlVariateMonteCarlo<S: Sampler>: MonteCarloEstimator {
     ///   not finite, or `folds` < 2.
     public init(sampler: S, integrand: VectorIntegrand<S.Point>, controls: VectorIntegrand<S.Point>,
                 controlMeans: [Double], folds: Int = 2) throws(MonteCarloError) {
-        guard controlMeans.count == controls.outputDimension else {
-            throw .dimensionMismatch(what: "control means (one per control)", expected: controls.outputDimension,
-                                     actual: controlMeans.count)
-        }
-        if let i = controlMeans.firstIndex(where: { !$0.isFinite }) {
-            throw .invalidParameter(name: "controlMeans[\(i)]", value: controlMeans[i], requirement: "finite")
-        }
+        try validateControlMeans(controlMeans, controlCount: controls.outputDimension)
         guard folds >= 2 else { throw .invalidParameter(name: "folds", value: Double(folds), requirement: "at least 2") }
         self.sampler = sampler
         self.integrand = integrand

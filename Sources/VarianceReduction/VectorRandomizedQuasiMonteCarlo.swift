@@ -35,14 +35,10 @@ public struct VectorRandomizedQuasiMonteCarlo<S: UnitCubeSampler>: MonteCarloEst
 
     public func accumulate(_ count: Int, firstIndex: Int, into state: inout VectorMonteCarlo<S>.State,
                            using generator: inout Xoshiro256PlusPlus) throws(MonteCarloError) {
-        let n = pointSet.count, s = pointSet.dimension, k = integrand.outputDimension
-        var cube = [Double](repeating: 0, count: n * s)
+        let n = pointSet.count, k = integrand.outputDimension
+        var cube = [Double](repeating: 0, count: n * pointSet.dimension)
         for replicate in 0..<count {
-            pointSet.randomize(into: &cube, using: &generator)
-            let points = cube.withUnsafeBufferPointer { u in
-                (0..<n).map { i in sampler.point(fromUnitCube: UnsafeBufferPointer(rebasing: u[(i * s)..<((i + 1) * s)])) }
-            }
-            let values = integrand.values(at: points)
+            let values = integrand.values(at: pointSet.randomizedPoints(for: sampler, workspace: &cube, using: &generator))
             if let bad = firstNonFinite(values) {
                 throw .nonFinite(quantity: "integrand component \(bad % k)", index: (firstIndex + replicate) * n + bad / k)
             }
