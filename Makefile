@@ -22,6 +22,8 @@ bench: deps
 	$(SWIFT) build -c release --product vibench
 	.build/release/mcbench --json benchmark-output/mcbench.json
 	.build/release/vibench --json benchmark-output/vibench.json
+	$(SWIFT) build -c release --product swbench
+	.build/release/swbench
 
 release: deps
 	$(SWIFT) build -c release --product mcest

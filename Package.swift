@@ -82,6 +82,11 @@ let package = Package(
             dependencies: ["MonteCarlo", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Benchmarks/vibench"),
 
+        .executableTarget(
+            name: "swbench",
+            dependencies: ["MonteCarlo"],
+            path: "Benchmarks/swbench"),
+
         // MARK: - Examples and notebooks
         .executableTarget(
             name: "asian-option",

@@ -66,11 +66,12 @@ public enum OneDimensionalWasserstein {
     private static func sortedCost(_ x: UnsafeMutablePointer<Double>, _ n: Int, weights wx: inout [Double]?,
                                    _ y: UnsafeMutablePointer<Double>, _ m: Int, weights wy: inout [Double]?,
                                    order: Order) -> Double {
+        var sorter = RadixSorter(capacity: max(n, m), withCompanion: wx != nil || wy != nil)
         func sort(_ v: UnsafeMutablePointer<Double>, _ count: Int, _ w: inout [Double]?) {
             if w == nil {
-                sortInPlace(v, count: count)
+                sorter.sort(v, count: count)
             } else {
-                w!.withUnsafeMutableBufferPointer { sortInPlace(v, companion: $0.baseAddress!, count: count) }
+                w!.withUnsafeMutableBufferPointer { sorter.sort(v, count: count, companion: $0.baseAddress!) }
             }
         }
         sort(x, n, &wx)

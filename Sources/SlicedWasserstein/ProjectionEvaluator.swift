@@ -111,11 +111,12 @@ struct ProjectionEvaluator: Sendable {
         return s / Double(n)
     }
 
-    /// Per-worker buffers: permuted weights for weighted clouds.
+    /// Per-worker buffers: permuted weights for weighted clouds, radix-sort scratch.
     struct Workspace {
         let x: PointCloud, y: PointCloud
         var wx: [Double]
         var wy: [Double]
+        var sorter: RadixSorter
 
         init(x: PointCloud, y: PointCloud) {
             self.x = x
@@ -123,25 +124,31 @@ struct ProjectionEvaluator: Sendable {
             let weighted = x.weights != nil || y.weights != nil
             wx = weighted ? [Double](repeating: 0, count: x.count) : []
             wy = weighted ? [Double](repeating: 0, count: y.count) : []
+            sorter = RadixSorter(capacity: max(x.count, y.count), withCompanion: weighted)
         }
 
         /// Sorts the two projected columns in place and returns W_p^p between them.
         mutating func cost(_ xs: UnsafeMutablePointer<Double>, _ ys: UnsafeMutablePointer<Double>, order: Order) -> Double {
             let n = x.count, m = y.count
             if x.weights == nil && y.weights == nil {
-                sortInPlace(xs, count: n)
-                sortInPlace(ys, count: m)
+                sorter.sort(xs, count: n)
+                sorter.sort(ys, count: m)
                 return n == m ? sortedEqualSizeCost(xs, ys, count: n, order: order)
                     : sortedUniformCost(xs, n, ys, m, order: order)
             }
             let x = self.x, y = self.y
+            // Move the sorter out (an empty one allocates nothing) so the weight buffers can be
+            // borrowed at the same time without copying either.
+            var sorter = RadixSorter.empty
+            swap(&sorter, &self.sorter)
+            defer { swap(&sorter, &self.sorter) }
             return wx.withUnsafeMutableBufferPointer { wxb in
                 wy.withUnsafeMutableBufferPointer { wyb in
                     let a = wxb.baseAddress!, b = wyb.baseAddress!
                     for i in 0..<n { a[i] = x.weight(i) }
                     for j in 0..<m { b[j] = y.weight(j) }
-                    sortInPlace(xs, companion: a, count: n)
-                    sortInPlace(ys, companion: b, count: m)
+                    sorter.sort(xs, count: n, companion: a)
+                    sorter.sort(ys, count: m, companion: b)
                     return sortedWeightedCost(xs, a, n, ys, b, m, order: order)
                 }
             }

@@ -1,3 +1,4 @@
+import Foundation
 import MonteCarloCore
 
 /// Generators of unit directions on S^{d−1}, written column by column into a d × L buffer.
@@ -116,6 +117,39 @@ enum SlicingDirections {
                     var v = 0.0
                     for k in 0..<d { v += rotation[a + k * d] * gaussian[k] }
                     theta[column + a] = v * s
+                }
+            }
+        }
+        return theta
+    }
+
+    /// `randomizations` independent random rotations of the generalized spiral point set on S²
+    /// (Rakhmanov, Saff & Zhou 1994; used for SW by Nguyen, Bariletto & Ho 2024):
+    /// zᵢ = 1 − (2i − 1)/N, φᵢ = arccos zᵢ, ψᵢ = 1.8√N φᵢ mod 2π, i = 1…N. Set r uses stream r
+    /// for its Haar rotation, so every direction is uniform on the sphere.
+    static func randomizedSpiral(pointsPerSet n: Int, randomizations: Int, seed: UInt64) -> [Double] {
+        var base = [Double](repeating: 0, count: 3 * n)
+        for i in 0..<n {
+            let z = 1 - (2 * Double(i + 1) - 1) / Double(n)
+            let phi = acos(z)
+            let psi = (1.8 * Double(n).squareRoot() * phi).truncatingRemainder(dividingBy: 2 * Double.pi)
+            let r = (1 - z * z).squareRoot()
+            base[3 * i] = r * cos(psi)
+            base[3 * i + 1] = r * sin(psi)
+            base[3 * i + 2] = z
+        }
+        var theta = [Double](repeating: 0, count: 3 * n * randomizations)
+        let generators = RandomStreams(seed: seed).streams(from: 0, count: randomizations)
+        var rotation = [Double](repeating: 0, count: 9)
+        for set in 0..<randomizations {
+            var generator = generators[set]
+            rotation.withUnsafeMutableBufferPointer { fillHaarOrthogonal($0.baseAddress!, dimension: 3, using: &generator) }
+            for i in 0..<n {
+                let column = (set * n + i) * 3
+                for a in 0..<3 {
+                    var v = 0.0
+                    for k in 0..<3 { v += rotation[a + k * 3] * base[3 * i + k] }
+                    theta[column + a] = v
                 }
             }
         }

@@ -125,6 +125,36 @@ struct OneDimensionalWassersteinTests {
         #expect(reversed == (0..<10_000).map(Double.init))
     }
 
+    @Test("the radix sort agrees with the standard library (signs, zeros, ties, huge and tiny values), with a companion")
+    func radixSorting() {
+        var g = Xoshiro256PlusPlus(seed: 9)
+        var sorter = RadixSorter(capacity: 3000, withCompanion: true)
+        for n in [255, 256, 257, 1000, 3000] {
+            var values = (0..<n).map { i -> Double in
+                switch i % 7 {
+                case 0: return 0
+                case 1: return -0.0
+                case 2: return (g.nextStandardNormal() * 3).rounded()
+                case 3: return g.nextStandardNormal() * 1e300
+                case 4: return g.nextStandardNormal() * 1e-300
+                default: return g.nextStandardNormal()
+                }
+            }
+            var companion = (0..<n).map(Double.init)
+            let original = values
+            let expected = values.sorted()
+            values.withUnsafeMutableBufferPointer { v in
+                companion.withUnsafeMutableBufferPointer { c in sorter.sort(v.baseAddress!, count: n, companion: c.baseAddress!) }
+            }
+            #expect(values == expected, "n = \(n)")
+            #expect(companion.indices.allSatisfy { original[Int(companion[$0])] == values[$0] }, "companion, n = \(n)")
+            #expect(Set(companion.map { Int($0) }).count == n)
+            var plain = original
+            plain.withUnsafeMutableBufferPointer { sorter.sort($0.baseAddress!, count: n) }
+            #expect(plain == expected)
+        }
+    }
+
     @Test("bad input gives typed errors")
     func errors() {
         #expect(throws: MonteCarloError.insufficientSamples(needed: 1, available: 0, reason: "in the first sample")) {

@@ -182,6 +182,25 @@ struct SlicedWassersteinExactTests {
         }
     }
 
+    @Test("large weighted clouds (radix-sort path): integer weights equal duplicated points")
+    func largeWeightedClouds() throws {
+        let d = 3, n = 300, m = 280
+        var g = Xoshiro256PlusPlus(seed: 44)
+        let x = Support.gaussianPoints(n, d, seed: 45)
+        let y = Support.gaussianPoints(m, d, seed: 46).map { $0 * 1.3 + 0.2 }
+        let counts = (0..<n).map { _ in Int(g.next() % 3) + 1 }
+        var duplicated: [Double] = []
+        for i in 0..<n { for _ in 0..<counts[i] { duplicated += x[(i * d)..<((i + 1) * d)] } }
+        let weighted = try SlicedWasserstein(try PointCloud(points: x, dimension: d, weights: counts.map(Double.init)),
+                                             try PointCloud(points: y, dimension: d), p: 1.5)
+        let expanded = try SlicedWasserstein(try PointCloud(points: duplicated, dimension: d),
+                                             try PointCloud(points: y, dimension: d), p: 1.5)
+        let theta = SlicingDirections.uniform(dimension: d, count: 16, seed: 3)
+        let a = try weighted.projectedCosts(directions: theta)
+        let b = try expanded.projectedCosts(directions: theta)
+        for l in a.indices { #expect(abs(a[l] - b[l]) < 1e-12 * b[l], "direction \(l): \(a[l]) vs \(b[l])") }
+    }
+
     @Test("identical clouds: SW = 0 ± 0, and its root too")
     func identicalClouds() throws {
         let x = try PointCloud(points: Support.gaussianPoints(30, 3, seed: 1), dimension: 3)
@@ -217,7 +236,7 @@ struct SlicedWassersteinExactTests {
         var four = one
         four.threadCount = 4
         for method in [SlicedWasserstein.Method.monteCarlo, .orthogonal, .randomizedQuasiMonteCarlo(randomizations: 8),
-                       .controlVariates(.both)] {
+                       .controlVariates(.both), .randomizedSpiral(randomizations: 4), .sphericalHarmonics(maxDegree: 4)] {
             let a = try one.estimate(projections: 257, method: method, seed: 99)
             let b = try four.estimate(projections: 257, method: method, seed: 99)
             #expect(a == b, "\(method)")
@@ -246,6 +265,11 @@ struct SlicedWassersteinExactTests {
         let qmc = try SlicingDirections.randomizedQuasiRandom(dimension: d, pointsPerSet: 16, randomizations: 2, seed: 1)
         for l in 0..<32 {
             let norm2 = (0..<d).reduce(0) { $0 + qmc[l * d + $1] * qmc[l * d + $1] }
+            #expect(abs(norm2 - 1) < 1e-13)
+        }
+        let spiral = SlicingDirections.randomizedSpiral(pointsPerSet: 50, randomizations: 2, seed: 1)
+        for l in 0..<100 {
+            let norm2 = (0..<3).reduce(0) { $0 + spiral[l * 3 + $1] * spiral[l * 3 + $1] }
             #expect(abs(norm2 - 1) < 1e-13)
         }
     }
@@ -285,6 +309,9 @@ struct SlicedWassersteinExactTests {
             try sw.estimate(projections: 10, method: .randomizedQuasiMonteCarlo(randomizations: 1), seed: 1)
         }
         #expect(throws: MonteCarloError.self) { try sw.estimate(projections: 3, method: .controlVariates(.both), seed: 1) }
+        #expect(throws: MonteCarloError.invalidParameter(name: "dimension", value: 2, requirement: "3 for spiral directions")) {
+            try sw.estimate(projections: 10, method: .randomizedSpiral(randomizations: 2), seed: 1)
+        }
         let wide = try PointCloud(points: [Double](repeating: 1, count: 41), dimension: 41)
         #expect(throws: MonteCarloError.self) {
             try SlicedWasserstein(wide, wide).estimate(projections: 10, method: .randomizedQuasiMonteCarlo(randomizations: 2), seed: 1)
