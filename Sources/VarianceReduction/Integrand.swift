@@ -2,6 +2,9 @@ import MonteCarloCore
 
 /// A real-valued integrand f, evaluated a batch of points at a time.
 ///
+/// f must be a deterministic function of the point (estimators may evaluate a point twice, e.g.
+/// to name a draw whose value was not finite).
+///
 /// Give a scalar closure for convenience, or a batch closure to vectorize the evaluation (one
 /// call per block of draws instead of one per draw).
 ///

@@ -59,31 +59,31 @@ public struct PlainMonteCarlo<S: Sampler>: MonteCarloEstimator {
         }
     }
 
-    /// One fused pass per chunk: draw, evaluate, keep the value, update shifted sums.
+    /// One fused pass per chunk: draw, evaluate, update shifted sums in registers. A chunk whose
+    /// sums come out non-finite is replayed from its saved generator state into a buffer, so the
+    /// offending draw can be named or skipped (the draws are the same: the stream is replayed).
     @inlinable
     func accumulatePointwise(_ function: (S.Point) -> Double, _ count: Int, chunk: Int, firstIndex: Int,
                              into state: inout SampleMeanState,
                              using generator: inout Xoshiro256PlusPlus) throws(MonteCarloError) {
-        var values = [Double](repeating: 0, count: chunk)
         var done = 0
         while done < count {
             let size = Swift.min(chunk, count - done)
-            try values.withUnsafeMutableBufferPointer { (buffer) throws(MonteCarloError) in
-                let shift = function(sampler.draw(using: &generator))
-                buffer[0] = shift
-                var sum = 0.0, squares = 0.0
-                for i in 1..<size {
-                    let v = function(sampler.draw(using: &generator))
-                    buffer[i] = v
-                    let d = v - shift
-                    sum += d
-                    squares += d * d
-                }
-                if shift.isFinite, sum.isFinite, squares.isFinite {
-                    state.addBlock(count: size, shift: shift, shiftedSum: sum, shiftedSquares: squares)
-                } else {
-                    let slice = UnsafeBufferPointer(rebasing: buffer[0..<size])
-                    try state.addSamples(slice, firstIndex: firstIndex + done, policy: nonFinitePolicy)
+            let chunkStart = generator
+            let shift = function(sampler.draw(using: &generator))
+            var sum = 0.0, squares = 0.0
+            for _ in 1..<size {
+                let d = function(sampler.draw(using: &generator)) - shift
+                sum += d
+                squares += d * d
+            }
+            if shift.isFinite, sum.isFinite, squares.isFinite {
+                state.addBlock(count: size, shift: shift, shiftedSum: sum, shiftedSquares: squares)
+            } else {
+                var replay = chunkStart
+                let values = (0..<size).map { _ in function(sampler.draw(using: &replay)) }
+                try values.withUnsafeBufferPointer { (buffer) throws(MonteCarloError) in
+                    try state.addSamples(buffer, firstIndex: firstIndex + done, policy: nonFinitePolicy)
                 }
             }
             done += size
