@@ -1,0 +1,6 @@
+import ArgumentParser
+
+struct CVCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "cv", abstract: "(coming)")
+    func run() throws {}
+}

@@ -1,0 +1,141 @@
+import Foundation
+import MonteCarlo
+
+/// A numeric matrix read from a CSV file (header row optional) or a NumPy `.npy` file.
+///
+/// CSV: comma-separated; a first row that is not entirely numeric is taken as the header (column
+/// names); blank lines are skipped; every other field must be a finite number. `.npy`: format
+/// versions 1–3, little-endian float64 (`<f8`) or float32 (`<f4`), C order, 1-D (one column) or
+/// 2-D. Errors name the file and the line (CSV) or the problem (`.npy`) and are
+/// ``MonteCarloError/invalidArgument(_:)``, which `mcest` reports with exit code 2.
+struct DataMatrixFile {
+    /// Column names: from the CSV header, or "0", "1", … when there is none.
+    let columnNames: [String]
+    /// Rows of values, each with `columnNames.count` entries.
+    let rows: [[Double]]
+
+    var columnCount: Int { columnNames.count }
+
+    /// Reads `path` as `.npy` when it ends in `.npy`, as CSV otherwise.
+    static func read(path: String) throws(MonteCarloError) -> DataMatrixFile {
+        let data: Data
+        do {
+            data = try Data(contentsOf: URL(fileURLWithPath: path))
+        } catch {
+            throw .invalidArgument("Cannot read \(path): \(error.localizedDescription)")
+        }
+        return path.lowercased().hasSuffix(".npy") ? try parseNPY(data, source: path)
+            : try parseCSV(String(decoding: data, as: UTF8.self), source: path)
+    }
+
+    /// Parses CSV text; `source` names the file in error messages.
+    static func parseCSV(_ text: String, source: String) throws(MonteCarloError) -> DataMatrixFile {
+        var names: [String]? = nil
+        var rows: [[Double]] = []
+        for (index, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let line = rawLine.trimmingCharacters(in: .whitespacesAndNewlines)
+            guard !line.isEmpty else { continue }
+            let fields = line.split(separator: ",", omittingEmptySubsequences: false).map {
+                $0.trimmingCharacters(in: .whitespaces).trimmingCharacters(in: CharacterSet(charactersIn: "\""))
+            }
+            let numbers = fields.map { Double($0) }
+            if names == nil, rows.isEmpty, numbers.contains(where: { $0 == nil }) {
+                names = fields
+                continue
+            }
+            let expected = names?.count ?? rows.first?.count ?? fields.count
+            guard fields.count == expected else {
+                throw .invalidArgument("\(source), line \(index + 1): \(fields.count) fields, expected \(expected) (ragged row).")
+            }
+            var row: [Double] = []
+            for (column, field) in fields.enumerated() {
+                guard let value = numbers[column] else {
+                    throw .invalidArgument("\(source), line \(index + 1), column \(column + 1): \"\(field)\" is not a number.")
+                }
+                guard value.isFinite else {
+                    throw .invalidArgument("\(source), line \(index + 1), column \(column + 1): \(field) is not finite.")
+                }
+                row.append(value)
+            }
+            rows.append(row)
+        }
+        guard let width = names?.count ?? rows.first?.count, !rows.isEmpty else {
+            throw .invalidArgument("\(source) has no data rows.")
+        }
+        return DataMatrixFile(columnNames: names ?? (0..<width).map(String.init), rows: rows)
+    }
+
+    /// Parses a `.npy` file.
+    static func parseNPY(_ data: Data, source: String) throws(MonteCarloError) -> DataMatrixFile {
+        let bytes = [UInt8](data)
+        guard bytes.count >= 10, bytes[0] == 0x93, Array(bytes[1...5]) == Array("NUMPY".utf8) else {
+            throw .invalidArgument("\(source) is not a .npy file (bad magic string).")
+        }
+        let major = bytes[6]
+        let headerLength: Int, headerStart: Int
+        if major == 1 {
+            headerLength = Int(bytes[8]) | Int(bytes[9]) << 8
+            headerStart = 10
+        } else {
+            guard bytes.count >= 12 else { throw .invalidArgument("\(source): truncated .npy header.") }
+            headerLength = Int(bytes[8]) | Int(bytes[9]) << 8 | Int(bytes[10]) << 16 | Int(bytes[11]) << 24
+            headerStart = 12
+        }
+        guard bytes.count >= headerStart + headerLength else { throw .invalidArgument("\(source): truncated .npy header.") }
+        let header = String(decoding: bytes[headerStart..<(headerStart + headerLength)], as: UTF8.self)
+        let itemSize: Int
+        if header.contains("'<f8'") { itemSize = 8 } else if header.contains("'<f4'") { itemSize = 4 } else {
+            throw .invalidArgument("\(source): only little-endian float64 ('<f8') or float32 ('<f4') arrays are supported.")
+        }
+        guard header.contains("'fortran_order': False") else {
+            throw .invalidArgument("\(source): Fortran-ordered arrays are not supported; save with C order.")
+        }
+        guard let open = header.range(of: "'shape': ("), let close = header[open.upperBound...].firstIndex(of: ")") else {
+            throw .invalidArgument("\(source): no shape in the .npy header.")
+        }
+        let shape = header[open.upperBound..<close].split(separator: ",").compactMap {
+            Int($0.trimmingCharacters(in: .whitespaces))
+        }
+        guard shape.count == 1 || shape.count == 2, shape.allSatisfy({ $0 > 0 }) else {
+            throw .invalidArgument("\(source): expected a non-empty 1-D or 2-D array, found shape \(shape).")
+        }
+        let rowCount = shape[0], width = shape.count == 2 ? shape[1] : 1
+        let start = headerStart + headerLength
+        guard bytes.count >= start + rowCount * width * itemSize else {
+            throw .invalidArgument("\(source): the data section is shorter than the shape \(shape) needs.")
+        }
+        var rows: [[Double]] = []
+        rows.reserveCapacity(rowCount)
+        for i in 0..<rowCount {
+            var row: [Double] = []
+            for j in 0..<width {
+                let offset = start + (i * width + j) * itemSize
+                var bits: UInt64 = 0
+                for b in 0..<itemSize { bits |= UInt64(bytes[offset + b]) << (8 * UInt64(b)) }
+                let value = itemSize == 8 ? Double(bitPattern: bits) : Double(Float(bitPattern: UInt32(truncatingIfNeeded: bits)))
+                guard value.isFinite else {
+                    throw .invalidArgument("\(source): element [\(i), \(j)] is not finite.")
+                }
+                row.append(value)
+            }
+            rows.append(row)
+        }
+        return DataMatrixFile(columnNames: (0..<width).map(String.init), rows: rows)
+    }
+
+    /// Column indices from a comma-separated list of names or 0-based indices.
+    func columns(_ specification: String, option: String) throws(MonteCarloError) -> [Int] {
+        var result: [Int] = []
+        for item in specification.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) {
+            if let index = columnNames.firstIndex(of: item) {
+                result.append(index)
+            } else if let index = Int(item), index >= 0, index < columnCount {
+                result.append(index)
+            } else {
+                throw .invalidArgument("\(option): no column \"\(item)\" (columns: \(columnNames.joined(separator: ", "))).")
+            }
+        }
+        guard !result.isEmpty else { throw .invalidArgument("\(option): no columns given.") }
+        return result
+    }
+}
