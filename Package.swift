@@ -121,6 +121,11 @@ let package = Package(
         .testTarget(name: "StatisticalTestingTests", dependencies: ["StatisticalTesting", "MonteCarloCore"]),
         .testTarget(name: "mcestTests", dependencies: ["mcest", "MonteCarloCore"]),
         .testTarget(
+            name: "ExampleRunTests",
+            dependencies: [
+                "asian-option", "several-expectations", "notebook-variance-vs-n", "notebook-elbo", "notebook-calibration",
+            ]),
+        .testTarget(
             name: "SteinControlVariatesTests",
             dependencies: ["SteinControlVariates", "MonteCarloCore", "LinearAlgebra", "VarianceReduction", "StatisticalTesting"]),
         .testTarget(
