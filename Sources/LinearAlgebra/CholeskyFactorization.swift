@@ -74,7 +74,7 @@ public struct CholeskyFactorization: Sendable {
 
     /// The inverse `(A + jitter·I)⁻¹` (`dpotri`), with both triangles filled.
     ///
-    /// Prefer ``solve(_:)`` to forming the inverse when the goal is to apply it.
+    /// Prefer `solve(_:)` to forming the inverse when the goal is to apply it.
     ///
     /// - Returns: The symmetric inverse matrix.
     /// - Complexity: O(n³).

@@ -12,9 +12,9 @@ public enum BarberAgakov {
     /// - Parameters:
     ///   - entropyOfX: H(X) in nats (known; differential entropy may be negative).
     ///   - conditionalLogDensities: log q(xᵢ | yᵢ) on n ≥ 2 i.i.d. joint pairs.
-    /// - Throws: ``MonteCarloError/insufficientSamples(needed:available:reason:)`` for n < 2,
-    ///   ``MonteCarloError/nonFinite(quantity:index:)`` for a non-finite log-density,
-    ///   ``MonteCarloError/invalidParameter(name:value:requirement:)`` for a non-finite entropy.
+    /// - Throws: `MonteCarloError/insufficientSamples(needed:available:reason:)` for n < 2,
+    ///   `MonteCarloError/nonFinite(quantity:index:)` for a non-finite log-density,
+    ///   `MonteCarloError/invalidParameter(name:value:requirement:)` for a non-finite entropy.
     ///
     /// **Statistical properties.** The value H(X) + mean log q is unbiased for the bound,
     /// which is ≤ I with equality iff q(x | y) = p(x | y); the gap E_Y KL(p(·|y) ‖ q(·|y)) is

@@ -15,9 +15,9 @@ public enum GaussianMutualInformation {
     /// let i = try GaussianMutualInformation.exact(covariance: Matrix(rows: [[1, 0.75], [0.75, 1]]), xDimension: 1)
     /// // 0.41334
     /// ```
-    /// - Throws: ``MonteCarloError/dimensionMismatch(what:expected:actual:)`` for a non-square
-    ///   matrix, ``MonteCarloError/invalidParameter(name:value:requirement:)`` for
-    ///   `xDimension` outside 1..<d, ``MonteCarloError/notPositiveDefinite(jitterTried:)``.
+    /// - Throws: `MonteCarloError/dimensionMismatch(what:expected:actual:)` for a non-square
+    ///   matrix, `MonteCarloError/invalidParameter(name:value:requirement:)` for
+    ///   `xDimension` outside 1..<d, `MonteCarloError/notPositiveDefinite(jitterTried:)`.
     /// - Complexity: O(d³).
     ///
     /// **Statistical properties.** Exact (no sampling); rounding error of order ε·κ(Σ).
@@ -37,10 +37,10 @@ public enum GaussianMutualInformation {
     ///   - x: n draws of X (each with d_x ≥ 1 coordinates).
     ///   - y: n draws of Y, paired by index.
     ///   - biasCorrected: Subtract the exact Wishart bias (default `true`).
-    /// - Throws: ``MonteCarloError/dimensionMismatch(what:expected:actual:)`` for unequal counts
-    ///   or ragged rows; ``MonteCarloError/insufficientSamples(needed:available:reason:)`` for
-    ///   n < d_x + d_y + 2; ``MonteCarloError/nonFinite(quantity:index:)`` for NaN/∞;
-    ///   ``MonteCarloError/notPositiveDefinite(jitterTried:)`` for a singular sample covariance.
+    /// - Throws: `MonteCarloError/dimensionMismatch(what:expected:actual:)` for unequal counts
+    ///   or ragged rows; `MonteCarloError/insufficientSamples(needed:available:reason:)` for
+    ///   n < d_x + d_y + 2; `MonteCarloError/nonFinite(quantity:index:)` for NaN/∞;
+    ///   `MonteCarloError/notPositiveDefinite(jitterTried:)` for a singular sample covariance.
     /// - Complexity: O(n d² + d³), d = d_x + d_y.
     ///
     /// **Statistical properties.** Î = ½(log det Σ̂_XX + log det Σ̂_YY − log det Σ̂) with the

@@ -91,10 +91,10 @@ public struct KSGEstimator: Sendable, Hashable, Codable {
     }
 
     /// The point estimate Î on all N pairs, without a variance.
-    /// - Throws: ``MonteCarloError/dimensionMismatch(what:expected:actual:)`` for unequal
-    ///   counts or ragged rows; ``MonteCarloError/nonFinite(quantity:index:)`` for NaN/∞;
-    ///   ``MonteCarloError/invalidParameter(name:value:requirement:)`` for k < 1 or a bad noise
-    ///   scale; ``MonteCarloError/insufficientSamples(needed:available:reason:)`` for N ≤ k.
+    /// - Throws: `MonteCarloError/dimensionMismatch(what:expected:actual:)` for unequal
+    ///   counts or ragged rows; `MonteCarloError/nonFinite(quantity:index:)` for NaN/∞;
+    ///   `MonteCarloError/invalidParameter(name:value:requirement:)` for k < 1 or a bad noise
+    ///   scale; `MonteCarloError/insufficientSamples(needed:available:reason:)` for N ≤ k.
     public func value(x: [[Double]], y: [[Double]]) throws(MonteCarloError) -> Double {
         try validate()
         let data = try prepared(PairedSamples(x: x, y: y))

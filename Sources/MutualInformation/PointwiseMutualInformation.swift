@@ -19,7 +19,7 @@ import VarianceReduction
 /// **Statistical properties.** The plain estimator is the sample mean of PMI over i.i.d. joint
 /// draws: unbiased, `variance` = Var_P(PMI)/n estimated by s²/n (for Gaussians Var_P(PMI) = Σᵢ ρᵢ²,
 /// tiny next to the e^{2I} − 1 of the NWJ/DV partition terms). With control variates of known
-/// mean, see ``ControlVariateMonteCarlo`` for how coefficients are fitted (cross-fitted by
+/// mean, see `ControlVariateMonteCarlo` for how coefficients are fitted (cross-fitted by
 /// default, so no bias) and how the variance is estimated; ESS = Var̂(PMI)/`variance`. For a
 /// Gaussian, PMI is a quadratic form in z − μ, so the quadratic features (z − μ)(z − μ)ᵀ (mean
 /// Σ) reproduce it exactly: the residual variance is zero up to rounding and the estimate
@@ -56,7 +56,7 @@ public struct PointwiseMutualInformation<S: Sampler>: Sendable where S.Point == 
     }
 
     /// Regression control variates with known means.
-    /// - Throws: The errors of ``ControlVariateMonteCarlo/init(sampler:integrand:controls:controlMeans:fitting:)``.
+    /// - Throws: The errors of `ControlVariateMonteCarlo/init(sampler:integrand:controls:controlMeans:fitting:)`.
     public func controlVariateEstimator(
         controls: VectorIntegrand<[Double]>, controlMeans: [Double],
         fitting: ControlVariateMonteCarlo<S>.CoefficientFitting = .crossFitted(folds: 2)
@@ -103,8 +103,8 @@ extension PointwiseMutualInformation where S == MultivariateNormalDistribution {
     }
 
     /// Control variates on the quadratic features: exact for a Gaussian (zero variance up to
-    /// the rounding floor, which ``ControlVariateMonteCarlo`` reports with a warning).
-    /// - Throws: The errors of ``ControlVariateMonteCarlo/init(sampler:integrand:controls:controlMeans:fitting:)``.
+    /// the rounding floor, which `ControlVariateMonteCarlo` reports with a warning).
+    /// - Throws: The errors of `ControlVariateMonteCarlo/init(sampler:integrand:controls:controlMeans:fitting:)`.
     public func quadraticControlVariateEstimator(
         fitting: ControlVariateMonteCarlo<MultivariateNormalDistribution>.CoefficientFitting = .crossFitted(folds: 2)
     ) throws(MonteCarloError) -> ControlVariateMonteCarlo<MultivariateNormalDistribution> {

@@ -20,9 +20,9 @@ public struct ScoreMatrix: Sendable, Hashable, Codable {
     public let values: [Double]
 
     /// Wraps row-major scores.
-    /// - Throws: ``MonteCarloError/insufficientSamples(needed:available:reason:)`` if B < 2;
-    ///   ``MonteCarloError/dimensionMismatch(what:expected:actual:)`` if `values.count ≠ B²`;
-    ///   ``MonteCarloError/nonFinite(quantity:index:)`` for a NaN or infinite score (index = i·B + j).
+    /// - Throws: `MonteCarloError/insufficientSamples(needed:available:reason:)` if B < 2;
+    ///   `MonteCarloError/dimensionMismatch(what:expected:actual:)` if `values.count ≠ B²`;
+    ///   `MonteCarloError/nonFinite(quantity:index:)` for a NaN or infinite score (index = i·B + j).
     public init(batchSize: Int, values: [Double]) throws(MonteCarloError) {
         guard batchSize >= 2 else {
             throw .insufficientSamples(needed: 2, available: batchSize,

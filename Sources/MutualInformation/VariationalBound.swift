@@ -64,8 +64,8 @@ public enum VariationalBound: Sendable, Hashable, Codable {
 
     /// The bound's value on one batch, without a variance.
     ///
-    /// - Throws: ``MonteCarloError/invalidParameter(name:value:requirement:)`` for τ ≤ 0;
-    ///   ``MonteCarloError/nonFinite(quantity:index:)`` if the NWJ partition term overflows.
+    /// - Throws: `MonteCarloError/invalidParameter(name:value:requirement:)` for τ ≤ 0;
+    ///   `MonteCarloError/nonFinite(quantity:index:)` if the NWJ partition term overflows.
     /// - Complexity: O(B²) exponentials.
     public func value(of scores: ScoreMatrix) throws(MonteCarloError) -> Double {
         try validate()
@@ -78,12 +78,12 @@ public enum VariationalBound: Sendable, Hashable, Codable {
     /// The bound on one batch with a delta-method variance.
     ///
     /// - Parameter scores: B ≥ 4 pairs (the variance estimator needs two disjoint off-diagonal pairs).
-    /// - Returns: An ``Estimate`` whose `sampleCount` is B. `diagnostics.figures` holds
+    /// - Returns: An `Estimate` whose `sampleCount` is B. `diagnostics.figures` holds
     ///   `batchSize`, `logBatchSize` (InfoNCE's ceiling), `jointTerm` (D), `logPartition`
     ///   (log of the off-diagonal mean, for the partition bounds), `maxNegativeShare`,
     ///   `negativeWeightESS` and `paretoK` (the tail of the off-diagonal e^S terms), and for
     ///   ``jensenShannon(_:)`` the JS objective `jensenShannonObjective`.
-    /// - Throws: ``MonteCarloError/insufficientSamples(needed:available:reason:)`` for B < 4,
+    /// - Throws: `MonteCarloError/insufficientSamples(needed:available:reason:)` for B < 4,
     ///   and the errors of ``value(of:)``.
     /// - Complexity: O(B²) time, O(B) extra memory (plus O(√(B²)) for the tail diagnostic).
     ///

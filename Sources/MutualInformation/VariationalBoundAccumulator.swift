@@ -44,7 +44,7 @@ public struct VariationalBoundAccumulator: MergeableState, Hashable {
     }
 
     /// Adds one batch.
-    /// - Throws: ``MonteCarloError/dimensionMismatch(what:expected:actual:)`` for a batch of the
+    /// - Throws: `MonteCarloError/dimensionMismatch(what:expected:actual:)` for a batch of the
     ///   wrong size and the errors of ``VariationalBound/value(of:)``.
     /// - Complexity: O(B²).
     public mutating func add(_ scores: ScoreMatrix) throws(MonteCarloError) {
@@ -69,7 +69,7 @@ public struct VariationalBoundAccumulator: MergeableState, Hashable {
     }
 
     /// Absorbs a state built from other batches.
-    /// - Throws: ``MonteCarloError/incompatibleStates(_:)`` for a different bound or batch size.
+    /// - Throws: `MonteCarloError/incompatibleStates(_:)` for a different bound or batch size.
     public mutating func merge(_ other: VariationalBoundAccumulator) throws(MonteCarloError) {
         guard other.bound == bound, other.batchSize == batchSize else {
             throw .incompatibleStates("\(bound.name) with B = \(batchSize) vs \(other.bound.name) with B = \(other.batchSize)")
@@ -81,7 +81,7 @@ public struct VariationalBoundAccumulator: MergeableState, Hashable {
     }
 
     /// The mean over batches with its batch-to-batch standard error.
-    /// - Throws: ``MonteCarloError/insufficientSamples(needed:available:reason:)`` with fewer than 2 batches.
+    /// - Throws: `MonteCarloError/insufficientSamples(needed:available:reason:)` with fewer than 2 batches.
     public func estimate() throws(MonteCarloError) -> Estimate {
         let m = batchValues.count
         guard m >= 2 else {

@@ -27,10 +27,10 @@ public enum OneDimensionalWasserstein {
     ///   - weightsX: optional non-negative weights of `x`, not all zero.
     ///   - weightsY: optional non-negative weights of `y`, not all zero.
     /// - Returns: W_p^p, the p-th power of the distance.
-    /// - Throws: ``MonteCarloError/insufficientSamples(needed:available:reason:)`` for an empty
-    ///   sample; ``MonteCarloError/nonFinite(quantity:index:)`` for a NaN or ∞ value or weight;
-    ///   ``MonteCarloError/invalidParameter(name:value:requirement:)`` for p < 1, a negative
-    ///   weight or weights summing to zero; ``MonteCarloError/dimensionMismatch(what:expected:actual:)``
+    /// - Throws: `MonteCarloError/insufficientSamples(needed:available:reason:)` for an empty
+    ///   sample; `MonteCarloError/nonFinite(quantity:index:)` for a NaN or ∞ value or weight;
+    ///   `MonteCarloError/invalidParameter(name:value:requirement:)` for p < 1, a negative
+    ///   weight or weights summing to zero; `MonteCarloError/dimensionMismatch(what:expected:actual:)`
     ///   when a weight vector's length differs from its sample's.
     /// - Complexity: O((n + m) log(n + m)) time, O(n + m) memory.
     public static func powerDistance(_ x: [Double], _ y: [Double], p: Double = 2,

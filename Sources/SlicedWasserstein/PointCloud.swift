@@ -27,12 +27,12 @@ public struct PointCloud: Sendable, Hashable, Codable {
     ///   - dimension: d ≥ 1.
     ///   - weights: optional non-negative weights, one per point, not all zero; they are
     ///     normalized to sum to 1. `nil` means uniform.
-    /// - Throws: ``MonteCarloError/invalidParameter(name:value:requirement:)`` for d < 1, a
+    /// - Throws: `MonteCarloError/invalidParameter(name:value:requirement:)` for d < 1, a
     ///   negative, non-finite or all-zero weight vector;
-    ///   ``MonteCarloError/insufficientSamples(needed:available:reason:)`` for an empty cloud;
-    ///   ``MonteCarloError/dimensionMismatch(what:expected:actual:)`` when the number of
+    ///   `MonteCarloError/insufficientSamples(needed:available:reason:)` for an empty cloud;
+    ///   `MonteCarloError/dimensionMismatch(what:expected:actual:)` when the number of
     ///   coordinates is not a multiple of d or the weights do not have one entry per point;
-    ///   ``MonteCarloError/nonFinite(quantity:index:)`` naming the first point with a NaN or ∞
+    ///   `MonteCarloError/nonFinite(quantity:index:)` naming the first point with a NaN or ∞
     ///   coordinate.
     /// - Complexity: O(n d).
     public init(points: [Double], dimension: Int, weights: [Double]? = nil) throws(MonteCarloError) {
@@ -58,7 +58,7 @@ public struct PointCloud: Sendable, Hashable, Codable {
 
     /// A cloud from a list of points (each an array of d coordinates).
     /// - Throws: as ``init(points:dimension:weights:)``; a ragged list is a
-    ///   ``MonteCarloError/dimensionMismatch(what:expected:actual:)`` naming the first bad row.
+    ///   `MonteCarloError/dimensionMismatch(what:expected:actual:)` naming the first bad row.
     public init(rows: [[Double]], weights: [Double]? = nil) throws(MonteCarloError) {
         guard let first = rows.first else {
             throw .insufficientSamples(needed: 1, available: 0, reason: "in a point cloud")

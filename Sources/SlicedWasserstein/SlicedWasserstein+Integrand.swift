@@ -7,9 +7,9 @@ extension SlicedWasserstein {
     /// The base measure of the Gaussian-space formulation: ε ~ N(0, I_d).
     ///
     /// SW_p^p = E_ε[f(ε/|ε|)] with ε standard normal, because ε/|ε| is uniform on the sphere.
-    /// Pair it with ``gaussianSpaceIntegrand`` to use any estimator of ``VarianceReduction``
+    /// Pair it with ``gaussianSpaceIntegrand`` to use any estimator of `VarianceReduction`
     /// (cross-fitted control variates, the driver's stopping rules, Stein-kernel control
-    /// variates once they exist); do not use ``AntitheticMonteCarlo`` (f is even, so the pair
+    /// variates once they exist); do not use `AntitheticMonteCarlo` (f is even, so the pair
     /// (ε, −ε) gives the same value twice).
     public var gaussianSpace: StandardNormalVector {
         // d ≥ 1 is guaranteed by PointCloud.
@@ -46,12 +46,12 @@ extension SlicedWasserstein {
     }
 
     /// The Gaussian-approximation controls of Nguyen & Ho (2024) as functions of ε, with their
-    /// known means, for ``ControlVariateMonteCarlo``.
+    /// known means, for `ControlVariateMonteCarlo`.
     ///
     /// Components (in this order, as selected): C_low(θ) = (θᵀΔm)² with mean |Δm|²/d, and
     /// C_up(θ) = (θᵀΔm)² + θᵀ(Σ_μ + Σ_ν)θ with mean (|Δm|² + tr Σ_μ + tr Σ_ν)/d, θ = ε/|ε|.
     /// Cost O(d²) per draw. With two equal means, C_low is identically zero and
-    /// ``ControlVariateMonteCarlo`` rejects it as a constant control: use `.upper` then.
+    /// `ControlVariateMonteCarlo` rejects it as a constant control: use `.upper` then.
     public func gaussianSpaceControls(_ which: GaussianControls) -> (controls: VectorIntegrand<[Double]>, means: [Double]) {
         let d = dimension
         let dm = meanDifference

@@ -8,7 +8,7 @@ import VarianceReduction
 ///
 /// SW_p^p(μ, ν) = E_θ[f(θ)], f(θ) = W_p^p(θ#μ, θ#ν), θ uniform on the sphere S^{d−1} and θ#μ
 /// the law of ⟨θ, X⟩ for X ~ μ (Rabin et al. 2011; Bonneel et al. 2015). The expectation over
-/// θ is estimated from L directions; every estimator returns an ``Estimate`` of SW_p^p with the
+/// θ is estimated from L directions; every estimator returns an `Estimate` of SW_p^p with the
 /// variance of the estimator, and ``estimateDistance(projections:method:seed:)`` turns it into
 /// SW_p by the delta method.
 ///
@@ -36,7 +36,7 @@ import VarianceReduction
 /// antithetic sampling is the orthogonal block.
 ///
 /// **Performance.** For every chunk of directions, the projections of X (n × d) on all of them
-/// are one BLAS product X·Θ (through ``LinearAlgebra``); the columns are then sorted and costed
+/// are one BLAS product X·Θ (through `LinearAlgebra`); the columns are then sorted and costed
 /// in parallel with per-thread buffers (no allocation per direction). The chunk size depends
 /// only on n and m (projections use at most about 128 MiB), and each direction's value depends
 /// only on the seed, so results are the same for any ``threadCount``.
@@ -94,8 +94,8 @@ public struct SlicedWasserstein: Sendable {
     let totalVariance: Double
 
     /// The problem SW_p(μ, ν).
-    /// - Throws: ``MonteCarloError/dimensionMismatch(what:expected:actual:)`` when the clouds
-    ///   live in different dimensions; ``MonteCarloError/invalidParameter(name:value:requirement:)``
+    /// - Throws: `MonteCarloError/dimensionMismatch(what:expected:actual:)` when the clouds
+    ///   live in different dimensions; `MonteCarloError/invalidParameter(name:value:requirement:)`
     ///   for p < 1 or a thread count below 1.
     public init(_ source: PointCloud, _ target: PointCloud, p: Double = 2,
                 threadCount: Int = ProcessInfo.processInfo.activeProcessorCount) throws(MonteCarloError) {
@@ -136,8 +136,8 @@ public struct SlicedWasserstein: Sendable {
     ///
     /// - Parameter directions: L directions, column-major d × L (direction l occupies entries
     ///   `l·d ..< (l+1)·d`); used as given (normalize them yourself).
-    /// - Throws: ``MonteCarloError/dimensionMismatch(what:expected:actual:)`` when the count is
-    ///   not a multiple of d; ``MonteCarloError/nonFinite(quantity:index:)`` for a non-finite
+    /// - Throws: `MonteCarloError/dimensionMismatch(what:expected:actual:)` when the count is
+    ///   not a multiple of d; `MonteCarloError/nonFinite(quantity:index:)` for a non-finite
     ///   entry (index = direction) or an overflowing cost.
     /// - Complexity: O(L(n + m)d) for the projections (BLAS), O(L(n log n + m log m)) for sorting.
     public func projectedCosts(directions: [Double]) throws(MonteCarloError) -> [Double] {
@@ -161,12 +161,12 @@ public struct SlicedWasserstein: Sendable {
     ///     multiple of d, randomized QMC to a multiple of R).
     ///   - method: how directions are drawn and combined (plain Monte Carlo by default).
     ///   - seed: fixes every direction: group g of directions (64 plain directions, one
-    ///     orthogonal block, one randomized point set) uses stream g of ``RandomStreams``.
+    ///     orthogonal block, one randomized point set) uses stream g of `RandomStreams`.
     /// - Returns: the estimate of SW_p^p; `sampleCount` is the number of directions evaluated.
-    /// - Throws: ``MonteCarloError/insufficientSamples(needed:available:reason:)`` when there are
+    /// - Throws: `MonteCarloError/insufficientSamples(needed:available:reason:)` when there are
     ///   too few directions (or blocks, or randomizations) for a variance;
-    ///   ``MonteCarloError/invalidParameter(name:value:requirement:)`` for QMC with d > 40 or
-    ///   fewer than 2 randomizations; ``MonteCarloError/nonFinite(quantity:index:)`` when a
+    ///   `MonteCarloError/invalidParameter(name:value:requirement:)` for QMC with d > 40 or
+    ///   fewer than 2 randomizations; `MonteCarloError/nonFinite(quantity:index:)` when a
     ///   projected cost overflows.
     /// - Complexity: O(L(n + m)d) flops in BLAS plus O(L(n log n + m log m)) for sorting;
     ///   memory O((n + m)·min(L, C)) with C the chunk size (≤ 128 MiB of projections).
@@ -257,7 +257,7 @@ public struct SlicedWasserstein: Sendable {
     /// second-order expansion), which is declared in the diagnostics together with the figure
     /// `"jensenBiasApproximation"`. The interval is the first-order (delta-method) interval; it
     /// is reliable when the relative standard error of v̂ is small.
-    /// - Throws: ``MonteCarloError/invalidParameter(name:value:requirement:)`` when v̂ ≤ 0 with a
+    /// - Throws: `MonteCarloError/invalidParameter(name:value:requirement:)` when v̂ ≤ 0 with a
     ///   positive variance (a control-variate estimate can be negative), since the root's
     ///   derivative is then undefined. v̂ = 0 with zero variance (identical clouds) gives 0 ± 0.
     public static func distanceEstimate(fromPower power: Estimate, p: Double) throws(MonteCarloError) -> Estimate {

@@ -8,7 +8,7 @@ import MonteCarloCore
 ///
 /// The full covariance of an n·d-dimensional gradient does not fit in memory for large clouds,
 /// so only its diagonal (the squared standard errors of the coordinates) is kept; use
-/// ``component(point:coordinate:)`` for a scalar ``Estimate`` of one coordinate.
+/// ``component(point:coordinate:)`` for a scalar `Estimate` of one coordinate.
 public struct SlicedWassersteinGradient: Sendable, Hashable, Codable {
     /// ∂SW_p^p/∂x_{i,k}, row-major n × d (like the points).
     public let values: [Double]
@@ -52,7 +52,7 @@ extension SlicedWasserstein {
     /// The mean over directions and the per-coordinate second moments are each one BLAS product
     /// per chunk of directions (S·Θᵀ and (S∘S)·(Θ∘Θ)ᵀ).
     ///
-    /// - Throws: ``MonteCarloError/insufficientSamples(needed:available:reason:)`` for L < 2.
+    /// - Throws: `MonteCarloError/insufficientSamples(needed:available:reason:)` for L < 2.
     /// - Complexity: O(L(n + m)d) flops in BLAS plus O(L(n log n + m log m)) for sorting.
     ///
     /// **Statistical properties.** f is differentiable in X except where two projections tie

@@ -4,7 +4,7 @@ import MonteCarloCore
 /// Generators of unit directions on S^{d−1}, written column by column into a d × L buffer.
 ///
 /// Every group of directions (a group of plain directions, an orthogonal block, a randomized
-/// QMC set) draws from its own stream of ``RandomStreams``, so the directions depend only on the
+/// QMC set) draws from its own stream of `RandomStreams`, so the directions depend only on the
 /// seed and the group index, never on how the work is split over threads.
 enum SlicingDirections {
     /// Plain directions per random stream.

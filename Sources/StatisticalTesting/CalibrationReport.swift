@@ -64,9 +64,9 @@ public struct CalibrationReport: Sendable, Hashable, Codable, CustomStringConver
     ///   - truth: The exact value of the expectation.
     ///   - level: The confidence level of the coverage check, in (0, 1); 0.95 by default.
     ///   - alpha: The false-alarm probability of each of the three checks; 10⁻³ by default.
-    /// - Throws: ``MonteCarloError/insufficientSamples(needed:available:reason:)`` for fewer than
-    ///   two estimates, ``MonteCarloError/invalidConfidenceLevel(_:)`` for a level outside (0, 1),
-    ///   ``MonteCarloError/invalidParameter(name:value:requirement:)`` for a non-finite truth or α
+    /// - Throws: `MonteCarloError/insufficientSamples(needed:available:reason:)` for fewer than
+    ///   two estimates, `MonteCarloError/invalidConfidenceLevel(_:)` for a level outside (0, 1),
+    ///   `MonteCarloError/invalidParameter(name:value:requirement:)` for a non-finite truth or α
     ///   outside (0, 1).
     public init(
         estimates: [Estimate], truth: Double, level: Double = 0.95, falseAlarmProbability alpha: Double = 1e-3

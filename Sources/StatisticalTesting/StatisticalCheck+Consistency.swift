@@ -28,7 +28,7 @@ extension StatisticalCheck {
     /// inequality still bounds it by 1/k² (4% for k = 5). The check also fails when the value or
     /// SE is not finite, when SE = 0 while the value differs from the truth (a zero error bar
     /// that does not cover the error), and when k is not finite and positive. A declared bias
-    /// (``Diagnostics/declaredBias``) is not allowed for: test a biased estimator with a larger k
+    /// (`Diagnostics/declaredBias`) is not allowed for: test a biased estimator with a larger k
     /// or against its biased limit.
     public static func consistency(
         of estimate: Estimate, with truth: Double, standardErrors k: Double = 5

@@ -18,14 +18,14 @@ extension StatisticalCheck {
     ///   - estimates: R ≥ 1 estimates from independent replications.
     ///   - truth: The exact value of the expectation.
     ///   - level: The confidence level of each interval, in (0, 1); 0.95 by default. Intervals
-    ///     come from ``Estimate/confidenceInterval(level:)`` (Student-t when the estimate has
+    ///     come from `Estimate/confidenceInterval(level:)` (Student-t when the estimate has
     ///     degrees of freedom, normal otherwise).
     ///   - alpha: The total false-alarm probability α of the two-sided test, in (0, 1); 10⁻³ by default.
     /// - Returns: A check whose ``statistic`` is the observed coverage C/R and whose bounds are
     ///   a/R and b/R for the acceptance region a ≤ C ≤ b.
-    /// - Throws: ``MonteCarloError/insufficientSamples(needed:available:reason:)`` for an empty
-    ///   list, ``MonteCarloError/invalidConfidenceLevel(_:)`` for a level outside (0, 1),
-    ///   ``MonteCarloError/invalidParameter(name:value:requirement:)`` for a non-finite truth or α
+    /// - Throws: `MonteCarloError/insufficientSamples(needed:available:reason:)` for an empty
+    ///   list, `MonteCarloError/invalidConfidenceLevel(_:)` for a level outside (0, 1),
+    ///   `MonteCarloError/invalidParameter(name:value:requirement:)` for a non-finite truth or α
     ///   outside (0, 1).
     ///
     /// **Statistical properties.** Let C be the number of the R intervals that contain the truth.

@@ -19,8 +19,8 @@ extension StatisticalCheck {
     ///   - alpha: The false-alarm probability α, in (0, 1); 10⁻³ by default.
     /// - Returns: A check whose ``statistic`` is t = (x̄ − truth) / (s / √R) and whose acceptance
     ///   region is [−t_{1−α/2, R−1}, t_{1−α/2, R−1}].
-    /// - Throws: ``MonteCarloError/insufficientSamples(needed:available:reason:)`` for fewer than
-    ///   two estimates, ``MonteCarloError/invalidParameter(name:value:requirement:)`` for a
+    /// - Throws: `MonteCarloError/insufficientSamples(needed:available:reason:)` for fewer than
+    ///   two estimates, `MonteCarloError/invalidParameter(name:value:requirement:)` for a
     ///   non-finite truth or α outside (0, 1).
     ///
     /// **Statistical properties.** With x̄ and s² the mean and empirical variance of the R values,

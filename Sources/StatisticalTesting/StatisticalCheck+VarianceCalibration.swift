@@ -20,8 +20,8 @@ extension StatisticalCheck {
     ///   - alpha: The false-alarm probability α, in (0, 1); 10⁻³ by default.
     /// - Returns: A check whose ``statistic`` is the ratio s² / v̄ of the empirical variance of
     ///   the values to the mean reported variance.
-    /// - Throws: ``MonteCarloError/insufficientSamples(needed:available:reason:)`` for fewer than
-    ///   two estimates, ``MonteCarloError/invalidParameter(name:value:requirement:)`` for α
+    /// - Throws: `MonteCarloError/insufficientSamples(needed:available:reason:)` for fewer than
+    ///   two estimates, `MonteCarloError/invalidParameter(name:value:requirement:)` for α
     ///   outside (0, 1).
     ///
     /// **Statistical properties.** Let x₁…x_R be the values, s² = Σ(x_r − x̄)²/(R − 1) their

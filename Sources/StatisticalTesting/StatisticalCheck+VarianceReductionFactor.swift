@@ -14,7 +14,7 @@ extension StatisticalCheck {
     ///
     /// - Parameters:
     ///   - measuredFactor: The measured factor F̂ = σ̂²_plain / (n · σ̂²_estimator), e.g.
-    ///     ``Diagnostics/varianceReductionFactor``, or any ratio of two variance estimates.
+    ///     `Diagnostics/varianceReductionFactor`, or any ratio of two variance estimates.
     ///   - theoreticalFactor: The factor F the theory predicts (finite, positive).
     ///   - plainDegreesOfFreedom: ν₁, the degrees of freedom of the plain (numerator) variance
     ///     estimate: n − 1 for the sample variance of n independent draws.
@@ -24,7 +24,7 @@ extension StatisticalCheck {
     ///     of a quasi-Monte Carlo rule.
     ///   - alpha: The false-alarm probability bound α, in (0, 1); 10⁻³ by default.
     /// - Returns: A check whose ``statistic`` is F̂ / F.
-    /// - Throws: ``MonteCarloError/invalidParameter(name:value:requirement:)`` for a theoretical
+    /// - Throws: `MonteCarloError/invalidParameter(name:value:requirement:)` for a theoretical
     ///   factor or degrees of freedom that are not finite and positive, or α outside (0, 1).
     ///
     /// **Statistical properties.** Method: chi-square bounds on each variance estimate with a
@@ -79,10 +79,10 @@ extension StatisticalCheck {
 
     /// Checks an estimate's variance-reduction factor against its theoretical value.
     ///
-    /// The measured factor is ``Diagnostics/varianceReductionFactor`` when the estimator reports
+    /// The measured factor is `Diagnostics/varianceReductionFactor` when the estimator reports
     /// one, and otherwise `effectiveSampleSize / sampleCount` (the same quantity, σ̂²_plain /
     /// (n · variance)). The degrees of freedom default to n − 1 for the plain variance and to
-    /// the estimate's ``Estimate/degreesOfFreedom`` (or n − 1 when it has none) for the reduced
+    /// the estimate's `Estimate/degreesOfFreedom` (or n − 1 when it has none) for the reduced
     /// one; pass them explicitly when you know better (see
     /// ``varianceReductionFactor(_:theoreticalFactor:plainDegreesOfFreedom:reducedDegreesOfFreedom:falseAlarmProbability:)``).
     ///
@@ -90,7 +90,7 @@ extension StatisticalCheck {
     /// L₁/U₂ ≤ F̂/F ≤ U₁/L₂ with chi-square quantiles at α/4 and 1 − α/4 on each variance
     /// estimate (Bonferroni), a false-alarm probability at most α for normal summands.
     ///
-    /// - Throws: ``MonteCarloError/insufficientSamples(needed:available:reason:)`` when the
+    /// - Throws: `MonteCarloError/insufficientSamples(needed:available:reason:)` when the
     ///   estimate has fewer than two samples and no degrees of freedom are given, and the errors
     ///   of the numeric form.
     public static func varianceReductionFactor(

@@ -27,7 +27,7 @@ import MonteCarloCore
 ///
 /// Two kinds of problem are kept apart: invalid *arguments* of a check (an empty replication
 /// list, a level outside (0, 1), a non-positive tolerance given to a throwing check) throw a
-/// ``MonteCarloError``; a non-finite or otherwise impossible *estimate* — the output of the code
+/// `MonteCarloError`; a non-finite or otherwise impossible *estimate* — the output of the code
 /// under test — makes the check fail with a detail saying so.
 public struct StatisticalCheck: Sendable, Hashable, Codable, CustomStringConvertible {
     /// Short name of the check, e.g. `"consistency"` or `"coverage"`.

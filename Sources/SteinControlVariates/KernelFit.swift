@@ -36,8 +36,8 @@ struct KernelFit {
     /// - Parameters:
     ///   - controls: the p polynomial controls at every draw, row-major (n × p); empty for p = 0.
     ///   - nugget: ridge λ relative to the mean diagonal of K0(T, T), always added.
-    /// - Throws: ``MonteCarloError/notPositiveDefinite(jitterTried:)`` when K0 + jitter will not
-    ///   factor up to a relative jitter of 10⁻²; ``MonteCarloError/singularControlCovariance(detail:)``
+    /// - Throws: `MonteCarloError/notPositiveDefinite(jitterTried:)` when K0 + jitter will not
+    ///   factor up to a relative jitter of 10⁻²; `MonteCarloError/singularControlCovariance(detail:)`
     ///   when ΦᵀK⁻¹Φ is singular (collinear polynomial controls on T).
     init(kernel: LangevinSteinKernel, sample: SteinSample, values: [Double], controls: [Double], polynomialCount p: Int,
          training: [Int], nugget: Double) throws(MonteCarloError) {

@@ -34,7 +34,7 @@ public struct RadialKernel: Sendable, Hashable, Codable {
     public let lengthScale: Double
 
     /// Creates a kernel.
-    /// - Throws: ``MonteCarloError/invalidParameter(name:value:requirement:)`` for ℓ not finite and
+    /// - Throws: `MonteCarloError/invalidParameter(name:value:requirement:)` for ℓ not finite and
     ///   positive, an inverse-multiquadric exponent outside (−1, 0) or a rational-quadratic shape
     ///   not finite and positive.
     public init(_ family: Family, lengthScale: Double) throws(MonteCarloError) {

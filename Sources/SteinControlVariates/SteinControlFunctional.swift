@@ -168,12 +168,12 @@ public struct SteinControlFunctional: Sendable, Hashable, Codable {
 
     /// Estimates E_π[f] from a sample and the integrand values fᵢ = f(xᵢ).
     ///
-    /// - Throws: ``MonteCarloError/dimensionMismatch(what:expected:actual:)`` when `values` does
-    ///   not have one entry per draw; ``MonteCarloError/nonFinite(quantity:index:)`` for a NaN or
-    ///   infinite value; ``MonteCarloError/invalidParameter(name:value:requirement:)`` for bad
+    /// - Throws: `MonteCarloError/dimensionMismatch(what:expected:actual:)` when `values` does
+    ///   not have one entry per draw; `MonteCarloError/nonFinite(quantity:index:)` for a NaN or
+    ///   infinite value; `MonteCarloError/invalidParameter(name:value:requirement:)` for bad
     ///   folds, fractions, nuggets, multipliers or length-scales;
-    ///   ``MonteCarloError/insufficientSamples(needed:available:reason:)`` when a fold or fit
-    ///   would have too few draws; ``MonteCarloError/notPositiveDefinite(jitterTried:)`` when a
+    ///   `MonteCarloError/insufficientSamples(needed:available:reason:)` when a fold or fit
+    ///   would have too few draws; `MonteCarloError/notPositiveDefinite(jitterTried:)` when a
     ///   kernel matrix does not factor even with the largest jitter (untuned only: under tuning
     ///   such candidates are skipped).
     public func estimate(sample: SteinSample, values: [Double]) throws(MonteCarloError) -> Estimate {
@@ -443,7 +443,7 @@ public struct SteinControlFunctional: Sendable, Hashable, Codable {
     }
 }
 
-/// Throws ``MonteCarloError/insufficientSamples(needed:available:reason:)`` when `available < needed`.
+/// Throws `MonteCarloError/insufficientSamples(needed:available:reason:)` when `available < needed`.
 func requireCount(_ available: Int, atLeast needed: Int, _ reason: String) throws(MonteCarloError) {
     guard available >= needed else {
         throw .insufficientSamples(needed: needed, available: available, reason: reason)

@@ -29,9 +29,9 @@ public struct SteinSample: Sendable, Hashable, Codable {
     ///   - dimension: d ≥ 1.
     ///   - points: n·d coordinates, point after point.
     ///   - scores: n·d score components, point after point.
-    /// - Throws: ``MonteCarloError/invalidParameter(name:value:requirement:)`` for n or d below 1;
-    ///   ``MonteCarloError/dimensionMismatch(what:expected:actual:)`` when an array does not hold
-    ///   n·d numbers; ``MonteCarloError/nonFinite(quantity:index:)`` naming the first draw with a
+    /// - Throws: `MonteCarloError/invalidParameter(name:value:requirement:)` for n or d below 1;
+    ///   `MonteCarloError/dimensionMismatch(what:expected:actual:)` when an array does not hold
+    ///   n·d numbers; `MonteCarloError/nonFinite(quantity:index:)` naming the first draw with a
     ///   NaN or infinite coordinate or score.
     /// - Complexity: O(nd).
     public init(count: Int, dimension: Int, points: [Double], scores: [Double]) throws(MonteCarloError) {
@@ -55,7 +55,7 @@ public struct SteinSample: Sendable, Hashable, Codable {
 
     /// Creates a sample from one array per draw.
     /// - Throws: as ``init(count:dimension:points:scores:)``; also
-    ///   ``MonteCarloError/dimensionMismatch(what:expected:actual:)`` when the lists differ in
+    ///   `MonteCarloError/dimensionMismatch(what:expected:actual:)` when the lists differ in
     ///   length or a draw's length differs from the first draw's.
     public init(points: [[Double]], scores: [[Double]]) throws(MonteCarloError) {
         guard let first = points.first else {

@@ -93,12 +93,12 @@ public struct ZeroVarianceControlVariates: Sendable, Hashable, Codable {
     }
 
     /// Estimates E_π[f] from a sample and the values fᵢ = f(xᵢ).
-    /// - Throws: ``MonteCarloError/invalidParameter(name:value:requirement:)`` for a degree other
-    ///   than 1 or 2 or fewer than 2 folds; ``MonteCarloError/dimensionMismatch(what:expected:actual:)``
-    ///   and ``MonteCarloError/nonFinite(quantity:index:)`` for bad values;
-    ///   ``MonteCarloError/insufficientSamples(needed:available:reason:)`` when a training set has
+    /// - Throws: `MonteCarloError/invalidParameter(name:value:requirement:)` for a degree other
+    ///   than 1 or 2 or fewer than 2 folds; `MonteCarloError/dimensionMismatch(what:expected:actual:)`
+    ///   and `MonteCarloError/nonFinite(quantity:index:)` for bad values;
+    ///   `MonteCarloError/insufficientSamples(needed:available:reason:)` when a training set has
     ///   fewer than p + 2 draws or a fold fewer than 2;
-    ///   ``MonteCarloError/singularControlCovariance(detail:)`` when the controls are collinear on
+    ///   `MonteCarloError/singularControlCovariance(detail:)` when the controls are collinear on
     ///   a training set.
     public func estimate(sample: SteinSample, values: [Double]) throws(MonteCarloError) -> Estimate {
         guard degree == 1 || degree == 2 else {

@@ -5,7 +5,7 @@ import MonteCarloCore
 /// Bayesian linear regression with known noise: y = Xw + e, e ~ N(0, σ²I), w ~ N(0, τ²I).
 ///
 /// The posterior is Gaussian, N(m_N, S_N) with S_N⁻¹ = I/τ² + XᵀX/σ² and m_N = S_N Xᵀy/σ², and
-/// the log evidence is exact (``logEvidence``), so bounds can be compared with the truth.
+/// the log evidence is exact (``logEvidence()``), so bounds can be compared with the truth.
 public struct BayesianLinearRegression: ProbabilisticModel, Sendable {
     /// The n × p design matrix X.
     public let design: Matrix
@@ -17,7 +17,7 @@ public struct BayesianLinearRegression: ProbabilisticModel, Sendable {
     public let noiseStandardDeviation: Double
 
     /// Creates the model.
-    /// - Throws: ``MonteCarloError`` for mismatched sizes, no rows, non-finite data or non-positive scales.
+    /// - Throws: `MonteCarloError` for mismatched sizes, no rows, non-finite data or non-positive scales.
     public init(design: Matrix, targets: [Double], priorStandardDeviation: Double = 1,
                 noiseStandardDeviation: Double = 1) throws(MonteCarloError) {
         guard design.rows >= 1, design.columns >= 1 else {

@@ -12,7 +12,7 @@ public struct BayesianLogisticRegression: ProbabilisticModel, Sendable {
     public let priorStandardDeviation: Double
 
     /// Creates the model.
-    /// - Throws: ``MonteCarloError`` for mismatched sizes, no rows, non-finite data, labels other
+    /// - Throws: `MonteCarloError` for mismatched sizes, no rows, non-finite data, labels other
     ///   than 0 and 1, or a non-positive prior scale.
     public init(design: Matrix, labels: [Double], priorStandardDeviation: Double = 1) throws(MonteCarloError) {
         guard design.rows >= 1, design.columns >= 1 else {

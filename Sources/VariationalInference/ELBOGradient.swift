@@ -60,13 +60,17 @@ extension EvidenceLowerBound {
     /// **Statistical properties.** Both estimators are unbiased for ∇ELBO under every sampling
     /// scheme. `covariance` is the covariance of the estimator: the sample covariance of the
     /// per-draw (per-pair, per-replicate) gradients divided by their number, or the cross-fitted
-    /// residual covariance for control variates (``VectorMonteCarlo``,
-    /// ``VectorRandomizedQuasiMonteCarlo``, ``VectorControlVariateMonteCarlo``); its trace is the
+    /// residual covariance for control variates (`VectorMonteCarlo`,
+    /// `VectorRandomizedQuasiMonteCarlo`, `VectorControlVariateMonteCarlo`); its trace is the
     /// total variance used to compare estimators. Antithetic pairs make the location gradient
     /// exact for Gaussian targets and can double the variance of the scale gradient. The control
     /// variates are ε_i (mean 0) and ε_i² (mean 1). ESS per component is σ²_plain,i / variance_i.
-    /// - Parameter samples: draws (independent, control variates), pairs (antithetic) or
-    ///   replicates (QMC; falls back to independent draws with a warning beyond 40 dimensions).
+    /// - Parameters:
+    ///   - samples: draws (independent, control variates), pairs (antithetic) or replicates
+    ///     (QMC; falls back to independent draws with a warning beyond 40 dimensions).
+    ///   - seed: the seed of the random streams.
+    ///   - estimator: reparameterization or sticking the landing.
+    ///   - sampling: how the ε draws are arranged.
     public func gradient(samples: Int, seed: UInt64, estimator: GradientEstimator = .reparameterization,
                          sampling: Sampling = .independent) throws(MonteCarloError) -> VectorEstimate {
         let f = gradientIntegrand(estimator)

@@ -10,7 +10,7 @@ extension EvidenceLowerBound {
     ///                                    functional: SteinControlFunctional(polynomialDegree: 2))
     /// ```
     ///
-    /// **Statistical properties.** Those of the chosen ``SteinControlFunctional`` form (the
+    /// **Statistical properties.** Those of the chosen `SteinControlFunctional` form (the
     /// default cross-fitted form is unbiased, with a variance pooled over folds; the weighted
     /// form's bias is declared). With `polynomialDegree: 2` (semi-exact control functionals) the
     /// estimate is exact when log w is quadratic in ε, i.e. for Gaussian targets. Cost O(n³) in

@@ -84,9 +84,13 @@ public struct EvidenceLowerBound<Model: ProbabilisticModel>: Sendable {
     /// **Statistical properties.** Unbiased for ELBO(q) in every form and sampling scheme.
     /// `variance` is the variance of the estimator: s²/n for independent draws, the pair-mean
     /// variance for antithetic pairs, the replicate variance for QMC (t interval with R − 1
-    /// degrees of freedom), exactly as in ``PlainMonteCarlo``, ``AntitheticMonteCarlo`` and
-    /// ``RandomizedQuasiMonteCarlo``. ESS is σ²_plain / variance.
-    /// - Parameter samples: draws (independent), pairs (antithetic) or replicates (QMC).
+    /// degrees of freedom), exactly as in `PlainMonteCarlo`, `AntitheticMonteCarlo` and
+    /// `RandomizedQuasiMonteCarlo`. ESS is σ²_plain / variance.
+    /// - Parameters:
+    ///   - samples: draws (independent, control variates), pairs (antithetic) or replicates (QMC).
+    ///   - seed: the seed of the random streams.
+    ///   - form: which unbiased integrand to average.
+    ///   - sampling: how the ε draws are arranged.
     public func estimate(samples: Int, seed: UInt64, form: ValueForm = .logWeight,
                          sampling: Sampling = .independent) throws(MonteCarloError) -> Estimate {
         let f = integrand(form)

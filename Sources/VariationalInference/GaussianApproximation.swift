@@ -5,7 +5,7 @@ import MonteCarloCore
 /// A Gaussian variational family member q = N(m, CCᵀ), reparameterized as z = m + Cε, ε ~ N(0, I).
 ///
 /// Mean-field: C diagonal (d scale parameters). Full-rank: C lower triangular with a positive
-/// diagonal (d(d+1)/2 parameters). ``parameters`` lists m, then the free entries of C (the
+/// diagonal (d(d+1)/2 parameters). the parameters lists m, then the free entries of C (the
 /// diagonal for mean-field; the lower triangle column by column for full-rank), the order
 /// gradient estimators use.
 public struct GaussianApproximation: Sendable, Hashable, Codable {

@@ -14,7 +14,7 @@ public struct NormalNormalModel: ProbabilisticModel, Hashable, Codable {
     public let noiseStandardDeviation: Double
 
     /// Creates the model.
-    /// - Throws: ``MonteCarloError`` for no observations, non-finite data or non-positive scales.
+    /// - Throws: `MonteCarloError` for no observations, non-finite data or non-positive scales.
     public init(observations: [Double], priorMean: Double = 0, priorStandardDeviation: Double = 1,
                 noiseStandardDeviation: Double = 1) throws(MonteCarloError) {
         guard !observations.isEmpty else { throw .insufficientSamples(needed: 1, available: 0, reason: "(observations)") }

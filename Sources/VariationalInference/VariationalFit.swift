@@ -64,7 +64,7 @@ public struct VariationalFit: Sendable {
     }
 
     /// Runs the fit from `initial`.
-    /// - Throws: ``MonteCarloError`` for invalid settings, a model/approximation mismatch, or a
+    /// - Throws: `MonteCarloError` for invalid settings, a model/approximation mismatch, or a
     ///   non-finite gradient (the error names the iteration).
     public func run<Model: ProbabilisticModel>(model: Model, initial: GaussianApproximation,
                                                seed: UInt64) throws(MonteCarloError) -> Result {
