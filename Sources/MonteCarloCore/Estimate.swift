@@ -46,6 +46,14 @@ public struct Estimate: Sendable, Codable, Hashable, CustomStringConvertible {
         self.diagnostics = diagnostics
     }
 
+    /// σ²_plain / variance, the effective sample size, with the degenerate cases made explicit:
+    /// a zero-variance estimator of a non-constant integrand has infinite ESS, and a constant
+    /// integrand has ESS equal to the number of evaluations.
+    public static func effectiveSampleSize(perDrawVariance: Double, estimatorVariance: Double, evaluations: Int) -> Double {
+        if estimatorVariance > 0 { return perDrawVariance / estimatorVariance }
+        return perDrawVariance > 0 ? .infinity : Double(evaluations)
+    }
+
     /// The standard error of ``value``: `sqrt(variance)`.
     public var standardError: Double { variance.squareRoot() }
 

@@ -72,11 +72,6 @@ struct ResidualAccumulator {
     static let roundingWarning = "The control explains f to within rounding error: the residual variance was raised to the rounding floor (mean of the squared per-draw rounding bounds), so the error bar is an upper bound, not a false zero."
 }
 
-/// σ²_plain / variance, with the degenerate cases made explicit.
-func effectiveSampleSize(perDrawVariance: Double, estimatorVariance: Double, evaluations: Int) -> Double {
-    if estimatorVariance > 0 { return perDrawVariance / estimatorVariance }
-    return perDrawVariance > 0 ? .infinity : Double(evaluations)
-}
 
 /// Sample variance of all values (σ²_plain).
 func sampleVariance(_ values: [Double]) -> Double {

@@ -264,7 +264,7 @@ public struct SteinControlFunctional: Sendable, Hashable, Codable {
             declaredBias = nil
             fellBack = true
         }
-        let ess = effectiveSampleSize(perDrawVariance: perDraw, estimatorVariance: variance, evaluations: n)
+        let ess = Estimate.effectiveSampleSize(perDrawVariance: perDraw, estimatorVariance: variance, evaluations: n)
         if combined.atFloor && !fellBack { warnings.append(ResidualAccumulator.roundingWarning) }
         if combined.inflated && !fellBack { warnings.append(ResidualAccumulator.inflationWarning) }
         if log.fallbacks > 0 {

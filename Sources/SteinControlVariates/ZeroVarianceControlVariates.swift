@@ -138,7 +138,7 @@ public struct ZeroVarianceControlVariates: Sendable, Hashable, Codable {
         let combined = try accumulator.combine()
         let fullCoefficients = try fit(controls: g, p: p, values: values, rows: Array(0..<n))
         let perDraw = sampleVariance(values)
-        let ess = effectiveSampleSize(perDrawVariance: perDraw, estimatorVariance: combined.variance, evaluations: n)
+        let ess = Estimate.effectiveSampleSize(perDrawVariance: perDraw, estimatorVariance: combined.variance, evaluations: n)
         return Estimate(
             value: combined.value, variance: combined.variance, sampleCount: n, effectiveSampleSize: ess,
             diagnostics: Diagnostics(

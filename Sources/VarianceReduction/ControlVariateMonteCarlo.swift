@@ -185,7 +185,7 @@ public struct ControlVariateMonteCarlo<S: Sampler>: MonteCarloEstimator {
                 variance += share * share * residualVariance.value / Double(group.count)
             }
         }
-        let ess = effectiveSampleSize(perDrawVariance: perDraw, estimatorVariance: variance, evaluations: n)
+        let ess = Estimate.effectiveSampleSize(perDrawVariance: perDraw, estimatorVariance: variance, evaluations: n)
         let warnings = atRoundingFloor
             ? ["The controls explain f to within rounding error (R² ≈ 1): the residual variance was raised to the rounding floor κ·ε·Σ(f − f̄)², so the error bar is an upper bound."]
             : []

@@ -158,7 +158,7 @@ public struct ImportanceSampling<Proposal: Sampler>: MonteCarloEstimator {
             variance = weighted.squaredWeightDeviations(about: value) / (weighted.sumOfWeights * weighted.sumOfWeights)
             bias = "O(1/n): ratio estimator (self-normalized weights)"
         }
-        let ess = effectiveSampleSize(perDrawVariance: perDraw, estimatorVariance: variance, evaluations: n)
+        let ess = Estimate.effectiveSampleSize(perDrawVariance: perDraw, estimatorVariance: variance, evaluations: n)
         let kish = weighted.kishEffectiveSampleSize
         // The terms whose tail matters: w·f for the standard estimator, w for the ratio estimator.
         let maximumShare = normalization == .standard

@@ -50,7 +50,7 @@ public struct SampleMeanState: MergeableState, Hashable {
         let variance = samples.varianceOfMean
         let perDraw = evaluations.count >= 2 ? evaluations.sampleVariance : samples.sampleVariance
         let evaluationCount = samples.count * evaluationsPerSample
-        let ess = effectiveSampleSize(perDrawVariance: perDraw, estimatorVariance: variance, evaluations: evaluationCount)
+        let ess = Estimate.effectiveSampleSize(perDrawVariance: perDraw, estimatorVariance: variance, evaluations: evaluationCount)
         var warnings: [String] = []
         if skipped > 0 { warnings.append("\(skipped) samples with non-finite integrand values were dropped") }
         return Estimate(
@@ -62,8 +62,3 @@ public struct SampleMeanState: MergeableState, Hashable {
     }
 }
 
-/// σ²_plain / variance, with the degenerate cases made explicit.
-func effectiveSampleSize(perDrawVariance: Double, estimatorVariance: Double, evaluations: Int) -> Double {
-    if estimatorVariance > 0 { return perDrawVariance / estimatorVariance }
-    return perDrawVariance > 0 ? .infinity : Double(evaluations)
-}

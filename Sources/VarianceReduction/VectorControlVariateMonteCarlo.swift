@@ -117,7 +117,7 @@ public struct VectorControlVariateMonteCarlo<S: Sampler>: MonteCarloEstimator {
             }
         }
         let ess = (0..<k).map {
-            effectiveSampleSize(perDrawVariance: all.sampleCovariance($0, $0), estimatorVariance: covariance[$0 * k + $0], evaluations: n)
+            Estimate.effectiveSampleSize(perDrawVariance: all.sampleCovariance($0, $0), estimatorVariance: covariance[$0 * k + $0], evaluations: n)
         }
         return VectorEstimate(
             values: values, covariance: covariance, sampleCount: n, effectiveSampleSizes: ess,

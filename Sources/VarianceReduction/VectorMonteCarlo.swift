@@ -82,7 +82,7 @@ public struct VectorMonteCarlo<S: Sampler>: MonteCarloEstimator {
         let individual = state.evaluations.count >= 2 ? state.evaluations : state.samples
         let n = m * evaluationsPerSample
         let ess = (0..<k).map {
-            effectiveSampleSize(perDrawVariance: individual.sampleCovariance($0, $0), estimatorVariance: covariance[$0 * k + $0],
+            Estimate.effectiveSampleSize(perDrawVariance: individual.sampleCovariance($0, $0), estimatorVariance: covariance[$0 * k + $0],
                                 evaluations: n)
         }
         return VectorEstimate(values: state.samples.mean, covariance: covariance, sampleCount: n,

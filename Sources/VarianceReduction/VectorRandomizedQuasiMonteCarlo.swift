@@ -61,7 +61,7 @@ public struct VectorRandomizedQuasiMonteCarlo<S: UnitCubeSampler>: MonteCarloEst
         let covariance = state.samples.sampleCovarianceMatrix.map { $0 / Double(r) }
         let evaluations = r * pointSet.count
         let ess = (0..<k).map {
-            effectiveSampleSize(perDrawVariance: state.evaluations.sampleCovariance($0, $0),
+            Estimate.effectiveSampleSize(perDrawVariance: state.evaluations.sampleCovariance($0, $0),
                                 estimatorVariance: covariance[$0 * k + $0], evaluations: evaluations)
         }
         return VectorEstimate(values: state.samples.mean, covariance: covariance, sampleCount: evaluations,
