@@ -1,6 +1,426 @@
 import ArgumentParser
+import Foundation
+import MonteCarlo
 
+/// `mcest mi`: the mutual information I(X; Y) between two groups of columns of a data file, with
+/// its standard error.
+///
+/// Methods: KSG (algorithms 1 and 2, ``KSGEstimator``), the closed-form Gaussian estimator
+/// (``GaussianMutualInformation``), and the variational bounds NWJ, DV, InfoNCE and SMILE
+/// (``VariationalBound``). The bounds need a critic; without a trained one the command uses the
+/// Gaussian critic log p(y|x) − log p(y) (``GaussianCritic``) whose means and covariance are
+/// plug-in estimates from a training half of the rows, and evaluates the bound on the other half,
+/// so the critic is never fitted on the pairs it is scored on.
 struct MICommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "mi", abstract: "(coming)")
-    func run() throws {}
+    static let configuration = CommandConfiguration(
+        commandName: "mi",
+        abstract: "Estimate the mutual information I(X; Y) in nats, with its standard error.",
+        discussion: """
+            FILE is CSV (comma-separated; a first row that is not all numbers is the header) or a \
+            NumPy .npy file (float64/float32, C order). --x and --y select columns by header name or \
+            0-based index, comma separated ("a,b" or "0,2"); X and Y must not share a column.
+
+            Methods and their standard errors:
+              ksg, ksg2  Kraskov–Stögbauer–Grassberger algorithm 1 / 2 (max-norm, k = --neighbors). \
+            SE by subsampling without replacement (8 disjoint blocks, 4 random partitions from --seed); \
+            Student-t interval. Biased low in higher dimension or at high MI (declared, not corrected).
+              gaussian   Closed form ½ log(det Σxx det Σyy / det Σ) with the sample covariance, \
+            Wishart bias-corrected, delta-method SE. Exact for Gaussian data; for other data it \
+            estimates the Gaussian (canonical-correlation) proxy, not I.
+              nwj, dv, infonce, smile  Variational bounds on a critic score matrix. No critic is \
+            trained: the rows are split at random (--seed) into halves; the Gaussian critic \
+            T(x, y) = log p(y|x) − log p(y) is fitted by plug-in means and covariance on the first \
+            half and the bound is evaluated on the second half (NWJ at T + 1, where it is tight; \
+            DV, InfoNCE, SMILE at T). The evaluation half is cut into batches of B ≤ --batch-size \
+            pairs (all B(B − 1) off-diagonal negatives used); SE by the delta method within each \
+            batch, batches averaged. InfoNCE never exceeds log B; SMILE clips e^T to [e^−τ, e^τ].
+
+            Output: I ± SE, 95% interval, n, ESS, method, the batch size for bounds, and warnings \
+            (heavy tails, InfoNCE ceiling, ties, non-Gaussian margins). Bad input (unknown column, \
+            non-numeric or NaN cell, too few rows, overlapping X and Y) exits with code 2.
+            """)
+
+    enum Method: String, ExpressibleByArgument, CaseIterable {
+        case ksg, ksg2, gaussian, nwj, dv, infonce, smile
+
+        var isBound: Bool { ![.ksg, .ksg2, .gaussian].contains(self) }
+    }
+
+    @Argument(help: "CSV (header optional) or .npy file of paired samples, one row per pair.")
+    var file: String
+
+    @Option(help: "X columns: names or 0-based indices, comma separated.")
+    var x: String
+
+    @Option(help: "Y columns: names or 0-based indices, comma separated.")
+    var y: String
+
+    @Option(help: "Estimator (see the methods above).")
+    var method: Method = .ksg
+
+    @Option(help: "k, the number of neighbours (ksg, ksg2).")
+    var neighbors: Int = 3
+
+    @Option(help: "SMILE clip τ: e^T is clipped to [e^−τ, e^τ] (smile).")
+    var tau: Double = 5
+
+    @Option(name: .customLong("batch-size"), help: "Largest batch B for the bounds (B² critic scores per batch).")
+    var batchSize: Int = 1024
+
+    @Option(help: "Seed of the KSG subsampling partitions and of the bounds' train/evaluation split.")
+    var seed: UInt64 = 2024
+
+    @Flag(help: "Print one JSON object instead of text.")
+    var json = false
+
+    func validate() throws {
+        guard neighbors >= 1 else { throw ValidationError("--neighbors must be at least 1 (got \(neighbors)).") }
+        guard tau > 0, !tau.isNaN else { throw ValidationError("--tau must be positive (got \(tau)).") }
+        guard batchSize >= 4 else { throw ValidationError("--batch-size must be at least 4 (got \(batchSize)).") }
+    }
+
+    func run() throws {
+        let report = try reportingLibraryErrors { () throws(MonteCarloError) -> MIReport in try estimate() }
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+            print(String(decoding: try encoder.encode(report), as: UTF8.self))
+        } else {
+            print(report.text)
+        }
+    }
+
+    // MARK: - Estimation
+
+    func estimate() throws(MonteCarloError) -> MIReport {
+        let matrix = try DataMatrixFile.read(path: file)
+        let xColumns = try matrix.columns(x, option: "--x")
+        let yColumns = try matrix.columns(y, option: "--y")
+        for (option, columns) in [("--x", xColumns), ("--y", yColumns)] {
+            if let repeated = columns.enumerated().first(where: { columns[..<$0.offset].contains($0.element) }) {
+                throw .invalidArgument("\(option) lists column \"\(matrix.columnNames[repeated.element])\" twice.")
+            }
+        }
+        let shared = xColumns.filter(yColumns.contains)
+        guard shared.isEmpty else {
+            throw .invalidArgument("--x and --y overlap in column(s) \(shared.map { "\"\(matrix.columnNames[$0])\"" }.joined(separator: ", ")): "
+                + "X and Y must be disjoint sets of columns.")
+        }
+        let n = matrix.rows.count
+        let xs = matrix.rows.map { row in xColumns.map { row[$0] } }
+        let ys = matrix.rows.map { row in yColumns.map { row[$0] } }
+        var context = MIReport.Context(
+            file: file, rows: n, xColumns: xColumns.map { matrix.columnNames[$0] },
+            yColumns: yColumns.map { matrix.columnNames[$0] }, method: method.rawValue, seed: seed)
+        let estimate: Estimate
+        switch method {
+        case .ksg, .ksg2:
+            (estimate, context.notes) = try ksg(x: xs, y: ys)
+        case .gaussian:
+            (estimate, context.notes) = try gaussian(x: xs, y: ys, names: context.xColumns + context.yColumns)
+        case .nwj, .dv, .infonce, .smile:
+            (estimate, context) = try bound(x: xs, y: ys, context: context)
+        }
+        return try MIReport(estimate, context: context)
+    }
+
+    func ksg(x: [[Double]], y: [[Double]]) throws(MonteCarloError) -> (Estimate, [String]) {
+        let n = x.count, k = neighbors
+        guard n >= k + 1 else {
+            throw .invalidArgument("Too few rows: KSG with k = \(k) neighbours needs at least k + 1 = \(k + 1) rows; \(file) has \(n).")
+        }
+        // The subsampling standard error needs blocks of more than k points: 8 blocks when
+        // there are enough rows, fewer (at least 2) for small files.
+        let blocks = min(8, n / (k + 1))
+        guard blocks >= 2 else {
+            throw .invalidArgument("Too few rows: the KSG standard error with k = \(k) needs two disjoint subsamples of "
+                + "k + 1 rows, so at least \(2 * (k + 1)) rows; \(file) has \(n).")
+        }
+        let estimator = KSGEstimator(algorithm: method == .ksg ? .one : .two, neighbors: k, subsampleBlocks: blocks,
+                                     repetitions: 4, seed: seed)
+        let estimate = try estimator.estimate(x: x, y: y)
+        let notes = [
+            "KSG algorithm \(method == .ksg ? 1 : 2), k = \(k), max-norm; standard error by subsampling without "
+                + "replacement (\(blocks) blocks of \(n / blocks) rows, 4 random partitions, seed \(seed)).",
+        ]
+        return (estimate, notes)
+    }
+
+    func gaussian(x: [[Double]], y: [[Double]], names: [String]) throws(MonteCarloError) -> (Estimate, [String]) {
+        let d = x[0].count + y[0].count
+        guard x.count >= d + 2 else {
+            throw .invalidArgument("Too few rows: the Gaussian estimator on \(d) columns needs at least d + 2 = \(d + 2) rows "
+                + "(a nonsingular sample covariance); \(file) has \(x.count).")
+        }
+        let base = try GaussianMutualInformation.estimate(x: x, y: y, biasCorrected: true)
+        var diagnostics = base.diagnostics
+        diagnostics.warnings += Self.marginWarnings(
+            x: x, y: y, names: names, consequence: "The Gaussian estimator then estimates the Gaussian (canonical-correlation) proxy, which can be far from I")
+        let estimate = Estimate(value: base.value, variance: base.variance, sampleCount: base.sampleCount,
+                                effectiveSampleSize: base.effectiveSampleSize, degreesOfFreedom: base.degreesOfFreedom,
+                                diagnostics: diagnostics)
+        return (estimate, ["Closed-form Gaussian estimator, Wishart bias-corrected; delta-method standard error."])
+    }
+
+    /// Warns when a column's excess kurtosis or skewness is far from 0 (the Gaussian estimator then
+    /// measures only the Gaussian proxy of I, and the Gaussian critic is not optimal).
+    static func marginWarnings(x: [[Double]], y: [[Double]], names: [String], consequence: String) -> [String] {
+        let n = Double(x.count)
+        var flagged: [String] = []
+        let dx = x[0].count
+        let columns = (0..<dx).map { c in (names[c], x.map { $0[c] }) } + (0..<y[0].count).map { c in (names[dx + c], y.map { $0[c] }) }
+        for (name, values) in columns {
+            let mean = values.reduce(0, +) / n
+            var m2 = 0.0, m3 = 0.0, m4 = 0.0
+            for v in values {
+                let c = v - mean, c2 = c * c
+                m2 += c2 / n; m3 += c2 * c / n; m4 += c2 * c2 / n
+            }
+            guard m2 > 0 else { continue }
+            let skewness = m3 / pow(m2, 1.5), excessKurtosis = m4 / (m2 * m2) - 3
+            // Beyond 5 of their standard errors under normality (√(6/n), √(24/n)) and of practical size.
+            if abs(excessKurtosis) > max(1, 5 * (24 / n).squareRoot()) || abs(skewness) > max(0.5, 5 * (6 / n).squareRoot()) {
+                flagged.append("\(name) (" + String(format: "skewness %.2f, excess kurtosis %.2f", skewness, excessKurtosis) + ")")
+            }
+        }
+        guard !flagged.isEmpty else { return [] }
+        return ["Non-Gaussian margins: " + flagged.joined(separator: ", ") + ". " + consequence + "; compare with --method ksg."]
+    }
+
+    func bound(x: [[Double]], y: [[Double]], context: MIReport.Context) throws(MonteCarloError) -> (Estimate, MIReport.Context) {
+        let n = x.count, dx = x[0].count, dy = y[0].count, d = dx + dy
+        let trainCount = n / 2, evaluationCount = n - trainCount
+        guard trainCount >= d + 2, evaluationCount >= 4 else {
+            throw .invalidArgument("Too few rows: a bound on \(d) columns needs at least \(2 * max(d + 2, 4)) rows (a training "
+                + "half with a nonsingular \(d)×\(d) covariance and an evaluation half of at least 4 pairs); \(file) has \(n).")
+        }
+        // Seeded random split: a file sorted by some column would otherwise give a critic
+        // fitted on a different region from the evaluation pairs.
+        var generator = RandomStreams(seed: seed).stream(1)
+        var order = Array(0..<n)
+        for i in stride(from: n - 1, to: 0, by: -1) { order.swapAt(i, Int(generator.next() % UInt64(i + 1))) }
+        let train = order[..<trainCount], evaluation = Array(order[trainCount...])
+
+        // Plug-in mean and covariance (n − 1 denominator) of the training half.
+        var mean = [Double](repeating: 0, count: d)
+        let joint = (0..<n).map { x[$0] + y[$0] }
+        for i in train { for k in 0..<d { mean[k] += joint[i][k] / Double(trainCount) } }
+        var covariance = Matrix(rows: d, columns: d)
+        for i in train {
+            for a in 0..<d { for b in 0...a { covariance[a, b] += (joint[i][a] - mean[a]) * (joint[i][b] - mean[b]) } }
+        }
+        for a in 0..<d {
+            for b in 0...a {
+                covariance[a, b] /= Double(trainCount - 1)
+                covariance[b, a] = covariance[a, b]
+            }
+        }
+        let critic = try GaussianCritic(covariance: covariance, xDimension: dx, mean: mean)
+
+        let bound: VariationalBound = switch method {
+        case .nwj: .nwj
+        case .dv: .donskerVaradhan
+        case .infonce: .infoNCE
+        default: .smile(tau: tau)
+        }
+        let offset = method == .nwj ? 1.0 : 0.0
+        let batches = (evaluationCount + batchSize - 1) / batchSize
+        let b = evaluationCount / batches
+        var estimates: [Estimate] = []
+        for m in 0..<batches {
+            let rows = evaluation[(m * b)..<((m + 1) * b)]
+            let scores = try critic.scoreMatrix(x: rows.map { x[$0] }, y: rows.map { y[$0] }, offset: offset)
+            estimates.append(try bound.estimate(from: scores))
+        }
+        var combined = Self.combine(estimates, bound: bound)
+        let marginWarnings = Self.marginWarnings(
+            x: x, y: y, names: context.xColumns + context.yColumns, consequence: "The Gaussian critic is then not the optimal critic and the bound can be far below I")
+        if !marginWarnings.isEmpty {
+            var diagnostics = combined.diagnostics
+            diagnostics.warnings += marginWarnings
+            combined = Estimate(value: combined.value, variance: combined.variance, sampleCount: combined.sampleCount,
+                                effectiveSampleSize: combined.effectiveSampleSize, degreesOfFreedom: combined.degreesOfFreedom,
+                                diagnostics: diagnostics)
+        }
+
+        var context = context
+        context.batchSize = b
+        context.batches = batches
+        context.trainingRows = trainCount
+        context.evaluationRows = batches * b
+        context.notes = [
+            "Critic: Gaussian T(x, y) = log p(y|x) − log p(y)\(offset != 0 ? " + 1 (NWJ is tight there)" : "") with plug-in "
+                + "mean and covariance fitted on a random half of the rows (\(trainCount) rows, seed \(seed)); the bound is "
+                + "evaluated on the other half, never on the training rows.",
+            "\(batches) batch\(batches == 1 ? "" : "es") of B = \(b) pairs (all B(B − 1) off-diagonal negatives)"
+                + (batches * b < evaluationCount ? ", \(evaluationCount - batches * b) leftover row(s) unused" : "")
+                + "; standard error by the delta method within each batch"
+                + (batches > 1 ? ", batches averaged." : "."),
+            method == .smile
+                ? "SMILE is not a bound (clipping biases it either way); with this critic it is close to I for Gaussian "
+                    + "data, and can fall far below I for non-Gaussian data."
+                : "In expectation a lower bound on I for this critic (up to the declared finite-B bias), tight only for "
+                    + "Gaussian data: for non-Gaussian data a Gaussian critic can fall far below I.",
+        ]
+        return (combined, context)
+    }
+
+    /// The mean of independent batch estimates, variance Σ varₖ / m², warnings merged.
+    static func combine(_ estimates: [Estimate], bound: VariationalBound) -> Estimate {
+        guard estimates.count > 1, let first = estimates.first else { return estimates[0] }
+        let m = Double(estimates.count)
+        let value = estimates.reduce(0) { $0 + $1.value } / m
+        let variance = estimates.reduce(0) { $0 + $1.variance } / (m * m)
+        let diagonalVariance = estimates.reduce(0) { $0 + $1.effectiveSampleSize * $1.variance } / m
+        var figures = first.diagnostics.figures
+        for key in ["jointTerm", "logPartition"] where figures[key] != nil {
+            figures[key] = estimates.reduce(0) { $0 + ($1.diagnostics.figures[key] ?? 0) } / m
+        }
+        for key in ["maxNegativeShare", "paretoK"] where figures[key] != nil {
+            figures[key] = estimates.compactMap { $0.diagnostics.figures[key] }.max()
+        }
+        figures["negativeWeightESS"] = nil
+        figures["batches"] = m
+        let spread = estimates.reduce(0) { $0 + ($1.value - value) * ($1.value - value) } / (m - 1)
+        figures["batchToBatchStandardError"] = (spread / m).squareRoot()
+        var warnings: [String] = []
+        var counts: [String: Int] = [:]
+        for estimate in estimates {
+            for warning in estimate.diagnostics.warnings {
+                // Group by the text before the first number so per-batch variants merge.
+                let key = String(warning.prefix { !$0.isNumber })
+                if counts[key] == nil { warnings.append(warning) }
+                counts[key, default: 0] += 1
+            }
+        }
+        warnings = warnings.map { warning in
+            let count = counts[String(warning.prefix { !$0.isNumber })] ?? 1
+            return count > 1 || estimates.count > 1 ? "In \(count) of \(estimates.count) batches (first shown): " + warning : warning
+        }
+        if m >= 3, (spread / m).squareRoot() > 2 * variance.squareRoot() {
+            warnings.append(String(format: "The batch-to-batch standard error %.3g is more than twice the delta-method "
+                + "standard error %.3g: the within-batch variance is probably underestimated (heavy tails).",
+                (spread / m).squareRoot(), variance.squareRoot()))
+        }
+        return Estimate(value: value, variance: variance, sampleCount: estimates.reduce(0) { $0 + $1.sampleCount },
+                        effectiveSampleSize: variance > 0 ? diagonalVariance / variance : m * Double(first.sampleCount),
+                        diagnostics: Diagnostics(method: first.diagnostics.method, declaredBias: first.diagnostics.declaredBias,
+                                                 figures: figures, warnings: warnings))
+    }
+}
+
+/// What `mcest mi` reports; the JSON keys are these property names (non-finite numbers as null).
+struct MIReport: Encodable {
+    struct Context {
+        var file: String
+        var rows: Int
+        var xColumns: [String]
+        var yColumns: [String]
+        var method: String
+        var seed: UInt64
+        var batchSize: Int? = nil
+        var batches: Int? = nil
+        var trainingRows: Int? = nil
+        var evaluationRows: Int? = nil
+        var notes: [String] = []
+    }
+
+    struct Interval: Encodable {
+        let lower: Double
+        let upper: Double
+        let level: Double
+        let degreesOfFreedom: Double?
+    }
+
+    struct DiagnosticsReport: Encodable {
+        let estimator: String
+        let declaredBias: String?
+        let figures: [String: Double]
+        let warnings: [String]
+        let notes: [String]
+        let batchSize: Int?
+        let batches: Int?
+        let trainingRows: Int?
+        let evaluationRows: Int?
+    }
+
+    let context: Context
+    let value: Double
+    let variance: Double
+    let standardError: Double
+    let interval: Interval
+    let sampleCount: Int
+    let effectiveSampleSize: Double
+    let diagnostics: DiagnosticsReport
+
+    init(_ estimate: Estimate, context: Context) throws(MonteCarloError) {
+        self.context = context
+        value = estimate.value
+        variance = estimate.variance
+        standardError = estimate.standardError
+        let ci = try estimate.confidenceInterval(level: 0.95)
+        interval = Interval(lower: ci.lower, upper: ci.upper, level: 0.95, degreesOfFreedom: estimate.degreesOfFreedom)
+        sampleCount = estimate.sampleCount
+        effectiveSampleSize = estimate.effectiveSampleSize
+        diagnostics = DiagnosticsReport(
+            estimator: estimate.diagnostics.method, declaredBias: estimate.diagnostics.declaredBias,
+            figures: estimate.diagnostics.figures.filter { $0.value.isFinite }, warnings: estimate.diagnostics.warnings,
+            notes: context.notes, batchSize: context.batchSize, batches: context.batches,
+            trainingRows: context.trainingRows, evaluationRows: context.evaluationRows)
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case value, variance, standardError, interval, sampleCount, effectiveSampleSize, method, diagnostics
+        case unit, file, rows, xColumns, yColumns, seed, batchSize
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        func number(_ x: Double, _ key: CodingKeys) throws {
+            if x.isFinite { try container.encode(x, forKey: key) } else { try container.encodeNil(forKey: key) }
+        }
+        try number(value, .value)
+        try number(variance, .variance)
+        try number(standardError, .standardError)
+        try container.encode(interval, forKey: .interval)
+        try container.encode(sampleCount, forKey: .sampleCount)
+        try number(effectiveSampleSize, .effectiveSampleSize)
+        try container.encode(context.method, forKey: .method)
+        try container.encode(diagnostics, forKey: .diagnostics)
+        try container.encode("nats", forKey: .unit)
+        try container.encode(context.file, forKey: .file)
+        try container.encode(context.rows, forKey: .rows)
+        try container.encode(context.xColumns, forKey: .xColumns)
+        try container.encode(context.yColumns, forKey: .yColumns)
+        try container.encode(context.seed, forKey: .seed)
+        try container.encode(context.batchSize, forKey: .batchSize)
+    }
+
+    var text: String {
+        let decimals = NumberFormat.decimals(forStandardError: standardError)
+        let fixed = { (v: Double) in NumberFormat.fixed(v, decimals: decimals) }
+        var lines = [
+            "mcest mi: \(context.method) on \(context.file), \(context.rows) rows",
+            "  X = \(context.xColumns.joined(separator: ", ")) (\(context.xColumns.count) column\(context.xColumns.count == 1 ? "" : "s")), "
+                + "Y = \(context.yColumns.joined(separator: ", ")) (\(context.yColumns.count) column\(context.yColumns.count == 1 ? "" : "s"))",
+            "",
+            "  I(X; Y) = \(fixed(value)) ± \(NumberFormat.standardError(standardError)) nats",
+            "  95% interval [\(fixed(interval.lower)), \(fixed(interval.upper))]"
+                + (interval.degreesOfFreedom.map { String(format: " (Student-t, %.0f df)", $0) } ?? " (normal)"),
+            "  n = \(sampleCount), ESS = \(NumberFormat.count(effectiveSampleSize)), estimator \(diagnostics.estimator)",
+        ]
+        if let batchSize = context.batchSize {
+            lines.append("  batch size B = \(batchSize) (\(context.batches ?? 1) batch\(context.batches == 1 ? "" : "es"); log B = "
+                + String(format: "%.3f", log(Double(batchSize))) + ")")
+        }
+        lines.append("")
+        for note in context.notes { lines.append("  note: " + note) }
+        if let bias = diagnostics.declaredBias { lines.append("  bias: " + bias) }
+        if diagnostics.warnings.isEmpty {
+            lines.append("  warnings: none")
+        } else {
+            for warning in diagnostics.warnings { lines.append("  warning: " + warning) }
+        }
+        return lines.joined(separator: "\n")
+    }
 }

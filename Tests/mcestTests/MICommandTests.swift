@@ -1,0 +1,186 @@
+import Foundation
+import MonteCarloCore
+import Testing
+
+/// `mcest mi` end to end on correlated Gaussian pairs, whose mutual information is known:
+/// d independent pairs (Xₖ, Yₖ) with correlation ρ carry I = −(d/2) log(1 − ρ²) nats.
+@Suite("mcest mi")
+struct MICommandTests {
+    struct Report: Decodable {
+        struct Interval: Decodable { let lower: Double; let upper: Double; let level: Double; let degreesOfFreedom: Double? }
+        struct Diagnostics: Decodable {
+            let estimator: String
+            let warnings: [String]
+            let notes: [String]
+            let figures: [String: Double]
+            let batches: Int?
+            let trainingRows: Int?
+        }
+        let value: Double
+        let variance: Double
+        let standardError: Double
+        let interval: Interval
+        let sampleCount: Int
+        let effectiveSampleSize: Double
+        let method: String
+        let batchSize: Int?
+        let diagnostics: Diagnostics
+    }
+
+    static let rho = 0.6, dimension = 2, rows = 2000
+    /// −(d/2) log(1 − ρ²) = 0.446287 for d = 2, ρ = 0.6.
+    static let truth = -0.5 * Double(dimension) * log(1 - rho * rho)
+
+    /// d pairs x ~ N(0, I), y = ρx + √(1 − ρ²) ε, drawn with a fixed seed.
+    static func gaussianPairs(count: Int, dimension d: Int, correlation rho: Double, seed: UInt64) -> [[Double]] {
+        var generator = Xoshiro256PlusPlus(seed: seed)
+        let noise = (1 - rho * rho).squareRoot()
+        return (0..<count).map { _ in
+            let x = (0..<d).map { _ in generator.nextStandardNormal() }
+            return x + x.map { rho * $0 + noise * generator.nextStandardNormal() }
+        }
+    }
+
+    static func write(_ text: String, suffix: String = "csv") throws -> String {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("mi-\(UUID().uuidString).\(suffix)")
+        try text.write(to: url, atomically: true, encoding: .utf8)
+        return url.path
+    }
+
+    static func csv(_ rows: [[Double]], header: String?) -> String {
+        (header.map { [$0] } ?? []).joined() + (header == nil ? "" : "\n")
+            + rows.map { $0.map { String($0) }.joined(separator: ",") }.joined(separator: "\n") + "\n"
+    }
+
+    /// The standard file: columns x1, x2, y1, y2 (seed 501).
+    static let dataPath: String = {
+        let rows = gaussianPairs(count: MICommandTests.rows, dimension: dimension, correlation: rho, seed: 501)
+        return try! write(csv(rows, header: "x1,x2,y1,y2"))
+    }()
+
+    static func run(_ arguments: [String]) throws -> Report {
+        let output = try MCEstExecutable.run(["mi"] + arguments + ["--json"])
+        #expect(output.status == 0, "\(output.standardError)")
+        return try JSONDecoder().decode(Report.self, from: Data(output.standardOutput.utf8))
+    }
+
+    @Test("gaussian is within 5 SE of the true I")
+    func gaussian() throws {
+        let report = try Self.run([Self.dataPath, "--x", "x1,x2", "--y", "y1,y2", "--method", "gaussian"])
+        #expect(abs(report.value - Self.truth) <= 5 * report.standardError, "\(report.value) ± \(report.standardError)")
+        // Delta-method SE √(Σρᵢ²/n) = √(0.72/2000) ≈ 0.019.
+        #expect(report.standardError > 0.01 && report.standardError < 0.03)
+        #expect(report.sampleCount == Self.rows && report.method == "gaussian")
+        #expect(report.interval.lower < report.value && report.value < report.interval.upper)
+        #expect(report.diagnostics.warnings.isEmpty, "\(report.diagnostics.warnings)")
+    }
+
+    /// Bias allowance from the MutualInformation tests (KSGEstimatorTests): 2-d pairs with
+    /// ρ = 0.6 are biased low "a little: allow 0.1 nats"; 1-d pairs 0.02 nats.
+    @Test("ksg and ksg2 are within 5 SE plus the documented KSG bias allowance", arguments: ["ksg", "ksg2"])
+    func ksg(method: String) throws {
+        let report = try Self.run([Self.dataPath, "--x", "x1,x2", "--y", "y1,y2", "--method", method, "--seed", "7"])
+        #expect(abs(report.value - Self.truth) <= 5 * report.standardError + 0.1, "\(report.value) ± \(report.standardError)")
+        #expect(report.standardError > 0.005 && report.standardError < 0.06)
+        #expect(report.interval.degreesOfFreedom == 7)  // 8 subsample blocks
+        #expect(report.diagnostics.estimator == (method == "ksg" ? "ksg1" : "ksg2"))
+        #expect(report.batchSize == nil)
+    }
+
+    @Test("ksg on one-dimensional pairs is within 5 SE plus 0.02 nats")
+    func ksgOneDimensional() throws {
+        let rows = Self.gaussianPairs(count: 1000, dimension: 1, correlation: 0.75, seed: 502)
+        let path = try Self.write(Self.csv(rows, header: nil))  // headerless: columns 0, 1
+        let report = try Self.run([path, "--x", "0", "--y", "1", "--neighbors", "4"])
+        let truth = -0.5 * log(1 - 0.75 * 0.75)
+        #expect(abs(report.value - truth) <= 5 * report.standardError + 0.02, "\(report.value) ± \(report.standardError)")
+    }
+
+    @Test("the bounds with the split-fitted Gaussian critic are near the true I",
+          arguments: ["nwj", "dv", "infonce", "smile"])
+    func bounds(method: String) throws {
+        let report = try Self.run([Self.dataPath, "--x", "x1,x2", "--y", "y1,y2", "--method", method])
+        // The critic is fitted on 1000 rows and is close to the optimal one: the values are
+        // within 5 SE of I, plus 0.03 nats for the fitted critic's shortfall (O(d²/n)).
+        #expect(abs(report.value - Self.truth) <= 5 * report.standardError + 0.03, "\(report.value) ± \(report.standardError)")
+        #expect(report.batchSize == 1000 && report.sampleCount == 1000 && report.diagnostics.trainingRows == 1000)
+        #expect(report.diagnostics.notes.contains { $0.contains("random half of the rows") })
+    }
+
+    @Test("smaller batches: the evaluation half is split into equal batches and their estimates averaged")
+    func batches() throws {
+        let report = try Self.run([Self.dataPath, "--x", "x1,x2", "--y", "y1,y2", "--method", "nwj", "--batch-size", "256"])
+        #expect(report.batchSize == 250 && report.diagnostics.batches == 4 && report.sampleCount == 1000)
+        #expect(abs(report.value - Self.truth) <= 5 * report.standardError + 0.03, "\(report.value) ± \(report.standardError)")
+    }
+
+    @Test("InfoNCE warns at its log B ceiling")
+    func infoNCECeiling() throws {
+        // One pair with ρ = 0.999: I = 3.11 nats > log 16 = 2.77.
+        let rows = Self.gaussianPairs(count: 800, dimension: 1, correlation: 0.999, seed: 503)
+        let path = try Self.write(Self.csv(rows, header: "a,b"))
+        let report = try Self.run([path, "--x", "a", "--y", "b", "--method", "infonce", "--batch-size", "16"])
+        #expect(report.batchSize == 16)
+        #expect(report.value <= log(16.0))
+        #expect(report.diagnostics.warnings.contains { $0.contains("ceiling log B") }, "\(report.diagnostics.warnings)")
+    }
+
+    @Test("columns by name and by index give the same result", arguments: ["ksg", "gaussian", "dv"])
+    func namesAndIndices(method: String) throws {
+        let byName = try Self.run([Self.dataPath, "--x", "x1,x2", "--y", "y1,y2", "--method", method])
+        let byIndex = try Self.run([Self.dataPath, "--x", "0,1", "--y", "2,3", "--method", method])
+        let mixed = try Self.run([Self.dataPath, "--x", "x1, 1", "--y", "2,y2", "--method", method])
+        #expect(byName.value == byIndex.value && byName.variance == byIndex.variance)
+        #expect(byName.value == mixed.value && byName.variance == mixed.variance)
+    }
+
+    @Test("a .npy file gives the same result as the CSV")
+    func npy() throws {
+        let rows = Self.gaussianPairs(count: 300, dimension: 1, correlation: 0.5, seed: 504)
+        var header = "{'descr': '<f8', 'fortran_order': False, 'shape': (300, 2), }"
+        while (10 + header.utf8.count + 1) % 64 != 0 { header += " " }
+        header += "\n"
+        var bytes: [UInt8] = [0x93] + Array("NUMPY".utf8) + [1, 0, UInt8(header.utf8.count & 0xFF), UInt8(header.utf8.count >> 8)]
+        bytes += Array(header.utf8)
+        for row in rows { for v in row { withUnsafeBytes(of: v.bitPattern.littleEndian) { bytes += $0 } } }
+        let npyPath = FileManager.default.temporaryDirectory.appendingPathComponent("mi-\(UUID().uuidString).npy").path
+        try Data(bytes).write(to: URL(fileURLWithPath: npyPath))
+        let csvPath = try Self.write(Self.csv(rows, header: nil))
+        let fromNPY = try Self.run([npyPath, "--x", "0", "--y", "1"])
+        let fromCSV = try Self.run([csvPath, "--x", "0", "--y", "1"])
+        #expect(fromNPY.value == fromCSV.value && fromNPY.variance == fromCSV.variance)
+    }
+
+    @Test("text output shows I ± SE, the interval, n and, for bounds, the batch size")
+    func text() throws {
+        let output = try MCEstExecutable.run(["mi", Self.dataPath, "--x", "x1,x2", "--y", "y1,y2", "--method", "infonce"])
+        #expect(output.status == 0, "\(output.standardError)")
+        for piece in ["I(X; Y) = ", " ± ", "nats", "95% interval [", "n = 1000", "batch size B = 1000", "warnings: none"] {
+            #expect(output.standardOutput.contains(piece), "missing \(piece) in \(output.standardOutput)")
+        }
+    }
+
+    @Test("bad input exits with code 2 and a clear message", arguments: [
+        ("a,b,c\n1,2,3\n4,5,6\n", ["--x", "a", "--y", "z"], "no column \"z\""),
+        ("a,b,c\n1,2,3\n4,5,6\n", ["--x", "5", "--y", "a"], "no column \"5\""),
+        ("a,b,c\n1,2,3\n4,x,6\n", ["--x", "a", "--y", "b"], "\"x\" is not a number"),
+        ("a,b,c\n1,2,3\n4,nan,6\n", ["--x", "a", "--y", "b"], "not finite"),
+        ("a,b\n1,2\n4,5\n3,1\n", ["--x", "a", "--y", "b"], "at least k + 1 = 4 rows"),
+        ("a,b\n1,2\n4,5\n3,1\n", ["--x", "a", "--y", "b", "--method", "nwj"], "Too few rows"),
+        ("a,b,c\n1,2,3\n4,5,6\n", ["--x", "a,b", "--y", "b,c"], "overlap in column(s) \"b\""),
+        ("a,b,c\n1,2,3\n4,5,6\n", ["--x", "0,1", "--y", "b"], "overlap in column(s) \"b\""),
+    ])
+    func badInput(csv: String, arguments: [String], message: String) throws {
+        let path = try Self.write(csv)
+        let output = try MCEstExecutable.run(["mi", path] + arguments)
+        #expect(output.status == 2)
+        #expect(output.standardError.contains(message), "\(output.standardError)")
+    }
+
+    @Test("bad options are usage errors (exit 64)")
+    func badOptions() throws {
+        let output = try MCEstExecutable.run(["mi", Self.dataPath, "--x", "x1", "--y", "y1", "--neighbors", "0"])
+        #expect(output.status == 64)
+        #expect(output.standardError.contains("--neighbors must be at least 1"))
+    }
+}
