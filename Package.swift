@@ -104,6 +104,14 @@ let package = Package(
             dependencies: ["MonteCarlo", "NotebookSupport"],
             path: "Notebooks-as-scripts/01-variance-vs-n"),
         .executableTarget(
+            name: "notebook-sliced-wasserstein",
+            dependencies: ["MonteCarlo", "NotebookSupport"],
+            path: "Notebooks-as-scripts/02-sliced-wasserstein"),
+        .executableTarget(
+            name: "notebook-mutual-information",
+            dependencies: ["MonteCarlo", "NotebookSupport"],
+            path: "Notebooks-as-scripts/03-mutual-information"),
+        .executableTarget(
             name: "notebook-elbo",
             dependencies: ["MonteCarlo", "NotebookSupport"],
             path: "Notebooks-as-scripts/04-elbo"),
