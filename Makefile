@@ -22,8 +22,11 @@ bench: deps
 	$(SWIFT) build -c release --product vibench
 	.build/release/mcbench --json benchmark-output/mcbench.json
 	.build/release/vibench --json benchmark-output/vibench.json
+	bash Benchmarks/peers/setup-venv.sh
 	$(SWIFT) build -c release --product swbench
-	.build/release/swbench
+	$(SWIFT) build -c release --product mibench
+	.build/release/swbench --json benchmark-output/swbench.json
+	.build/release/mibench --json benchmark-output/mibench.json
 
 release: deps
 	$(SWIFT) build -c release --product mcest

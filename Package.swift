@@ -86,6 +86,10 @@ let package = Package(
             name: "swbench",
             dependencies: ["MonteCarlo"],
             path: "Benchmarks/swbench"),
+        .executableTarget(
+            name: "mibench",
+            dependencies: ["MonteCarlo"],
+            path: "Benchmarks/mibench"),
 
         // MARK: - Examples and notebooks
         .executableTarget(

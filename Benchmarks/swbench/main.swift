@@ -1,35 +1,95 @@
-// swbench: timing of the sliced-Wasserstein estimators (release build; prints figures, asserts nothing).
+// swbench: timing of the sliced-Wasserstein estimators (release build; prints figures, asserts nothing),
+// with same-run peer comparisons against POT's ot.sliced_wasserstein_distance and a vectorized numpy
+// plain estimator (Benchmarks/peers/sliced_wasserstein_pot.py; run Benchmarks/peers/setup-venv.sh first
+// to get them in .build/peers-venv, else python3 from PATH is used, and a missing peer is skipped).
 // n = 10 000 points per cloud, d = 64, L = 1000 projections, p = 2.
+// Usage: swbench [--json PATH (default benchmark-output/swbench.json)] [--no-peers] [--repeats R (default 3)]
 import Dispatch
 import Foundation
 import MonteCarlo
 
-func seconds(since start: UInt64) -> Double { Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 }
+struct MethodTiming: Codable, Sendable {
+    var method: String
+    var seconds: Double
+    var value: Double
+    var standardError: Double
+}
+
+struct SWReport: Codable, Sendable {
+    var benchmark = "swbench"
+    var problem: String
+    var exactSWpp: Double
+    var threads: Int
+    var context: RunContext
+    var methods: [MethodTiming]
+    var comparisons: [Comparison]
+    var skipped: [String]
+}
 
 do {
-    let n = 10_000, d = 64
+    let n = 10_000, d = 64, L = 1000, p = 2
+    let repeats = Int(argument("--repeats") ?? "") ?? 3
+    let jsonPath = argument("--json") ?? "benchmark-output/swbench.json"
+    let runPeers = !CommandLine.arguments.contains("--no-peers")
+    var context = RunContext.now()
     var g = Xoshiro256PlusPlus(seed: 1)
     let x = (0..<(n * d)).map { _ in g.nextStandardNormal() }
     let y = (0..<(n * d)).map { _ in 1.5 * g.nextStandardNormal() + 0.3 }
+    // Exact SW_2^2 for X ~ N(0, I), Y ~ N(0.3·1, 2.25 I): E_θ[(θ·0.3·1)²] + (1.5 − 1)² = 0.09 + 0.25.
+    let exact = 0.09 + 0.25
     let sw = try SlicedWasserstein(try PointCloud(points: x, dimension: d), try PointCloud(points: y, dimension: d))
     let xm = Matrix(rows: d, columns: n, columnMajor: x)
-    let theta = Matrix(rows: d, columns: 1000, columnMajor: (0..<(d * 1000)).map { _ in g.nextStandardNormal() })
+    let theta = Matrix(rows: d, columns: L, columnMajor: (0..<(d * L)).map { _ in g.nextStandardNormal() })
     var start = DispatchTime.now().uptimeNanoseconds
     _ = try xm.product(transposingSelf: true, theta, transposingOther: false)
-    print("swbench: n = \(n) per cloud, d = \(d), L = 1000, p = 2, threads \(sw.threadCount)")
+    print("swbench: n = \(n) per cloud, d = \(d), L = \(L), p = \(p), threads \(sw.threadCount), load average \(context.loadAverageBefore)")
     print(String(format: "  projection product X·Θ (10000 × 64 · 64 × 1000)  %.3f s", seconds(since: start)))
+    var methods: [MethodTiming] = []
     for method in [SlicedWasserstein.Method.monteCarlo, .orthogonal, .controlVariates(.lower), .controlVariates(.both)] {
         _ = try sw.estimate(projections: 100, method: method, seed: 0)  // warm-up
-        start = DispatchTime.now().uptimeNanoseconds
-        let estimate = try sw.estimate(projections: 1000, method: method, seed: 1)
-        print(String(format: "  %-28@ %.3f s   ", "\(method)" as NSString, seconds(since: start)) + "\(estimate)")
+        let (time, estimate) = try bestOf(repeats) { try sw.estimate(projections: L, method: method, seed: 1) }
+        let name = "\(method)".replacingOccurrences(of: "SlicedWasserstein.SlicedWasserstein.GaussianControls.", with: "")
+        methods.append(MethodTiming(method: name, seconds: time, value: estimate.value, standardError: estimate.standardError))
+        print("  " + name.padding(toLength: 28, withPad: " ", startingAt: 0) + String(format: " %.3f s   ", time) + "\(estimate)")
     }
     start = DispatchTime.now().uptimeNanoseconds
-    let gradient = try sw.gradient(projections: 1000, seed: 1)
+    let gradient = try sw.gradient(projections: L, seed: 1)
     print(String(format: "  gradient (plain)             %.3f s   total variance %.3g", seconds(since: start), gradient.totalVariance))
     start = DispatchTime.now().uptimeNanoseconds
-    let cvGradient = try sw.gradient(projections: 1000, controlVariates: true, seed: 1)
+    let cvGradient = try sw.gradient(projections: L, controlVariates: true, seed: 1)
     print(String(format: "  gradient (lower control)     %.3f s   total variance %.3g", seconds(since: start), cvGradient.totalVariance))
+
+    // Same-run peers. Values are compared as SW_p (POT returns SW_p, not SW_p^p, and no error bar).
+    var comparisons: [Comparison] = []
+    var skipped: [String] = []
+    let plain = methods[0]
+    let peerArguments = ["--n", "\(n)", "--d", "\(d)", "--projections", "\(L)", "--p", "\(p)"]
+    if runPeers {
+        print("peers (\(peerPython); exact SW_2 = \(String(format: "%.5f", exact.squareRoot()))):")
+        let pot = runPeer("POT ot.sliced_wasserstein_distance", script: "sliced_wasserstein_pot.py",
+                          arguments: peerArguments + ["--peer", "pot", "--repeats", "1"])
+        let numpy = runPeer("numpy plain MC", script: "sliced_wasserstein_pot.py",
+                            arguments: peerArguments + ["--peer", "numpy", "--repeats", "\(repeats)"])
+        comparisons.append(Comparison(name: "plain MC, L = 1000 vs POT", swiftSeconds: plain.seconds,
+                                      swiftValue: plain.value.squareRoot(), peer: pot))
+        comparisons.append(Comparison(name: "plain MC, L = 1000 vs numpy", swiftSeconds: plain.seconds,
+                                      swiftValue: plain.value.squareRoot(), peer: numpy))
+        for comparison in comparisons {
+            print(comparison.line)
+            if let reason = comparison.peer.skipped { skipped.append("\(comparison.name): \(reason)") }
+        }
+        if let blas = numpy.blas, !blas.isEmpty { print("  peer BLAS: \(blas.joined(separator: "; "))") }
+    } else {
+        skipped.append("all peer comparisons (--no-peers)")
+        print("peers: skipped (--no-peers)")
+    }
+    if !skipped.isEmpty { print("skipped comparisons: \(skipped.count)") }
+    context.loadAverageAfter = loadAverage()
+    let report = SWReport(problem: "n = \(n) per cloud, d = \(d), L = \(L), p = \(p); X ~ N(0, I), Y ~ 1.5 N(0, I) + 0.3",
+                          exactSWpp: exact, threads: sw.threadCount, context: context, methods: methods,
+                          comparisons: comparisons, skipped: skipped)
+    try writeJSON(report, to: jsonPath)
+    print("load average after: \(context.loadAverageAfter ?? "?"); wrote \(jsonPath)")
 } catch {
     print("swbench: error: \(error)")
     exit(2)

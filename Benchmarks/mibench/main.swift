@@ -1,0 +1,112 @@
+// mibench: timing of the KSG mutual-information estimator (release build; prints figures, asserts
+// nothing), with same-run peer comparisons (Benchmarks/peers/mutual_information_sklearn.py; run
+// Benchmarks/peers/setup-venv.sh first to get the peers in .build/peers-venv, else python3 from PATH
+// is used, and a missing peer is skipped):
+// - KSG k = 3 on n = 100 000 one-dimensional pairs vs sklearn.feature_selection.mutual_info_regression;
+// - KSG k = 3 on n = 100 000 pairs in 3 + 3 dimensions vs a KSG written with scipy.spatial.cKDTree.
+// Data: Y_j = ρ X_j + √(1 − ρ²) ε_j, ρ = 0.6, so I = −(d/2) log(1 − ρ²) nats.
+// Usage: mibench [--json PATH (default benchmark-output/mibench.json)] [--no-peers] [--repeats R (default 3)]
+//                [--n N (default 100000)]
+import Dispatch
+import Foundation
+import MonteCarlo
+
+struct KSGTiming: Codable, Sendable {
+    var name: String
+    var n: Int
+    var dimension: Int
+    var seconds: Double
+    var value: Double
+    var trueValue: Double
+}
+
+struct MIReport: Codable, Sendable {
+    var benchmark = "mibench"
+    var problem: String
+    var context: RunContext
+    var timings: [KSGTiming]
+    var comparisons: [Comparison]
+    var skipped: [String]
+}
+
+/// n pairs in d + d dimensions with coordinate-wise correlation ρ.
+func correlatedPairs(n: Int, dimension d: Int, rho: Double, seed: UInt64) -> (x: [[Double]], y: [[Double]]) {
+    var g = Xoshiro256PlusPlus(seed: seed)
+    let s = (1 - rho * rho).squareRoot()
+    var xs: [[Double]] = [], ys: [[Double]] = []
+    xs.reserveCapacity(n); ys.reserveCapacity(n)
+    for _ in 0..<n {
+        let x = (0..<d).map { _ in g.nextStandardNormal() }
+        xs.append(x)
+        ys.append(x.map { rho * $0 + s * g.nextStandardNormal() })
+    }
+    return (xs, ys)
+}
+
+do {
+    let n = Int(argument("--n") ?? "") ?? 100_000
+    let k = 3, rho = 0.6
+    let repeats = Int(argument("--repeats") ?? "") ?? 3
+    let jsonPath = argument("--json") ?? "benchmark-output/mibench.json"
+    let runPeers = !CommandLine.arguments.contains("--no-peers")
+    var context = RunContext.now()
+    let ksg = KSGEstimator(algorithm: .one, neighbors: k)
+    print("mibench: KSG algorithm 1, k = \(k), n = \(n), ρ = \(rho), cores \(context.cores), load average \(context.loadAverageBefore)")
+
+    var timings: [KSGTiming] = []
+    for d in [1, 3] {
+        let (x, y) = correlatedPairs(n: n, dimension: d, rho: rho, seed: UInt64(10 + d))
+        let trueValue = -Double(d) / 2 * log(1 - rho * rho)
+        if d == 1 {
+            let x1 = x.map { $0[0] }, y1 = y.map { $0[0] }
+            _ = try ksg.value(x: Array(x1.prefix(1000)), y: Array(y1.prefix(1000)))  // warm-up
+            let (time, value) = try bestOf(repeats) { try ksg.value(x: x1, y: y1) }
+            timings.append(KSGTiming(name: "KSG 1+1 value", n: n, dimension: 1, seconds: time, value: value, trueValue: trueValue))
+        } else {
+            _ = try ksg.value(x: Array(x.prefix(1000)), y: Array(y.prefix(1000)))  // warm-up
+            let (time, value) = try bestOf(repeats) { try ksg.value(x: x, y: y) }
+            timings.append(KSGTiming(name: "KSG \(d)+\(d) value", n: n, dimension: d, seconds: time, value: value, trueValue: trueValue))
+        }
+        // The estimate with its subsampling variance (1 + repetitions passes), for reference; timed once.
+        let start = DispatchTime.now().uptimeNanoseconds
+        let estimate = try ksg.estimate(x: x, y: y)
+        timings.append(KSGTiming(name: "KSG \(d)+\(d) estimate (with variance)", n: n, dimension: d,
+                                 seconds: seconds(since: start), value: estimate.value, trueValue: trueValue))
+    }
+    for t in timings {
+        print("  " + t.name.padding(toLength: 36, withPad: " ", startingAt: 0)
+              + String(format: " %.3f s   Î = %.5f  (true %.5f)", t.seconds, t.value, t.trueValue))
+    }
+
+    var comparisons: [Comparison] = []
+    var skipped: [String] = []
+    if runPeers {
+        print("peers (\(peerPython)):")
+        let sklearn = runPeer("sklearn mutual_info_regression", script: "mutual_information_sklearn.py",
+                              arguments: ["--peer", "sklearn", "--n", "\(n)", "--dim", "1", "--k", "\(k)", "--rho", "\(rho)",
+                                          "--repeats", "\(repeats)"])
+        let ckdtree = runPeer("scipy cKDTree KSG", script: "mutual_information_sklearn.py",
+                              arguments: ["--peer", "ckdtree", "--n", "\(n)", "--dim", "3", "--k", "\(k)", "--rho", "\(rho)",
+                                          "--repeats", "\(repeats)"])
+        comparisons.append(Comparison(name: "KSG 1+1, n = \(n) vs sklearn", swiftSeconds: timings[0].seconds,
+                                      swiftValue: timings[0].value, peer: sklearn))
+        comparisons.append(Comparison(name: "KSG 3+3, n = \(n) vs cKDTree", swiftSeconds: timings[2].seconds,
+                                      swiftValue: timings[2].value, peer: ckdtree))
+        for comparison in comparisons {
+            print(comparison.line)
+            if let reason = comparison.peer.skipped { skipped.append("\(comparison.name): \(reason)") }
+        }
+    } else {
+        skipped.append("all peer comparisons (--no-peers)")
+        print("peers: skipped (--no-peers)")
+    }
+    if !skipped.isEmpty { print("skipped comparisons: \(skipped.count)") }
+    context.loadAverageAfter = loadAverage()
+    let report = MIReport(problem: "KSG algorithm 1, k = \(k), n = \(n), Y_j = ρ X_j + √(1 − ρ²) ε_j, ρ = \(rho)",
+                          context: context, timings: timings, comparisons: comparisons, skipped: skipped)
+    try writeJSON(report, to: jsonPath)
+    print("load average after: \(context.loadAverageAfter ?? "?"); wrote \(jsonPath)")
+} catch {
+    print("mibench: error: \(error)")
+    exit(2)
+}
