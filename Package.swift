@@ -82,13 +82,16 @@ let package = Package(
             dependencies: ["MonteCarlo", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Benchmarks/vibench"),
 
+        .target(
+            name: "BenchmarkSupport",
+            path: "Benchmarks/BenchmarkSupport"),
         .executableTarget(
             name: "swbench",
-            dependencies: ["MonteCarlo"],
+            dependencies: ["MonteCarlo", "BenchmarkSupport"],
             path: "Benchmarks/swbench"),
         .executableTarget(
             name: "mibench",
-            dependencies: ["MonteCarlo"],
+            dependencies: ["MonteCarlo", "BenchmarkSupport"],
             path: "Benchmarks/mibench"),
 
         // MARK: - Examples and notebooks
@@ -135,7 +138,8 @@ let package = Package(
         .testTarget(
             name: "ExampleRunTests",
             dependencies: [
-                "asian-option", "several-expectations", "notebook-variance-vs-n", "notebook-elbo", "notebook-calibration",
+                "asian-option", "several-expectations", "notebook-variance-vs-n", "notebook-sliced-wasserstein",
+                "notebook-mutual-information", "notebook-elbo", "notebook-calibration",
             ]),
         .testTarget(
             name: "SteinControlVariatesTests",

@@ -9,6 +9,7 @@
 //                [--n N (default 100000)]
 import Dispatch
 import Foundation
+import BenchmarkSupport
 import MonteCarlo
 
 struct KSGTiming: Codable, Sendable {

@@ -6,6 +6,7 @@
 // Usage: swbench [--json PATH (default benchmark-output/swbench.json)] [--no-peers] [--repeats R (default 3)]
 import Dispatch
 import Foundation
+import BenchmarkSupport
 import MonteCarlo
 
 struct MethodTiming: Codable, Sendable {

@@ -1,13 +1,12 @@
 // Peers.swift: runs a Python peer script of Benchmarks/peers in the same run and reads its JSON line.
-// (The same file is in Benchmarks/swbench and Benchmarks/mibench: each executable is its own target.)
 import Dispatch
 import Foundation
 
 /// Wall-clock seconds since `start` (a `DispatchTime` uptime in nanoseconds).
-func seconds(since start: UInt64) -> Double { Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 }
+public func seconds(since start: UInt64) -> Double { Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 }
 
 /// Times `body` `repeats` times and returns the best time with the last result.
-func bestOf<T>(_ repeats: Int, _ body: () throws -> T) rethrows -> (seconds: Double, result: T) {
+public func bestOf<T>(_ repeats: Int, _ body: () throws -> T) rethrows -> (seconds: Double, result: T) {
     var best = Double.infinity
     var result: T? = nil
     for _ in 0..<max(1, repeats) {
@@ -19,24 +18,24 @@ func bestOf<T>(_ repeats: Int, _ body: () throws -> T) rethrows -> (seconds: Dou
 }
 
 /// What a peer script printed (its one JSON line), or why it was skipped.
-struct PeerResult: Codable, Sendable {
-    var peer: String
-    var version: String?
-    var seconds: Double?
-    var value: Double?
-    var skipped: String?
-    var blas: [String]?
+public struct PeerResult: Codable, Sendable {
+    public var peer: String
+    public var version: String?
+    public var seconds: Double?
+    public var value: Double?
+    public var skipped: String?
+    public var blas: [String]?
 }
 
 /// The package root (two levels above this source file), falling back to the working directory.
-let packageRoot: URL = {
+public let packageRoot: URL = {
     let fromSource = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     if FileManager.default.fileExists(atPath: fromSource.appendingPathComponent("Benchmarks/peers").path) { return fromSource }
     return URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
 }()
 
 /// `.build/peers-venv/bin/python` when Benchmarks/peers/setup-venv.sh made it, else `python3` from PATH.
-let peerPython: String = {
+public let peerPython: String = {
     let venv = packageRoot.appendingPathComponent(".build/peers-venv/bin/python").path
     return FileManager.default.isExecutableFile(atPath: venv) ? venv : "python3"
 }()
@@ -44,7 +43,7 @@ let peerPython: String = {
 /// Runs `Benchmarks/peers/<script> <arguments>` with `peerPython` and decodes its last JSON line.
 /// OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE are removed from the child's environment only (they
 /// slow a current numpy; see the machine notes). Never throws: a failure becomes `skipped`.
-func runPeer(_ name: String, script: String, arguments: [String]) -> PeerResult {
+public func runPeer(_ name: String, script: String, arguments: [String]) -> PeerResult {
     let scriptPath = packageRoot.appendingPathComponent("Benchmarks/peers/\(script)").path
     guard FileManager.default.fileExists(atPath: scriptPath) else {
         return PeerResult(peer: name, skipped: "script \(scriptPath) not found")
@@ -83,15 +82,15 @@ func runPeer(_ name: String, script: String, arguments: [String]) -> PeerResult 
 }
 
 /// One same-run comparison, as written to the JSON report.
-struct Comparison: Codable, Sendable {
-    var name: String
-    var swiftSeconds: Double
-    var swiftValue: Double
-    var peer: PeerResult
+public struct Comparison: Codable, Sendable {
+    public var name: String
+    public var swiftSeconds: Double
+    public var swiftValue: Double
+    public var peer: PeerResult
     /// peer seconds / Swift seconds (how many times faster the Swift side is); nil when skipped.
-    var speedup: Double?
+    public var speedup: Double?
 
-    init(name: String, swiftSeconds: Double, swiftValue: Double, peer: PeerResult) {
+    public init(name: String, swiftSeconds: Double, swiftValue: Double, peer: PeerResult) {
         self.name = name
         self.swiftSeconds = swiftSeconds
         self.swiftValue = swiftValue
@@ -100,7 +99,7 @@ struct Comparison: Codable, Sendable {
     }
 
     /// One line for the terminal.
-    var line: String {
+    public var line: String {
         if let skipped = peer.skipped { return "  \(name): SKIPPED (\(peer.peer): \(skipped))" }
         return String(format: "  %@: Swift %.3f s vs %@ %.3f s  →  %.1f× (values: Swift %.5g, peer %.5g)",
                       name, swiftSeconds, peer.peer + (peer.version.map { " " + $0 } ?? ""), peer.seconds ?? .nan,
@@ -109,27 +108,27 @@ struct Comparison: Codable, Sendable {
 }
 
 /// The run's context, for the JSON report: load average before and after, cores, peer interpreter.
-struct RunContext: Codable, Sendable {
-    var date: String
-    var cores: Int
-    var loadAverageBefore: String
-    var loadAverageAfter: String?
-    var python: String
+public struct RunContext: Codable, Sendable {
+    public var date: String
+    public var cores: Int
+    public var loadAverageBefore: String
+    public var loadAverageAfter: String?
+    public var python: String
 
-    static func now() -> RunContext {
+    public static func now() -> RunContext {
         RunContext(date: ISO8601DateFormatter().string(from: Date()), cores: ProcessInfo.processInfo.activeProcessorCount,
                    loadAverageBefore: loadAverage(), python: peerPython)
     }
 }
 
 /// /proc/loadavg's first three fields ("?" where it cannot be read).
-func loadAverage() -> String {
+public func loadAverage() -> String {
     guard let text = try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8) else { return "?" }
     return text.split(separator: " ").prefix(3).joined(separator: " ")
 }
 
 /// Writes `value` as pretty JSON to `path` (relative to the working directory), creating the folder.
-func writeJSON<T: Encodable>(_ value: T, to path: String) throws {
+public func writeJSON<T: Encodable>(_ value: T, to path: String) throws {
     let url = URL(fileURLWithPath: path)
     try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
     let encoder = JSONEncoder()
@@ -138,7 +137,7 @@ func writeJSON<T: Encodable>(_ value: T, to path: String) throws {
 }
 
 /// The value following `flag` on the command line, if any.
-func argument(_ flag: String) -> String? {
+public func argument(_ flag: String) -> String? {
     let arguments = CommandLine.arguments
     guard let index = arguments.firstIndex(of: flag), index + 1 < arguments.count else { return nil }
     return arguments[index + 1]
