@@ -103,6 +103,10 @@ let package = Package(
             name: "several-expectations",
             dependencies: ["MonteCarlo", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Examples/SeveralExpectations"),
+        .executableTarget(
+            name: "gradient-flow",
+            dependencies: ["MonteCarlo", "NotebookSupport"],
+            path: "Examples/GradientFlow"),
         .target(
             name: "NotebookSupport",
             path: "Notebooks-as-scripts/NotebookSupport"),
@@ -138,7 +142,7 @@ let package = Package(
         .testTarget(
             name: "ExampleRunTests",
             dependencies: [
-                "asian-option", "several-expectations", "notebook-variance-vs-n", "notebook-sliced-wasserstein",
+                "asian-option", "several-expectations", "gradient-flow", "notebook-variance-vs-n", "notebook-sliced-wasserstein",
                 "notebook-mutual-information", "notebook-elbo", "notebook-calibration",
             ]),
         .testTarget(

@@ -45,6 +45,17 @@ struct ExampleRunTests {
         #expect(run.output.contains("±"))
     }
 
+    @Test("the gradient-flow example decreases SW and writes a well-formed plot")
+    func gradientFlow() throws {
+        let output = FileManager.default.temporaryDirectory.appendingPathComponent("gradient-flow-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: output) }
+        let run = try Self.run("gradient-flow", ["--steps", "10", "--output", output.path])
+        #expect(run.status == 0, "\(run.output.suffix(400))")
+        let data = try Data(contentsOf: output.appendingPathComponent("gradient-flow.svg"))
+        #expect(XMLParser(data: data).parse())
+        #expect(run.output.contains("lower CV"))
+    }
+
     @Test("notebooks at scale 0.02 exit 0 and write a report and well-formed SVG plots",
           arguments: ["notebook-variance-vs-n", "notebook-sliced-wasserstein", "notebook-mutual-information",
                       "notebook-elbo", "notebook-calibration"])
