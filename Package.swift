@@ -49,7 +49,8 @@ let package = Package(
         .target(
             name: "SteinControlVariates", dependencies: ["MonteCarloCore", "LinearAlgebra", "VarianceReduction"]),
         .target(
-            name: "SlicedWasserstein", dependencies: ["MonteCarloCore", "LinearAlgebra", "VarianceReduction"]),
+            name: "SlicedWasserstein",
+            dependencies: ["MonteCarloCore", "LinearAlgebra", "VarianceReduction", "SteinControlVariates"]),
         .target(
             name: "MutualInformation", dependencies: ["MonteCarloCore", "LinearAlgebra", "VarianceReduction"]),
         .target(
@@ -150,7 +151,10 @@ let package = Package(
             dependencies: ["SteinControlVariates", "MonteCarloCore", "LinearAlgebra", "VarianceReduction", "StatisticalTesting"]),
         .testTarget(
             name: "SlicedWassersteinTests",
-            dependencies: ["SlicedWasserstein", "MonteCarloCore", "LinearAlgebra", "VarianceReduction", "StatisticalTesting"]),
+            dependencies: [
+                "SlicedWasserstein", "SteinControlVariates", "MonteCarloCore", "LinearAlgebra", "VarianceReduction",
+                "StatisticalTesting",
+            ]),
         .testTarget(
             name: "VariationalInferenceTests",
             dependencies: [
