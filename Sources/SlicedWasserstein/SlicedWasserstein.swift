@@ -337,20 +337,10 @@ public struct SlicedWasserstein: Sendable {
         let names = (0..<harmonics.count).map { j in
             "monomial θ^(" + (0..<d).map { String(harmonics.exponents[j * d + $0]) }.joined(separator: ",") + ")"
         }
-        let fit = try InterceptRegression(values: f, controls: columns, names: names)
-        var all = RunningMoments()
-        for v in f { all.add(v) }
-        let ess = effectiveSampleSize(perDraw: all.sampleVariance, variance: fit.variance, count: projections)
-        return Estimate(
-            value: fit.value, variance: fit.variance, sampleCount: projections, effectiveSampleSize: ess,
-            degreesOfFreedom: fit.degreesOfFreedom,
-            diagnostics: Diagnostics(
-                method: "sliced-wasserstein-harmonics-\(maxDegree)", coefficients: fit.coefficients,
-                varianceReductionFactor: ess / Double(projections),
-                declaredBias: "O(k/L) for k = \(harmonics.count) controls: the coefficients are fitted on the same directions they are averaged over",
-                figures: ["rSquared": fit.rSquared, "reciprocalConditionNumber": fit.reciprocalConditionNumber,
-                          "perDirectionVariance": all.sampleVariance, "controls": Double(harmonics.count)],
-                warnings: fit.warnings))
+        return try regressionEstimate(
+            values: f, controls: columns, names: names, method: "sliced-wasserstein-harmonics-\(maxDegree)",
+            declaredBias: "O(k/L) for k = \(harmonics.count) controls: the coefficients are fitted on the same directions they are averaged over",
+            figures: ["controls": Double(harmonics.count)])
     }
 
     func controlVariateEstimate(projections: Int, controls: GaussianControls, seed: UInt64) throws(MonteCarloError) -> Estimate {
@@ -383,20 +373,28 @@ public struct SlicedWasserstein: Sendable {
             names.append("upper-bound")
             means.append(upperMean)
         }
+        return try regressionEstimate(
+            values: f, controls: columns, names: names, method: "sliced-wasserstein-cv-\(controls.rawValue)",
+            declaredBias: "O(1/L): the coefficients are fitted on the same directions they are averaged over (zero when f is linear in the controls)",
+            figures: ["lowerControlMean": lowerMean, "upperControlMean": upperMean])
+    }
+
+    /// The regression-intercept estimate from per-direction costs and centred controls, with the
+    /// diagnostics every control-variate method reports.
+    func regressionEstimate(values f: [Double], controls columns: [[Double]], names: [String], method: String,
+                            declaredBias: String, figures extra: [String: Double]) throws(MonteCarloError) -> Estimate {
         let fit = try InterceptRegression(values: f, controls: columns, names: names)
         var all = RunningMoments()
         for v in f { all.add(v) }
-        let ess = effectiveSampleSize(perDraw: all.sampleVariance, variance: fit.variance, count: projections)
+        let ess = effectiveSampleSize(perDraw: all.sampleVariance, variance: fit.variance, count: f.count)
+        var figures = ["rSquared": fit.rSquared, "reciprocalConditionNumber": fit.reciprocalConditionNumber,
+                       "perDirectionVariance": all.sampleVariance]
+        figures.merge(extra) { $1 }
         return Estimate(
-            value: fit.value, variance: fit.variance, sampleCount: projections, effectiveSampleSize: ess,
+            value: fit.value, variance: fit.variance, sampleCount: f.count, effectiveSampleSize: ess,
             degreesOfFreedom: fit.degreesOfFreedom,
-            diagnostics: Diagnostics(
-                method: "sliced-wasserstein-cv-\(controls.rawValue)", coefficients: fit.coefficients,
-                varianceReductionFactor: ess / Double(projections),
-                declaredBias: "O(1/L): the coefficients are fitted on the same directions they are averaged over (zero when f is linear in the controls)",
-                figures: ["rSquared": fit.rSquared, "reciprocalConditionNumber": fit.reciprocalConditionNumber,
-                          "perDirectionVariance": all.sampleVariance,
-                          "lowerControlMean": lowerMean, "upperControlMean": upperMean],
-                warnings: fit.warnings))
+            diagnostics: Diagnostics(method: method, coefficients: fit.coefficients,
+                                     varianceReductionFactor: ess / Double(f.count), declaredBias: declaredBias,
+                                     figures: figures, warnings: fit.warnings))
     }
 }
