@@ -88,21 +88,11 @@ public struct ControlVariateMonteCarlo<S: Sampler>: MonteCarloEstimator {
         self.fitting = fitting
     }
 
-    /// Moments of (f, h − θ) per group of draws.
-    public struct State: MergeableState, Hashable {
-        /// One accumulator per fold (or pilot/evaluation stride position); draw i goes to group i mod K.
-        public internal(set) var groups: [CovarianceMoments]
-
-        public mutating func merge(_ other: State) throws(MonteCarloError) {
-            guard groups.count == other.groups.count else {
-                throw .incompatibleStates("\(groups.count) vs \(other.groups.count) groups")
-            }
-            for k in groups.indices { try groups[k].merge(other.groups[k]) }
-        }
-    }
+    /// Moments of (f, h − θ) per fold (or pilot/evaluation stride position).
+    public typealias State = FoldedMoments
 
     public func makeState() -> State {
-        State(groups: Array(repeating: CovarianceMoments(dimension: controlMeans.count + 1), count: groupCount))
+        FoldedMoments(folds: groupCount, dimension: controlMeans.count + 1)
     }
 
     public func accumulate(_ count: Int, firstIndex: Int, into state: inout State,
@@ -120,14 +110,13 @@ public struct ControlVariateMonteCarlo<S: Sampler>: MonteCarloEstimator {
                 guard row[j + 1].isFinite else { throw .nonFinite(quantity: "control \(j)", index: firstIndex + i) }
             }
             // The group depends only on the global draw index, so block sizes never change it.
-            state.groups[(firstIndex + i) % groupCount].add(row)
+            state.add(row, index: firstIndex + i)
         }
     }
 
     public func estimate(from state: State) throws(MonteCarloError) -> Estimate {
         let p = controlMeans.count
-        var all = CovarianceMoments(dimension: p + 1)
-        for group in state.groups { try all.merge(group) }
+        let all = try state.merged()
         let n = all.count
         guard n >= p + 3 else {
             throw .insufficientSamples(needed: p + 3, available: n, reason: "to fit \(p) control coefficients and a variance")
@@ -166,12 +155,7 @@ public struct ControlVariateMonteCarlo<S: Sampler>: MonteCarloEstimator {
                 guard group.count >= 2 else {
                     throw .insufficientSamples(needed: 2 * groupCount, available: n, reason: "(at least 2 per fold)")
                 }
-                var training = CovarianceMoments(dimension: p + 1)
-                if isPilot {
-                    training = state.groups[0]
-                } else {
-                    for j in 0..<groupCount where j != k { try training.merge(state.groups[j]) }
-                }
+                let training = isPilot ? state.groups[0] : try state.merged(excluding: k)
                 guard training.count >= p + 2 else {
                     throw .insufficientSamples(needed: (p + 2) * groupCount, available: n,
                                                reason: "so that every fit of \(p) coefficients has p + 2 draws")

@@ -40,6 +40,10 @@ extension MonteCarloEstimator {
 
     /// Runs the estimator for a fixed number of samples on all cores and returns the estimate.
     ///
+    /// **Statistical properties.** Exactly those of the estimator (its bias, its `variance` and
+    /// how that is estimated are documented on each conforming type); the driver only decides
+    /// which streams the blocks draw from and merges their states in a fixed order.
+    ///
     /// The result depends only on `seed` and `samples`, never on the number of threads.
     public func run(samples: Int, seed: UInt64) throws(MonteCarloError) -> Output {
         try MonteCarloDriver(stoppingRule: .sampleCount(samples)).run(self, seed: seed).estimate

@@ -43,21 +43,10 @@ public struct VectorControlVariateMonteCarlo<S: Sampler>: MonteCarloEstimator {
     }
 
     /// Joint moments of (f, h − θ) per fold.
-    public struct State: MergeableState, Hashable {
-        /// One accumulator per fold.
-        public internal(set) var groups: [CovarianceMoments]
-
-        public mutating func merge(_ other: State) throws(MonteCarloError) {
-            guard groups.count == other.groups.count else {
-                throw .incompatibleStates("\(groups.count) vs \(other.groups.count) folds")
-            }
-            for j in groups.indices { try groups[j].merge(other.groups[j]) }
-        }
-    }
+    public typealias State = FoldedMoments
 
     public func makeState() -> State {
-        State(groups: Array(repeating: CovarianceMoments(dimension: integrand.outputDimension + controlMeans.count),
-                            count: folds))
+        FoldedMoments(folds: folds, dimension: integrand.outputDimension + controlMeans.count)
     }
 
     public func accumulate(_ count: Int, firstIndex: Int, into state: inout State,
@@ -73,14 +62,13 @@ public struct VectorControlVariateMonteCarlo<S: Sampler>: MonteCarloEstimator {
             if let bad = row.firstIndex(where: { !$0.isFinite }) {
                 throw .nonFinite(quantity: bad < k ? "integrand component \(bad)" : "control \(bad - k)", index: firstIndex + i)
             }
-            state.groups[(firstIndex + i) % folds].add(row)
+            state.add(row, index: firstIndex + i)
         }
     }
 
     public func estimate(from state: State) throws(MonteCarloError) -> VectorEstimate {
         let k = integrand.outputDimension, p = controlMeans.count
-        var all = CovarianceMoments(dimension: k + p)
-        for group in state.groups { try all.merge(group) }
+        let all = try state.merged()
         let n = all.count
         guard n >= folds * (p + 2) else {
             throw .insufficientSamples(needed: folds * (p + 2), available: n, reason: "so that every fold's fit of \(p) controls has p + 2 draws")
@@ -89,9 +77,7 @@ public struct VectorControlVariateMonteCarlo<S: Sampler>: MonteCarloEstimator {
         var covariance = [Double](repeating: 0, count: k * k)
         var atFloor = false
         for j in 0..<folds {
-            var training = CovarianceMoments(dimension: k + p)
-            for other in 0..<folds where other != j { try training.merge(state.groups[other]) }
-            let b = try coefficients(training, k: k, p: p)
+            let b = try coefficients(try state.merged(excluding: j), k: k, p: p)
             let group = state.groups[j]
             let share = Double(group.count) / Double(n)
             let c = group.comoments, d = k + p

@@ -80,10 +80,10 @@ extension EvidenceLowerBound {
         case .antithetic:
             return try VectorMonteCarlo(antitheticSampler: standardNormal, integrand: f).run(samples: samples, seed: seed)
         case .quasiMonteCarlo(let points):
-            guard approximation.dimension <= QuasiRandomPointSet.Kind.sobol.maximumDimension else {
+            guard quasiMonteCarloAvailable else {
                 let fallback = try VectorMonteCarlo(sampler: standardNormal, integrand: f).run(samples: samples * points, seed: seed)
                 var diagnostics = fallback.diagnostics
-                diagnostics.warnings.append("Sobol points go to 40 dimensions; this d = \(approximation.dimension) estimate used independent draws instead.")
+                diagnostics.warnings.append(qmcFallbackWarning)
                 return VectorEstimate(values: fallback.values, covariance: fallback.covariance, sampleCount: fallback.sampleCount,
                                       effectiveSampleSizes: fallback.effectiveSampleSizes, diagnostics: diagnostics)
             }

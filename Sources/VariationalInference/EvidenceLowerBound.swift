@@ -100,11 +100,11 @@ public struct EvidenceLowerBound<Model: ProbabilisticModel>: Sendable {
         case .antithetic:
             return try AntitheticMonteCarlo(sampler: standardNormal, integrand: f).run(samples: samples, seed: seed)
         case .quasiMonteCarlo(let points):
-            guard approximation.dimension <= QuasiRandomPointSet.Kind.sobol.maximumDimension else {
+            guard quasiMonteCarloAvailable else {
                 let fallback = try PlainMonteCarlo(sampler: standardNormal, integrand: f)
                     .run(samples: samples * points, seed: seed)
                 var diagnostics = fallback.diagnostics
-                diagnostics.warnings.append("Sobol points go to 40 dimensions; this d = \(approximation.dimension) estimate used independent draws instead.")
+                diagnostics.warnings.append(qmcFallbackWarning)
                 return Estimate(value: fallback.value, variance: fallback.variance, sampleCount: fallback.sampleCount,
                                 effectiveSampleSize: fallback.effectiveSampleSize, degreesOfFreedom: fallback.degreesOfFreedom,
                                 diagnostics: diagnostics)
@@ -116,6 +116,14 @@ public struct EvidenceLowerBound<Model: ProbabilisticModel>: Sendable {
             return try ControlVariateMonteCarlo(sampler: standardNormal, integrand: f, controls: controls,
                                                 controlMeans: means).run(samples: samples, seed: seed)
         }
+    }
+
+    /// Whether Sobol points exist in this dimension (otherwise QMC falls back to independent draws).
+    var quasiMonteCarloAvailable: Bool { approximation.dimension <= QuasiRandomPointSet.Kind.sobol.maximumDimension }
+
+    /// The warning attached when QMC fell back to independent draws.
+    var qmcFallbackWarning: String {
+        "Sobol points go to 40 dimensions; this d = \(approximation.dimension) estimate used independent draws instead."
     }
 
     /// ε_i, ε_i² and (d ≤ 12) ε_iε_j for i < j, with their means under N(0, I).

@@ -1,0 +1,42 @@
+import MonteCarloCore
+
+/// Joint moments of (f, h − θ) kept separately per fold: draw i goes to fold i mod K.
+///
+/// The state of the regression control-variate estimators (scalar and vector): folds make
+/// cross-fitting and pilot splits computable from moments alone, and the fold of a draw depends
+/// only on its global index, so block sizes and thread counts never change the split.
+public struct FoldedMoments: MergeableState, Hashable {
+    /// One accumulator per fold.
+    public internal(set) var groups: [CovarianceMoments]
+
+    /// `folds` empty accumulators for vectors of `dimension` components.
+    init(folds: Int, dimension: Int) {
+        groups = Array(repeating: CovarianceMoments(dimension: dimension), count: folds)
+    }
+
+    /// Adds the joint vector of draw `index` to its fold.
+    mutating func add(_ row: [Double], index: Int) {
+        groups[index % groups.count].add(row)
+    }
+
+    /// All folds merged.
+    func merged() throws(MonteCarloError) -> CovarianceMoments {
+        var all = CovarianceMoments(dimension: groups[0].dimension)
+        for group in groups { try all.merge(group) }
+        return all
+    }
+
+    /// The folds other than `excluded`, merged.
+    func merged(excluding excluded: Int) throws(MonteCarloError) -> CovarianceMoments {
+        var all = CovarianceMoments(dimension: groups[0].dimension)
+        for (j, group) in groups.enumerated() where j != excluded { try all.merge(group) }
+        return all
+    }
+
+    public mutating func merge(_ other: FoldedMoments) throws(MonteCarloError) {
+        guard groups.count == other.groups.count else {
+            throw .incompatibleStates("\(groups.count) vs \(other.groups.count) folds")
+        }
+        for j in groups.indices { try groups[j].merge(other.groups[j]) }
+    }
+}
