@@ -197,7 +197,7 @@ public struct SlicedWasserstein: Sendable {
         case .monteCarlo:
             let theta = SlicingDirections.uniform(dimension: d, count: projections, seed: seed)
             let f = try evaluator.evaluate(directions: theta, wantVariances: false).costs
-            return groupedEstimate(f, groupSize: 1, method: "sliced-wasserstein-mc", figures: [:])
+            return Self.groupedEstimate(f, groupSize: 1, method: "sliced-wasserstein-mc", figures: [:])
         case .orthogonal:
             let blocks = (projections + d - 1) / d
             guard blocks >= 2 else {
@@ -206,7 +206,7 @@ public struct SlicedWasserstein: Sendable {
             }
             let theta = SlicingDirections.orthogonalBlocks(dimension: d, blocks: blocks, seed: seed)
             let f = try evaluator.evaluate(directions: theta, wantVariances: false).costs
-            return groupedEstimate(f, groupSize: d, method: "sliced-wasserstein-orthogonal",
+            return Self.groupedEstimate(f, groupSize: d, method: "sliced-wasserstein-orthogonal",
                                    figures: ["blocks": Double(blocks)])
         case .randomizedQuasiMonteCarlo(let randomizations):
             guard randomizations >= 2 else {
@@ -220,7 +220,7 @@ public struct SlicedWasserstein: Sendable {
             let theta = try SlicingDirections.randomizedQuasiRandom(
                 dimension: d, pointsPerSet: perSet, randomizations: randomizations, seed: seed)
             let f = try evaluator.evaluate(directions: theta, wantVariances: false).costs
-            return groupedEstimate(f, groupSize: perSet, method: "sliced-wasserstein-rqmc-sobol",
+            return Self.groupedEstimate(f, groupSize: perSet, method: "sliced-wasserstein-rqmc-sobol",
                                    figures: ["randomizations": Double(randomizations), "pointsPerRandomization": Double(perSet)])
         case .randomizedSpiral(let randomizations):
             guard randomizations >= 2 else {
@@ -232,7 +232,7 @@ public struct SlicedWasserstein: Sendable {
             let perSet = (projections + randomizations - 1) / randomizations
             let theta = SlicingDirections.randomizedSpiral(pointsPerSet: perSet, randomizations: randomizations, seed: seed)
             let f = try evaluator.evaluate(directions: theta, wantVariances: false).costs
-            return groupedEstimate(f, groupSize: perSet, method: "sliced-wasserstein-rqmc-spiral",
+            return Self.groupedEstimate(f, groupSize: perSet, method: "sliced-wasserstein-rqmc-spiral",
                                    figures: ["randomizations": Double(randomizations), "pointsPerRandomization": Double(perSet)])
         case .controlVariates(let controls):
             return try controlVariateEstimate(projections: projections, controls: controls, seed: seed)
@@ -288,7 +288,7 @@ public struct SlicedWasserstein: Sendable {
     // MARK: - Implementation
 
     /// Mean over i.i.d. groups of consecutive values (group size 1 = plain Monte Carlo).
-    func groupedEstimate(_ f: [Double], groupSize: Int, method: String, figures: [String: Double]) -> Estimate {
+    static func groupedEstimate(_ f: [Double], groupSize: Int, method: String, figures: [String: Double]) -> Estimate {
         let groups = f.count / groupSize
         var groupMoments = RunningMoments()
         var all = RunningMoments()
@@ -309,79 +309,29 @@ public struct SlicedWasserstein: Sendable {
                                      warnings: variance == 0 ? ["f is constant over the directions drawn: zero variance."] : []))
     }
 
-    func effectiveSampleSize(perDraw: Double, variance: Double, count: Int) -> Double {
+    static func effectiveSampleSize(perDraw: Double, variance: Double, count: Int) -> Double {
         if variance > 0 { return perDraw / variance }
         return Double(count)  // constant f: every method is exact, no reduction to report
     }
 
     func harmonicEstimate(projections: Int, maxDegree: Int, seed: UInt64) throws(MonteCarloError) -> Estimate {
-        guard maxDegree >= 2, maxDegree % 2 == 0, maxDegree <= 16 else {
-            throw .invalidParameter(name: "maxDegree", value: Double(maxDegree), requirement: "even, between 2 and 16")
-        }
-        let d = dimension
-        // Count the controls before building them: C(D + d − 1, d − 1) − 1.
-        var combinations = 1.0
-        for i in 1..<max(d, 1) { combinations = combinations * Double(maxDegree + i) / Double(i) }
-        let controlCount = Int(combinations.rounded()) - 1
-        guard d >= 2 else {
-            throw .invalidParameter(name: "dimension", value: 1, requirement: "at least 2 for spherical harmonics (in d = 1, f is constant)")
-        }
-        guard projections >= controlCount + 3 else {
-            throw .insufficientSamples(needed: controlCount + 3, available: projections,
-                                       reason: "(directions) to fit \(controlCount) harmonic control coefficients and a variance")
-        }
-        let harmonics = SphericalHarmonicControls(dimension: d, degree: maxDegree)
-        let theta = SlicingDirections.uniform(dimension: d, count: projections, seed: seed)
+        let harmonics = try harmonicControls(projections: projections, maxDegree: maxDegree)
+        let theta = SlicingDirections.uniform(dimension: dimension, count: projections, seed: seed)
         let f = try evaluator.evaluate(directions: theta, wantVariances: false).costs
         let columns = harmonics.centredValues(directions: theta, count: projections)
-        let names = (0..<harmonics.count).map { j in
-            "monomial θ^(" + (0..<d).map { String(harmonics.exponents[j * d + $0]) }.joined(separator: ",") + ")"
-        }
-        return try regressionEstimate(
-            values: f, controls: columns, names: names, method: "sliced-wasserstein-harmonics-\(maxDegree)",
-            declaredBias: "O(k/L) for k = \(harmonics.count) controls: the coefficients are fitted on the same directions they are averaged over",
-            figures: ["controls": Double(harmonics.count)])
+        return try Self.harmonicEstimate(costs: f, columns: columns, dimension: dimension, maxDegree: maxDegree)
     }
 
     func controlVariateEstimate(projections: Int, controls: GaussianControls, seed: UInt64) throws(MonteCarloError) -> Estimate {
-        let d = dimension
-        let theta = SlicingDirections.uniform(dimension: d, count: projections, seed: seed)
-        let wantVariances = controls != .lower
-        let output = try evaluator.evaluate(directions: theta, wantVariances: wantVariances)
-        let f = output.costs
-        let dm = meanDifference
-        let meanNorm2 = dm.reduce(0) { $0 + $1 * $1 }
-        var lower = [Double](repeating: 0, count: projections)
-        for l in 0..<projections {
-            var s = 0.0
-            for k in 0..<d { s += theta[l * d + k] * dm[k] }
-            lower[l] = s * s
-        }
-        let lowerMean = meanNorm2 / Double(d)
-        let upperMean = (meanNorm2 + totalVariance) / Double(d)
-        var columns: [[Double]] = []
-        var names: [String] = []
-        var means: [Double] = []
-        if controls == .lower || controls == .both {
-            columns.append(lower.map { $0 - lowerMean })
-            names.append("lower-bound")
-            means.append(lowerMean)
-        }
-        if controls == .upper || controls == .both {
-            let v = output.projectedVariances!
-            columns.append((0..<projections).map { lower[$0] + v[$0] - upperMean })
-            names.append("upper-bound")
-            means.append(upperMean)
-        }
-        return try regressionEstimate(
-            values: f, controls: columns, names: names, method: "sliced-wasserstein-cv-\(controls.rawValue)",
-            declaredBias: "O(1/L): the coefficients are fitted on the same directions they are averaged over (zero when f is linear in the controls)",
-            figures: ["lowerControlMean": lowerMean, "upperControlMean": upperMean])
+        let theta = SlicingDirections.uniform(dimension: dimension, count: projections, seed: seed)
+        let values = try gaussianControlColumns(directions: theta, controls: controls)
+        return try Self.gaussianControlEstimate(costs: values.costs, columns: values.columns, controls: controls,
+                                                figures: values.figures)
     }
 
     /// The regression-intercept estimate from per-direction costs and centred controls, with the
     /// diagnostics every control-variate method reports.
-    func regressionEstimate(values f: [Double], controls columns: [[Double]], names: [String], method: String,
+    static func regressionEstimate(values f: [Double], controls columns: [[Double]], names: [String], method: String,
                             declaredBias: String, figures extra: [String: Double]) throws(MonteCarloError) -> Estimate {
         let fit = try InterceptRegression(values: f, controls: columns, names: names)
         var all = RunningMoments()

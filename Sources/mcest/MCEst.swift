@@ -15,5 +15,8 @@ struct MCEst: ParsableCommand {
             the same --seed gives the same numbers on any number of cores.
             """,
         version: "0.1.0",
-        subcommands: [DemoCommand.self, VICommand.self, SWCommand.self, MICommand.self, CVCommand.self])
+        subcommands: [
+            DemoCommand.self, EstimateCommand.self, VICommand.self, SWCommand.self, MICommand.self, CVCommand.self,
+            MergeCommand.self,
+        ])
 }

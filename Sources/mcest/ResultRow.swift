@@ -40,6 +40,10 @@ struct ResultRow: Sendable, Equatable, Encodable {
     var reference: Double? = nil
     /// The standard error of ``reference``.
     var referenceStandardError: Double? = nil
+    /// The estimator's variance (the squared standard error).
+    var variance: Double = .nan
+    /// The estimate's diagnostics.
+    var diagnostics = Diagnostics(method: "")
 
     /// (estimate − truth) / standard error when the truth is known, otherwise
     /// (estimate − reference) / √(SE² + SE_ref²) when there is an independent reference.
@@ -69,7 +73,8 @@ struct ResultRow: Sendable, Equatable, Encodable {
             samples: estimate.sampleCount, ess: estimate.effectiveSampleSize,
             varianceReductionFactor: estimate.diagnostics.varianceReductionFactor,
             milliseconds: Double(seconds) * 1e3 + Double(attoseconds) / 1e15,
-            truth: truth, coefficients: estimate.diagnostics.coefficients)
+            truth: truth, coefficients: estimate.diagnostics.coefficients,
+            variance: estimate.variance, diagnostics: estimate.diagnostics)
     }
 
     // MARK: - JSON
@@ -77,9 +82,12 @@ struct ResultRow: Sendable, Equatable, Encodable {
     private enum CodingKeys: String, CodingKey {
         case problem, method, estimator, value, standardError, lower, upper, degreesOfFreedom, samples, ess
         case varianceReductionFactor, milliseconds, truth, coefficients, reference, referenceStandardError
+        case variance, interval, sampleCount, effectiveSampleSize, diagnostics
     }
 
     /// Every key is always present; missing or non-finite numbers are written as `null` (JSON has no NaN or ∞).
+    /// Besides the table's columns, the keys every subcommand's estimate has (see ``EstimateReport``):
+    /// `variance`, `interval`, `sampleCount`, `effectiveSampleSize`, `diagnostics`.
     func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         func number(_ x: Double?, _ key: CodingKeys) throws {
@@ -101,6 +109,11 @@ struct ResultRow: Sendable, Equatable, Encodable {
         try container.encode(coefficients, forKey: .coefficients)
         try number(reference, .reference)
         try number(referenceStandardError, .referenceStandardError)
+        try number(variance, .variance)
+        try container.encode(EstimateReport.IntervalJSON(lower: lower, upper: upper, level: 0.95), forKey: .interval)
+        try container.encode(samples, forKey: .sampleCount)
+        try number(ess, .effectiveSampleSize)
+        try container.encode(EstimateReport.DiagnosticsJSON(diagnostics), forKey: .diagnostics)
     }
 
     /// The rows as a JSON array, one row per line, keys sorted (so equal rows give equal text).

@@ -34,6 +34,20 @@ struct SWCommand: ParsableCommand {
             translation or an affine image, and it works in any dimension. Antithetic directions are not offered: \
             W_p^p(θ) = W_p^p(−θ), so the pair (θ, −θ) doubles the cost for nothing.
 
+            Sharded runs: --shard i/N --state-out FILE (0 ≤ i < N) computes only shard i and \
+            writes its state; `mcest merge` of all N files prints exactly (bit for bit) what the \
+            single run prints. Every method can be sharded. The directions come in independent \
+            groups, each drawn from its own random stream of --seed: 64 directions (mc, \
+            cv-lower, cv-upper, cv, auto, harmonics), one orthogonal block of d directions \
+            (orthogonal) or one randomized point set (qmc); shard i takes the i-th of N \
+            contiguous ranges of groups, so N can be at most the number of groups. A state keeps \
+            W_p^p (and the control values) for each of the shard's directions, so the \
+            control-variate coefficients are fitted once, at the merge, on all directions, as in \
+            the single run. The fingerprint in the file holds hashes of the contents of X, Y and \
+            the weights files, n, m, d, p, the method and its parameters, L, the seed and N. \
+            mcest sw runs OpenBLAS on one thread (the sorting, the dominant cost, stays parallel), \
+            so that each projection is bitwise the same on any machine and in any shard.
+
             Bad input (ragged rows, non-numeric or non-finite values, X and Y of different \
             dimensions, negative or all-zero weights, a weights file of the wrong length) is \
             reported with the file and line and exit code 2.
@@ -80,7 +94,20 @@ struct SWCommand: ParsableCommand {
     @Flag(help: "Print one JSON object instead of text.")
     var json = false
 
+    @Option(help: ArgumentHelp(
+        "Compute only shard i of N (0 ≤ i < N) and write its state to --state-out; see 'Sharded runs' below.",
+        valueName: "i/N"))
+    var shard: ShardSpec?
+
+    @Option(name: .customLong("state-out"), help: ArgumentHelp(
+        "Write the shard's mergeable state (versioned JSON) to this file instead of printing an estimate.",
+        valueName: "file"))
+    var stateOut: String?
+
     func validate() throws {
+        if shard != nil, stateOut == nil {
+            throw ValidationError("--shard needs --state-out FILE: a shard's result is a state to merge with `mcest merge`.")
+        }
         guard p >= 1, p.isFinite else { throw ValidationError("--p must be a finite number ≥ 1 (got \(p)).") }
         guard projections >= 2 else { throw ValidationError("--projections must be at least 2 (got \(projections)).") }
         guard randomizations >= 2 else { throw ValidationError("--randomizations must be at least 2 (got \(randomizations)).") }
@@ -90,6 +117,15 @@ struct SWCommand: ParsableCommand {
     }
 
     func run() throws {
+        // One OpenBLAS thread: with several, OpenBLAS splits the projection product differently
+        // for different numbers of directions and cores, which changes the last bits of some
+        // projections; a shard and the single run must compute every direction identically.
+        // The sorting (the dominant cost) stays parallel.
+        BLASThreads.set(1)
+        if let stateOut {
+            try reportingFailures { try writeShard(shard ?? ShardSpec(index: 0, count: 1), to: stateOut) }
+            return
+        }
         let report = try reportingLibraryErrors { () throws(MonteCarloError) -> SWReport in try compute() }
         if json {
             let encoder = JSONEncoder()
@@ -114,7 +150,8 @@ struct SWCommand: ParsableCommand {
         }
     }
 
-    func compute() throws(MonteCarloError) -> SWReport {
+    /// Reads the clouds (and weights) and sets up the problem.
+    func loadProblem() throws(MonteCarloError) -> SlicedWasserstein {
         let xFile = try DataMatrixFile.read(path: x)
         let yFile = try DataMatrixFile.read(path: y)
         guard xFile.columnCount == yFile.columnCount else {
@@ -127,20 +164,43 @@ struct SWCommand: ParsableCommand {
         let d = xFile.columnCount
         let source = try PointCloud(points: xFile.rows.flatMap { $0 }, dimension: d, weights: xWeights)
         let target = try PointCloud(points: yFile.rows.flatMap { $0 }, dimension: d, weights: yWeights)
-        let problem = try SlicedWasserstein(source, target, p: p)
-        let power = try problem.estimate(projections: projections, method: libraryMethod(dimension: d), seed: seed)
-        var distance: Estimate? = nil
-        var distanceNote: String? = nil
-        do {
-            distance = try SlicedWasserstein.distanceEstimate(fromPower: power, p: p)
-        } catch {
-            distanceNote = "SW_p not reported: \(error.description)"
+        return try SlicedWasserstein(source, target, p: p)
+    }
+
+    func compute() throws(MonteCarloError) -> SWReport {
+        let problem = try loadProblem()
+        let power = try problem.estimate(projections: projections, method: libraryMethod(dimension: problem.dimension), seed: seed)
+        return try SWReport(x: x, y: y, pointsX: problem.source.count, pointsY: problem.target.count,
+                            dimension: problem.dimension, p: p, method: method.rawValue,
+                            projectionsRequested: projections, seed: seed, power: power)
+    }
+
+    // MARK: - Shards
+
+    /// Computes shard `shard` and writes its state file.
+    func writeShard(_ shard: ShardSpec, to path: String) throws {
+        let problem = try loadProblem()
+        let libraryMethod = libraryMethod(dimension: problem.dimension)
+        let units = try problem.shardingUnits(projections: projections, method: libraryMethod)
+        guard shard.count <= units.count else {
+            throw CommandFailure(
+                "\(shard.count) shards but this run has only \(units.count) independent groups of directions "
+                    + "(\(units.directionsPerUnit) directions each); use at most \(units.count) shards or more --projections.")
         }
-        return SWReport(
-            x: x, y: y, pointsX: source.count, pointsY: target.count, dimension: d, p: p,
-            method: method.rawValue, projectionsRequested: projections, seed: seed,
-            power: try .init(power), distance: try distance.map { e throws(MonteCarloError) in try .init(e) },
-            distanceNote: distanceNote)
+        let state = try problem.shardState(projections: projections, method: libraryMethod, seed: seed,
+                                           shard: shard.index, of: shard.count)
+        let fingerprint = SWShardFingerprint(
+            xContents: try contentHash(ofFile: x), yContents: try contentHash(ofFile: y),
+            weightsXContents: try weightsX.map(contentHash(ofFile:)), weightsYContents: try weightsY.map(contentHash(ofFile:)),
+            pointsX: problem.source.count, pointsY: problem.target.count, dimension: problem.dimension, p: p,
+            method: method.rawValue, libraryMethod: "\(libraryMethod)", projections: projections, seed: seed,
+            shardCount: shard.count)
+        let file = ShardFile(command: "sw", shard: shard, fingerprint: fingerprint, payload: SWShardPayload(x: x, y: y, state: state))
+        try file.write(to: path)
+        let summary = ShardWritten(command: "sw", shardIndex: shard.index, shardCount: shard.count, stateFile: path,
+                                   units: state.units, unitCount: state.unitCount, unitName: "groups of directions",
+                                   samples: state.costs.count, sampleName: "directions")
+        print(json ? try summary.json() : summary.text)
     }
 
     // MARK: - Weights and line numbers
@@ -198,72 +258,54 @@ struct SWCommand: ParsableCommand {
     }
 }
 
+extension SWReport {
+    /// The report of an estimate of SW_p^p, with SW_p by the delta method when SW_p^p > 0.
+    init(x: String, y: String, pointsX: Int, pointsY: Int, dimension: Int, p: Double, method: String,
+         projectionsRequested: Int, seed: UInt64, power: Estimate) throws(MonteCarloError) {
+        var distance: Estimate? = nil
+        var distanceNote: String? = nil
+        do {
+            distance = try SlicedWasserstein.distanceEstimate(fromPower: power, p: p)
+        } catch {
+            distanceNote = "SW_p not reported: \(error.description)"
+        }
+        self.init(
+            x: x, y: y, pointsX: pointsX, pointsY: pointsY, dimension: dimension, p: p,
+            method: method, projectionsRequested: projectionsRequested, seed: seed,
+            power: try EstimateReport(power), distance: try distance.map { e throws(MonteCarloError) in try EstimateReport(e) },
+            distanceNote: distanceNote)
+    }
+}
+
+/// What must agree between the shards of one `mcest sw` run (the input files by content, not by path).
+struct SWShardFingerprint: Codable, Equatable {
+    var xContents: String
+    var yContents: String
+    var weightsXContents: String?
+    var weightsYContents: String?
+    var pointsX: Int
+    var pointsY: Int
+    var dimension: Int
+    var p: Double
+    var method: String
+    var libraryMethod: String
+    var projections: Int
+    var seed: UInt64
+    var shardCount: Int
+}
+
+/// A `mcest sw` shard's state: the per-direction values, and the file names for the merged report.
+struct SWShardPayload: Codable {
+    var x: String
+    var y: String
+    var state: SlicedWasserstein.ShardState
+}
+
 /// What `mcest sw` reports. JSON keys are these property names; `power` is the estimate of
 /// SW_p^p and `distance` that of SW_p (delta method), `null` when SW_p^p is not positive.
 struct SWReport: Encodable {
-    /// One estimate with its interval and diagnostics; non-finite numbers are written as `null`.
-    struct Result: Encodable {
-        struct Interval: Encodable {
-            let lower: Double
-            let upper: Double
-            let level: Double
-        }
-
-        let value: Double
-        let variance: Double
-        let standardError: Double
-        let interval: Interval
-        let degreesOfFreedom: Double?
-        let sampleCount: Int
-        let effectiveSampleSize: Double
-        /// The library's estimator name (``Diagnostics/method``).
-        let method: String
-        let diagnostics: Diagnostics
-
-        init(_ estimate: Estimate) throws(MonteCarloError) {
-            let ci = try estimate.confidenceInterval(level: 0.95)
-            value = estimate.value
-            variance = estimate.variance
-            standardError = estimate.standardError
-            interval = Interval(lower: ci.lower, upper: ci.upper, level: ci.level)
-            degreesOfFreedom = estimate.degreesOfFreedom
-            sampleCount = estimate.sampleCount
-            effectiveSampleSize = estimate.effectiveSampleSize
-            method = estimate.diagnostics.method
-            diagnostics = estimate.diagnostics
-        }
-
-        private enum CodingKeys: String, CodingKey {
-            case value, variance, standardError, interval, degreesOfFreedom, sampleCount, effectiveSampleSize, method, diagnostics
-        }
-
-        private enum IntervalKeys: String, CodingKey { case lower, upper, level }
-
-        private enum DiagnosticsKeys: String, CodingKey {
-            case warnings, declaredBias, coefficients, varianceReductionFactor, figures
-        }
-
-        func encode(to encoder: any Encoder) throws {
-            var container = encoder.container(keyedBy: CodingKeys.self)
-            try container.encode(SWReport.finite(value), forKey: .value)
-            try container.encode(SWReport.finite(variance), forKey: .variance)
-            try container.encode(SWReport.finite(standardError), forKey: .standardError)
-            var ci = container.nestedContainer(keyedBy: IntervalKeys.self, forKey: .interval)
-            try ci.encode(SWReport.finite(interval.lower), forKey: .lower)
-            try ci.encode(SWReport.finite(interval.upper), forKey: .upper)
-            try ci.encode(interval.level, forKey: .level)
-            try container.encode(degreesOfFreedom.flatMap(SWReport.finite), forKey: .degreesOfFreedom)
-            try container.encode(sampleCount, forKey: .sampleCount)
-            try container.encode(SWReport.finite(effectiveSampleSize), forKey: .effectiveSampleSize)
-            try container.encode(method, forKey: .method)
-            var diag = container.nestedContainer(keyedBy: DiagnosticsKeys.self, forKey: .diagnostics)
-            try diag.encode(diagnostics.warnings, forKey: .warnings)
-            try diag.encode(diagnostics.declaredBias, forKey: .declaredBias)
-            try diag.encode(diagnostics.coefficients.map { $0.isFinite ? $0 : nil }, forKey: .coefficients)
-            try diag.encode(diagnostics.varianceReductionFactor.flatMap(SWReport.finite), forKey: .varianceReductionFactor)
-            try diag.encode(diagnostics.figures.compactMapValues(SWReport.finite), forKey: .figures)
-        }
-    }
+    /// One estimate with its interval and diagnostics.
+    typealias Result = EstimateReport
 
     let x: String
     let y: String
@@ -281,11 +323,13 @@ struct SWReport: Encodable {
     let distance: Result?
     /// Why `distance` is missing, when it is.
     let distanceNote: String?
+    /// For `mcest merge`: which shards were merged.
+    var shards: MergeSummary? = nil
 
     static func finite(_ x: Double) -> Double? { x.isFinite ? x : nil }
 
     private enum CodingKeys: String, CodingKey {
-        case x, y, pointsX, pointsY, dimension, p, method, projectionsRequested, seed, power, distance, distanceNote
+        case x, y, pointsX, pointsY, dimension, p, method, projectionsRequested, seed, power, distance, distanceNote, shards
     }
 
     func encode(to encoder: any Encoder) throws {
@@ -302,6 +346,7 @@ struct SWReport: Encodable {
         try container.encode(power, forKey: .power)
         try container.encode(distance, forKey: .distance)
         try container.encode(distanceNote, forKey: .distanceNote)
+        if let shards { try container.encode(shards, forKey: .shards) }
     }
 
     /// The order as text: "2" for 2, "1.5" for 1.5.
@@ -313,6 +358,7 @@ struct SWReport: Encodable {
             "method \(method) (\(power.method)), \(power.sampleCount) projections, seed \(seed)",
             "",
         ]
+        if let shards { lines.insert(contentsOf: shards.textLines, at: 2) }
         func line(_ name: String, _ r: Result, note: String) -> String {
             let decimals = NumberFormat.decimals(forStandardError: r.standardError)
             let dof = r.degreesOfFreedom.map { "t, \(NumberFormat.count($0)) d.o.f." } ?? "normal"

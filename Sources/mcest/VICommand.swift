@@ -121,27 +121,41 @@ struct VICommand: ParsableCommand {
             model: self.model.rawValue, family: family.rawValue, rows: rows, intercept: intercept,
             priorSD: priorSD, noiseSD: self.model == .linearRegression ? noiseSD : nil, seed: seed,
             iterations: fit.iterations, converged: fit.converged,
-            elbo: .init(elbo), iwae: iwae.map { .init($0.1, groupSize: $0.0) }, logEvidence: logEvidence,
+            elbo: try .init(elbo), iwae: try iwae.map { b throws(MonteCarloError) in try .init(b.1, groupSize: b.0) },
+            logEvidence: logEvidence,
             posterior: zip(names, zip(q.mean, sds)).map { .init(name: $0.0, mean: $0.1.0, standardDeviation: $0.1.1) })
     }
 }
 
-/// What `mcest vi` reports (JSON keys are these property names).
-struct VIReport: Codable {
-    struct Bound: Codable {
+/// What `mcest vi` reports (JSON keys are these property names; each bound is an
+/// ``EstimateReport`` object plus `groupSize` and `samples`).
+struct VIReport: Encodable {
+    struct Bound: Encodable {
         let groupSize: Int?
         let value: Double
         let standardError: Double
         let samples: Int
-        init(_ estimate: Estimate, groupSize: Int? = nil) {
+        let estimate: EstimateReport
+
+        init(_ estimate: Estimate, groupSize: Int? = nil) throws(MonteCarloError) {
             self.groupSize = groupSize
             value = estimate.value
             standardError = estimate.standardError
             samples = estimate.sampleCount
+            self.estimate = try EstimateReport(estimate)
+        }
+
+        private enum CodingKeys: String, CodingKey { case groupSize, samples }
+
+        func encode(to encoder: any Encoder) throws {
+            try estimate.encode(to: encoder)
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(groupSize, forKey: .groupSize)
+            try container.encode(samples, forKey: .samples)
         }
     }
 
-    struct Weight: Codable {
+    struct Weight: Encodable {
         let name: String
         let mean: Double
         let standardDeviation: Double

@@ -1,0 +1,365 @@
+import ArgumentParser
+import Foundation
+import MonteCarlo
+
+/// `mcest estimate`: one reference problem, one method, a sample count or a standard-error
+/// target, run by `MonteCarloDriver`; optionally one shard of a run split across machines.
+struct EstimateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "estimate",
+        abstract: "Estimate a reference problem with one method, on all cores or as one shard of a sharded run.",
+        discussion: """
+            Problems (the same as in `mcest demo`): exp = E[exp(U)], U ~ Uniform(0, 1), truth e − 1; \
+            european = a European call (S0 = 100, K = 105, r = 0.05, σ = 0.2, T = 1), truth its \
+            Black–Scholes price; asian = an arithmetic Asian call (S0 = K = 100, r = 0.05, σ = 0.2, \
+            T = 1, 16 dates), no closed form. Methods: plain; antithetic (pairs, two evaluations \
+            each); cv (2-fold cross-fitted control variate: U, the discounted terminal price, or the \
+            geometric Asian call); rqmc (independent random digital shifts of --points Sobol points).
+
+            --samples is the number of integrand evaluations: plain and cv draw that many, \
+            antithetic half as many pairs, rqmc samples/--points randomizations. With --target-se \
+            the run stops once the standard error is at most the target (checked between rounds \
+            of blocks; precisely: once the 95% interval's half-width is at most 1.96 × target), or \
+            at --samples evaluations. The result depends only on the options and --seed, never on \
+            the number of cores.
+
+            A progress line (samples so far, estimate ± standard error) is shown on standard \
+            error when it is a terminal, never with --json or when standard error is redirected.
+
+            Sharded runs: `--shard i/N --state-out FILE` (0 ≤ i < N) computes only shard i: the \
+            run's blocks of samples (block b draws from random stream b of --seed) are split into \
+            N contiguous ranges, so shards never share a stream, and shard i writes the states of \
+            its blocks to FILE (versioned JSON with a fingerprint of the problem, method, sample \
+            count, block size, seed and N). `mcest merge FILE…` then prints exactly (bit for bit) \
+            what the single run prints. Every method can be sharded; a shard needs a fixed \
+            --samples (not --target-se), since an error target cannot be split ahead of time.
+            """)
+
+    /// The `--problem` choices.
+    enum ProblemName: String, ExpressibleByArgument, CaseIterable, Codable {
+        case exp, european, asian
+    }
+
+    /// The `--method` choices.
+    enum MethodName: String, ExpressibleByArgument, CaseIterable, Codable {
+        case plain, antithetic, cv, rqmc
+    }
+
+    @Option(help: "exp, european or asian.")
+    var problem: ProblemName = .european
+
+    @Option(help: "plain, antithetic, cv or rqmc.")
+    var method: MethodName = .plain
+
+    @Option(help: "Integrand evaluations (the cap, with --target-se).")
+    var samples: Int = 1_000_000
+
+    @Option(name: .customLong("target-se"), help: "Stop once the standard error is at most this (not with --shard).")
+    var targetStandardError: Double?
+
+    @Option(help: "rqmc: Sobol points per randomization (a power of two suits Sobol best).")
+    var points: Int = 1024
+
+    @Option(name: .customLong("block-size"), help: "Samples per block (default: the method's preferred size); part of a sharded run's fingerprint.")
+    var blockSize: Int?
+
+    @Option(help: "Seed of the random streams: the same seed gives the same numbers on any number of cores.")
+    var seed: UInt64 = 2024
+
+    @Option(help: ArgumentHelp("Compute only shard i of N (0 ≤ i < N) and write its state to --state-out.", valueName: "i/N"))
+    var shard: ShardSpec?
+
+    @Option(name: .customLong("state-out"), help: ArgumentHelp(
+        "Write the shard's mergeable state (versioned JSON) to this file instead of printing an estimate.", valueName: "file"))
+    var stateOut: String?
+
+    @Flag(help: "Print one JSON object instead of text.")
+    var json = false
+
+    func validate() throws {
+        guard samples >= 2 else { throw ValidationError("--samples must be at least 2 (got \(samples)).") }
+        guard points >= 1 else { throw ValidationError("--points must be at least 1 (got \(points)).") }
+        if let blockSize, blockSize < 1 { throw ValidationError("--block-size must be at least 1 (got \(blockSize)).") }
+        if let targetStandardError {
+            guard targetStandardError > 0, targetStandardError.isFinite else {
+                throw ValidationError("--target-se must be a positive number (got \(targetStandardError)).")
+            }
+            if shard != nil || stateOut != nil {
+                throw ValidationError("--shard/--state-out need a fixed --samples: an error target cannot be split "
+                    + "between machines ahead of time; drop --target-se.")
+            }
+        }
+        if shard != nil, stateOut == nil {
+            throw ValidationError("--shard needs --state-out FILE: a shard's result is a state to merge with `mcest merge`.")
+        }
+        if method == .rqmc, samples / points < 2 {
+            throw ValidationError("rqmc needs at least 2 randomizations: --samples (\(samples)) must be at least 2 × --points (\(points)).")
+        }
+    }
+
+    var setup: EstimateSetup {
+        EstimateSetup(problem: problem, method: method, evaluations: samples, points: points, blockSize: blockSize)
+    }
+
+    func run() throws {
+        let progress = ProgressLine.enabled(json: json)
+        if let stateOut {
+            let shard = shard ?? ShardSpec(index: 0, count: 1)
+            let written = try reportingFailures {
+                try setup.accept(ShardRunner(setup: setup, seed: seed, shard: shard, path: stateOut, progress: progress))
+            }
+            progress?.finish()
+            print(json ? try written.json() : written.text)
+            return
+        }
+        let report = try reportingFailures {
+            try setup.accept(SingleRunner(setup: setup, seed: seed, targetStandardError: targetStandardError, progress: progress))
+        }
+        progress?.finish()
+        try report.print(json: json)
+    }
+
+    // MARK: - Merging
+
+    /// `mcest merge` for state files written by `mcest estimate`.
+    static func merge(_ documents: [(path: String, data: Data)], allowPartial: Bool, json: Bool) throws {
+        let first: ShardFile<EstimateFingerprint, IgnoredPayload>
+        do {
+            first = try JSONDecoder().decode(ShardFile<EstimateFingerprint, IgnoredPayload>.self, from: documents[0].data)
+        } catch {
+            throw CommandFailure("\(documents[0].path) is not a valid state file (\(describeDecodingError(error))).")
+        }
+        let setup = first.fingerprint.setup
+        let report = try setup.accept(ShardMerger(setup: setup, documents: documents, allowPartial: allowPartial))
+        if let warning = report.shards?.warning { printToStandardError(warning) }
+        try report.print(json: json)
+    }
+}
+
+// MARK: - The problem and the estimator
+
+/// What `mcest estimate` runs: problem, method and budget.
+struct EstimateSetup: Codable, Equatable {
+    var problem: EstimateCommand.ProblemName
+    var method: EstimateCommand.MethodName
+    /// Integrand evaluations asked for.
+    var evaluations: Int
+    /// RQMC points per randomization.
+    var points: Int
+    /// Samples per block, when set.
+    var blockSize: Int?
+
+    /// Samples in the estimator's unit: draws, antithetic pairs or RQMC randomizations.
+    var samples: Int {
+        switch method {
+        case .plain, .cv: return evaluations
+        case .antithetic: return max(2, evaluations / 2)
+        case .rqmc: return max(2, evaluations / points)
+        }
+    }
+
+    /// The problem in words, with its parameters.
+    var problemDescription: String {
+        switch problem {
+        case .exp: return "E[exp(U)], U ~ Uniform(0, 1)"
+        case .european: return "European call (S0 = 100, K = 105, r = 0.05, σ = 0.2, T = 1)"
+        case .asian: return "arithmetic Asian call (S0 = 100, K = 100, r = 0.05, σ = 0.2, T = 1, 16 dates)"
+        }
+    }
+
+    /// The closed-form answer, when there is one, and a note on it.
+    var truth: (value: Double?, note: String) {
+        switch problem {
+        case .exp:
+            return (M_E - 1, "truth e − 1")
+        case .european:
+            let price = (try? EuropeanCallOption(spot: 100, strike: 105, rate: 0.05, volatility: 0.2, maturity: 1))?.blackScholesPrice
+            return (price, "truth: the Black–Scholes price")
+        case .asian:
+            let geometric = (try? AsianCallOption(spot: 100, strike: 100, rate: 0.05, volatility: 0.2, maturity: 1,
+                                                  monitoringDates: 16))?.geometricPrice ?? .nan
+            return (nil, "no closed form (the geometric Asian call, the cv control, is \(geometric))")
+        }
+    }
+
+    /// A stopping rule for `samples` samples.
+    func driver(stoppingRule: StoppingRule, progress: ProgressLine?) -> MonteCarloDriver {
+        MonteCarloDriver(stoppingRule: stoppingRule, blockSize: blockSize, progress: progress?.callback(unit: unitName))
+    }
+
+    /// The estimator's unit, for messages.
+    var unitName: String {
+        switch method {
+        case .plain, .cv: return "draws"
+        case .antithetic: return "pairs"
+        case .rqmc: return "randomizations"
+        }
+    }
+
+    /// Builds the estimator and hands it to `visitor`.
+    func accept<V: EstimatorVisitor>(_ visitor: V) throws -> V.Result {
+        switch problem {
+        case .exp:
+            return try accept(
+                visitor, sampler: UniformDistribution.unit,
+                integrand: Integrand(batch: { u, values in for i in u.indices { values[i] = exp(u[i]) } }),
+                control: VectorIntegrand(outputDimension: 1, batch: { u, values in for i in u.indices { values[i] = u[i] } }),
+                controlMean: 0.5)
+        case .european:
+            let option = try EuropeanCallOption(spot: 100, strike: 105, rate: 0.05, volatility: 0.2, maturity: 1)
+            // e^{−rT} S_T = S₀ exp(−σ²T/2 + σ√T Z): a martingale, so its mean is S₀.
+            let logDrift = -0.5 * option.volatility * option.volatility * option.maturity
+            let logScale = option.volatility * option.maturity.squareRoot()
+            return try accept(
+                visitor, sampler: NormalDistribution.standard, integrand: Integrand { option.discountedPayoff($0) },
+                control: VectorIntegrand(outputDimension: 1, batch: { z, values in
+                    for i in z.indices { values[i] = option.spot * exp(logDrift + logScale * z[i]) }
+                }),
+                controlMean: option.spot)
+        case .asian:
+            let option = try AsianCallOption(spot: 100, strike: 100, rate: 0.05, volatility: 0.2, maturity: 1,
+                                             monitoringDates: 16)
+            return try accept(
+                visitor, sampler: option.pathMeasure, integrand: Integrand { option.arithmeticPayoff($0) },
+                control: VectorIntegrand(outputDimension: 1, batch: { paths, values in
+                    for i in paths.indices { values[i] = option.geometricPayoff(paths[i]) }
+                }),
+                controlMean: option.geometricPrice)
+        }
+    }
+
+    private func accept<V: EstimatorVisitor, S: ReflectableSampler & UnitCubeSampler>(
+        _ visitor: V, sampler: S, integrand: Integrand<S.Point>, control: VectorIntegrand<S.Point>, controlMean: Double
+    ) throws -> V.Result {
+        switch method {
+        case .plain:
+            return try visitor.visit(PlainMonteCarlo(sampler: sampler, integrand: integrand))
+        case .antithetic:
+            return try visitor.visit(AntitheticMonteCarlo(sampler: sampler, integrand: integrand))
+        case .cv:
+            return try visitor.visit(try ControlVariateMonteCarlo(
+                sampler: sampler, integrand: integrand, controls: control, controlMeans: [controlMean],
+                fitting: .crossFitted(folds: 2)))
+        case .rqmc:
+            return try visitor.visit(try RandomizedQuasiMonteCarlo(
+                sampler: sampler, integrand: integrand, sequence: .sobol, pointsPerReplicate: points))
+        }
+    }
+}
+
+/// Something done with an estimator whose type is known only at run time.
+protocol EstimatorVisitor {
+    associatedtype Result
+    func visit<E: MonteCarloEstimator>(_ estimator: E) throws -> Result where E.Output == Estimate
+}
+
+// MARK: - Single runs, shards and merges
+
+/// One run on this machine under a sample count or a standard-error target.
+struct SingleRunner: EstimatorVisitor {
+    let setup: EstimateSetup
+    let seed: UInt64
+    let targetStandardError: Double?
+    let progress: ProgressLine?
+
+    func visit<E: MonteCarloEstimator>(_ estimator: E) throws -> EstimateRunReport where E.Output == Estimate {
+        let rule: StoppingRule = targetStandardError.map {
+            // Half-width 1.96·SE of the 95% normal interval (a t interval is slightly wider, so stricter).
+            .absoluteError(1.959963984540054 * $0, level: 0.95, maximumSamples: setup.samples,
+                           minimumSamples: min(setup.samples, 1000))
+        } ?? .sampleCount(setup.samples)
+        let report = try setup.driver(stoppingRule: rule, progress: progress).run(estimator, seed: seed)
+        return try EstimateRunReport(setup: setup, seed: seed, estimate: report.estimate,
+                                     samples: report.samples, stopReason: report.stopReason.rawValue, shards: nil)
+    }
+}
+
+/// What must agree between the shards of one `mcest estimate` run.
+struct EstimateFingerprint: Codable, Equatable {
+    var problem: EstimateCommand.ProblemName
+    var method: EstimateCommand.MethodName
+    var evaluations: Int
+    var points: Int
+    /// Samples in the estimator's unit.
+    var samples: Int
+    /// The block size actually used.
+    var blockSize: Int
+    var seed: UInt64
+    var shardCount: Int
+
+    var setup: EstimateSetup {
+        EstimateSetup(problem: problem, method: method, evaluations: evaluations, points: points, blockSize: blockSize)
+    }
+}
+
+/// A shard's block states: blocks `firstBlock ..< endBlock` of the run's `blockCount`.
+struct EstimatePayload<State: Codable>: Codable {
+    var firstBlock: Int
+    var endBlock: Int
+    var blockCount: Int
+    var blockStates: [State]
+}
+
+/// Computes one shard's blocks and writes them to a state file.
+struct ShardRunner: EstimatorVisitor {
+    let setup: EstimateSetup
+    let seed: UInt64
+    let shard: ShardSpec
+    let path: String
+    let progress: ProgressLine?
+
+    func visit<E: MonteCarloEstimator>(_ estimator: E) throws -> ShardWritten where E.Output == Estimate {
+        let driver = setup.driver(stoppingRule: .sampleCount(setup.samples), progress: progress)
+        let total = try driver.blockCount(for: estimator)
+        guard shard.count <= total else {
+            throw CommandFailure("\(shard.count) shards but this run has only \(total) blocks; use at most \(total) shards, "
+                + "a smaller --block-size or more --samples.")
+        }
+        let blocks = shard.units(of: total)
+        let states = try driver.blockStates(estimator, seed: seed, blocks: blocks)
+        let fingerprint = EstimateFingerprint(
+            problem: setup.problem, method: setup.method, evaluations: setup.evaluations, points: setup.points,
+            samples: setup.samples, blockSize: setup.blockSize ?? estimator.preferredBlockSize, seed: seed,
+            shardCount: shard.count)
+        let payload = EstimatePayload(firstBlock: blocks.lowerBound, endBlock: blocks.upperBound, blockCount: total,
+                                      blockStates: states)
+        try ShardFile(command: "estimate", shard: shard, fingerprint: fingerprint, payload: payload).write(to: path)
+        let size = setup.blockSize ?? estimator.preferredBlockSize
+        let samples = blocks.reduce(0) { $0 + min(size, setup.samples - $1 * size) }
+        return ShardWritten(command: "estimate", shardIndex: shard.index, shardCount: shard.count, stateFile: path,
+                            units: blocks, unitCount: total, unitName: "blocks", samples: samples, sampleName: setup.unitName)
+    }
+}
+
+/// Merges shard files into the single run's report.
+struct ShardMerger: EstimatorVisitor {
+    let setup: EstimateSetup
+    let documents: [(path: String, data: Data)]
+    let allowPartial: Bool
+
+    func visit<E: MonteCarloEstimator>(_ estimator: E) throws -> EstimateRunReport where E.Output == Estimate {
+        let set = try ShardSet<EstimateFingerprint, EstimatePayload<E.State>>(documents, allowPartial: allowPartial)
+        var states: [E.State] = []
+        var samples = 0
+        let size = set.shards[0].file.fingerprint.blockSize
+        for shard in set.shards {
+            let payload = shard.file.payload
+            let expected = ShardSpec(index: shard.file.shardIndex, count: shard.file.shardCount).units(of: payload.blockCount)
+            guard payload.firstBlock == expected.lowerBound, payload.endBlock == expected.upperBound,
+                  payload.blockStates.count == expected.count,
+                  payload.blockCount == (shard.file.fingerprint.samples + size - 1) / size else {
+                throw CommandFailure("\(shard.path): its blocks \(payload.firstBlock)..<\(payload.endBlock) "
+                    + "(\(payload.blockStates.count) states) are not those of shard \(shard.file.shardIndex) of "
+                    + "\(shard.file.shardCount) (\(expected)); the file is inconsistent.")
+            }
+            states += payload.blockStates
+            samples += expected.reduce(0) { $0 + min(size, shard.file.fingerprint.samples - $1 * size) }
+        }
+        let state = try MonteCarloDriver.foldedState(of: estimator, blockStates: states)
+        let estimate = try estimator.estimate(from: state)
+        let seed = set.shards[0].file.fingerprint.seed
+        return try EstimateRunReport(setup: setup, seed: seed, estimate: estimate, samples: samples,
+                                     stopReason: set.summary.partial ? "partialMerge" : StopReason.reachedSampleCount.rawValue,
+                                     shards: set.summary)
+    }
+}
