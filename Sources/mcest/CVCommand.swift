@@ -267,6 +267,8 @@ struct CVResult: Encodable {
     var variance: Double
     var standardError: Double
     var interval: Interval
+    /// Student-t degrees of freedom of the interval, `nil` for a normal interval.
+    var degreesOfFreedom: Double?
     var sampleCount: Int
     var effectiveSampleSize: Double
     var diagnostics: Diagnostics
@@ -284,6 +286,7 @@ struct CVResult: Encodable {
         variance = estimate.variance
         standardError = estimate.standardError
         interval = Interval(lower: ci.lower, upper: ci.upper, level: 0.95)
+        degreesOfFreedom = estimate.degreesOfFreedom
         sampleCount = estimate.sampleCount
         effectiveSampleSize = estimate.effectiveSampleSize
         diagnostics = estimate.diagnostics
@@ -291,7 +294,7 @@ struct CVResult: Encodable {
 
     private enum Keys: String, CodingKey {
         case integrand, requestedMethod, kernel, method, value, variance, standardError, interval, sampleCount
-        case effectiveSampleSize, diagnostics, lengthScale, relativeJitter
+        case effectiveSampleSize, diagnostics, lengthScale, relativeJitter, degreesOfFreedom
         case lower, upper, level
         case coefficients, varianceReductionFactor, declaredBias, figures, warnings
     }
@@ -320,6 +323,7 @@ struct CVResult: Encodable {
         try number(interval.lower, .lower, in: &i)
         try number(interval.upper, .upper, in: &i)
         try number(interval.level, .level, in: &i)
+        try number(degreesOfFreedom, .degreesOfFreedom, in: &c)
         try c.encode(sampleCount, forKey: .sampleCount)
         try number(effectiveSampleSize, .effectiveSampleSize, in: &c)
         var d = c.nestedContainer(keyedBy: Keys.self, forKey: .diagnostics)

@@ -334,6 +334,8 @@ struct MIReport: Encodable {
 
     struct DiagnosticsReport: Encodable {
         let estimator: String
+        let coefficients: [Double]
+        let varianceReductionFactor: Double?
         let declaredBias: String?
         let figures: [String: Double]
         let warnings: [String]
@@ -363,7 +365,9 @@ struct MIReport: Encodable {
         sampleCount = estimate.sampleCount
         effectiveSampleSize = estimate.effectiveSampleSize
         diagnostics = DiagnosticsReport(
-            estimator: estimate.diagnostics.method, declaredBias: estimate.diagnostics.declaredBias,
+            estimator: estimate.diagnostics.method, coefficients: estimate.diagnostics.coefficients.filter(\.isFinite),
+            varianceReductionFactor: estimate.diagnostics.varianceReductionFactor.flatMap { $0.isFinite ? $0 : nil },
+            declaredBias: estimate.diagnostics.declaredBias,
             figures: estimate.diagnostics.figures.filter { $0.value.isFinite }, warnings: estimate.diagnostics.warnings,
             notes: context.notes, batchSize: context.batchSize, batches: context.batches,
             trainingRows: context.trainingRows, evaluationRows: context.evaluationRows)
@@ -371,6 +375,7 @@ struct MIReport: Encodable {
 
     private enum CodingKeys: String, CodingKey {
         case value, variance, standardError, interval, sampleCount, effectiveSampleSize, method, diagnostics
+        case degreesOfFreedom
         case unit, file, rows, xColumns, yColumns, seed, batchSize
     }
 
@@ -383,6 +388,7 @@ struct MIReport: Encodable {
         try number(variance, .variance)
         try number(standardError, .standardError)
         try container.encode(interval, forKey: .interval)
+        try container.encode(interval.degreesOfFreedom.flatMap { $0.isFinite ? $0 : nil }, forKey: .degreesOfFreedom)
         try container.encode(sampleCount, forKey: .sampleCount)
         try number(effectiveSampleSize, .effectiveSampleSize)
         try container.encode(context.method, forKey: .method)

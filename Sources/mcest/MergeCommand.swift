@@ -21,6 +21,13 @@ struct MergeCommand: ParsableCommand {
 
             A file that cannot be read, is not a state file, has another format version, or does \
             not match the others is reported by name, with exit code 2.
+
+            Examples. Four shards on one machine with GNU parallel, then the merge:
+              parallel mcest estimate --problem asian --method cv --samples 100000000 --seed 42 --shard {}/4 --state-out s{}.json ::: 0 1 2 3
+              mcest merge s*.json
+            A Slurm job array (#SBATCH --array=0-15), one shard per task, then the merge:
+              mcest sw x.npy y.npy --method cv --projections 1000000 --seed 42 --shard $SLURM_ARRAY_TASK_ID/16 --state-out sw-$SLURM_ARRAY_TASK_ID.json
+              mcest merge sw-*.json --json > sw.json
             """)
 
     @Argument(help: "The shards' state files, in any order.")
