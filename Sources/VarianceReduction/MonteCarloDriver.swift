@@ -20,7 +20,10 @@ import MonteCarloCore
 ///
 /// **Sharding.** Runs on several machines with the same seed and disjoint stream ranges
 /// (``firstStream``) produce states that merge (`MergeableState/merge(_:)`) into the state of
-/// one long run; finalize it with ``MonteCarloEstimator/estimate(from:)``.
+/// one long run; finalize it with ``MonteCarloEstimator/estimate(from:)``. For a merge that is
+/// bit-identical to one run (not only equal to rounding), compute disjoint block ranges of one
+/// fixed-count run with ``blockStates(_:seed:blocks:)`` and fold them in block order with
+/// ``foldedState(of:blockStates:)``.
 public struct MonteCarloDriver: Sendable {
     /// When to stop.
     public var stoppingRule: StoppingRule
