@@ -12,8 +12,8 @@ extension SlicedWasserstein {
     /// (``Method/orthogonal``) or randomized point sets (``Method/randomizedQuasiMonteCarlo(randomizations:)``,
     /// ``Method/randomizedSpiral(randomizations:)``). Shard i of N evaluates the contiguous range
     /// of units ⌊i·U/N⌋ ..< ⌊(i+1)·U/N⌋, so shards never share a stream, and keeps
-    /// f(θ) = W_p^p(θ#μ, θ#ν) for each of its directions together with the centred control values
-    /// (control-variate methods). ``estimate(mergingShards:)`` concatenates the shards in unit
+    /// f(θ) = W_p^p(θ#μ, θ#ν) for each of its directions together with the centred values of the
+    /// Gaussian controls (``Method/controlVariates(_:)``). ``estimate(mergingShards:)`` concatenates the shards in unit
     /// order and finalizes them with the same code as the single run: the result is bit-identical.
     ///
     /// **BLAS threads.** With several OpenBLAS threads, OpenBLAS partitions the projection
@@ -25,9 +25,9 @@ extension SlicedWasserstein {
     ///
     /// Why values and not moments: the control-variate estimators compute the residual sum of
     /// squares from the residuals themselves (no cancellation of co-moments), and the grouped
-    /// estimators need group means; keeping the values costs 8·(1 + k) bytes per direction for k
-    /// controls, small beside the point clouds, and makes the merge exact rather than exact to
-    /// a few ulps.
+    /// estimators need group means; keeping the values costs 1 + k numbers per direction for
+    /// k ≤ 2 Gaussian controls (about 20 bytes each in JSON), and makes the merge exact rather than
+    /// exact to a few ulps.
     ///
     /// **Statistical properties.** Those of the method (see ``estimate(projections:method:seed:)``):
     /// merging only changes where the values were computed. A merge of a subset of the shards is
@@ -50,8 +50,9 @@ extension SlicedWasserstein {
         public let units: Range<Int>
         /// f(θ) for every direction of the shard, in direction order.
         public let costs: [Double]
-        /// For control-variate methods: each control's values C_j(θ) − E C_j on the shard's
-        /// directions; empty otherwise.
+        /// For the Gaussian control variates: each control's values C_j(θ) − E C_j on the shard's
+        /// directions; empty otherwise (spherical harmonics depend on θ only and are recomputed
+        /// from the seed at the merge).
         public let controls: [[Double]]
         /// Figures of the problem the diagnostics report (the Gaussian controls' known means).
         public let figures: [String: Double]
@@ -139,10 +140,6 @@ extension SlicedWasserstein {
             costs = values.costs
             controls = values.columns
             figures = values.figures
-        case .sphericalHarmonics(let maxDegree):
-            costs = try evaluator.evaluate(directions: slice, wantVariances: false).costs
-            controls = try harmonicControls(projections: projections, maxDegree: maxDegree)
-                .centredValues(directions: slice, count: end - first)
         default:
             costs = try evaluator.evaluate(directions: slice, wantVariances: false).costs
         }
@@ -205,7 +202,21 @@ extension SlicedWasserstein {
         case .controlVariates(let which):
             return try gaussianControlEstimate(costs: costs, columns: controls, controls: which, figures: reference.figures)
         case .sphericalHarmonics(let maxDegree):
-            return try harmonicEstimate(costs: costs, columns: controls, dimension: d, maxDegree: maxDegree)
+            // The harmonics depend on the directions only: recompute them from the seed rather
+            // than store k values per direction (the same per-direction arithmetic, so the same bits).
+            let harmonics = SphericalHarmonicControls(dimension: d, degree: maxDegree)
+            let theta = SlicingDirections.uniform(dimension: d, count: reference.projections, seed: reference.seed)
+            var columns = [[Double]](repeating: [], count: harmonics.count)
+            for shard in ordered {
+                let first = shard.units.lowerBound * perUnit
+                let end = min(reference.projections, shard.units.upperBound * perUnit)
+                guard end - first == shard.costs.count else {
+                    throw .incompatibleStates("a shard has \(shard.costs.count) costs for \(end - first) directions")
+                }
+                let slice = harmonics.centredValues(directions: Array(theta[(first * d)..<(end * d)]), count: end - first)
+                for j in columns.indices { columns[j] += slice[j] }
+            }
+            return try harmonicEstimate(costs: costs, columns: columns, dimension: d, maxDegree: maxDegree)
         }
     }
 

@@ -41,9 +41,10 @@ struct SWCommand: ParsableCommand {
             cv-lower, cv-upper, cv, auto, harmonics), one orthogonal block of d directions \
             (orthogonal) or one randomized point set (qmc); shard i takes the i-th of N \
             contiguous ranges of groups, so N can be at most the number of groups. A state keeps \
-            W_p^p (and the control values) for each of the shard's directions, so the \
-            control-variate coefficients are fitted once, at the merge, on all directions, as in \
-            the single run. The fingerprint in the file holds hashes of the contents of X, Y and \
+            W_p^p (and the Gaussian controls' values) for each of the shard's directions, about \
+            20 to 60 bytes per direction, so the control-variate coefficients are fitted once, at \
+            the merge, on all directions, as in the single run (harmonics are recomputed from the \
+            seed at the merge). The fingerprint in the file holds hashes of the contents of X, Y and \
             the weights files, n, m, d, p, the method and its parameters, L, the seed and N. \
             mcest sw runs OpenBLAS on one thread (the sorting, the dominant cost, stays parallel), \
             so that each projection is bitwise the same on any machine and in any shard.
