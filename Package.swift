@@ -108,8 +108,25 @@ let package = Package(
             name: "gradient-flow",
             dependencies: ["MonteCarlo", "NotebookSupport"],
             path: "Examples/GradientFlow"),
+        .executableTarget(
+            name: "mcmc-stein",
+            dependencies: ["MonteCarlo", "NotebookSupport", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Examples/MCMCStein"),
+        .executableTarget(
+            name: "sliced-wasserstein-files",
+            dependencies: ["MonteCarlo", "NotebookSupport", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Examples/SlicedWassersteinFiles"),
+        .executableTarget(
+            name: "mutual-information-csv",
+            dependencies: ["MonteCarlo", "NotebookSupport", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Examples/MutualInformationCSV"),
+        .executableTarget(
+            name: "logistic-vi",
+            dependencies: ["MonteCarlo", "NotebookSupport", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Examples/LogisticVI"),
         .target(
             name: "NotebookSupport",
+            dependencies: ["MonteCarloCore"],
             path: "Notebooks-as-scripts/NotebookSupport"),
         .executableTarget(
             name: "notebook-variance-vs-n",
@@ -145,6 +162,7 @@ let package = Package(
             dependencies: [
                 "asian-option", "several-expectations", "gradient-flow", "notebook-variance-vs-n", "notebook-sliced-wasserstein",
                 "notebook-mutual-information", "notebook-elbo", "notebook-calibration",
+                "mcmc-stein", "sliced-wasserstein-files", "mutual-information-csv", "logistic-vi",
             ]),
         .testTarget(
             name: "SteinControlVariatesTests",

@@ -298,15 +298,26 @@ public struct SlicedWasserstein: Sendable {
             groupMoments.add(s / Double(groupSize))
         }
         for v in f { all.add(v) }
-        let variance = groupMoments.varianceOfMean
-        let ess = effectiveSampleSize(perDraw: all.sampleVariance, variance: variance, count: f.count)
+        // Group means that agree to rounding error (an orthogonal block on an affine image, a
+        // constant f) say nothing about the error below the rounding of each W_p^p, a sum over
+        // the n + m points: the variance is raised to that floor, as an upper bound.
+        let floor = groupRoundingFloor(mean: groupMoments.mean)
+        let atFloor = groupMoments.varianceOfMean < floor
+        let variance = max(groupMoments.varianceOfMean, floor)
+        let ess = atFloor ? Double(f.count) : effectiveSampleSize(perDraw: all.sampleVariance, variance: variance, count: f.count)
         var figures = figures
         figures["perDirectionVariance"] = all.sampleVariance
         return Estimate(
             value: groupMoments.mean, variance: variance, sampleCount: f.count, effectiveSampleSize: ess,
             degreesOfFreedom: Double(groups - 1),
             diagnostics: Diagnostics(method: method, varianceReductionFactor: ess / Double(f.count), figures: figures,
-                                     warnings: variance == 0 ? ["f is constant over the directions drawn: zero variance."] : []))
+                                     warnings: atFloor ? ["The direction groups agree to rounding error: the variance was raised to the rounding floor (8·√(n + m)·ε·|SW_p^p|)², an upper bound; ESS is reported as the number of directions."] : []))
+    }
+
+    /// The squared rounding error of one W_p^p, a sum of n + m terms: (8·√(n + m)·ε·|value|)².
+    func groupRoundingFloor(mean: Double) -> Double {
+        let error = 8 * Double(source.count + target.count).squareRoot() * Double.ulpOfOne * abs(mean)
+        return error * error
     }
 
     func effectiveSampleSize(perDraw: Double, variance: Double, count: Int) -> Double {
