@@ -73,19 +73,23 @@ let package = Package(
         .executableTarget(
             name: "mcbench",
             dependencies: [
-                "MonteCarlo", "CGSL", "MonteCarloShims",
+                "MonteCarlo", "CGSL", "MonteCarloShims", "BenchmarkSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Benchmarks/mcbench"),
 
         .executableTarget(
             name: "vibench",
-            dependencies: ["MonteCarlo", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["MonteCarlo", "BenchmarkSupport", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Benchmarks/vibench"),
 
         .target(
             name: "BenchmarkSupport",
             path: "Benchmarks/BenchmarkSupport"),
+        .executableTarget(
+            name: "benchreport",
+            dependencies: ["BenchmarkSupport"],
+            path: "Benchmarks/benchreport"),
         .executableTarget(
             name: "swbench",
             dependencies: ["MonteCarlo", "BenchmarkSupport"],
