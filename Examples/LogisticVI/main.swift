@@ -44,13 +44,8 @@ struct LogisticVIExample: ParsableCommand {
         guard samples >= 100 else { throw ValidationError("--samples must be at least 100 (got \(samples)).") }
     }
 
-    func run() throws {
-        do {
-            try estimate()
-        } catch {
-            FileHandle.standardError.write(Data("logistic-vi: error: \(error)\n".utf8))
-            throw ExitCode(2)
-        }
+    func run() {
+        exitingOnError("logistic-vi") { try estimate() }
     }
 
     func estimate() throws(MonteCarloError) {

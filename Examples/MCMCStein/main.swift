@@ -105,13 +105,8 @@ struct MCMCSteinExample: ParsableCommand {
         guard thin >= 1 else { throw ValidationError("--thin must be at least 1 (got \(thin)).") }
     }
 
-    func run() throws {
-        do {
-            try estimate()
-        } catch {
-            FileHandle.standardError.write(Data("mcmc-stein: error: \(error)\n".utf8))
-            throw ExitCode(2)
-        }
+    func run() {
+        exitingOnError("mcmc-stein") { try estimate() }
     }
 
     func estimate() throws(MonteCarloError) {

@@ -61,13 +61,8 @@ struct MutualInformationCSVExample: ParsableCommand {
         guard rows >= 100 else { throw ValidationError("--rows must be at least 100.") }
     }
 
-    func run() throws {
-        do {
-            try estimate()
-        } catch {
-            FileHandle.standardError.write(Data("mutual-information-csv: error: \(error)\n".utf8))
-            throw ExitCode(2)
-        }
+    func run() {
+        exitingOnError("mutual-information-csv") { try estimate() }
     }
 
     func estimate() throws {

@@ -56,13 +56,8 @@ struct SlicedWassersteinFilesExample: ParsableCommand {
         guard points >= 10 else { throw ValidationError("--points must be at least 10 (got \(points)).") }
     }
 
-    func run() throws {
-        do {
-            try estimate()
-        } catch {
-            FileHandle.standardError.write(Data("sliced-wasserstein-files: error: \(error)\n".utf8))
-            throw ExitCode(2)
-        }
+    func run() {
+        exitingOnError("sliced-wasserstein-files") { try estimate() }
     }
 
     func estimate() throws {

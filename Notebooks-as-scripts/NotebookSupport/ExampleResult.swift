@@ -69,3 +69,14 @@ public struct ExampleResult: Codable, Sendable {
         }
     }
 }
+
+/// Runs an example's body; on an error, prints "`program`: error: …" on standard error and
+/// exits with status 2 (bad input or a failed estimate, as `mcest` does).
+public func exitingOnError(_ program: String, _ body: () throws -> Void) {
+    do {
+        try body()
+    } catch {
+        FileHandle.standardError.write(Data("\(program): error: \(error)\n".utf8))
+        exit(2)
+    }
+}
