@@ -73,19 +73,23 @@ let package = Package(
         .executableTarget(
             name: "mcbench",
             dependencies: [
-                "MonteCarlo", "CGSL", "MonteCarloShims",
+                "MonteCarlo", "CGSL", "MonteCarloShims", "BenchmarkSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Benchmarks/mcbench"),
 
         .executableTarget(
             name: "vibench",
-            dependencies: ["MonteCarlo", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["MonteCarlo", "BenchmarkSupport", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Benchmarks/vibench"),
 
         .target(
             name: "BenchmarkSupport",
             path: "Benchmarks/BenchmarkSupport"),
+        .executableTarget(
+            name: "benchreport",
+            dependencies: ["BenchmarkSupport"],
+            path: "Benchmarks/benchreport"),
         .executableTarget(
             name: "swbench",
             dependencies: ["MonteCarlo", "BenchmarkSupport"],
@@ -108,8 +112,25 @@ let package = Package(
             name: "gradient-flow",
             dependencies: ["MonteCarlo", "NotebookSupport"],
             path: "Examples/GradientFlow"),
+        .executableTarget(
+            name: "mcmc-stein",
+            dependencies: ["MonteCarlo", "NotebookSupport", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Examples/MCMCStein"),
+        .executableTarget(
+            name: "sliced-wasserstein-files",
+            dependencies: ["MonteCarlo", "NotebookSupport", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Examples/SlicedWassersteinFiles"),
+        .executableTarget(
+            name: "mutual-information-csv",
+            dependencies: ["MonteCarlo", "NotebookSupport", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Examples/MutualInformationCSV"),
+        .executableTarget(
+            name: "logistic-vi",
+            dependencies: ["MonteCarlo", "NotebookSupport", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Examples/LogisticVI"),
         .target(
             name: "NotebookSupport",
+            dependencies: ["MonteCarloCore"],
             path: "Notebooks-as-scripts/NotebookSupport"),
         .executableTarget(
             name: "notebook-variance-vs-n",
@@ -145,6 +166,7 @@ let package = Package(
             dependencies: [
                 "asian-option", "several-expectations", "gradient-flow", "notebook-variance-vs-n", "notebook-sliced-wasserstein",
                 "notebook-mutual-information", "notebook-elbo", "notebook-calibration",
+                "mcmc-stein", "sliced-wasserstein-files", "mutual-information-csv", "logistic-vi",
             ]),
         .testTarget(
             name: "SteinControlVariatesTests",

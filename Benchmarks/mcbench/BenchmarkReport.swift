@@ -1,3 +1,5 @@
+import BenchmarkSupport
+
 /// Everything `mcbench` measured, as written to the JSON file.
 struct BenchmarkReport: Codable {
     var tool = "mcbench"
@@ -17,6 +19,8 @@ struct BenchmarkReport: Codable {
     /// True when some best run got less than 90% of its cores: other processes disturbed the figures.
     var machineBusy: Bool
     var totalSeconds: Double
+    /// The headline figures, for `benchreport`.
+    var summary: [SummaryRow] = []
 
     /// A timed loop: best time and every run.
     struct Timing: Codable {

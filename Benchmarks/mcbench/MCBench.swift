@@ -1,4 +1,5 @@
 import ArgumentParser
+import BenchmarkSupport
 import Dispatch
 import Foundation
 import MonteCarlo
@@ -82,7 +83,8 @@ struct MCBench: ParsableCommand {
         let report = BenchmarkReport(
             date: date, buildConfiguration: buildConfiguration, compiler: compilerDescription, machine: machine,
             seed: seed, repetitions: repetitions, normals: normalDraws, plainMonteCarlo: plain, scaling: scaling,
-            targets: targets, lowestCoreShare: lowestCoreShare, machineBusy: lowestCoreShare < 0.9, totalSeconds: total)
+            targets: targets, lowestCoreShare: lowestCoreShare, machineBusy: lowestCoreShare < 0.9, totalSeconds: total,
+            summary: Self.headlineRows(normals: normalDraws, plain: plain, scaling: scaling, busy: lowestCoreShare < 0.9))
 
         print("\nSummary")
         printTable(
@@ -217,6 +219,27 @@ struct MCBench: ParsableCommand {
     }
 
     // MARK: - Output
+
+    /// The headline rows for `benchreport`.
+    static func headlineRows(normals: BenchmarkReport.NormalDraws?, plain: BenchmarkReport.PlainMonteCarloOverhead?,
+                        scaling: BenchmarkReport.Scaling?, busy: Bool) -> [SummaryRow] {
+        let note = busy ? "machine busy: timings inflated" : nil
+        var rows: [SummaryRow] = []
+        if let normals {
+            rows.append(SummaryRow(benchmark: "mcbench", measure: "standard normals: speed vs GSL mt19937 + ziggurat",
+                                   value: normals.speedRatio, unit: "×", target: "≥ 3×", passed: normals.passed, note: note))
+        }
+        if let plain {
+            rows.append(SummaryRow(benchmark: "mcbench", measure: "PlainMonteCarlo through the driver: overhead over a bare loop",
+                                   value: 100 * plain.overheadScalar, unit: "%", target: "< 20%", passed: plain.passed, note: note))
+        }
+        if let scaling {
+            rows.append(SummaryRow(benchmark: "mcbench", measure: "2 threads vs 1: speed-up (bit-identical: \(scaling.bitIdentical ? "yes" : "no"))",
+                                   value: scaling.speedup, unit: "×", target: "≥ 1.7×", passed: scaling.passed && scaling.bitIdentical,
+                                   note: note))
+        }
+        return rows
+    }
 
     func writeJSON(_ report: BenchmarkReport) throws {
         let url = URL(fileURLWithPath: json)

@@ -1,4 +1,5 @@
 import ArgumentParser
+import BenchmarkSupport
 import Dispatch
 import Foundation
 import MonteCarlo
@@ -61,7 +62,15 @@ struct VIBench: ParsableCommand {
         print(String(format: "    control variates ε, ε²  %7.4g  (%.2f× lower)", controlVariates, reparameterization / controlVariates))
         print("    randomized QMC: n/a at d = \(d) (Sobol goes to 40 dimensions; the estimator falls back to independent draws)")
 
+        let summary: [SummaryRow] = [
+            .speedup(benchmark: "vibench", measure: "logistic-regression ELBO gradient (n = \(n), d = \(d), \(samples) draws): speed-up vs numpy",
+                     swiftSeconds: best, peerName: peer?["peer"] as? String ?? "numpy", peerSeconds: peer?["secondsPerGradient"] as? Double,
+                     skipped: peer == nil ? "python3 with numpy not found" : nil, atLeast: nil),
+            SummaryRow(benchmark: "vibench", measure: "per-draw gradient variance: control variates in ε vs reparameterization",
+                       value: reparameterization / controlVariates, unit: "× lower"),
+        ]
         let report: [String: Any] = [
+            "summary": try JSONSerialization.jsonObject(with: JSONEncoder().encode(summary)),
             "n": n, "d": d, "samples": samples, "swiftSecondsPerGradient": best,
             "peer": peer ?? NSNull(),
             "ratioPeerOverSwift": (peer?["secondsPerGradient"] as? Double).map { $0 / best } ?? NSNull(),

@@ -129,7 +129,13 @@ public enum Fmt {
     public static func plusMinus(_ value: Double, _ error: Double) -> String {
         guard value.isFinite else { return "\(value)" }
         guard error.isFinite, error > 0 else { return signed(value, 6) + " ± \(error)" }
-        let decimals = min(12, max(0, 1 - Int(floor(log10(error)))))
-        return signed(value, decimals) + " ± " + String(format: "%.2g", error)
+        return matching(value, error: error) + " ± " + String(format: "%.2g", error)
+    }
+
+    /// `x` with as many decimals as the two significant digits of `error` need.
+    public static func matching(_ x: Double, error: Double) -> String {
+        guard x.isFinite else { return "\(x)" }
+        guard error.isFinite, error > 0 else { return signed(x, 6) }
+        return signed(x, min(12, max(0, 1 - Int(floor(log10(error))))))
     }
 }

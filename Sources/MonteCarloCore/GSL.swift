@@ -44,7 +44,7 @@ enum GSL {
             return body(&view)
         }
         if G.self == Xoshiro256PlusPlus.self {
-            generator = Xoshiro256PlusPlus(state: state.s) as! G
+            generator = Xoshiro256PlusPlus(validState: state.s) as! G
         }
         return result
     }

@@ -30,7 +30,7 @@ public struct RandomStreams: Sendable, Hashable, Codable {
             remaining >>= 1
             power += 1
         }
-        return Xoshiro256PlusPlus(state: state.words)
+        return Xoshiro256PlusPlus(validState: state.words)
     }
 
     /// Streams `start, start + 1, …, start + count − 1`: one lookup, then one jump per stream.
@@ -38,11 +38,11 @@ public struct RandomStreams: Sendable, Hashable, Codable {
         precondition(count >= 0 && start >= 0 && start + count <= 1 << JumpPowers.count, "stream index out of range")
         guard count > 0 else { return [] }
         var state = JumpPowers.Vector(stream(start).state)
-        var result = [Xoshiro256PlusPlus(state: state.words)]
+        var result = [Xoshiro256PlusPlus(validState: state.words)]
         result.reserveCapacity(count)
         for _ in 1..<count {
             state = JumpPowers.table[0].apply(to: state)
-            result.append(Xoshiro256PlusPlus(state: state.words))
+            result.append(Xoshiro256PlusPlus(validState: state.words))
         }
         return result
     }
@@ -93,7 +93,7 @@ enum JumpPowers {
         let jump = Matrix(columns: (0..<256).map { b in
             var words: [UInt64] = [0, 0, 0, 0]
             words[b >> 6] = 1 << UInt64(b & 63)
-            var generator = Xoshiro256PlusPlus(state: (words[0], words[1], words[2], words[3]))
+            var generator = Xoshiro256PlusPlus(validState: (words[0], words[1], words[2], words[3]))
             generator.jump()
             return Vector(generator.state)
         })

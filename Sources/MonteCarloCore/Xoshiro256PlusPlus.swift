@@ -34,9 +34,16 @@ public struct Xoshiro256PlusPlus: RandomNumberGenerator, Sendable, Hashable, Cod
         s3 = nextSplitMix()
     }
 
-    /// Creates a generator from explicit state words (at least one must be non-zero).
-    public init(state: (UInt64, UInt64, UInt64, UInt64)) {
-        precondition(state != (0, 0, 0, 0), "xoshiro256++ state must not be all zero")
+    /// Creates a generator from explicit state words, or `nil` for the all-zero state (the
+    /// generator's fixed point: it would return 0 forever).
+    public init?(state: (UInt64, UInt64, UInt64, UInt64)) {
+        guard state != (0, 0, 0, 0) else { return nil }
+        (s0, s1, s2, s3) = state
+    }
+
+    /// Creates a generator from state words the caller knows are not all zero (jumps and views
+    /// of a valid state never reach the zero state).
+    init(validState state: (UInt64, UInt64, UInt64, UInt64)) {
         (s0, s1, s2, s3) = state
     }
 

@@ -40,6 +40,8 @@ extension SlicedWasserstein {
         public let projections: Int
         /// The dimension d of the clouds.
         public let dimension: Int
+        /// n + m, the points of both clouds (it sets the rounding floor of grouped variances).
+        public let pointCount: Int
         /// The seed of the directions.
         public let seed: UInt64
         /// The number of units U of the whole run.
@@ -143,7 +145,8 @@ extension SlicedWasserstein {
         default:
             costs = try evaluator.evaluate(directions: slice, wantVariances: false).costs
         }
-        return ShardState(method: method, projections: projections, dimension: d, seed: seed, unitCount: unitCount,
+        return ShardState(method: method, projections: projections, dimension: d, pointCount: source.count + target.count,
+                          seed: seed, unitCount: unitCount,
                           directionsPerUnit: perUnit, units: units, costs: costs, controls: controls, figures: figures)
     }
 
@@ -164,7 +167,7 @@ extension SlicedWasserstein {
         var previousEnd = 0
         for shard in ordered {
             guard shard.method == reference.method, shard.projections == reference.projections,
-                  shard.dimension == reference.dimension, shard.seed == reference.seed,
+                  shard.dimension == reference.dimension, shard.pointCount == reference.pointCount, shard.seed == reference.seed,
                   shard.unitCount == reference.unitCount, shard.directionsPerUnit == reference.directionsPerUnit,
                   shard.figures == reference.figures, shard.controls.count == reference.controls.count else {
                 throw .incompatibleStates("shard states from different runs (method, directions, dimension, seed or problem differ)")
@@ -186,19 +189,22 @@ extension SlicedWasserstein {
             guard costs.count >= 2 else {
                 throw .insufficientSamples(needed: 2, available: costs.count, reason: "(directions) for a variance")
             }
-            return groupedEstimate(costs, groupSize: 1, method: "sliced-wasserstein-mc", figures: [:])
+            return groupedEstimate(costs, groupSize: 1, method: "sliced-wasserstein-mc", figures: [:],
+                                   pointCount: reference.pointCount)
         case .orthogonal:
             guard costs.count >= 2 * d else {
                 throw .insufficientSamples(needed: 2 * d, available: costs.count, reason: "(two orthogonal blocks) for a variance")
             }
-            return groupedEstimate(costs, groupSize: d, method: "sliced-wasserstein-orthogonal", figures: ["blocks": groups])
+            return groupedEstimate(costs, groupSize: d, method: "sliced-wasserstein-orthogonal", figures: ["blocks": groups],
+                                   pointCount: reference.pointCount)
         case .randomizedQuasiMonteCarlo, .randomizedSpiral:
             guard costs.count >= 2 * perUnit else {
                 throw .insufficientSamples(needed: 2 * perUnit, available: costs.count, reason: "(two randomizations) for a variance")
             }
             let kind = if case .randomizedSpiral = reference.method { "spiral" } else { "sobol" }
             return groupedEstimate(costs, groupSize: perUnit, method: "sliced-wasserstein-rqmc-\(kind)",
-                                   figures: ["randomizations": groups, "pointsPerRandomization": Double(perUnit)])
+                                   figures: ["randomizations": groups, "pointsPerRandomization": Double(perUnit)],
+                                   pointCount: reference.pointCount)
         case .controlVariates(let which):
             return try gaussianControlEstimate(costs: costs, columns: controls, controls: which, figures: reference.figures)
         case .sphericalHarmonics(let maxDegree):

@@ -197,7 +197,8 @@ public struct SlicedWasserstein: Sendable {
         case .monteCarlo:
             let theta = SlicingDirections.uniform(dimension: d, count: projections, seed: seed)
             let f = try evaluator.evaluate(directions: theta, wantVariances: false).costs
-            return Self.groupedEstimate(f, groupSize: 1, method: "sliced-wasserstein-mc", figures: [:])
+            return Self.groupedEstimate(f, groupSize: 1, method: "sliced-wasserstein-mc", figures: [:],
+                                        pointCount: source.count + target.count)
         case .orthogonal:
             let blocks = (projections + d - 1) / d
             guard blocks >= 2 else {
@@ -207,7 +208,7 @@ public struct SlicedWasserstein: Sendable {
             let theta = SlicingDirections.orthogonalBlocks(dimension: d, blocks: blocks, seed: seed)
             let f = try evaluator.evaluate(directions: theta, wantVariances: false).costs
             return Self.groupedEstimate(f, groupSize: d, method: "sliced-wasserstein-orthogonal",
-                                   figures: ["blocks": Double(blocks)])
+                                   figures: ["blocks": Double(blocks)], pointCount: source.count + target.count)
         case .randomizedQuasiMonteCarlo(let randomizations):
             guard randomizations >= 2 else {
                 throw .invalidParameter(name: "randomizations", value: Double(randomizations), requirement: "at least 2")
@@ -221,7 +222,8 @@ public struct SlicedWasserstein: Sendable {
                 dimension: d, pointsPerSet: perSet, randomizations: randomizations, seed: seed)
             let f = try evaluator.evaluate(directions: theta, wantVariances: false).costs
             return Self.groupedEstimate(f, groupSize: perSet, method: "sliced-wasserstein-rqmc-sobol",
-                                   figures: ["randomizations": Double(randomizations), "pointsPerRandomization": Double(perSet)])
+                                   figures: ["randomizations": Double(randomizations), "pointsPerRandomization": Double(perSet)],
+                                   pointCount: source.count + target.count)
         case .randomizedSpiral(let randomizations):
             guard randomizations >= 2 else {
                 throw .invalidParameter(name: "randomizations", value: Double(randomizations), requirement: "at least 2")
@@ -233,7 +235,8 @@ public struct SlicedWasserstein: Sendable {
             let theta = SlicingDirections.randomizedSpiral(pointsPerSet: perSet, randomizations: randomizations, seed: seed)
             let f = try evaluator.evaluate(directions: theta, wantVariances: false).costs
             return Self.groupedEstimate(f, groupSize: perSet, method: "sliced-wasserstein-rqmc-spiral",
-                                   figures: ["randomizations": Double(randomizations), "pointsPerRandomization": Double(perSet)])
+                                   figures: ["randomizations": Double(randomizations), "pointsPerRandomization": Double(perSet)],
+                                   pointCount: source.count + target.count)
         case .controlVariates(let controls):
             return try controlVariateEstimate(projections: projections, controls: controls, seed: seed)
         case .sphericalHarmonics(let maxDegree):
@@ -288,7 +291,9 @@ public struct SlicedWasserstein: Sendable {
     // MARK: - Implementation
 
     /// Mean over i.i.d. groups of consecutive values (group size 1 = plain Monte Carlo).
-    static func groupedEstimate(_ f: [Double], groupSize: Int, method: String, figures: [String: Double]) -> Estimate {
+    /// Mean over i.i.d. groups; `pointCount` = n + m sets the rounding floor of the variance.
+    static func groupedEstimate(_ f: [Double], groupSize: Int, method: String, figures: [String: Double],
+                                pointCount: Int) -> Estimate {
         let groups = f.count / groupSize
         var groupMoments = RunningMoments()
         var all = RunningMoments()
@@ -298,15 +303,26 @@ public struct SlicedWasserstein: Sendable {
             groupMoments.add(s / Double(groupSize))
         }
         for v in f { all.add(v) }
-        let variance = groupMoments.varianceOfMean
-        let ess = effectiveSampleSize(perDraw: all.sampleVariance, variance: variance, count: f.count)
+        // Group means that agree to rounding error (an orthogonal block on an affine image, a
+        // constant f) say nothing about the error below the rounding of each W_p^p, a sum over
+        // the n + m points: the variance is raised to that floor, as an upper bound.
+        let floor = groupRoundingFloor(mean: groupMoments.mean, pointCount: pointCount)
+        let atFloor = groupMoments.varianceOfMean < floor
+        let variance = max(groupMoments.varianceOfMean, floor)
+        let ess = atFloor ? Double(f.count) : effectiveSampleSize(perDraw: all.sampleVariance, variance: variance, count: f.count)
         var figures = figures
         figures["perDirectionVariance"] = all.sampleVariance
         return Estimate(
             value: groupMoments.mean, variance: variance, sampleCount: f.count, effectiveSampleSize: ess,
             degreesOfFreedom: Double(groups - 1),
             diagnostics: Diagnostics(method: method, varianceReductionFactor: ess / Double(f.count), figures: figures,
-                                     warnings: variance == 0 ? ["f is constant over the directions drawn: zero variance."] : []))
+                                     warnings: atFloor ? ["The direction groups agree to rounding error: the variance was raised to the rounding floor (8·√(n + m)·ε·|SW_p^p|)², an upper bound; ESS is reported as the number of directions."] : []))
+    }
+
+    /// The squared rounding error of one W_p^p, a sum of n + m terms: (8·√(n + m)·ε·|value|)².
+    static func groupRoundingFloor(mean: Double, pointCount: Int) -> Double {
+        let error = 8 * Double(pointCount).squareRoot() * Double.ulpOfOne * abs(mean)
+        return error * error
     }
 
     static func effectiveSampleSize(perDraw: Double, variance: Double, count: Int) -> Double {

@@ -81,9 +81,11 @@ extension StatisticalCheck {
     ///
     /// The measured factor is `Diagnostics/varianceReductionFactor` when the estimator reports
     /// one, and otherwise `effectiveSampleSize / sampleCount` (the same quantity, σ̂²_plain /
-    /// (n · variance)). The degrees of freedom default to n − 1 for the plain variance and to
-    /// the estimate's `Estimate/degreesOfFreedom` (or n − 1 when it has none) for the reduced
-    /// one; pass them explicitly when you know better (see
+    /// (n · variance)). The degrees of freedom default to n − 1 for the plain variance and, for
+    /// the reduced one, to the estimate's `Estimate/degreesOfFreedom`, else the
+    /// `"varianceDegreesOfFreedom"` figure of its diagnostics (m − 1 for m antithetic pairs or
+    /// R RQMC replicates, Σ(nₖ − 1) over the evaluated folds of cross-fitted control
+    /// variates), else n − 1; pass them explicitly when you know better (see
     /// ``varianceReductionFactor(_:theoreticalFactor:plainDegreesOfFreedom:reducedDegreesOfFreedom:falseAlarmProbability:)``).
     ///
     /// **Statistical properties.** As for the numeric form: passes iff
@@ -107,7 +109,8 @@ extension StatisticalCheck {
         return try varianceReductionFactor(
             measured, theoreticalFactor: theoreticalFactor,
             plainDegreesOfFreedom: plainDegreesOfFreedom ?? defaultDegreesOfFreedom,
-            reducedDegreesOfFreedom: reducedDegreesOfFreedom ?? estimate.degreesOfFreedom ?? defaultDegreesOfFreedom,
+            reducedDegreesOfFreedom: reducedDegreesOfFreedom ?? estimate.degreesOfFreedom
+                ?? estimate.diagnostics.figures["varianceDegreesOfFreedom"] ?? defaultDegreesOfFreedom,
             falseAlarmProbability: alpha)
     }
 }

@@ -125,6 +125,8 @@ public struct ControlVariateMonteCarlo<S: Sampler>: MonteCarloEstimator {
         let perDraw = all.sampleCovariance(0, 0)
         var value = 0.0, variance = 0.0
         var degreesOfFreedom: Double? = nil
+        // Degrees of freedom of the variance estimate (for StatisticalCheck and users).
+        var varianceDegreesOfFreedom = Double(n - p - 1)
         var bias: String? = nil
         var atRoundingFloor = false
         let method: String
@@ -150,6 +152,7 @@ public struct ControlVariateMonteCarlo<S: Sampler>: MonteCarloEstimator {
             let evaluated = isPilot ? Array(1..<groupCount) : Array(0..<groupCount)
             var evaluatedCount = 0
             for k in evaluated { evaluatedCount += state.groups[k].count }
+            varianceDegreesOfFreedom = Double(evaluatedCount - evaluated.count)
             for k in evaluated {
                 let group = state.groups[k]
                 guard group.count >= 2 else {
@@ -179,7 +182,8 @@ public struct ControlVariateMonteCarlo<S: Sampler>: MonteCarloEstimator {
             diagnostics: Diagnostics(method: method, coefficients: fullFit.coefficients,
                                      varianceReductionFactor: ess / Double(n), declaredBias: bias,
                                      figures: ["rSquared": fullFit.rSquared,
-                                               "reciprocalConditionNumber": fullFit.factorization.reciprocalConditionNumber],
+                                               "reciprocalConditionNumber": fullFit.factorization.reciprocalConditionNumber,
+                                               "varianceDegreesOfFreedom": varianceDegreesOfFreedom],
                                      warnings: warnings))
     }
 }

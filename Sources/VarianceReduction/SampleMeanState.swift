@@ -58,7 +58,9 @@ public struct SampleMeanState: MergeableState, Hashable {
             degreesOfFreedom: degreesOfFreedom,
             diagnostics: Diagnostics(
                 method: method, varianceReductionFactor: ess / Double(evaluationCount), declaredBias: declaredBias,
-                figures: skipped > 0 ? ["skippedSamples": Double(skipped)] : [:], warnings: warnings))
+                figures: ["varianceDegreesOfFreedom": Double(samples.count - 1)]
+                    .merging(skipped > 0 ? ["skippedSamples": Double(skipped)] : [:]) { $1 },
+                warnings: warnings))
     }
 }
 

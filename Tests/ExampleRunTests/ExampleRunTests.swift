@@ -56,6 +56,75 @@ struct ExampleRunTests {
         #expect(run.output.contains("lower CV"))
     }
 
+    /// One row of an example's `--json` output (`ExampleResult` in NotebookSupport).
+    struct Row: Decodable {
+        let label: String
+        let value: Double
+        let standardError: Double
+        let lower: Double
+        let upper: Double
+        let truth: Double?
+    }
+
+    /// Runs an example with `--json` and decodes its rows.
+    static func rows(_ name: String, _ arguments: [String]) throws -> [Row] {
+        let run = try Self.run(name, arguments + ["--json"])
+        #expect(run.status == 0, "\(name): \(run.output.suffix(600))")
+        // stderr shares the pipe: decode from the first "[" on.
+        guard let start = run.output.firstIndex(of: "[") else { return [] }
+        return try JSONDecoder().decode([Row].self, from: Data(run.output[start...].utf8))
+    }
+
+    /// Every estimate with a known truth lies within 5 of its standard errors of it, and every
+    /// row has a finite value, a positive standard error and an interval around the value.
+    static func checkAgainstTruth(_ rows: [Row], expectedCount: Int, name: String) {
+        #expect(rows.count == expectedCount, "\(name): \(rows.map(\.label))")
+        for row in rows {
+            #expect(row.value.isFinite && row.standardError > 0, "\(name): \(row.label)")
+            #expect(row.lower <= row.value && row.value <= row.upper, "\(name): \(row.label)")
+            if let truth = row.truth {
+                #expect(abs(row.value - truth) <= 5 * row.standardError,
+                        "\(name): \(row.label): \(row.value) ± \(row.standardError), truth \(truth)")
+            }
+        }
+    }
+
+    @Test("sliced-wasserstein-files: every method covers the exact SW₂² of the demo affine pair")
+    func slicedWassersteinFiles() throws {
+        let output = FileManager.default.temporaryDirectory.appendingPathComponent("swf-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: output) }
+        let rows = try Self.rows("sliced-wasserstein-files", ["--points", "300", "--projections", "200", "--output", output.path])
+        Self.checkAgainstTruth(rows, expectedCount: 7, name: "sliced-wasserstein-files")
+        #expect(rows.allSatisfy { $0.truth != nil })
+    }
+
+    @Test("mutual-information-csv: KSG, the Gaussian estimator and NWJ cover the demo file's I")
+    func mutualInformationCSV() throws {
+        let output = FileManager.default.temporaryDirectory.appendingPathComponent("mic-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: output) }
+        let rows = try Self.rows("mutual-information-csv", ["--rows", "1200", "--batch", "150", "--output", output.path])
+        Self.checkAgainstTruth(rows, expectedCount: 6, name: "mutual-information-csv")
+        #expect(rows.filter { $0.truth != nil }.count == 5)
+    }
+
+    @Test("mcmc-stein: the chain averages cover the banana's known moments")
+    func mcmcStein() throws {
+        let rows = try Self.rows("mcmc-stein", ["--draws", "300", "--thin", "10"])
+        Self.checkAgainstTruth(rows.filter { $0.label.contains("chain average") }, expectedCount: 4, name: "mcmc-stein")
+        #expect(rows.count == 16)
+    }
+
+    @Test("logistic-vi: ELBO ≤ IWAE_K within noise, IWAE_K non-decreasing in K within noise")
+    func logisticVI() throws {
+        let rows = try Self.rows("logistic-vi", ["--rows", "100", "--samples", "2000"])
+        Self.checkAgainstTruth(rows, expectedCount: 7, name: "logistic-vi")
+        guard rows.count == 7 else { return }
+        let elbo = rows[2], iwae = Array(rows[4...])  // full-rank ELBO (plain), IWAE_10, _100, _1000
+        func below(_ a: Row, _ b: Row) -> Bool { a.value - b.value <= 5 * (a.standardError * a.standardError + b.standardError * b.standardError).squareRoot() }
+        #expect(below(elbo, iwae[0]), "ELBO \(elbo.value) vs IWAE_10 \(iwae[0].value)")
+        #expect(below(iwae[0], iwae[2]), "IWAE_10 \(iwae[0].value) vs IWAE_1000 \(iwae[2].value)")
+    }
+
     @Test("notebooks at scale 0.02 exit 0 and write a report and well-formed SVG plots",
           arguments: ["notebook-variance-vs-n", "notebook-sliced-wasserstein", "notebook-mutual-information",
                       "notebook-elbo", "notebook-calibration"])

@@ -5,10 +5,16 @@ import Testing
 @Suite("Random streams")
 struct RandomStreamTests {
     @Test("xoshiro256++ matches the reference first output for state (1, 2, 3, 4)")
-    func referenceOutput() {
-        var generator = Xoshiro256PlusPlus(state: (1, 2, 3, 4))
+    func referenceOutput() throws {
+        var generator = try #require(Xoshiro256PlusPlus(state: (1, 2, 3, 4)))
         // rotl(s0 + s3, 23) + s0 = rotl(5, 23) + 1 = 5·2²³ + 1.
         #expect(generator.next() == 41_943_041)
+    }
+
+    @Test("the all-zero state, the generator's fixed point, is refused")
+    func zeroStateRefused() {
+        #expect(Xoshiro256PlusPlus(state: (0, 0, 0, 0)) == nil)
+        #expect(Xoshiro256PlusPlus(state: (0, 0, 0, 1)) != nil)
     }
 
     @Test("GSL draws continue the same stream as Swift draws")

@@ -39,6 +39,8 @@ struct ClosedFormTests {
         // 5 × (0.0034 + 0.0022) = 2.8%, so 3% is a 5-sd band.
         let factor = try #require(estimate.diagnostics.varianceReductionFactor)
         #expect(abs(factor / 30.93 - 1) < 0.03, "factor \(factor)")
+        // The variance comes from m = 10⁵ pair means: m − 1 degrees of freedom, not 2m − 1.
+        #expect(estimate.diagnostics.figures["varianceDegreesOfFreedom"] == 99_999)
     }
 
     @Test("control variate U: E[e^U] with factor 1/(1 − ρ²) = 61.43", arguments: [
@@ -60,6 +62,14 @@ struct ClosedFormTests {
         var expected = 61.43
         if case .pilot = fitting { expected *= 0.9 }
         #expect(abs(factor / expected - 1) < 0.03, "\(fitting): factor \(factor)")
+        switch fitting {
+        case .crossFitted(let folds):
+            #expect(estimate.diagnostics.figures["varianceDegreesOfFreedom"] == Double(100_000 - folds))
+        case .pilot:
+            #expect(estimate.diagnostics.figures["varianceDegreesOfFreedom"] == Double(90_000 - 9))
+        case .ordinaryLeastSquares:
+            #expect(estimate.diagnostics.figures["varianceDegreesOfFreedom"] == Double(100_000 - 2))
+        }
         if case .ordinaryLeastSquares = fitting {
             #expect(estimate.degreesOfFreedom == Double(100_000 - 2))
             #expect(estimate.diagnostics.declaredBias != nil)

@@ -1,5 +1,4 @@
 import Foundation
-import MonteCarlo
 
 /// A numeric matrix read from a CSV file (header row optional) or a NumPy `.npy` file.
 ///
@@ -7,17 +6,18 @@ import MonteCarlo
 /// names); blank lines are skipped; every other field must be a finite number. `.npy`: format
 /// versions 1–3, little-endian float64 (`<f8`) or float32 (`<f4`), C order, 1-D (one column) or
 /// 2-D. Errors name the file and the line (CSV) or the problem (`.npy`) and are
-/// ``MonteCarloError/invalidArgument(_:)``, which `mcest` reports with exit code 2.
-struct DataMatrixFile {
+/// ``MonteCarloError/invalidArgument(_:)`` (the `mcest` command line reports them with exit
+/// code 2).
+public struct DataMatrixFile: Sendable, Hashable {
     /// Column names: from the CSV header, or "0", "1", … when there is none.
-    let columnNames: [String]
+    public let columnNames: [String]
     /// Rows of values, each with `columnNames.count` entries.
-    let rows: [[Double]]
+    public let rows: [[Double]]
 
-    var columnCount: Int { columnNames.count }
+    public var columnCount: Int { columnNames.count }
 
     /// Reads `path` as `.npy` when it ends in `.npy`, as CSV otherwise.
-    static func read(path: String) throws(MonteCarloError) -> DataMatrixFile {
+    public static func read(path: String) throws(MonteCarloError) -> DataMatrixFile {
         let data: Data
         do {
             data = try Data(contentsOf: URL(fileURLWithPath: path))
@@ -29,7 +29,7 @@ struct DataMatrixFile {
     }
 
     /// Parses CSV text; `source` names the file in error messages.
-    static func parseCSV(_ text: String, source: String) throws(MonteCarloError) -> DataMatrixFile {
+    public static func parseCSV(_ text: String, source: String) throws(MonteCarloError) -> DataMatrixFile {
         var names: [String]? = nil
         var rows: [[Double]] = []
         for (index, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
@@ -66,7 +66,7 @@ struct DataMatrixFile {
     }
 
     /// Parses a `.npy` file.
-    static func parseNPY(_ data: Data, source: String) throws(MonteCarloError) -> DataMatrixFile {
+    public static func parseNPY(_ data: Data, source: String) throws(MonteCarloError) -> DataMatrixFile {
         let bytes = [UInt8](data)
         guard bytes.count >= 10, bytes[0] == 0x93, Array(bytes[1...5]) == Array("NUMPY".utf8) else {
             throw .invalidArgument("\(source) is not a .npy file (bad magic string).")
@@ -124,7 +124,7 @@ struct DataMatrixFile {
     }
 
     /// Column indices from a comma-separated list of names or 0-based indices.
-    func columns(_ specification: String, option: String) throws(MonteCarloError) -> [Int] {
+    public func columns(_ specification: String, option: String) throws(MonteCarloError) -> [Int] {
         var result: [Int] = []
         for item in specification.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) {
             if let index = columnNames.firstIndex(of: item) {
