@@ -21,7 +21,8 @@ extension SlicedWasserstein {
     /// bits of some projections (and LAPACK's factorizations round differently too). The merge is
     /// bit-identical to the single run when both run with one BLAS thread
     /// (`BLASThreads.set(1)`, as `mcest sw` and `mcest merge` do; sorting, the dominant cost, stays
-    /// parallel); otherwise it agrees to rounding.
+    /// parallel) on the same kind of CPU (OpenBLAS picks its kernel by CPU type); otherwise it
+    /// agrees to rounding.
     ///
     /// Why values and not moments: the control-variate estimators compute the residual sum of
     /// squares from the residuals themselves (no cancellation of co-moments), and the grouped

@@ -47,7 +47,9 @@ struct SWCommand: ParsableCommand {
             seed at the merge). The fingerprint in the file holds hashes of the contents of X, Y and \
             the weights files, n, m, d, p, the method and its parameters, L, the seed and N. \
             mcest sw runs OpenBLAS on one thread (the sorting, the dominant cost, stays parallel), \
-            so that each projection is bitwise the same on any machine and in any shard.
+            so that each projection is bitwise the same in every shard whatever the core count. \
+            OpenBLAS picks its kernel by CPU type: run the shards of one run on one kind of node \
+            (and one build), or expect the merge to agree with a single run only to rounding.
 
             Bad input (ragged rows, non-numeric or non-finite values, X and Y of different \
             dimensions, negative or all-zero weights, a weights file of the wrong length) is \
