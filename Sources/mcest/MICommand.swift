@@ -201,21 +201,7 @@ struct MICommand: ParsableCommand {
         for i in stride(from: n - 1, to: 0, by: -1) { order.swapAt(i, Int(generator.next() % UInt64(i + 1))) }
         let train = order[..<trainCount], evaluation = Array(order[trainCount...])
 
-        // Plug-in mean and covariance (n − 1 denominator) of the training half.
-        var mean = [Double](repeating: 0, count: d)
-        let joint = (0..<n).map { x[$0] + y[$0] }
-        for i in train { for k in 0..<d { mean[k] += joint[i][k] / Double(trainCount) } }
-        var covariance = Matrix(rows: d, columns: d)
-        for i in train {
-            for a in 0..<d { for b in 0...a { covariance[a, b] += (joint[i][a] - mean[a]) * (joint[i][b] - mean[b]) } }
-        }
-        for a in 0..<d {
-            for b in 0...a {
-                covariance[a, b] /= Double(trainCount - 1)
-                covariance[b, a] = covariance[a, b]
-            }
-        }
-        let critic = try GaussianCritic(covariance: covariance, xDimension: dx, mean: mean)
+        let critic = try GaussianCritic.fitted(x: train.map { x[$0] }, y: train.map { y[$0] })
 
         let bound: VariationalBound = switch method {
         case .nwj: .nwj
