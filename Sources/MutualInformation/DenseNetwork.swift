@@ -12,15 +12,18 @@ struct DenseNetwork: Sendable, Hashable, Codable {
     var biases: [[Double]]
     let activation: MLPCritic.Activation
 
-    /// He initialisation for ReLU (variance 2/in), Glorot-like 1/in otherwise; zero biases.
-    init(sizes: [Int], activation: MLPCritic.Activation, using generator: inout Xoshiro256PlusPlus) {
+    /// He initialisation for ReLU (variance 2/in), 1/in otherwise, zero biases; the output layer's
+    /// weights are scaled down by `outputScale` so that initial critic scores g(x)ᵀh(y) are near 0
+    /// (a large initial e^S makes NWJ's first gradients dominated by a few negatives).
+    init(sizes: [Int], activation: MLPCritic.Activation, outputScale: Double = 0.1,
+         using generator: inout Xoshiro256PlusPlus) {
         self.activation = activation
         weights = []
         biases = []
         for l in 0..<(sizes.count - 1) {
             let (fanIn, fanOut) = (sizes[l], sizes[l + 1])
             let hidden = l < sizes.count - 2
-            let sd = ((hidden && activation == .relu ? 2.0 : 1.0) / Double(fanIn)).squareRoot()
+            let sd = ((hidden && activation == .relu ? 2.0 : 1.0) / Double(fanIn)).squareRoot() * (hidden ? 1 : outputScale)
             var w = Matrix(rows: fanIn, columns: fanOut)
             for e in w.storage.indices { w.storage[e] = sd * generator.nextStandardNormal() }
             weights.append(w)
