@@ -31,6 +31,16 @@ import MonteCarloCore
 /// fitted to is biased upward (overfitting), and its variance formula does not hold. Use
 /// ``CriticSplit`` to split one sample by a fixed rule.
 ///
+/// **Statistical properties.** The critic itself is not an estimate; the MI estimate is the
+/// ``VariationalBound`` evaluated on a score matrix of fresh pairs, with the variance that bound
+/// documents (delta method on one batch, or batch-to-batch spread with
+/// ``VariationalBoundAccumulator``). That variance is conditional on the fitted critic: it does
+/// not include the randomness of the training sample (refit on independent training samples to
+/// see it). Bias: for a fixed critic, NWJ and NWJ(S + 1) are unbiased for a value ≤ I and InfoNCE
+/// has expectation ≤ I; the shortfall is the critic's distance from the optimum, which for a
+/// well-specified feature map (Gaussians with quadratic terms) shrinks like O(p/n) with the
+/// training pairs n. DV and SMILE add their finite-B biases.
+///
 /// **Fitting.** Coordinates are standardised with the training means and standard deviations
 /// (stored, and applied to every later evaluation). The product-of-marginals pairs are the nK
 /// pairs (xᵢ, y₍ᵢ₊ₛ₎ mod n), s = 1…K, K = min(`negativesPerPair`, n − 1): with i.i.d. training

@@ -30,9 +30,15 @@ import MonteCarloCore
 /// products split work by output blocks, so the same seed, data and options give the same
 /// parameters bit for bit on one machine.
 ///
-/// **Statistical use.** Train on pairs that are not in the evaluation batches: the bounds' standard
-/// errors assume a critic fixed independently of the evaluation pairs (see ``CriticSplit``).
-/// Inputs are used as given (no standardisation).
+/// **Statistical properties.** Train on pairs that are not in the evaluation batches: the bounds'
+/// standard errors assume a critic fixed independently of the evaluation pairs (see
+/// ``CriticSplit``), and they are conditional on the trained critic (retrain with other seeds to
+/// see the training variability). For a fixed critic NWJ and NWJ(S + 1) are unbiased for a value
+/// ≤ I and InfoNCE's expectation is ≤ min(I, log B); DV and SMILE add their finite-B biases. How
+/// far below I the trained critic lands is not controlled (optimisation and capacity); with
+/// few steps and high I expect large shortfalls, and NWJ training can become unstable (its
+/// gradient is dominated by the largest e^S). Inputs are used as given (no standardisation):
+/// scale them to unit variance first.
 public struct MLPCritic: Sendable, Hashable, Codable {
     /// The hidden-layer nonlinearity.
     public enum Activation: String, Sendable, Hashable, Codable {
