@@ -132,7 +132,7 @@ enum TrainedCriticStudy {
         var plot = LinePlot(
             title: "Trained critics, \(transform.rawValue) 20-d pairs: estimate vs the truth",
             subtitle: "MLP critics trained \(stepsPerLevel) steps per level (B = \(batchSize)); mean of "
-                + "\(evaluationBatches) fresh batches ± 95%",
+                + "\(evaluationBatches) fresh batches ± 95%; quadratic critic fitted by Newton per level",
             xAxis: PlotAxis(label: "true mutual information I (nats)", range: 1...11),
             yAxis: PlotAxis(label: "estimate (nats)", range: -2...12),
             legendPosition: .topLeft)
