@@ -15,12 +15,14 @@ struct MLPCriticTests {
     }
 
     /// The hand-written gradient of every objective matches central finite differences for every
-    /// parameter (softplus is smooth, so the O(h²) truncation and O(ε/h) rounding errors are both
-    /// below 1e-7 at h = 1e-5).
-    @Test(arguments: [MLPCritic.Objective.nwj, .infoNCE, .jensenShannon(.donskerVaradhan)])
-    func gradientMatchesFiniteDifferences(objective: MLPCritic.Objective) throws {
-        let architecture = MLPCritic.Architecture(hiddenWidth: 5, hiddenLayers: 2, embeddingDimension: 3,
-                                                  activation: .softplus)
+    /// parameter: two softplus layers (smooth, so the O(h²) truncation and O(ε/h) rounding errors
+    /// are both below 1e-7 at h = 1e-5) and one ReLU layer (piecewise linear: exact unless a
+    /// pre-activation lies within h of a kink, which random data almost surely avoid).
+    @Test(arguments: [MLPCritic.Objective.nwj, .infoNCE, .jensenShannon(.donskerVaradhan)],
+          [MLPCritic.Activation.softplus, .relu])
+    func gradientMatchesFiniteDifferences(objective: MLPCritic.Objective, activation: MLPCritic.Activation) throws {
+        let architecture = MLPCritic.Architecture(hiddenWidth: 5, hiddenLayers: activation == .softplus ? 2 : 1,
+                                                  embeddingDimension: 3, activation: activation)
         let critic = MLPCritic(xDimension: 2, yDimension: 3, architecture: architecture, seed: 7)
         var g = Xoshiro256PlusPlus(seed: 8)
         let xs = (0..<6).map { _ in (0..<2).map { _ in g.nextStandardNormal() } }
