@@ -452,7 +452,7 @@ enum MIStudy {
         lines.append("")
         lines.append("![per-batch variance](mi-batch-variance.svg)")
         lines.append("")
-        lines.append("## Estimates")
+        lines.append("## Estimates (exact critic)")
         lines.append("")
         lines.append("Value ± standard error (bounds: mean over batches, batch-to-batch SE; KSG: mean over runs, "
             + "run-to-run SE). Bias = value − I.")
@@ -469,7 +469,7 @@ enum MIStudy {
         }
         lines.append(markdownTable(header, rows))
         lines.append("")
-        lines.append("## Bias and honesty of the error bars")
+        lines.append("## Bias and honesty of the error bars (exact critic)")
         lines.append("")
         lines.append("Bias in nats, with its z-score (bias / SE). **SE ratio** = reported SE of one batch (RMS of "
             + "the delta-method SEs) ÷ the standard deviation of the batch values over the \(batches) batches; "
@@ -529,7 +529,7 @@ enum MIStudy {
         lines.append(markdownTable(varianceHeader, varianceRows))
         lines.append("")
         lines.append("""
-            ## Reading it
+            ## Reading it (exact critic)
 
             - **InfoNCE** is capped at log B = \(Fmt.fixed(log(Double(batchSize)), 2)): its bias at I = 10 is about \
             −\(Fmt.fixed(10 - results[levels.count - 1][bounds.firstIndex { $0.bound == .infoNCE }!].estimate.value, 1)) nats \
