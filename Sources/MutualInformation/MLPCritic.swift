@@ -2,13 +2,18 @@ import Foundation
 import LinearAlgebra
 import MonteCarloCore
 
-/// A small multilayer-perceptron critic T(x, y) = g(x)ᵀh(y), trained with hand-written
-/// backpropagation and Adam, without a deep-learning framework.
+/// A small multilayer-perceptron critic, trained with hand-written backpropagation and Adam,
+/// without a deep-learning framework.
 ///
-/// The architecture is the *separable* critic of Poole et al. (2019) and Song & Ermon (2020): two
-/// networks g: ℝ^{d_x} → ℝ^E and h: ℝ^{d_y} → ℝ^E, each with one or two hidden layers (ReLU or
-/// softplus) and a linear output, so a whole B × B score matrix costs two forward passes of B
-/// draws and one BLAS product S = G Hᵀ (S[i, j] = T(xᵢ, yⱼ), the toolkit's orientation).
+/// Two architectures of Poole et al. (2019) and Song & Ermon (2020), each with one or two hidden
+/// layers (ReLU or softplus) and a linear output:
+/// - ``Structure/separable`` (default): T(x, y) = g(x)ᵀh(y) with g: ℝ^{d_x} → ℝ^E and
+///   h: ℝ^{d_y} → ℝ^E, so a whole B × B score matrix costs two forward passes of B draws and one
+///   BLAS product S = G Hᵀ;
+/// - ``Structure/joint``: T(x, y) = f([x, y]) with f: ℝ^{d_x + d_y} → ℝ, evaluated on all B² pairs
+///   (more flexible, B times more work per step).
+///
+/// S[i, j] = T(xᵢ, yⱼ) in both cases (the toolkit's orientation).
 ///
 /// Training objectives (maximised) and the value to report after training
 /// (``Objective/evaluationBound``):
@@ -70,23 +75,34 @@ public struct MLPCritic: Sendable, Hashable, Codable {
         }
     }
 
+    /// How x and y enter the network.
+    public enum Structure: String, Sendable, Hashable, Codable {
+        /// T(x, y) = g(x)ᵀh(y).
+        case separable
+        /// T(x, y) = f([x, y]) on the concatenated pair.
+        case joint
+    }
+
     /// Network shape.
     public struct Architecture: Sendable, Hashable, Codable {
         /// Units per hidden layer.
         public var hiddenWidth: Int
-        /// 1 or 2 hidden layers in each of g and h.
+        /// 1 or 2 hidden layers (in each of g and h, or in f).
         public var hiddenLayers: Int
-        /// E, the embedding dimension of g(x) and h(y).
+        /// E, the embedding dimension of g(x) and h(y) (unused by the joint structure).
         public var embeddingDimension: Int
         /// The hidden nonlinearity.
         public var activation: Activation
+        /// Separable or joint.
+        public var structure: Structure
 
         public init(hiddenWidth: Int = 64, hiddenLayers: Int = 1, embeddingDimension: Int = 16,
-                    activation: Activation = .relu) {
+                    activation: Activation = .relu, structure: Structure = .separable) {
             self.hiddenWidth = hiddenWidth
             self.hiddenLayers = hiddenLayers
             self.embeddingDimension = embeddingDimension
             self.activation = activation
+            self.structure = structure
         }
     }
 
@@ -119,8 +135,10 @@ public struct MLPCritic: Sendable, Hashable, Codable {
     /// the SMILE value; for JS, the JS objective).
     public private(set) var objectiveTrace: [Double] = []
 
+    /// g (separable) or f (joint).
     var xNetwork: DenseNetwork
-    var yNetwork: DenseNetwork
+    /// h (separable); nil for the joint structure.
+    var yNetwork: DenseNetwork?
     var firstMoment: [Double]
     var secondMoment: [Double]
 
@@ -139,11 +157,18 @@ public struct MLPCritic: Sendable, Hashable, Codable {
         self.optimizer = optimizer
         var generator = Xoshiro256PlusPlus(seed: seed)
         let hidden = [Int](repeating: architecture.hiddenWidth, count: architecture.hiddenLayers)
-        xNetwork = DenseNetwork(sizes: [xDimension] + hidden + [architecture.embeddingDimension],
-                                activation: architecture.activation, using: &generator)
-        yNetwork = DenseNetwork(sizes: [yDimension] + hidden + [architecture.embeddingDimension],
-                                activation: architecture.activation, using: &generator)
-        let p = xNetwork.parameterCount + yNetwork.parameterCount
+        switch architecture.structure {
+        case .separable:
+            xNetwork = DenseNetwork(sizes: [xDimension] + hidden + [architecture.embeddingDimension],
+                                    activation: architecture.activation, using: &generator)
+            yNetwork = DenseNetwork(sizes: [yDimension] + hidden + [architecture.embeddingDimension],
+                                    activation: architecture.activation, using: &generator)
+        case .joint:
+            xNetwork = DenseNetwork(sizes: [xDimension + yDimension] + hidden + [1], activation: architecture.activation,
+                                    using: &generator)
+            yNetwork = nil
+        }
+        let p = xNetwork.parameterCount + (yNetwork?.parameterCount ?? 0)
         firstMoment = [Double](repeating: 0, count: p)
         secondMoment = [Double](repeating: 0, count: p)
     }
@@ -184,10 +209,10 @@ public struct MLPCritic: Sendable, Hashable, Codable {
 
     /// All parameters as one vector (g's layers, then h's).
     var parameters: [Double] {
-        get { xNetwork.flatten() + yNetwork.flatten() }
+        get { xNetwork.flatten() + (yNetwork?.flatten() ?? []) }
         set {
             let o = xNetwork.assign(newValue, from: 0)
-            _ = yNetwork.assign(newValue, from: o)
+            _ = yNetwork?.assign(newValue, from: o)
         }
     }
 
@@ -198,8 +223,27 @@ public struct MLPCritic: Sendable, Hashable, Codable {
         return m
     }
 
-    /// S = g(X) h(Y)ᵀ, row-major, plus the embeddings for backpropagation.
-    func scores(_ x: Matrix, _ y: Matrix) -> (values: [Double], xPass: DenseNetwork.Pass, yPass: DenseNetwork.Pass) {
+    /// The B² concatenated pairs [xᵢ, yⱼ], row i·B + j (joint structure).
+    static func pairs(_ x: Matrix, _ y: Matrix) -> Matrix {
+        let b = x.rows, rows = b * b
+        var m = Matrix(rows: rows, columns: x.columns + y.columns)
+        for i in 0..<b {
+            for j in 0..<b {
+                let r = i * b + j
+                for k in 0..<x.columns { m.storage[r + k * rows] = x.storage[i + k * b] }
+                for k in 0..<y.columns { m.storage[r + (x.columns + k) * rows] = y.storage[j + k * b] }
+            }
+        }
+        return m
+    }
+
+    /// Row-major S with the forward passes kept for backpropagation (separable: g(X) and h(Y);
+    /// joint: f on all pairs, `yPass` nil).
+    func scores(_ x: Matrix, _ y: Matrix) -> (values: [Double], xPass: DenseNetwork.Pass, yPass: DenseNetwork.Pass?) {
+        guard let yNetwork else {
+            let pass = xNetwork.forward(Self.pairs(x, y))
+            return (pass.output.storage, pass, nil)
+        }
         let xPass = xNetwork.forward(x), yPass = yNetwork.forward(y)
         let s = (try? xPass.output.product(transposingSelf: false, yPass.output, transposingOther: true))!
         let b = x.rows
@@ -214,6 +258,11 @@ public struct MLPCritic: Sendable, Hashable, Codable {
         let (values, xPass, yPass) = scores(x, y)
         let (value, scoreGradient) = CriticObjective.valueAndScoreGradient(values, batchSize: x.rows, objective: objective)
         let b = x.rows
+        guard let yNetwork, let yPass else {
+            // Joint: the output column is S in row-major order, so ∂J/∂output is the row-major gradient.
+            let d = Matrix(rows: b * b, columns: 1, columnMajor: scoreGradient)
+            return (value, xNetwork.backward(xPass, outputGradient: d))
+        }
         let m = Matrix(rows: b, columns: b, columnMajor: (0..<(b * b)).map { scoreGradient[($0 % b) * b + $0 / b] })
         // ∂J/∂G = M H, ∂J/∂H = Mᵀ G.
         let dg = m * yPass.output
@@ -319,6 +368,9 @@ public struct MLPCritic: Sendable, Hashable, Codable {
     /// - Precondition: `x.count == xDimension`, `y.count == yDimension`.
     public func score(x: [Double], y: [Double]) -> Double {
         precondition(x.count == xDimension && y.count == yDimension, "MLPCritic.score: wrong dimensions")
+        guard let yNetwork else {
+            return xNetwork.forward(Matrix(rows: 1, columns: xDimension + yDimension, columnMajor: x + y)).output.storage[0]
+        }
         let g = xNetwork.forward(Matrix(rows: 1, columns: xDimension, columnMajor: x)).output
         let h = yNetwork.forward(Matrix(rows: 1, columns: yDimension, columnMajor: y)).output
         return zip(g.storage, h.storage).reduce(0) { $0 + $1.0 * $1.1 }
