@@ -171,7 +171,10 @@ public struct LinearCritic: Sendable {
     ///   out of range; ``CriticTrainingError/tooFewPairs(needed:available:parameters:)`` if
     ///   n < 2p; ``CriticTrainingError/notConverged(iterations:decrement:)`` at the iteration
     ///   limit or when no damped step improves a non-converged objective;
-    ///   ``CriticTrainingError/linearAlgebra(_:)`` if the Newton system cannot be factored.
+    ///   ``CriticTrainingError/linearAlgebra(_:)`` if the Newton system cannot be factored;
+    ///   ``CriticTrainingError/diverged(step:detail:)`` if the objective or the Newton step is not
+    ///   finite at an iterate (the line search only accepts finite objectives, so this signals
+    ///   overflow in the features themselves).
     /// - Complexity: O(nK p²) per iteration (the weighted Gram matrix), plus O(p³).
     public static func fit(
         x: [[Double]], y: [[Double]], objective: Objective, features: Features = Features(),
