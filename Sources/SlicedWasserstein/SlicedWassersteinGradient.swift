@@ -9,7 +9,8 @@ import MonteCarloCore
 ///
 /// **Covariance.** The covariance of the n·d-dimensional flattened gradient is returned in
 /// ``covariance`` when n·d is at most the `covarianceLimit` of
-/// ``SlicedWasserstein/gradient(projections:controls:seed:covarianceLimit:)`` (1024 by default)
+/// ``SlicedWasserstein/gradient(projections:controls:seed:covarianceLimit:)`` or
+/// ``SlicedWasserstein/gradient(projections:harmonicDegree:seed:covarianceLimit:)`` (1024 by default)
 /// and n·L ≤ 2²⁴; otherwise it is `nil` and only its diagonal (``variances``) and trace
 /// (``totalVariance``) are kept. Per-point d × d blocks for large n are not offered: with
 /// controls fitted per coordinate they need the per-direction residuals of every pair of
@@ -31,8 +32,8 @@ public struct SlicedWassersteinGradient: Sendable, Hashable, Codable {
     public let count: Int
     /// The dimension d.
     public let dimension: Int
-    /// `"sliced-wasserstein-gradient-mc"`, or `"sliced-wasserstein-gradient-cv-"` followed by
-    /// `lower`, `upper` or `both`.
+    /// `"sliced-wasserstein-gradient-mc"`, `"sliced-wasserstein-gradient-cv-"` followed by
+    /// `lower`, `upper` or `both`, or `"sliced-wasserstein-gradient-harmonics-"` followed by the degree.
     public let method: String
     /// The covariance matrix of the flattened estimate (coordinate index i·d + k), row-major
     /// (n·d) × (n·d), when it was computed (see the type's discussion); its diagonal equals
@@ -146,7 +147,7 @@ extension SlicedWasserstein {
     /// The gradient estimate from given unit directions (column-major d × L).
     func gradient(directions theta: [Double], controls requested: GaussianControls? = nil,
                   covarianceLimit: Int = 1024) throws(MonteCarloError) -> SlicedWassersteinGradient {
-        let d = dimension, n = source.count, m = target.count
+        let d = dimension, n = source.count
         let total = theta.count / d
         var warnings: [String] = []
         let dm = meanDifference
@@ -178,28 +179,15 @@ extension SlicedWasserstein {
         }
         let wantCovariance = n * d <= covarianceLimit && n * total <= 1 << 24
         var storedS = [Double](repeating: 0, count: wantCovariance ? n * total : 0)
-        let columnsPerChunk = max(1, ProjectionEvaluator.memoryBudget / (8 * ((3 + q) * n + m)))
         var sum = Matrix(rows: n, columns: d)
         var squares = Matrix(rows: n, columns: d)
         var controlSums = [Matrix](repeating: Matrix(rows: n, columns: d), count: q)       // Σ P^r θ_k
         var crossMoments = [Matrix](repeating: Matrix(rows: n, columns: d), count: q)      // Σ s P^r θ_k²
         var controlProducts = [Matrix](repeating: Matrix(rows: n, columns: d), count: q * (q + 1) / 2)  // Σ P^r P^t θ_k²
-        let xMatrix = Matrix(rows: d, columns: n, columnMajor: source.points)
-        let yMatrix = Matrix(rows: d, columns: m, columnMajor: target.points)
-        let order = Order(self.p)
-        var start = 0
-        while start < total {
-            let c = min(columnsPerChunk, total - start)
-            let chunk = Matrix(rows: d, columns: c, columnMajor: Array(theta[(start * d)..<((start + c) * d)]))
-            var px: Matrix, py: Matrix
-            do {
-                px = try xMatrix.product(transposingSelf: true, chunk, transposingOther: false)
-                py = try yMatrix.product(transposingSelf: true, chunk, transposingOther: false)
-            } catch {
-                preconditionFailure("projection shapes are consistent by construction: \(error)")
-            }
+        var controlProjections: [Matrix] = []
+        forEachDerivativeChunk(directions: theta, extraMatricesPerColumn: 1 + q, prepare: { start, c, px in
             // P^r[i, l] = θ_lᵀu^r_i, from the projections before they are sorted in place.
-            var controlProjections: [Matrix] = []
+            controlProjections = []
             for kind in kinds {
                 var pr = Matrix(rows: n, columns: c)
                 for l in 0..<c {
@@ -211,30 +199,10 @@ extension SlicedWasserstein {
                 }
                 controlProjections.append(pr)
             }
-            var s = Matrix(rows: n, columns: c)
-            let workers = max(1, min(threadCount, c))
-            let x = source, y = target
-            px.storage.withUnsafeMutableBufferPointer { pxb in
-                py.storage.withUnsafeMutableBufferPointer { pyb in
-                    s.storage.withUnsafeMutableBufferPointer { sb in
-                        let shared = GradientPointers(px: pxb.baseAddress!, py: pyb.baseAddress!, s: sb.baseAddress!)
-                        let work: @Sendable (Int) -> Void = { w in
-                            var workspace = GradientWorkspace(x: x, y: y)
-                            var column = w
-                            while column < c {
-                                workspace.derivatives(shared.px + column * n, shared.py + column * m,
-                                                      into: shared.s + column * n, order: order)
-                                column += workers
-                            }
-                        }
-                        if workers == 1 { work(0) } else { DispatchQueue.concurrentPerform(iterations: workers, execute: work) }
-                    }
-                }
-            }
+        }, consume: { start, chunk, s in
             if wantCovariance {
-                for index in 0..<(n * c) { storedS[start * n + index] = s.storage[index] }
+                for index in s.storage.indices { storedS[start * n + index] = s.storage[index] }
             }
-            px = Matrix(rows: 0, columns: 0)  // release before the products
             var squaredTheta = chunk
             for i in squaredTheta.storage.indices { squaredTheta.storage[i] *= squaredTheta.storage[i] }
             var scratch = s
@@ -258,8 +226,7 @@ extension SlicedWasserstein {
             } catch {
                 preconditionFailure("gradient shapes are consistent by construction: \(error)")
             }
-            start += c
-        }
+        })
         let l = Double(total)
         let size = q + 1
         let degreesOfFreedom = l - Double(q) - 1
@@ -335,6 +302,59 @@ extension SlicedWasserstein {
                                          degreesOfFreedom: degreesOfFreedom, count: n, dimension: d,
                                          method: q == 0 ? "sliced-wasserstein-gradient-mc" : name,
                                          covariance: covariance, warnings: warnings)
+    }
+
+    /// Runs over the directions in chunks: projects both clouds (one BLAS product each), hands
+    /// the unsorted projections of X (n × c) to `prepare`, computes sᵢ(θ_l) = ∂f(θ_l)/∂(θ_lᵀxᵢ)
+    /// for every point and direction of the chunk in parallel, and hands S (n × c, column-major)
+    /// with the chunk's directions (d × c) to `consume`. The chunk size leaves room for
+    /// `extraMatricesPerColumn` further n × c matrices within the projection memory budget.
+    func forEachDerivativeChunk(directions theta: [Double], extraMatricesPerColumn: Int,
+                                prepare: (_ start: Int, _ columns: Int, _ projections: Matrix) -> Void,
+                                consume: (_ start: Int, _ chunk: Matrix, _ derivatives: Matrix) -> Void) {
+        let d = dimension, n = source.count, m = target.count
+        let total = theta.count / d
+        let columnsPerChunk = max(1, ProjectionEvaluator.memoryBudget / (8 * ((2 + extraMatricesPerColumn) * n + m)))
+        let xMatrix = Matrix(rows: d, columns: n, columnMajor: source.points)
+        let yMatrix = Matrix(rows: d, columns: m, columnMajor: target.points)
+        let order = Order(self.p)
+        var start = 0
+        while start < total {
+            let c = min(columnsPerChunk, total - start)
+            let chunk = Matrix(rows: d, columns: c, columnMajor: Array(theta[(start * d)..<((start + c) * d)]))
+            var px: Matrix, py: Matrix
+            do {
+                px = try xMatrix.product(transposingSelf: true, chunk, transposingOther: false)
+                py = try yMatrix.product(transposingSelf: true, chunk, transposingOther: false)
+            } catch {
+                preconditionFailure("projection shapes are consistent by construction: \(error)")
+            }
+            prepare(start, c, px)
+            var s = Matrix(rows: n, columns: c)
+            let workers = max(1, min(threadCount, c))
+            let x = source, y = target
+            px.storage.withUnsafeMutableBufferPointer { pxb in
+                py.storage.withUnsafeMutableBufferPointer { pyb in
+                    s.storage.withUnsafeMutableBufferPointer { sb in
+                        let shared = GradientPointers(px: pxb.baseAddress!, py: pyb.baseAddress!, s: sb.baseAddress!)
+                        let work: @Sendable (Int) -> Void = { w in
+                            var workspace = GradientWorkspace(x: x, y: y)
+                            var column = w
+                            while column < c {
+                                workspace.derivatives(shared.px + column * n, shared.py + column * m,
+                                                      into: shared.s + column * n, order: order)
+                                column += workers
+                            }
+                        }
+                        if workers == 1 { work(0) } else { DispatchQueue.concurrentPerform(iterations: workers, execute: work) }
+                    }
+                }
+            }
+            px = Matrix(rows: 0, columns: 0)  // release before the caller's products
+            py = Matrix(rows: 0, columns: 0)
+            consume(start, chunk, s)
+            start += c
+        }
     }
 
     /// Cov(a, b) = (Σ_l w_{a,l}w_{b,l})(Σ_l e_{a,l}e_{b,l})/ν from the stored per-direction

@@ -161,7 +161,7 @@ struct GradientControlTests {
         #expect(sumCheck.passed, "\(String(describing: controls)), sum: \(sumCheck)")
     }
 
-    @Test("variance reduction on anchor B (n = 60): both ≥ upper-or-lower, all beat plain; equal means drop the lower control")
+    @Test("variance reduction on anchor B (n = 60): every control beats plain, lower, both and degree-2 harmonics by 10×; equal means drop the lower control")
     func varianceReduction() throws {
         let (bx, by) = try Support.anchorB(n: 60, seed: 3)
         let sw = try SlicedWasserstein(bx, by)
@@ -170,7 +170,10 @@ struct GradientControlTests {
         for controls in SlicedWasserstein.GaussianControls.allCases {
             totals[controls.rawValue] = try sw.gradient(projections: 400, controls: controls, seed: 1).totalVariance
         }
+        totals["harmonics-2"] = try sw.gradient(projections: 400, harmonicDegree: 2, seed: 1).totalVariance
         print("anchor B gradient total variance: plain \(plain), \(totals)")
+        // Degree-2 harmonics span both Gaussian-bound controls of every coordinate.
+        #expect(plain / totals["harmonics-2"]! > 10)
         // The mean difference dominates the gradient here (|Δm|² = 6 vs tr Σ ≈ 10.5 spread over 60 points).
         #expect(plain / totals["lower"]! > 10)
         #expect(plain / totals["both"]! > 10)
@@ -180,5 +183,54 @@ struct GradientControlTests {
         #expect(both.method == "sliced-wasserstein-gradient-cv-both" && both.degreesOfFreedom == 18 && !both.warnings.isEmpty)
         #expect(throws: MonteCarloError.self) { try sw.gradient(projections: 4, controls: .both, seed: 1) }
         #expect(throws: MonteCarloError.self) { try sw.gradient(projections: 10, seed: 1, covarianceLimit: -1) }
+    }
+
+    @Test("harmonic gradient controls: exact on Y = 0.5X + b for degrees 2 and 4; covariance diagonal; bad arguments throw")
+    func harmonicExact() throws {
+        let n = 10, d = 3
+        let (sw, truth) = try Self.affine(n: n, d: d, c: 0.5, b: [1, -2, 0.5], seed: 24)
+        let scale = truth.map(abs).max()!
+        for degree in [2, 4] {
+            let g = try sw.gradient(projections: 60, harmonicDegree: degree, seed: 7)
+            #expect(g.method == "sliced-wasserstein-gradient-harmonics-\(degree)")
+            #expect(g.degreesOfFreedom == Double(60 - (degree == 2 ? 5 : 14) - 1))
+            for index in 0..<(n * d) {
+                #expect(abs(g.values[index] - truth[index]) < 1e-10 * scale, "degree \(degree), coordinate \(index): \(g.values[index]) vs \(truth[index])")
+                #expect(g.variances[index] < 1e-12 * scale * scale)
+            }
+        }
+        let (bx, by) = try Support.anchorB(n: 6, seed: 8)
+        let anchor = try SlicedWasserstein(bx, by)
+        let g = try anchor.gradient(projections: 200, harmonicDegree: 2, seed: 9)
+        let covariance = try #require(g.covariance)
+        for a in 0..<18 {
+            #expect(covariance[a * 18 + a] == g.variances[a])
+            for b in 0..<a { #expect(abs(covariance[a * 18 + b] - covariance[b * 18 + a]) <= 1e-12 * (g.variances[a] * g.variances[b]).squareRoot()) }
+        }
+        #expect(throws: MonteCarloError.self) { try anchor.gradient(projections: 200, harmonicDegree: 3, seed: 1) }
+        #expect(throws: MonteCarloError.self) { try anchor.gradient(projections: 7, harmonicDegree: 2, seed: 1) }
+        #expect(throws: MonteCarloError.self) { try anchor.gradient(projections: 200, harmonicDegree: 2, seed: 1, covarianceLimit: -1) }
+    }
+
+    @Test("harmonic gradient calibration on anchor B clouds (degree 2, L = 200): reported vs empirical variance of one coordinate and of vᵀĝ",
+          .tags(.calibration))
+    func harmonicCalibration() throws {
+        let (bx, by) = try Support.anchorB(n: 8, seed: 31)
+        let sw = try SlicedWasserstein(bx, by)
+        var coordinate: [Estimate] = []
+        var sums: [Estimate] = []
+        for r in 0..<Self.replications {
+            let g = try sw.gradient(projections: 200, harmonicDegree: 2, seed: 90_000 + UInt64(r))
+            coordinate.append(g.component(point: 5, coordinate: 2))
+            let covariance = try #require(g.covariance)
+            sums.append(Estimate(value: Self.combination(g.values), variance: Self.quadraticForm(covariance), sampleCount: 200,
+                                 effectiveSampleSize: 200, degreesOfFreedom: g.degreesOfFreedom,
+                                 diagnostics: Diagnostics(method: g.method)))
+        }
+        let check = try StatisticalCheck.varianceCalibration(of: coordinate)
+        #expect(check.passed, "coordinate: \(check)")
+        let sumCheck = try StatisticalCheck.varianceCalibration(of: sums)
+        #expect(sumCheck.passed, "vᵀĝ: \(sumCheck)")
+        print("harmonic gradient calibration: \(check); \(sumCheck)")
     }
 }
