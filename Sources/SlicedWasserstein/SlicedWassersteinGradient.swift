@@ -84,7 +84,7 @@ extension SlicedWasserstein {
     /// - ``GaussianControls/upper``: u = Δm + xᵢ − m_μ, the gradient of C_up (exact for a scaling
     ///   about the mean);
     /// - ``GaussianControls/both``: the two controls u = Δm and u = xᵢ − m_μ (their span holds
-    ///   both bounds' gradients; exact for any image Y = cX + b with c ≥ 0 and p = 2).
+    ///   both bounds' gradients; exact for any image Y = cX + b with c > 0 and p = 2).
     /// When Δm = 0 the lower control is constant and is dropped, with a warning.
     /// The coefficients are fitted **per output coordinate** (ordinary least squares, intercept
     /// reported): the best slope differs between points (weights, p ≠ 2, non-Gaussian shapes),
