@@ -25,6 +25,9 @@ public struct PeerResult: Codable, Sendable {
     public var value: Double?
     public var skipped: String?
     public var blas: [String]?
+    /// The standard error of the peer's value, when the peer can report one (e.g. SW_p^p from
+    /// POT's per-projection values); on the scale the peer script documents.
+    public var standardError: Double?
 }
 
 /// The package root (two levels above this source file), falling back to the working directory.

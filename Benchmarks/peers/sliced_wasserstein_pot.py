@@ -9,6 +9,11 @@ POT's ot.sliced_wasserstein_distance returns SW_p (not SW_p^p, which MonteCarlo 
 and no error bar; "value" is SW_p and "value_pth_power" is SW_p^p for comparison.
 Prints one JSON object on one line: {peer, seconds, value, value_pth_power, ...}.
 The timed call is the best of --repeats calls after one warm-up call with few projections.
+
+With --x-file/--y-file the clouds are read from raw little-endian float64 files (n × d, C order,
+written by swbench) so that the peer runs on exactly the same data. With --log the output also
+holds the standard error of SW_p^p from the per-projection values W_p^p(θ_l) (POT's log=True
+"projected_emds"; for numpy the same values): "standardError" = sd/√L.
 """
 import argparse, json, sys, time
 import numpy as np
@@ -20,7 +25,8 @@ def numpy_plain(X, Y, L, p, rng):
     theta /= np.linalg.norm(theta, axis=0, keepdims=True)
     px = np.sort(X @ theta, axis=0)
     py = np.sort(Y @ theta, axis=0)
-    return float(np.mean(np.abs(px - py) ** p)) ** (1.0 / p)
+    per_projection = np.mean(np.abs(px - py) ** p, axis=0)
+    return float(np.mean(per_projection)) ** (1.0 / p), per_projection
 
 
 def main():
@@ -32,10 +38,17 @@ def main():
     parser.add_argument("--p", type=int, default=2)
     parser.add_argument("--repeats", type=int, default=1)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--x-file")
+    parser.add_argument("--y-file")
+    parser.add_argument("--log", action="store_true")
     args = parser.parse_args()
     rng = np.random.default_rng(args.seed)
-    X = rng.standard_normal((args.n, args.d))
-    Y = 1.5 * rng.standard_normal((args.n, args.d)) + 0.3
+    if args.x_file and args.y_file:
+        X = np.fromfile(args.x_file, dtype="<f8").reshape(-1, args.d)
+        Y = np.fromfile(args.y_file, dtype="<f8").reshape(-1, args.d)
+    else:
+        X = rng.standard_normal((args.n, args.d))
+        Y = 1.5 * rng.standard_normal((args.n, args.d)) + 0.3
     if args.peer == "pot":
         try:
             import ot
@@ -43,16 +56,23 @@ def main():
             print(json.dumps({"peer": "POT ot.sliced_wasserstein_distance", "skipped": f"POT not importable: {error}"}))
             return 0
         name, version = "POT ot.sliced_wasserstein_distance", ot.__version__
-        call = lambda L, seed: float(ot.sliced_wasserstein_distance(X, Y, n_projections=L, p=args.p, seed=seed))
+        def call(L, seed):
+            if not args.log:
+                return float(ot.sliced_wasserstein_distance(X, Y, n_projections=L, p=args.p, seed=seed)), None
+            value, log = ot.sliced_wasserstein_distance(X, Y, n_projections=L, p=args.p, seed=seed, log=True)
+            return float(value), np.asarray(log["projected_emds"])
     else:
         name, version = "numpy plain MC (matmul + np.sort)", np.__version__
         call = lambda L, seed: numpy_plain(X, Y, L, args.p, np.random.default_rng(seed))
     call(10, 0)  # warm-up
-    best, value = float("inf"), None
+    best, value, per_projection = float("inf"), None, None
     for r in range(args.repeats):
         start = time.perf_counter()
-        value = call(args.projections, args.seed + 1 + r)
+        value, per_projection = call(args.projections, args.seed + 1 + r)
         best = min(best, time.perf_counter() - start)
+    standard_error = None
+    if args.log and per_projection is not None:
+        standard_error = float(np.std(per_projection, ddof=1) / np.sqrt(len(per_projection)))
     blas = None
     try:
         from threadpoolctl import threadpool_info
@@ -61,7 +81,8 @@ def main():
     except Exception:
         pass
     print(json.dumps({"peer": name, "version": version, "seconds": best, "value": value,
-                      "value_pth_power": value ** args.p, "n": args.n, "d": args.d,
+                      "value_pth_power": value ** args.p, "standardError": standard_error,
+                      "n": X.shape[0], "d": args.d,
                       "projections": args.projections, "p": args.p, "repeats": args.repeats, "blas": blas}))
     return 0
 

@@ -3,7 +3,11 @@
 // plain estimator (Benchmarks/peers/sliced_wasserstein_pot.py; run Benchmarks/peers/setup-venv.sh first
 // to get them in .build/peers-venv, else python3 from PATH is used, and a missing peer is skipped).
 // n = 10 000 points per cloud, d = 64, L = 1000 projections, p = 2.
+// Then (TimeToError.swift) the time each method needs to reach the standard error of plain MC at
+// L = 1000, in d = 3 and d = 64 (n = 10 000 per cloud), against POT on the same data; and
+// (Memory.swift) n = 10⁶ points per cloud, d = 3, L = 1000 in a child process with its peak RSS.
 // Usage: swbench [--json PATH (default benchmark-output/swbench.json)] [--no-peers] [--repeats R (default 3)]
+//                [--skip-time-to-error] [--skip-memory] | swbench --memory (the child's mode: one JSON line)
 import Dispatch
 import Foundation
 import BenchmarkSupport
@@ -25,6 +29,16 @@ struct SWReport: Codable, Sendable {
     var methods: [MethodTiming]
     var comparisons: [Comparison]
     var skipped: [String]
+    var timeToError: [TimeToErrorSection] = []
+    var memory: MemoryReport? = nil
+}
+
+if CommandLine.arguments.contains("--memory") {
+    do { try memoryChild() } catch {
+        print("swbench --memory: error: \(error)")
+        exit(2)
+    }
+    exit(0)
 }
 
 do {
@@ -59,6 +73,9 @@ do {
     start = DispatchTime.now().uptimeNanoseconds
     let cvGradient = try sw.gradient(projections: L, controlVariates: true, seed: 1)
     print(String(format: "  gradient (lower control)     %.3f s   total variance %.3g", seconds(since: start), cvGradient.totalVariance))
+    start = DispatchTime.now().uptimeNanoseconds
+    let bothGradient = try sw.gradient(projections: L, controls: .both, seed: 1)
+    print(String(format: "  gradient (both controls)     %.3f s   total variance %.3g", seconds(since: start), bothGradient.totalVariance))
 
     // Same-run peers. Values are compared as SW_p (POT returns SW_p, not SW_p^p, and no error bar).
     var comparisons: [Comparison] = []
@@ -85,10 +102,25 @@ do {
         print("peers: skipped (--no-peers)")
     }
     if !skipped.isEmpty { print("skipped comparisons: \(skipped.count)") }
+    var sections: [TimeToErrorSection] = []
+    if !CommandLine.arguments.contains("--skip-time-to-error") {
+        for dimension in [3, 64] {
+            sections.append(try timeToError(d: dimension, n: 10_000, repeats: repeats, runPeers: runPeers))
+        }
+    }
+    var memory: MemoryReport? = nil
+    if !CommandLine.arguments.contains("--skip-memory") {
+        memory = runMemoryChild()
+        if let memory {
+            print(String(format: "memory: %@, %@: %.2f s, peak RSS %.0f MiB (%.0f MiB after generating the clouds), limit 1024 MiB: %@",
+                         memory.problem, memory.method, memory.seconds, memory.peakMiB, memory.peakMiBBeforeEstimate,
+                         memory.underLimit ? "under" : "OVER"))
+        }
+    }
     context.loadAverageAfter = loadAverage()
     let report = SWReport(problem: "n = \(n) per cloud, d = \(d), L = \(L), p = \(p); X ~ N(0, I), Y ~ 1.5 N(0, I) + 0.3",
                           exactSWpp: exact, threads: sw.threadCount, context: context, methods: methods,
-                          comparisons: comparisons, skipped: skipped)
+                          comparisons: comparisons, skipped: skipped, timeToError: sections, memory: memory)
     try writeJSON(report, to: jsonPath)
     print("load average after: \(context.loadAverageAfter ?? "?"); wrote \(jsonPath)")
 } catch {

@@ -1,12 +1,14 @@
 // gradient-flow: move one point cloud onto another by descending the sliced-Wasserstein distance,
-// with plain and control-variate gradient estimates, and plot SW over the iterations.
+// with plain and control-variate gradient estimates (lower, upper and both Gaussian-bound controls),
+// and plot SW over the iterations.
 //
 // Usage: gradient-flow [--seed S] [--steps T] [--projections L] [--output DIR]
 // Each step estimates ∇_X SW₂²(X, Y) from L random directions and moves every point by
 // −η·n·gradient (the gradient of a point carries its mass 1/n). The lower Gaussian-approximation
-// control variate reduces the noise of the mean-difference part of the gradient; the report
-// shows SW₂² (with its standard error, from 512 orthogonal directions) along both flows and
-// the total gradient variance per step.
+// control variate reduces the noise of the mean-difference part of the gradient, the upper one
+// that of the spread part (points far from the mean), and "both" uses the two; the report shows
+// SW₂² (with its standard error, from 512 orthogonal directions) along the four flows and the
+// total gradient variance per step.
 import Foundation
 import MonteCarlo
 import NotebookSupport
@@ -52,8 +54,8 @@ struct Flow {
     var gradientVariance: [Double] = []
 }
 
-func run(controlVariates: Bool) throws(MonteCarloError) -> Flow {
-    var flow = Flow(label: controlVariates ? "lower control variate" : "plain Monte Carlo")
+func run(controls: SlicedWasserstein.GaussianControls?) throws(MonteCarloError) -> Flow {
+    var flow = Flow(label: controls.map { "\($0.rawValue) control variate" + ($0 == .both ? "s" : "") } ?? "plain Monte Carlo")
     var x = source
     let y = try PointCloud(points: target, dimension: d)
     let step = 0.25 * Double(n)
@@ -64,8 +66,8 @@ func run(controlVariates: Bool) throws(MonteCarloError) -> Flow {
             flow.distance.append((t, sw.value, sw.standardError))
         }
         guard t < options.steps else { break }
-        let gradient = try problem.gradient(projections: options.projections, controlVariates: controlVariates,
-                                            seed: options.seed &+ UInt64(t))
+        let gradient = try problem.gradient(projections: options.projections, controls: controls,
+                                            seed: options.seed &+ UInt64(t), covarianceLimit: 0)
         flow.gradientVariance.append(gradient.totalVariance)
         for k in x.indices { x[k] -= step * gradient.values[k] }
     }
@@ -73,16 +75,20 @@ func run(controlVariates: Bool) throws(MonteCarloError) -> Flow {
 }
 
 do {
-    let flows = [try run(controlVariates: false), try run(controlVariates: true)]
+    let names = ["plain", "lower CV", "upper CV", "both CVs"]
+    let flows = [try run(controls: nil), try run(controls: .lower), try run(controls: .upper), try run(controls: .both)]
     print("gradient-flow: n = \(n) points in d = \(d), \(options.steps) steps, \(options.projections) directions per gradient, seed \(options.seed)")
-    print("  step   SW₂² (plain)            SW₂² (lower CV)")
-    for (a, b) in zip(flows[0].distance, flows[1].distance) {
-        print("  \(String(a.step).padding(toLength: 5, withPad: " ", startingAt: 0))  \(Fmt.plusMinus(a.value, a.standardError).padding(toLength: 22, withPad: " ", startingAt: 0))  \(Fmt.plusMinus(b.value, b.standardError))")
+    print("  step   " + names.map { "SW₂² (\($0))".padding(toLength: 22, withPad: " ", startingAt: 0) }.joined(separator: "  "))
+    for (index, point) in flows[0].distance.enumerated() {
+        let cells = flows.map { Fmt.plusMinus($0.distance[index].value, $0.distance[index].standardError).padding(toLength: 22, withPad: " ", startingAt: 0) }
+        print("  \(String(point.step).padding(toLength: 5, withPad: " ", startingAt: 0))  " + cells.joined(separator: "  "))
     }
     let meanVariance = flows.map { $0.gradientVariance.reduce(0, +) / Double(max(1, $0.gradientVariance.count)) }
-    print("  mean total gradient variance per step: plain \(Fmt.sci(meanVariance[0])), lower CV \(Fmt.sci(meanVariance[1])) (\(Fmt.short(meanVariance[0] / meanVariance[1]))× lower)")
+    print("  mean total gradient variance per step: " + names.indices.map { index in
+        "\(names[index]) \(Fmt.sci(meanVariance[index]))" + (index == 0 ? "" : " (\(Fmt.short(meanVariance[0] / meanVariance[index]))× lower)")
+    }.joined(separator: ", "))
 
-    let colors = [Palette.blue, Palette.vermillion]
+    let colors = [Palette.blue, Palette.vermillion, Palette.green, Palette.purple]
     let plot = LinePlot(
         title: "Sliced-Wasserstein gradient flow", subtitle: "SW₂² ± 95% from 512 orthogonal directions; \(options.projections) directions per gradient",
         xAxis: PlotAxis(label: "iteration"), yAxis: PlotAxis(label: "SW₂²", scale: .logarithmic),
