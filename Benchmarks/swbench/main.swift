@@ -31,6 +31,32 @@ struct SWReport: Codable, Sendable {
     var skipped: [String]
     var timeToError: [TimeToErrorSection] = []
     var memory: MemoryReport? = nil
+    /// The headline rows for `benchreport`.
+    var summary: [SummaryRow] = []
+}
+
+/// The issue's targets as `benchreport` rows.
+func headlineRows(plainSeconds: Double, comparisons: [Comparison], sections: [TimeToErrorSection],
+                  memory: MemoryReport?) -> [SummaryRow] {
+    var rows: [SummaryRow] = []
+    for (comparison, target) in zip(comparisons, [20.0, 2.0]) {
+        rows.append(.speedup(benchmark: "swbench", measure: "\(comparison.name) (n = 10⁴, d = 64)", swiftSeconds: plainSeconds,
+                             peer: comparison.peer, atLeast: target))
+    }
+    for section in sections {
+        rows.append(SummaryRow(benchmark: "swbench", measure: "time to plain's SE at L = 1000, d = \(section.dimension): best (\(section.best)) vs POT",
+                               value: section.speedupOverPOT, unit: "×", target: "≥ 20×",
+                               passed: section.speedupOverPOT.map { $0 >= 20 }, note: section.pot?.skipped))
+        rows.append(SummaryRow(benchmark: "swbench", measure: "time to plain's SE at L = 1000, d = \(section.dimension): best (\(section.best)) vs our plain MC",
+                               value: section.speedupOverPlain, unit: "×", target: section.dimension == 3 ? "≥ 10×" : nil,
+                               passed: section.dimension == 3 ? section.speedupOverPlain >= 10 : nil))
+    }
+    if let memory {
+        rows.append(SummaryRow(benchmark: "swbench", measure: "peak memory, n = 10⁶ per cloud, d = 3, L = 1000", value: memory.peakMiB,
+                               unit: "MiB", target: "< 1024 MiB", passed: memory.underLimit,
+                               note: String(format: "%.1f s", memory.seconds)))
+    }
+    return rows
 }
 
 if CommandLine.arguments.contains("--memory") {
@@ -120,7 +146,9 @@ do {
     context.loadAverageAfter = loadAverage()
     let report = SWReport(problem: "n = \(n) per cloud, d = \(d), L = \(L), p = \(p); X ~ N(0, I), Y ~ 1.5 N(0, I) + 0.3",
                           exactSWpp: exact, threads: sw.threadCount, context: context, methods: methods,
-                          comparisons: comparisons, skipped: skipped, timeToError: sections, memory: memory)
+                          comparisons: comparisons, skipped: skipped, timeToError: sections, memory: memory,
+                          summary: headlineRows(plainSeconds: plain.seconds, comparisons: comparisons, sections: sections,
+                                                memory: memory))
     try writeJSON(report, to: jsonPath)
     print("load average after: \(context.loadAverageAfter ?? "?"); wrote \(jsonPath)")
 } catch {
