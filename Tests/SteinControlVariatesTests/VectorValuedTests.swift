@@ -96,12 +96,14 @@ struct VectorValuedTests {
     /// Calibration on the d = 4 South function and a partner sharing its hard part (truths 1 and 0),
     /// n = 100: on one sample (joint covariance: the interval of μ₁ − μ₂ from v₁₁ + v₂₂ − 2v₁₂ is
     /// checked too) and on two samples of 100. Coverage, variance ratio and mean bias of every
-    /// component within their acceptance regions (false-alarm probability 10⁻³ each).
+    /// component within their acceptance regions (false-alarm probability 10⁻³ each). The
+    /// length-scale is fixed at the median-heuristic value for N(0, I₄), ½√(median of 2χ²₄) ≈ 1.3,
+    /// to keep the debug run short.
     @Test("vector-valued error bars are calibrated", .tags(.calibration), arguments: [true, false])
     func calibration(sharedSample: Bool) throws {
         let replications = CalibrationScale.current.replications(fast: 80, full: 1000)
         let target = try StandardNormalVector(dimension: 4)
-        let vv = VectorValuedControlVariates()
+        let vv = VectorValuedControlVariates(kernel: .gaussian(lengthScale: .fixed(1.3)))
         var components: [[Estimate]] = [[], [], []]
         for r in 0..<replications {
             let (s1, f1) = try TestProblems.draw(target, count: 100, seed: 304, replication: 2 * r, integrand: TestProblems.southFourD)
