@@ -49,6 +49,14 @@ import MonteCarloCore
 ///   cross-fitted one. A component more than 3 cross-fitted standard errors from its
 ///   cross-fitted value is replaced by it, with a warning.
 ///
+/// Measured calibration (d = 4 South function and a partner, n = 100 per task, 1000
+/// replications): split form on one sample and cross-fitted form on two samples within the
+/// binomial coverage bounds; the cross-fitted form on one sample slightly too narrow (coverage
+/// 91.3%, empirical/reported variance 1.11), like the scalar cross-fitted control functional
+/// on the same problem (91.0%, 1.22): the cross-fitted variance ignores the covariance of the
+/// fold means through the shared fits. Prefer the split form when the error bar matters at
+/// small n.
+///
 /// Guard: a component whose estimated variance exceeds its sample mean's falls back to the
 /// sample mean (its residuals are replaced by the raw values, so the covariance stays joint),
 /// with a warning. ESS of component t is σ²_t / variance_t, σ²_t the sample variance of f_t over
