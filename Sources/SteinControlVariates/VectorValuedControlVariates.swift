@@ -59,7 +59,7 @@ import MonteCarloCore
 ///
 /// Guard: a component whose estimated variance exceeds its sample mean's falls back to the
 /// sample mean (its residuals are replaced by the raw values, so the covariance stays joint),
-/// with a warning. ESS of component t is σ²_t / variance_t, σ²_t the sample variance of f_t over
+/// with a warning. Warnings about one integrand start with "Integrand t: " (t from 0). ESS of component t is σ²_t / variance_t, σ²_t the sample variance of f_t over
 /// its draws; `sampleCount` is the number of draws (n on one sample, Σ m_t on several).
 ///
 /// - Complexity: on one sample, each fit costs T Cholesky factorizations of order n_fit
@@ -261,7 +261,9 @@ public struct VectorValuedControlVariates: Sendable, Hashable, Codable {
             for t in fallbacks { groups.residuals[t] = groups.raw[t]; groups.rounding[t] = groups.raw[t].map { $0.map { _ in 0 } } }
             combined = try combine(groups, shared: data.sharedDraws)
             values = combined.values
-            warnings.append("Integrand\(fallbacks.count == 1 ? "" : "s") \(fallbacks.map(String.init).joined(separator: ", ")): the control's estimated variance exceeds the sample mean's; the plain sample mean is reported instead.")
+            for t in fallbacks {
+                warnings.append("Integrand \(t): the control's estimated variance exceeds the sample mean's; the plain sample mean is reported instead.")
+            }
         }
         if var weighted = weightedValues {
             var replaced: [Int] = []
@@ -273,15 +275,15 @@ public struct VectorValuedControlVariates: Sendable, Hashable, Codable {
             }
             for t in fallbacks { weighted[t] = combined.values[t] }
             values = weighted
-            if !replaced.isEmpty {
-                warnings.append("Integrand\(replaced.count == 1 ? "" : "s") \(replaced.map(String.init).joined(separator: ", ")): the weighted estimate differs from the cross-fitted one by more than 3 standard errors; the unbiased cross-fitted value is reported instead.")
+            for t in replaced {
+                warnings.append("Integrand \(t): the weighted estimate differs from the cross-fitted one by more than 3 standard errors; the unbiased cross-fitted value is reported instead.")
             }
             if replaced.count + fallbacks.count < tasks {
                 declaredBias = "unknown, not estimated: the constants ĉ_t are fitted on the draws they summarize (the covariance is that of the cross-fitted estimator)"
             }
         }
-        if combined.atFloor { warnings.append(ResidualAccumulator.roundingWarning) }
-        if combined.inflated { warnings.append(ResidualAccumulator.inflationWarning) }
+        for t in combined.atFloor where !fallbacks.contains(t) { warnings.append("Integrand \(t): " + ResidualAccumulator.roundingWarning) }
+        for t in combined.inflated where !fallbacks.contains(t) { warnings.append("Integrand \(t): " + ResidualAccumulator.inflationWarning) }
         let ess = (0..<tasks).map {
             Estimate.effectiveSampleSize(perDrawVariance: perDraw[$0], estimatorVariance: combined.covariance[$0 * tasks + $0],
                                          evaluations: counts[$0])
@@ -305,11 +307,11 @@ public struct VectorValuedControlVariates: Sendable, Hashable, Codable {
 
     /// Per-task value and variance with the scalar safeguards; off-diagonal covariances (shared
     /// draws) from the per-group residual covariances, rescaled with the diagonal.
-    func combine(_ groups: Groups, shared: Bool) throws(MonteCarloError) -> (values: [Double], covariance: [Double], atFloor: Bool, inflated: Bool) {
+    func combine(_ groups: Groups, shared: Bool) throws(MonteCarloError) -> (values: [Double], covariance: [Double], atFloor: [Int], inflated: [Int]) {
         let tasks = groups.residuals.count
         var values = [Double](repeating: 0, count: tasks)
         var covariance = [Double](repeating: 0, count: tasks * tasks)
-        var atFloor = false, inflated = false
+        var atFloor: [Int] = [], inflated: [Int] = []
         var rawVariance = [Double](repeating: 0, count: tasks)
         for t in 0..<tasks {
             var accumulator = ResidualAccumulator()
@@ -319,8 +321,8 @@ public struct VectorValuedControlVariates: Sendable, Hashable, Codable {
             let result = try accumulator.combine()
             values[t] = result.value
             covariance[t * tasks + t] = result.variance
-            atFloor = atFloor || result.atFloor
-            inflated = inflated || result.inflated
+            if result.atFloor { atFloor.append(t) }
+            if result.inflated { inflated.append(t) }
             rawVariance[t] = groupCovariance(groups.residuals[t], groups.residuals[t])
         }
         if shared {

@@ -124,8 +124,20 @@ struct CVCommand: ParsableCommand {
             let joint = try VectorValuedControlVariates(kernel: kernel.specification, form: .crossFitted(folds: folds))
                 .estimate(sample: sample, values: columns)
             return try input.integrandNames.enumerated().map { (t, name) throws(MonteCarloError) -> CVResult in
+                // Row t: its own variance-reduction factor, and the warnings about it (prefixed
+                // "Integrand t: " by the library) or about all integrands.
+                let component = joint.component(t)
+                var diagnostics = component.diagnostics
+                diagnostics.varianceReductionFactor = component.effectiveSampleSize / Double(component.sampleCount)
+                let prefix = "Integrand \(t): "
+                diagnostics.warnings = diagnostics.warnings.compactMap { warning in
+                    if warning.hasPrefix(prefix) { return String(warning.dropFirst(prefix.count)) }
+                    return warning.hasPrefix("Integrand ") ? nil : warning
+                }
+                let row = Estimate(value: component.value, variance: component.variance, sampleCount: component.sampleCount,
+                                   effectiveSampleSize: component.effectiveSampleSize, diagnostics: diagnostics)
                 var result = try CVResult(integrand: name, requestedMethod: method.rawValue, kernel: kernel.rawValue,
-                                          estimate: joint.component(t))
+                                          estimate: row)
                 result.correlations = (0..<joint.dimension).map { s in
                     let c = joint.covariance[t * joint.dimension + s]
                     let scale = (joint.covariance[t * joint.dimension + t] * joint.covariance[s * joint.dimension + s]).squareRoot()
