@@ -34,6 +34,12 @@ import MonteCarloCore
 /// estimators on the same draws: slightly optimistic). ESS is σ²_f/`variance`, σ²_f the sample
 /// variance of f over all n draws.
 ///
+/// Measured (release build, `steinvvbench`, f = cos(x₁ + x₂/2) under N(0, I₂), 2 folds): n = 20 000
+/// in 0.35 s with variance-reduction factor 290, n = 100 000 in 2.2 s with 2268. The approximation
+/// trades accuracy for time: at n = 4000 the exact cross-fitted control functional reached 7070
+/// (0.78 s) against 42 (0.06 s) here. Up to a few thousand draws prefer
+/// ``SteinControlFunctional``, or give more landmarks (``Landmarks/count(_:)``).
+///
 /// - Complexity: per fit on n_fit draws, O(n_fit·m·d) for the kernel columns, O(n_fit (1+p+m)²)
 ///   for the normal equations (BLAS `dsyrk`) and O((1+p+m)³) for the Cholesky factorization;
 ///   O(n_eval·m·d) for the residuals; memory O(n_fit·m). With m = ⌈√n⌉ the total is O(n²)
