@@ -95,6 +95,10 @@ let package = Package(
             dependencies: ["MonteCarlo", "BenchmarkSupport"],
             path: "Benchmarks/swbench"),
         .executableTarget(
+            name: "steinvvbench",
+            dependencies: ["MonteCarlo", "BenchmarkSupport"],
+            path: "Benchmarks/steinvvbench"),
+        .executableTarget(
             name: "mibench",
             dependencies: ["MonteCarlo", "BenchmarkSupport"],
             path: "Benchmarks/mibench"),

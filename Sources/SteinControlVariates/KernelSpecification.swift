@@ -11,11 +11,27 @@ public struct KernelSpecification: Sendable, Hashable, Codable {
     public var family: RadialKernel.Family
     /// The length-scale rule.
     public var lengthScale: LengthScale
+    /// The order of the Stein operator: ``SteinOrder/first`` (default) or ``SteinOrder/second``
+    /// (k0 = LₓLᵧk, Lg = Δg + u·∇g; not with Matérn 5/2). The median heuristic is usually too
+    /// small a length-scale for the second order: prefer cross-validated tuning there.
+    public var steinOrder: SteinOrder = .first
 
     /// Creates a specification.
-    public init(family: RadialKernel.Family, lengthScale: LengthScale = .medianHeuristic) {
+    public init(family: RadialKernel.Family, lengthScale: LengthScale = .medianHeuristic, steinOrder: SteinOrder = .first) {
         self.family = family
         self.lengthScale = lengthScale
+        self.steinOrder = steinOrder
+    }
+
+    /// This specification with the Stein operator of order `order`.
+    ///
+    /// ```swift
+    /// let spec = KernelSpecification.inverseMultiquadric().steinOrder(.second)
+    /// ```
+    public func steinOrder(_ order: SteinOrder) -> Self {
+        var copy = self
+        copy.steinOrder = order
+        return copy
     }
 
     /// Gaussian RBF exp(−|x − y|²/(2ℓ²)).

@@ -14,6 +14,15 @@ import MonteCarloCore
 /// E_π[g] = 0 whenever π has a score and light enough tails (Oates, Girolami & Chopin 2017).
 /// For the Gaussian base kernel, k0(x, x) = d/ℓ² + |u(x)|².
 ///
+/// With ``order`` = ``SteinOrder/second`` the kernel is instead k0 = LₓLᵧk for the scalar
+/// operator Lg = Δg + u·∇g; in the same notation (φ⁽ᵏ⁾ the derivatives in z)
+///
+///     k0 = 16z²φ⁗ + 16(2 + d)zφ‴ + 4d(2 + d)φ″ + (8zφ‴ + 4(2 + d)φ″)(u(x) − u(y))·r
+///          − 4φ″(u(x)·r)(u(y)·r) − 2φ′ u(x)·u(y),
+///
+/// still O(d) per entry and free of derivatives of u; for the Gaussian base kernel
+/// k0(x, x) = d(d + 2)/ℓ⁴ + |u(x)|²/ℓ².
+///
 /// ```swift
 /// let stein = LangevinSteinKernel(base: try RadialKernel(.gaussian, lengthScale: 1))
 /// let k = stein.value(x: [0, 1], scoreX: [0, -1], y: [1, 0], scoreY: [-1, 0])
@@ -23,8 +32,14 @@ public struct LangevinSteinKernel: Sendable, Hashable, Codable {
     /// The base kernel k.
     public let base: RadialKernel
 
-    /// The Stein kernel of `base`.
-    public init(base: RadialKernel) { self.base = base }
+    /// The order of the Stein operator.
+    public let order: SteinOrder
+
+    /// The Stein kernel of `base` of the given order (first by default).
+    public init(base: RadialKernel, order: SteinOrder = .first) {
+        self.base = base
+        self.order = order
+    }
 
     /// k0(x, y) given the points and the scores there (all of the same length d).
     public func value(x: [Double], scoreX: [Double], y: [Double], scoreY: [Double]) -> Double {
@@ -44,6 +59,7 @@ public struct LangevinSteinKernel: Sendable, Hashable, Codable {
     @inlinable
     func entry(_ x: UnsafePointer<Double>, _ ux: UnsafePointer<Double>,
                _ y: UnsafePointer<Double>, _ uy: UnsafePointer<Double>, dimension d: Int) -> Double {
+        if order == .second { return secondOrderEntry(x, ux, y, uy, dimension: d) }
         var z = 0.0, ur = 0.0, uu = 0.0
         for k in 0..<d {
             let r = x[k] - y[k]

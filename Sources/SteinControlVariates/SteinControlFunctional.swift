@@ -370,7 +370,7 @@ public struct SteinControlFunctional: Sendable, Hashable, Codable {
         let values = data.values
         switch tuning {
         case .none:
-            return Candidate(kernel: LangevinSteinKernel(base: try RadialKernel(kernel.family, lengthScale: baseLength)),
+            return Candidate(kernel: try kernel.steinKernel(lengthScale: baseLength),
                              nugget: nugget)
         case let .crossValidated(folds, multipliers, nuggets):
             try requireCount(training.count, atLeast: 2 * folds, "(2 per fold) in every training set for \(folds)-fold tuning")
@@ -385,7 +385,7 @@ public struct SteinControlFunctional: Sendable, Hashable, Codable {
             var scales = multipliers
             if !scales.contains(1) { scales.insert(1, at: 0) }
             for multiplier in scales {
-                let kernel = LangevinSteinKernel(base: try RadialKernel(kernel.family, lengthScale: baseLength * multiplier))
+                let kernel = try kernel.steinKernel(lengthScale: baseLength * multiplier)
                 for lambda in nuggets {
                     var accumulator = ResidualAccumulator()
                     var failed = false
@@ -439,7 +439,7 @@ public struct SteinControlFunctional: Sendable, Hashable, Codable {
                 throw .invalidParameter(name: "nuggets", value: λ, requirement: "finite and non-negative")
             }
         }
-        _ = try RadialKernel(kernel.family, lengthScale: 1)
+        _ = try kernel.steinKernel(lengthScale: 1)
     }
 }
 

@@ -1,0 +1,272 @@
+import Foundation
+import LinearAlgebra
+import MonteCarloCore
+
+/// Control functionals for large n: a subset-of-regressors (Nyström) fit of the Stein-kernel
+/// control on m landmark draws, so the cost is O(n m²) instead of O(n³).
+///
+/// The control is c(x) = Σⱼ βⱼ gⱼ(x) + Σₖ aₖ k0(x, z_k): the zero-variance polynomial controls
+/// gⱼ of degree ≤ Q (``polynomialDegree``, none by default) and the Stein kernel k0 of
+/// ``kernel`` centred at m landmarks z_k, evenly spaced through the training draws (with their
+/// scores). Every term has mean zero under π, whatever the coefficients: k0(·, z) lies in the
+/// image of the Stein operator for any fixed z. The coefficients minimize the penalized least
+/// squares Σᵢ (fᵢ − β₀ − c(xᵢ))² + n_fit·ρ·aᵀK_MM a over the training draws, with β₀ an
+/// unpenalized constant, K_MM = [k0(z_k, z_l)] and ρ = ``nugget`` × the mean diagonal of K_MM;
+/// the (1 + p + m)-dimensional normal equations are solved by Cholesky with adaptive jitter.
+/// This is the subset-of-regressors approximation of kernel ridge regression, in the spirit of
+/// the Nyström-based aSECF of South et al. (2022) (which uses m₀ = ⌈√N⌉ and conjugate gradients).
+///
+/// ```swift
+/// let estimator = NystromControlFunctional()            // m = ⌈√n_fit⌉ landmarks, 2-fold cross-fitting
+/// let estimate = try estimator.estimate(sample: sample, values: values)   // n = 20 000 in seconds
+/// ```
+///
+/// **Statistical properties.** The approximation costs accuracy of the fit, never unbiasedness:
+/// - ``Form/crossFitted(folds:)`` (default K = 2): fold k's held-out residuals f − ĉ₋ₖ are
+///   averaged with ĉ₋ₖ fitted on the other folds; each fold mean is unbiased for i.i.d. draws
+///   because E_π[ĉ₋ₖ] = 0, and so is the estimate. `variance` is Σₖ (nₖ/n)² s²ₖ/nₖ from the
+///   within-fold residual variances (covariances through the fits ignored), with the rounding
+///   floor and between-fold χ² check of ``SteinControlFunctional``; normal interval.
+/// - ``Form/sampleSplit(fitFraction:)``: one fit, the rest averaged; unbiased; s²/n_eval.
+/// There is no weighted form: the full-data constant would be biased, and at large n the
+/// held-out forms lose little. Guard: when the estimated variance exceeds the sample mean's
+/// σ²_f/n the sample mean is reported instead, with a warning (a choice between two unbiased
+/// estimators on the same draws: slightly optimistic). ESS is σ²_f/`variance`, σ²_f the sample
+/// variance of f over all n draws.
+///
+/// Measured (release build, `steinvvbench`, f = cos(x₁ + x₂/2) under N(0, I₂), 2 folds): n = 20 000
+/// in 0.35 s with variance-reduction factor 290, n = 100 000 in 2.2 s with 2268. The approximation
+/// trades accuracy for time: at n = 4000 the exact cross-fitted control functional reached 7070
+/// (0.78 s) against 42 (0.06 s) here. Up to a few thousand draws prefer
+/// ``SteinControlFunctional``, or give more landmarks (``Landmarks/count(_:)``).
+///
+/// - Complexity: per fit on n_fit draws, O(n_fit·m·d) for the kernel columns, O(n_fit (1+p+m)²)
+///   for the normal equations (BLAS `dsyrk`) and O((1+p+m)³) for the Cholesky factorization;
+///   O(n_eval·m·d) for the residuals; memory O(n_fit·m). With m = ⌈√n⌉ the total is O(n²)
+///   time and O(n^{3/2}) memory, against O(n³) and O(n²) for exact control functionals.
+public struct NystromControlFunctional: Sendable, Hashable, Codable {
+    /// How many landmarks.
+    public enum Landmarks: Sendable, Hashable, Codable {
+        /// m = ⌈√n_fit⌉ (South et al. 2022).
+        case squareRoot
+        /// A fixed m ≥ 1 (at most the number of training draws).
+        case count(Int)
+    }
+
+    /// Which draws fit the control and which are averaged.
+    public enum Form: Sendable, Hashable, Codable {
+        /// K-fold cross-fitting (unbiased), K ≥ 2.
+        case crossFitted(folds: Int = 2)
+        /// Fit on a fraction of the draws, average residuals on the rest (unbiased).
+        case sampleSplit(fitFraction: Double = 0.5)
+    }
+
+    /// The base kernel, its length-scale rule and Stein order.
+    public var kernel: KernelSpecification
+    /// The number of landmarks.
+    public var landmarks: Landmarks
+    /// Which draws fit and which are averaged.
+    public var form: Form
+    /// ρ relative to the mean diagonal of K_MM; positive.
+    public var nugget: Double
+    /// Q: 0 (kernel only), 1 or 2 (zero-variance polynomial controls of degree ≤ Q added).
+    public var polynomialDegree: Int
+
+    /// Creates the estimator.
+    /// - Parameters:
+    ///   - kernel: Gaussian, median heuristic, first order by default.
+    ///   - landmarks: m = ⌈√n_fit⌉ by default.
+    ///   - form: 2-fold cross-fitting by default.
+    ///   - nugget: relative ridge ρ, 10⁻⁶ by default.
+    ///   - polynomialDegree: 0 by default.
+    public init(kernel: KernelSpecification = .gaussian(), landmarks: Landmarks = .squareRoot,
+                form: Form = .crossFitted(), nugget: Double = 1e-6, polynomialDegree: Int = 0) {
+        self.kernel = kernel
+        self.landmarks = landmarks
+        self.form = form
+        self.nugget = nugget
+        self.polynomialDegree = polynomialDegree
+    }
+
+    /// Estimates E_π[f] from one array per draw.
+    /// - Throws: the errors of ``SteinSample/init(points:scores:)`` and ``estimate(sample:values:)``.
+    public func estimate(points: [[Double]], scores: [[Double]], values: [Double]) throws(MonteCarloError) -> Estimate {
+        try estimate(sample: SteinSample(points: points, scores: scores), values: values)
+    }
+
+    /// Estimates E_π[f] from a sample and fᵢ = f(xᵢ).
+    /// - Throws: `MonteCarloError/dimensionMismatch(what:expected:actual:)` or
+    ///   `MonteCarloError/nonFinite(quantity:index:)` for bad values;
+    ///   `MonteCarloError/invalidParameter(name:value:requirement:)` for bad settings (folds,
+    ///   fraction, nugget, degree, landmark count, kernel);
+    ///   `MonteCarloError/insufficientSamples(needed:available:reason:)` when a fit has fewer
+    ///   draws than coefficients or a fold fewer than 2 draws;
+    ///   `MonteCarloError/notPositiveDefinite(jitterTried:)` when the normal equations do not
+    ///   factor even with the largest jitter.
+    public func estimate(sample: SteinSample, values: [Double]) throws(MonteCarloError) -> Estimate {
+        try sample.validate(values: values)
+        try validateSettings()
+        let n = sample.count
+        let baseLength = try kernel.baseLengthScale(on: sample)
+        let stein = try kernel.steinKernel(lengthScale: baseLength)
+        let polynomial = ZeroVarianceControlVariates(degree: max(1, polynomialDegree))
+        let p = polynomialDegree == 0 ? 0 : polynomial.controlCount(dimension: sample.dimension)
+        let controls = p == 0 ? [] : polynomial.controls(for: sample)
+        var accumulator = ResidualAccumulator()
+        var largestJitter = 0.0, landmarkCount = 0
+        let method: String
+        let groups: [(training: [Int], evaluation: [Int])]
+        switch form {
+        case .crossFitted(let folds):
+            method = "nystrom-control-functional-cross-fitted"
+            try requireCount(n, atLeast: 2 * folds, "(2 per fold) for \(folds)-fold cross-fitting")
+            let all = foldIndices(count: n, folds: folds)
+            groups = all.indices.map { k in (all.enumerated().filter { $0.offset != k }.flatMap(\.element), all[k]) }
+        case .sampleSplit(let fraction):
+            method = "nystrom-control-functional-split"
+            let fitCount = Int((Double(n) * fraction).rounded())
+            let fitSet = (0..<fitCount).map { $0 * n / max(fitCount, 1) }
+            var isFit = [Bool](repeating: false, count: n)
+            for i in fitSet { isFit[i] = true }
+            let evaluation = (0..<n).filter { !isFit[$0] }
+            try requireCount(evaluation.count, atLeast: 2, "in the evaluation part of the split")
+            groups = [(fitSet, evaluation)]
+        }
+        for (training, evaluation) in groups {
+            let fit = try fit(stein, sample: sample, values: values, controls: controls, polynomialCount: p, training: training)
+            largestJitter = max(largestJitter, fit.relativeJitter)
+            landmarkCount = fit.landmarks.count
+            let (e, rounding) = fit.residuals(stein, sample: sample, values: values, controls: controls, at: evaluation)
+            accumulator.addGroup(residuals: e, roundingErrors: rounding)
+        }
+        let combined = try accumulator.combine()
+        var value = combined.value, variance = combined.variance
+        var warnings: [String] = []
+        let perDraw = sampleVariance(values)
+        var fellBack = false
+        if !(variance <= perDraw / Double(n)) {
+            warnings.append("The Nyström control functional's estimated variance \(variance) exceeds the sample mean's \(perDraw / Double(n)); the plain sample mean is reported instead.")
+            value = values.reduce(0, +) / Double(n)
+            variance = perDraw / Double(n)
+            fellBack = true
+        }
+        if combined.atFloor && !fellBack { warnings.append(ResidualAccumulator.roundingWarning) }
+        if combined.inflated && !fellBack { warnings.append(ResidualAccumulator.inflationWarning) }
+        let ess = Estimate.effectiveSampleSize(perDrawVariance: perDraw, estimatorVariance: variance, evaluations: n)
+        var figures: [String: Double] = [
+            "lengthScale": baseLength, "landmarks": Double(landmarkCount), "relativeJitter": largestJitter,
+        ]
+        if case .crossFitted(let k) = form { figures["folds"] = Double(k) }
+        return Estimate(
+            value: value, variance: variance, sampleCount: n, effectiveSampleSize: ess,
+            diagnostics: Diagnostics(method: fellBack ? "sample-mean (\(method) fell back)" : method,
+                                     varianceReductionFactor: ess / Double(n), figures: figures, warnings: warnings))
+    }
+
+    /// A fitted control: polynomial coefficients (constant first) and landmark coefficients.
+    struct Fit {
+        let landmarks: [Int]
+        let basisCoefficients: [Double]
+        let kernelCoefficients: [Double]
+        let relativeJitter: Double
+
+        /// Residuals f − c at `indices` and rounding bounds 4(d + p + 2)ε(|f| + Σ|βg| + Σ|k0 a|).
+        func residuals(_ stein: LangevinSteinKernel, sample: SteinSample, values: [Double], controls: [Double],
+                       at indices: [Int]) -> (residuals: [Double], rounding: [Double]) {
+            let cross = stein.matrix(for: sample, rows: indices, columns: landmarks)
+            let psi = cross.multiplied(by: kernelCoefficients)
+            var magnitude = cross
+            magnitude.storage.withUnsafeMutableBufferPointer { m in for i in m.indices { m[i] = abs(m[i]) } }
+            let bound = magnitude.multiplied(by: kernelCoefficients.map { abs($0) })
+            let p = basisCoefficients.count - 1
+            let scale = 4 * Double(sample.dimension + p + 2) * Double.ulpOfOne
+            var residuals = [Double](repeating: 0, count: indices.count)
+            var rounding = residuals
+            for (a, i) in indices.enumerated() {
+                var polynomial = 0.0, polynomialMagnitude = 0.0
+                for j in 0..<p {
+                    let term = basisCoefficients[j + 1] * controls[i * p + j]
+                    polynomial += term
+                    polynomialMagnitude += abs(term)
+                }
+                residuals[a] = values[i] - polynomial - psi[a]
+                rounding[a] = scale * (abs(values[i]) + polynomialMagnitude + bound[a])
+            }
+            return (residuals, rounding)
+        }
+    }
+
+    /// The penalized least-squares fit on `training`.
+    func fit(_ stein: LangevinSteinKernel, sample: SteinSample, values: [Double], controls: [Double], polynomialCount p: Int,
+             training: [Int]) throws(MonteCarloError) -> Fit {
+        let nFit = training.count
+        let m: Int
+        switch landmarks {
+        case .squareRoot: m = Int(Double(nFit).squareRoot().rounded(.up))
+        case .count(let count): m = count
+        }
+        let q = 1 + p + m
+        try requireCount(nFit, atLeast: q + 1, "in every training set: more than the \(q) coefficients (constant, \(p) polynomial controls, \(m) landmarks)")
+        let chosen = (0..<m).map { training[$0 * nFit / m] }
+        // Design X = [1, g, K_TM], column-major n_fit × q.
+        let kernelColumns = stein.matrix(for: sample, rows: training, columns: chosen)
+        var design = [Double](repeating: 0, count: nFit * q)
+        design.withUnsafeMutableBufferPointer { x in
+            for a in 0..<nFit { x[a] = 1 }
+            for j in 0..<p { for (a, i) in training.enumerated() { x[a + (1 + j) * nFit] = controls[i * p + j] } }
+            kernelColumns.storage.withUnsafeBufferPointer { k in
+                for i in 0..<(nFit * m) { x[(1 + p) * nFit + i] = k[i] }
+            }
+        }
+        let x = Matrix(rows: nFit, columns: q, columnMajor: design)
+        var normal = x.gram()
+        let landmarkMatrix = stein.matrix(for: sample, indices: chosen)
+        var meanDiagonal = 0.0
+        for k in 0..<m { meanDiagonal += landmarkMatrix.storage[k + k * m] / Double(m) }
+        guard meanDiagonal.isFinite, meanDiagonal > 0 else { throw .notPositiveDefinite(jitterTried: 0) }
+        let penalty = Double(nFit) * nugget * meanDiagonal
+        for l in 0..<m {
+            for k in 0..<m { normal.storage[(1 + p + k) + (1 + p + l) * q] += penalty * landmarkMatrix.storage[k + l * m] }
+        }
+        let rhs: [Double]
+        do {
+            rhs = try x.product(transposingSelf: true, Matrix(rows: nFit, columns: 1, columnMajor: training.map { values[$0] }),
+                                transposingOther: false).storage
+        } catch {
+            throw monteCarloError(error, quantity: "Nyström design")
+        }
+        let factorization: CholeskyFactorization
+        do {
+            factorization = try normal.choleskyFactorization(initialJitter: 1e-12, maximumJitter: 1e-2)
+        } catch {
+            throw monteCarloError(error, quantity: "Nyström normal equations")
+        }
+        let solution = factorization.solve(rhs)
+        guard solution.allSatisfy(\.isFinite) else { throw .notPositiveDefinite(jitterTried: factorization.jitter) }
+        var normalDiagonal = 0.0
+        for i in 0..<q { normalDiagonal += normal.storage[i + i * q] / Double(q) }
+        return Fit(landmarks: chosen, basisCoefficients: Array(solution[0...p]), kernelCoefficients: Array(solution[(1 + p)...]),
+                   relativeJitter: factorization.jitter / normalDiagonal)
+    }
+
+    func validateSettings() throws(MonteCarloError) {
+        switch form {
+        case .crossFitted(let k):
+            guard k >= 2 else { throw .invalidParameter(name: "folds", value: Double(k), requirement: "at least 2") }
+        case .sampleSplit(let fraction):
+            guard fraction > 0, fraction < 1 else {
+                throw .invalidParameter(name: "fitFraction", value: fraction, requirement: "in the open interval (0, 1)")
+            }
+        }
+        if case .count(let m) = landmarks, m < 1 {
+            throw .invalidParameter(name: "landmarks", value: Double(m), requirement: "at least 1")
+        }
+        guard nugget.isFinite, nugget > 0 else {
+            throw .invalidParameter(name: "nugget", value: nugget, requirement: "finite and positive")
+        }
+        guard (0...2).contains(polynomialDegree) else {
+            throw .invalidParameter(name: "polynomialDegree", value: Double(polynomialDegree), requirement: "0, 1 or 2")
+        }
+        _ = try kernel.steinKernel(lengthScale: 1)
+    }
+}
