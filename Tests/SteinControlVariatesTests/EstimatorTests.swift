@@ -224,6 +224,24 @@ struct ControlFunctionalTests {
         #expect(throws: MonteCarloError.insufficientSamples(needed: 10, available: 4, reason: "(2 per fold) for 5-fold cross-fitting")) {
             try cf.estimate(points: Array(points.prefix(4)), scores: Array(scores.prefix(4)), values: Array(values.prefix(4)))
         }
+        // Too few draws for the split (and for its jackknife groups) or the weighted form's folds.
+        #expect(throws: MonteCarloError.insufficientSamples(needed: 2, available: 1, reason: "in the fitting part of the split")) {
+            try SteinControlFunctional(form: .sampleSplit()).estimate(points: Array(points.prefix(2)), scores: Array(scores.prefix(2)),
+                                                                     values: Array(values.prefix(2)))
+        }
+        #expect(throws: MonteCarloError.self) {
+            try SteinControlFunctional(form: .sampleSplit()).estimate(points: Array(points.prefix(4)), scores: Array(scores.prefix(4)),
+                                                                     values: Array(values.prefix(4)))
+        }
+        #expect(throws: MonteCarloError.insufficientSamples(needed: 10, available: 6, reason: "(2 per fold) for the 5-fold variance estimate")) {
+            try SteinControlFunctional(form: .weighted()).estimate(points: Array(points.prefix(6)), scores: Array(scores.prefix(6)),
+                                                                  values: Array(values.prefix(6)))
+        }
+        var badPoints = points
+        badPoints[5][0] = -.infinity
+        #expect(throws: MonteCarloError.nonFinite(quantity: "point", index: 5)) {
+            try cf.estimate(points: badPoints, scores: scores, values: values)
+        }
         #expect(throws: MonteCarloError.invalidParameter(name: "folds", value: 1, requirement: "at least 2")) {
             try SteinControlFunctional(form: .crossFitted(folds: 1)).estimate(points: points, scores: scores, values: values)
         }
@@ -254,9 +272,14 @@ struct ControlFunctionalTests {
         let points = (0..<10).map { [Double($0) * 1e160] }
         let scores = points.map { _ in [1.0] }
         let values = (0..<10).map { Double($0) }
-        #expect(throws: MonteCarloError.self) {
-            try SteinControlFunctional(kernel: .gaussian(lengthScale: .fixed(1)), form: .weighted())
-                .estimate(points: points, scores: scores, values: values)
+        for form in [SteinControlFunctional.Form.weighted(), .crossFitted(), .sampleSplit()] {
+            #expect {
+                try SteinControlFunctional(kernel: .gaussian(lengthScale: .fixed(1)), form: form)
+                    .estimate(points: points, scores: scores, values: values)
+            } throws: { error in
+                guard case .nonFinite(quantity: "Stein kernel matrix", index: _) = error as? MonteCarloError else { return false }
+                return true
+            }
         }
         #expect(monteCarloError(.notPositiveDefinite(jitterTried: 0.5), quantity: "K0") == .notPositiveDefinite(jitterTried: 0.5))
     }
