@@ -106,11 +106,13 @@ struct SteinKernelTests {
 
     /// The matrix builder: symmetric, equal to pointwise evaluation, cross blocks consistent,
     /// diagonal shift applied once.
-    @Test("kernel matrices")
-    func kernelMatrices() throws {
+    /// Every matrix entry equals the pointwise k0 (the Gaussian family has its own fast path
+    /// in the matrix builders), symmetric, shifted, rectangular, and PSD.
+    @Test("kernel matrices", arguments: [RadialKernel.Family.matern52, .gaussian, .inverseMultiquadric(exponent: -0.5)])
+    func kernelMatrices(family: RadialKernel.Family) throws {
         var generator = Xoshiro256PlusPlus(seed: 3)
         let sample = try SteinSample(drawing: 9, from: StandardNormalVector(dimension: 2), using: &generator)
-        let stein = LangevinSteinKernel(base: try RadialKernel(.matern52, lengthScale: 0.8))
+        let stein = LangevinSteinKernel(base: try RadialKernel(family, lengthScale: 0.8))
         let full = stein.matrix(for: sample)
         let shifted = stein.matrix(for: sample, indices: Array(0..<9), diagonalShift: 0.5)
         let cross = stein.matrix(for: sample, rows: [2, 5], columns: [0, 1, 7])
@@ -123,6 +125,8 @@ struct SteinKernelTests {
             }
         }
         for (a, i) in [2, 5].enumerated() { for (b, j) in [0, 1, 7].enumerated() { #expect(cross[a, b] == full[i, j]) } }
+        let lower = stein.lowerTriangle(for: sample, indices: Array(0..<9))
+        for i in 0..<9 { for j in 0..<9 { #expect(lower[i, j] == (i >= j ? full[i, j] : 0)) } }
         // K0 is positive semi-definite.
         let eigenvalues = try full.symmetricEigendecomposition().eigenvalues
         #expect(eigenvalues.min()! > -1e-10 * eigenvalues.max()!)
