@@ -1,3 +1,4 @@
+import Dispatch
 import Foundation
 import LinearAlgebra
 import MonteCarloCore
@@ -96,37 +97,51 @@ public struct LangevinSteinKernel: Sendable, Hashable, Codable {
         let d = sample.dimension
         let (x, u) = gather(sample, indices)
         var storage = [Double](repeating: 0, count: m * m)
+        let l2 = base.lengthScale * base.lengthScale
+        let (inverse, inverse2, half) = (1 / l2, 1 / (l2 * l2), -0.5 / l2)
+        let dOverL2 = Double(d) * inverse
+        let isGaussian: Bool
+        if case .gaussian = base.family { isGaussian = true } else { isGaussian = false }
+        // Large matrices: columns interleaved over the cores (column b to worker b mod w, which
+        // balances the triangle's column lengths); each worker writes only its own columns.
+        let workers = m >= Self.parallelThreshold ? max(1, min(ProcessInfo.processInfo.activeProcessorCount, 8)) : 1
         x.withUnsafeBufferPointer { points in
             u.withUnsafeBufferPointer { scores in
                 storage.withUnsafeMutableBufferPointer { k in
-                    let p = points.baseAddress!, s = scores.baseAddress!
-                    if case .gaussian = base.family {
-                        // k0 = φ·(d/ℓ² − z/ℓ⁴ + (u(x) − u(y))·r/ℓ² + u(x)·u(y)), one exp per entry.
-                        let l2 = base.lengthScale * base.lengthScale
-                        let (inverse, inverse2, half) = (1 / l2, 1 / (l2 * l2), -0.5 / l2)
-                        let dOverL2 = Double(d) * inverse
-                        for b in 0..<m {
-                            let column = k.baseAddress! + b * m
+                    let shared = SharedBuffers(k: k.baseAddress!, p: points.baseAddress!, s: scores.baseAddress!)
+                    let work: @Sendable (Int) -> Void = { w in
+                        let (p, s) = (shared.p, shared.s)
+                        var b = w
+                        while b < m {
+                            let column = shared.k + b * m
                             let yb = p + b * d, ub = s + b * d
-                            for a in b..<m {
-                                column[a] = Self.gaussianEntry(p + a * d, s + a * d, yb, ub, d, half, inverse, inverse2, dOverL2)
+                            if isGaussian {
+                                for a in b..<m {
+                                    column[a] = Self.gaussianEntry(p + a * d, s + a * d, yb, ub, d, half, inverse, inverse2, dOverL2)
+                                }
+                            } else {
+                                for a in b..<m { column[a] = entry(p + a * d, s + a * d, yb, ub, dimension: d) }
                             }
                             column[b] += diagonalShift
+                            b += workers
                         }
-                        return
                     }
-                    for b in 0..<m {
-                        let column = k.baseAddress! + b * m
-                        let yb = p + b * d, ub = s + b * d
-                        for a in b..<m {
-                            column[a] = entry(p + a * d, s + a * d, yb, ub, dimension: d)
-                        }
-                        column[b] += diagonalShift
-                    }
+                    if workers == 1 { work(0) } else { DispatchQueue.concurrentPerform(iterations: workers, execute: work) }
                 }
             }
         }
         return Matrix(rows: m, columns: m, columnMajor: storage)
+    }
+
+    /// Matrices of at least this order are filled on several cores.
+    static let parallelThreshold = 1024
+
+    /// Raw buffers shared by the workers of ``lowerTriangle(for:indices:diagonalShift:)``;
+    /// workers write disjoint columns of `k` and only read `p` and `s`.
+    struct SharedBuffers: @unchecked Sendable {
+        let k: UnsafeMutablePointer<Double>
+        let p: UnsafePointer<Double>
+        let s: UnsafePointer<Double>
     }
 
     /// k0 for the Gaussian base kernel: φ·(d/ℓ² − z/ℓ⁴ + (u(x) − u(y))·r/ℓ² + u(x)·u(y)),

@@ -132,6 +132,22 @@ struct SteinKernelTests {
         #expect(eigenvalues.min()! > -1e-10 * eigenvalues.max()!)
     }
 
+    /// Orders from ``LangevinSteinKernel/parallelThreshold`` up are filled on several cores:
+    /// entries (sampled) equal the pointwise k0, the strict upper triangle is zero.
+    @Test("parallel lower-triangle fill", arguments: [RadialKernel.Family.gaussian, .rationalQuadratic(shape: 1)])
+    func parallelFill(family: RadialKernel.Family) throws {
+        var generator = Xoshiro256PlusPlus(seed: 4)
+        let m = LangevinSteinKernel.parallelThreshold + 3
+        let sample = try SteinSample(drawing: m, from: StandardNormalVector(dimension: 3), using: &generator)
+        let stein = LangevinSteinKernel(base: try RadialKernel(family, lengthScale: 1.3))
+        let lower = stein.lowerTriangle(for: sample, indices: Array(0..<m), diagonalShift: 0.25)
+        for (i, j) in [(0, 0), (5, 1), (m - 1, 0), (m - 1, m - 2), (700, 3), (701, 700), (m - 1, m - 1), (2, 9)] {
+            let direct = i >= j ? stein.value(x: sample.point(i), scoreX: sample.score(i), y: sample.point(j), scoreY: sample.score(j))
+                + (i == j ? 0.25 : 0) : 0
+            #expect(abs(lower[i, j] - direct) <= 1e-14 * max(1, abs(direct)), "(\(i), \(j))")
+        }
+    }
+
     @Test("median heuristic ℓ = ½ √median |xᵢ − xⱼ|²")
     func medianHeuristic() throws {
         // Pairwise squared distances of {0, 1, 3}: 1, 9, 4 → median 4 → ℓ = 1.
