@@ -69,6 +69,8 @@ public struct LangevinSteinKernel: Sendable, Hashable, Codable {
     /// The lower triangle is computed column by column (contiguous writes) and mirrored in
     /// cache-sized tiles; `diagonalShift` is added to the diagonal (a ridge nugget), so no
     /// second pass over the matrix is needed.
+    /// From order 1024 up the lower triangle is filled on all cores (`DispatchQueue.concurrentPerform`);
+    /// callers that already run kernel fits in parallel oversubscribe the cores.
     /// - Complexity: O(m²d) for m indices; no allocation besides the result and an m × 2d gather.
     public func matrix(for sample: SteinSample, indices: [Int], diagonalShift: Double = 0) -> Matrix {
         var result = lowerTriangle(for: sample, indices: indices, diagonalShift: diagonalShift)

@@ -39,8 +39,10 @@ import MonteCarloCore
 ///   w = K⁻¹1/1ᵀK⁻¹1 (Σwᵢ = 1). Usually the most accurate (super-root-n convergence for smooth
 ///   f), but β̂ is fitted on the draws it averages: it has a bias, not estimated, declared in
 ///   the diagnostics. Its `variance` is that of the cross-fitted estimator with
-///   `varianceFolds` folds at the selected hyper-parameters: usually conservative for the
-///   weighted one. The kernel Stein discrepancy √(wᵀK0w) is reported.
+///   `varianceFolds` folds at the selected hyper-parameters (jackknife included): measured
+///   very conservative for the weighted estimate — over 300 replications on the three problems
+///   below its 95% intervals covered 100% (d = 4), 97.0% (1-D, Q = 2) and 98.0% (2-D), with
+///   empirical/reported variance 0.06–0.16. The kernel Stein discrepancy √(wᵀK0w) is reported.
 ///
 /// **The variance** of the split and cross-fitted estimates is the larger of two estimates,
 /// both reported in the figures:
@@ -58,8 +60,9 @@ import MonteCarloCore
 /// 60–100% of the residual's π-variance lay on the 1-D South problem (n = 250, Q = 2) — and
 /// an evaluation fold seldom contains such a draw; moreover every draw trains the fits of the
 /// other folds, so fold means are positively correlated. The held-out error bars then covered
-/// the truth in 44–67% of replications on the 1-D South problem (|z| up to ~10), 83–89% on a
-/// correlated 2-D Gaussian (n = 200) and 91–94% on the d = 4 South problem (n = 250). The
+/// the truth in 44–67% of 100–150 replications on the 1-D South problem (|z| up to ~10 with
+/// this implementation's former error bar), 83–89% on a correlated 2-D Gaussian (n = 200) and
+/// 91–95% on the d = 4 South problem (n = 250), for split, 2-, 5- and 10-fold forms. The
 /// jackknife refits, so the randomness of the fitted functions enters the variance. Measured
 /// with this implementation over 300 replications each (`LargeSampleCalibrationTests`, full
 /// scale; Binomial acceptance region 90.3–98.7%), the 95% intervals covered the truth in
