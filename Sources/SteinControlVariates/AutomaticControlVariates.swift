@@ -21,7 +21,12 @@ import MonteCarloCore
 /// the chosen estimator (see ``SteinControlFunctional`` and ``ZeroVarianceControlVariates``;
 /// cross-fitted with ``folds`` folds; unbiased for i.i.d. draws for a fixed choice). The choice
 /// itself is made on the same draws and is not accounted for in `variance`: with 11 candidates
-/// this makes the error bar slightly optimistic when several candidates score alike. For the
+/// this makes the error bar slightly optimistic when several candidates score alike. Measured
+/// over 200 replications each (the problems of `LargeSampleCalibrationTests`, K = 5), the 95%
+/// intervals covered the truth in 96.5% (d = 4 South, n = 250), 93.5% (1-D South, n = 250) and
+/// 93.0% (correlated 2-D Gaussian, n = 200) of replications (Binomial acceptance region
+/// 89.5–99.0%), with empirical/reported variance 0.35–0.51 (conservative on average, but
+/// heavier-tailed than normal). For the
 /// sample mean, `variance` = s²_f/n and ESS = n; otherwise ESS is σ²_f/`variance`. The
 /// chosen kernel method's error bar inherits the limitation stated in ``SteinControlFunctional``
 /// (error from the region beyond all draws is not seen: a 5.9-standard-error miss on one fixed
