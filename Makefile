@@ -27,6 +27,8 @@ bench: deps
 	$(SWIFT) build -c release --product mibench
 	.build/release/swbench --json benchmark-output/swbench.json
 	.build/release/mibench --json benchmark-output/mibench.json
+	$(SWIFT) build -c release --product steinbench
+	.build/release/steinbench --json benchmark-output/steinbench.json
 	$(SWIFT) build -c release --product benchreport
 	.build/release/benchreport benchmark-output
 

@@ -102,6 +102,10 @@ let package = Package(
             name: "mibench",
             dependencies: ["MonteCarlo", "BenchmarkSupport"],
             path: "Benchmarks/mibench"),
+        .executableTarget(
+            name: "steinbench",
+            dependencies: ["MonteCarlo", "BenchmarkSupport"],
+            path: "Benchmarks/steinbench"),
 
         // MARK: - Examples and notebooks
         .executableTarget(

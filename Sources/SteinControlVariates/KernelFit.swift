@@ -41,7 +41,7 @@ struct KernelFit {
     ///   when ΦᵀK⁻¹Φ is singular (collinear polynomial controls on T).
     init(kernel: LangevinSteinKernel, sample: SteinSample, values: [Double], controls: [Double], polynomialCount p: Int,
          training: [Int], nugget: Double) throws(MonteCarloError) {
-        var matrix = kernel.matrix(for: sample, indices: training)
+        var matrix = kernel.lowerTriangle(for: sample, indices: training)  // dpotrf reads the lower triangle only
         let m = training.count
         var meanDiagonal = 0.0
         for i in 0..<m { meanDiagonal += matrix.storage[i + i * m] / Double(m) }

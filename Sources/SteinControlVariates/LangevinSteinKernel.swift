@@ -1,3 +1,5 @@
+import Dispatch
+import Foundation
 import LinearAlgebra
 import MonteCarloCore
 
@@ -80,31 +82,114 @@ public struct LangevinSteinKernel: Sendable, Hashable, Codable {
 
     /// The symmetric matrix K0[a, b] = k0(x_{indices[a]}, x_{indices[b]}), column-major.
     ///
-    /// The lower triangle is computed and mirrored; `diagonalShift` is added to the diagonal
-    /// (a ridge nugget), so no second pass over the matrix is needed.
-    /// - Complexity: O(m²d) for m indices; no allocation besides the result.
+    /// The lower triangle is computed column by column (contiguous writes) and mirrored in
+    /// cache-sized tiles; `diagonalShift` is added to the diagonal (a ridge nugget), so no
+    /// second pass over the matrix is needed.
+    /// From order 1024 up the lower triangle is filled on all cores (`DispatchQueue.concurrentPerform`);
+    /// callers that already run kernel fits in parallel oversubscribe the cores.
+    /// - Complexity: O(m²d) for m indices; no allocation besides the result and an m × 2d gather.
     public func matrix(for sample: SteinSample, indices: [Int], diagonalShift: Double = 0) -> Matrix {
+        var result = lowerTriangle(for: sample, indices: indices, diagonalShift: diagonalShift)
         let m = indices.count
-        let d = sample.dimension
-        var storage = [Double](repeating: 0, count: m * m)
-        sample.points.withUnsafeBufferPointer { points in
-            sample.scores.withUnsafeBufferPointer { scores in
-                storage.withUnsafeMutableBufferPointer { k in
-                    let p = points.baseAddress!, u = scores.baseAddress!
-                    for b in 0..<m {
-                        let jb = indices[b] * d
-                        for a in b..<m {
-                            let ia = indices[a] * d
-                            let value = entry(p + ia, u + ia, p + jb, u + jb, dimension: d)
-                            k[a + b * m] = value
-                            k[b + a * m] = value
-                        }
-                        k[b + b * m] += diagonalShift
+        let tile = 32
+        result.storage.withUnsafeMutableBufferPointer { k in
+            for jb in stride(from: 0, to: m, by: tile) {
+                let jEnd = min(jb + tile, m)
+                for ib in stride(from: jb, to: m, by: tile) {
+                    let iEnd = min(ib + tile, m)
+                    for j in jb..<jEnd {
+                        for i in max(ib, j + 1)..<max(max(ib, j + 1), iEnd) { k[j + i * m] = k[i + j * m] }
                     }
                 }
             }
         }
+        return result
+    }
+
+    /// Only the lower triangle (with the diagonal, plus `diagonalShift`) of
+    /// ``matrix(for:indices:diagonalShift:)``; the strict upper triangle is zero. Enough for a
+    /// lower Cholesky factorization, which reads nothing else.
+    /// - Complexity: O(m²d) for m indices.
+    func lowerTriangle(for sample: SteinSample, indices: [Int], diagonalShift: Double = 0) -> Matrix {
+        let m = indices.count
+        let d = sample.dimension
+        let (x, u) = gather(sample, indices)
+        var storage = [Double](repeating: 0, count: m * m)
+        let l2 = base.lengthScale * base.lengthScale
+        let (inverse, inverse2, half) = (1 / l2, 1 / (l2 * l2), -0.5 / l2)
+        let dOverL2 = Double(d) * inverse
+        let isGaussian: Bool
+        if case .gaussian = base.family { isGaussian = true } else { isGaussian = false }
+        // Large matrices: columns interleaved over the cores (column b to worker b mod w, which
+        // balances the triangle's column lengths); each worker writes only its own columns.
+        let workers = m >= Self.parallelThreshold ? max(1, min(ProcessInfo.processInfo.activeProcessorCount, 8)) : 1
+        x.withUnsafeBufferPointer { points in
+            u.withUnsafeBufferPointer { scores in
+                storage.withUnsafeMutableBufferPointer { k in
+                    let shared = SharedBuffers(k: k.baseAddress!, p: points.baseAddress!, s: scores.baseAddress!)
+                    let work: @Sendable (Int) -> Void = { w in
+                        let (p, s) = (shared.p, shared.s)
+                        var b = w
+                        while b < m {
+                            let column = shared.k + b * m
+                            let yb = p + b * d, ub = s + b * d
+                            if isGaussian {
+                                for a in b..<m {
+                                    column[a] = Self.gaussianEntry(p + a * d, s + a * d, yb, ub, d, half, inverse, inverse2, dOverL2)
+                                }
+                            } else {
+                                for a in b..<m { column[a] = entry(p + a * d, s + a * d, yb, ub, dimension: d) }
+                            }
+                            column[b] += diagonalShift
+                            b += workers
+                        }
+                    }
+                    if workers == 1 { work(0) } else { DispatchQueue.concurrentPerform(iterations: workers, execute: work) }
+                }
+            }
+        }
         return Matrix(rows: m, columns: m, columnMajor: storage)
+    }
+
+    /// Matrices of at least this order are filled on several cores.
+    static let parallelThreshold = 1024
+
+    /// Raw buffers shared by the workers of ``lowerTriangle(for:indices:diagonalShift:)``;
+    /// workers write disjoint columns of `k` and only read `p` and `s`.
+    struct SharedBuffers: @unchecked Sendable {
+        let k: UnsafeMutablePointer<Double>
+        let p: UnsafePointer<Double>
+        let s: UnsafePointer<Double>
+    }
+
+    /// k0 for the Gaussian base kernel: φ·(d/ℓ² − z/ℓ⁴ + (u(x) − u(y))·r/ℓ² + u(x)·u(y)),
+    /// φ = exp(−z/(2ℓ²)); `half` = −1/(2ℓ²), `inverse` = 1/ℓ², `inverse2` = 1/ℓ⁴, `dOverL2` = d/ℓ².
+    @inline(__always)
+    static func gaussianEntry(_ xa: UnsafePointer<Double>, _ ua: UnsafePointer<Double>, _ yb: UnsafePointer<Double>,
+                              _ ub: UnsafePointer<Double>, _ d: Int, _ half: Double, _ inverse: Double,
+                              _ inverse2: Double, _ dOverL2: Double) -> Double {
+        var z = 0.0, ur = 0.0, uu = 0.0
+        for c in 0..<d {
+            let r = xa[c] - yb[c]
+            z += r * r
+            ur += (ua[c] - ub[c]) * r
+            uu += ua[c] * ub[c]
+        }
+        return exp(half * z) * (dOverL2 - z * inverse2 + ur * inverse + uu)
+    }
+
+    /// The points and scores at `indices`, contiguous (m × d each, row-major).
+    func gather(_ sample: SteinSample, _ indices: [Int]) -> (points: [Double], scores: [Double]) {
+        let d = sample.dimension
+        var x = [Double](repeating: 0, count: indices.count * d)
+        var u = x
+        for (a, i) in indices.enumerated() {
+            for k in 0..<d {
+                x[a * d + k] = sample.points[i * d + k]
+                u[a * d + k] = sample.scores[i * d + k]
+            }
+        }
+        return (x, u)
     }
 
     /// The rectangular matrix K0[a, b] = k0(x_{rows[a]}, x_{columns[b]}), column-major.
@@ -112,15 +197,32 @@ public struct LangevinSteinKernel: Sendable, Hashable, Codable {
     public func matrix(for sample: SteinSample, rows: [Int], columns: [Int]) -> Matrix {
         let (m, n, d) = (rows.count, columns.count, sample.dimension)
         var storage = [Double](repeating: 0, count: m * n)
-        sample.points.withUnsafeBufferPointer { points in
-            sample.scores.withUnsafeBufferPointer { scores in
-                storage.withUnsafeMutableBufferPointer { k in
-                    let p = points.baseAddress!, u = scores.baseAddress!
-                    for b in 0..<n {
-                        let jb = columns[b] * d
-                        for a in 0..<m {
-                            let ia = rows[a] * d
-                            k[a + b * m] = entry(p + ia, u + ia, p + jb, u + jb, dimension: d)
+        let (x, u) = gather(sample, rows)
+        x.withUnsafeBufferPointer { rowPoints in
+            u.withUnsafeBufferPointer { rowScores in
+                sample.points.withUnsafeBufferPointer { points in
+                    sample.scores.withUnsafeBufferPointer { scores in
+                        storage.withUnsafeMutableBufferPointer { k in
+                            let p = points.baseAddress!, s = scores.baseAddress!
+                            let rp = rowPoints.baseAddress!, rs = rowScores.baseAddress!
+                            let l2 = base.lengthScale * base.lengthScale
+                            let (inverse, inverse2, half) = (1 / l2, 1 / (l2 * l2), -0.5 / l2)
+                            let dOverL2 = Double(d) * inverse
+                            var isGaussian = false
+                            if case .gaussian = base.family { isGaussian = true }
+                            for b in 0..<n {
+                                let jb = columns[b] * d
+                                let column = k.baseAddress! + b * m
+                                if isGaussian {
+                                    for a in 0..<m {
+                                        column[a] = Self.gaussianEntry(rp + a * d, rs + a * d, p + jb, s + jb, d, half, inverse, inverse2, dOverL2)
+                                    }
+                                } else {
+                                    for a in 0..<m {
+                                        column[a] = entry(rp + a * d, rs + a * d, p + jb, s + jb, dimension: d)
+                                    }
+                                }
+                            }
                         }
                     }
                 }

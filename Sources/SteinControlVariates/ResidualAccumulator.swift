@@ -29,7 +29,8 @@ struct ResidualAccumulator {
     /// 0.999 quantile means it does not (typically a fitted control with heavy tails that the
     /// held-out draws did not sample); the variance is then raised to the between-fold estimate
     /// Σₖ (nₖ/N)² (ēₖ − ē)² · K/(K − 1) and `inflated` is set.
-    func combine() throws(MonteCarloError) -> (value: Double, variance: Double, atFloor: Bool, inflated: Bool) {
+    /// `withinVariance` is Σₖ (nₖ/N)² s²ₖ/nₖ before any between-fold inflation.
+    func combine() throws(MonteCarloError) -> (value: Double, variance: Double, withinVariance: Double, atFloor: Bool, inflated: Bool) {
         let total = Double(count)
         var value = 0.0, variance = 0.0, atFloor = false
         var foldVariances: [Double] = []
@@ -47,6 +48,7 @@ struct ResidualAccumulator {
             variance += share * share * s2 / Double(moments.count)
             foldVariances.append(s2 / Double(moments.count))
         }
+        let within = variance
         var inflated = false
         let k = groups.count
         if k >= 2 {
@@ -64,7 +66,7 @@ struct ResidualAccumulator {
                 inflated = true
             }
         }
-        return (value, variance, atFloor, inflated)
+        return (value, variance, within, atFloor, inflated)
     }
 
     static let inflationWarning = "The fold means disagree far more than their within-fold standard errors allow (χ² test at 0.001): the variance was raised to the between-fold estimate. The fitted control may have heavy tails; treat the error bar with caution."

@@ -126,8 +126,9 @@ struct ControlFunctionalTests {
 
     /// Calibration of the unbiased forms on T4 at small n (the reference measured 95% coverage
     /// 0.950 for the split form at n = 100): over R replications the coverage must lie in the
-    /// Binomial(R, 0.95) acceptance region, the empirical-to-reported variance ratio within its
-    /// χ² bounds and the mean within a t-test of the truth (each at false-alarm probability 10⁻³).
+    /// Binomial(R, 0.95) acceptance region, the empirical-to-reported variance ratio not above its
+    /// χ² upper bound (one-sided: the jackknife variance is conservative by design) and the mean
+    /// within a t-test of the truth (each at false-alarm probability 10⁻³).
     @Test("split and cross-fitted CF are calibrated", .tags(.calibration),
           arguments: [SteinControlFunctional.Form.sampleSplit(), .crossFitted(folds: 5)])
     func calibration(form: SteinControlFunctional.Form) throws {
@@ -138,7 +139,9 @@ struct ControlFunctionalTests {
             let sample = try SteinSample(drawing: 100, from: target, using: &generator)
             return try estimator.estimate(sample: sample, values: (0..<100).map { TestProblems.southFourD(sample.point($0)) })
         }
-        #expect(report.passed, "\(form): \(report)")
+        // Coverage, mean bias, and error bars not too narrow (the jackknife variance is
+        // conservative by design; see LargeSampleCalibrationTests).
+        #expect(LargeSampleCalibrationTests.honest(report), "\(form): \(report)")
     }
 
     /// A step function (truth ½), where kernel interpolants fail badly (reference: efficiency
@@ -172,13 +175,21 @@ struct ControlFunctionalTests {
         }
     }
 
+    /// The sampling convenience, with the semi-exact form (Q = 2): the polynomial part takes the
+    /// x² growth of f, so the control beats the sample mean (ESS > n). (Plain IMQ control
+    /// functionals, Q = 0, fall back to the sample mean on this draw: f grows like x² where the
+    /// kernel functions decay, and the jackknife variance, printed below, exceeds s²_f/n.)
     @Test("the convenience that samples from a scored distribution")
     func sampling() throws {
-        let estimate = try SteinControlFunctional(kernel: .inverseMultiquadric(), form: .crossFitted())
+        let estimate = try SteinControlFunctional(kernel: .inverseMultiquadric(), form: .crossFitted(), polynomialDegree: 2)
             .estimate(sampling: try StandardNormalVector(dimension: 1), count: 200, seed: 3, integrand: TestProblems.southOneD)
         #expect(StatisticalCheck.consistency(of: estimate, with: 2).passed, "\(estimate)")
         #expect(estimate.sampleCount == 200)
-        #expect(estimate.effectiveSampleSize > 200)
+        #expect(estimate.effectiveSampleSize > 200, "\(estimate) \(estimate.diagnostics)")
+        let plainCF = try SteinControlFunctional(kernel: .inverseMultiquadric(), form: .crossFitted())
+            .estimate(sampling: try StandardNormalVector(dimension: 1), count: 200, seed: 3, integrand: TestProblems.southOneD)
+        print("IMQ CF (Q = 0), 1-D South, n = 200: \(plainCF.diagnostics.method), figures \(plainCF.diagnostics.figures)")
+        #expect(StatisticalCheck.consistency(of: plainCF, with: 2).passed, "\(plainCF)")
     }
 
     // MARK: - Bad input
@@ -213,6 +224,24 @@ struct ControlFunctionalTests {
         #expect(throws: MonteCarloError.insufficientSamples(needed: 10, available: 4, reason: "(2 per fold) for 5-fold cross-fitting")) {
             try cf.estimate(points: Array(points.prefix(4)), scores: Array(scores.prefix(4)), values: Array(values.prefix(4)))
         }
+        // Too few draws for the split (and for its jackknife groups) or the weighted form's folds.
+        #expect(throws: MonteCarloError.insufficientSamples(needed: 2, available: 1, reason: "in the fitting part of the split")) {
+            try SteinControlFunctional(form: .sampleSplit()).estimate(points: Array(points.prefix(2)), scores: Array(scores.prefix(2)),
+                                                                     values: Array(values.prefix(2)))
+        }
+        #expect(throws: MonteCarloError.self) {
+            try SteinControlFunctional(form: .sampleSplit()).estimate(points: Array(points.prefix(4)), scores: Array(scores.prefix(4)),
+                                                                     values: Array(values.prefix(4)))
+        }
+        #expect(throws: MonteCarloError.insufficientSamples(needed: 10, available: 6, reason: "(2 per fold) for the 5-fold variance estimate")) {
+            try SteinControlFunctional(form: .weighted()).estimate(points: Array(points.prefix(6)), scores: Array(scores.prefix(6)),
+                                                                  values: Array(values.prefix(6)))
+        }
+        var badPoints = points
+        badPoints[5][0] = -.infinity
+        #expect(throws: MonteCarloError.nonFinite(quantity: "point", index: 5)) {
+            try cf.estimate(points: badPoints, scores: scores, values: values)
+        }
         #expect(throws: MonteCarloError.invalidParameter(name: "folds", value: 1, requirement: "at least 2")) {
             try SteinControlFunctional(form: .crossFitted(folds: 1)).estimate(points: points, scores: scores, values: values)
         }
@@ -243,9 +272,14 @@ struct ControlFunctionalTests {
         let points = (0..<10).map { [Double($0) * 1e160] }
         let scores = points.map { _ in [1.0] }
         let values = (0..<10).map { Double($0) }
-        #expect(throws: MonteCarloError.self) {
-            try SteinControlFunctional(kernel: .gaussian(lengthScale: .fixed(1)), form: .weighted())
-                .estimate(points: points, scores: scores, values: values)
+        for form in [SteinControlFunctional.Form.weighted(), .crossFitted(), .sampleSplit()] {
+            #expect {
+                try SteinControlFunctional(kernel: .gaussian(lengthScale: .fixed(1)), form: form)
+                    .estimate(points: points, scores: scores, values: values)
+            } throws: { error in
+                guard case .nonFinite(quantity: "Stein kernel matrix", index: _) = error as? MonteCarloError else { return false }
+                return true
+            }
         }
         #expect(monteCarloError(.notPositiveDefinite(jitterTried: 0.5), quantity: "K0") == .notPositiveDefinite(jitterTried: 0.5))
     }
@@ -314,7 +348,8 @@ struct PolynomialCalibrationTests {
         #expect(report.passed, "\(report)")
     }
 
-    /// SECF (Q = 1), split form, on the d = 4 South problem at n = 100.
+    /// SECF (Q = 1), split form, on the d = 4 South problem at n = 100: coverage, mean bias, and
+    /// error bars not too narrow (the jackknife variance is conservative by design).
     @Test("semi-exact control functionals (split) are calibrated")
     func semiExact() throws {
         let replications = CalibrationScale.current.replications(fast: 120, full: 1000)
@@ -325,6 +360,6 @@ struct PolynomialCalibrationTests {
             let sample = try SteinSample(drawing: 100, from: target, using: &generator)
             return try estimator.estimate(sample: sample, values: (0..<100).map { TestProblems.southFourD(sample.point($0)) })
         }
-        #expect(report.passed, "\(report)")
+        #expect(LargeSampleCalibrationTests.honest(report), "\(report)")
     }
 }

@@ -106,11 +106,13 @@ struct SteinKernelTests {
 
     /// The matrix builder: symmetric, equal to pointwise evaluation, cross blocks consistent,
     /// diagonal shift applied once.
-    @Test("kernel matrices")
-    func kernelMatrices() throws {
+    /// Every matrix entry equals the pointwise k0 (the Gaussian family has its own fast path
+    /// in the matrix builders), symmetric, shifted, rectangular, and PSD.
+    @Test("kernel matrices", arguments: [RadialKernel.Family.matern52, .gaussian, .inverseMultiquadric(exponent: -0.5)])
+    func kernelMatrices(family: RadialKernel.Family) throws {
         var generator = Xoshiro256PlusPlus(seed: 3)
         let sample = try SteinSample(drawing: 9, from: StandardNormalVector(dimension: 2), using: &generator)
-        let stein = LangevinSteinKernel(base: try RadialKernel(.matern52, lengthScale: 0.8))
+        let stein = LangevinSteinKernel(base: try RadialKernel(family, lengthScale: 0.8))
         let full = stein.matrix(for: sample)
         let shifted = stein.matrix(for: sample, indices: Array(0..<9), diagonalShift: 0.5)
         let cross = stein.matrix(for: sample, rows: [2, 5], columns: [0, 1, 7])
@@ -123,9 +125,27 @@ struct SteinKernelTests {
             }
         }
         for (a, i) in [2, 5].enumerated() { for (b, j) in [0, 1, 7].enumerated() { #expect(cross[a, b] == full[i, j]) } }
+        let lower = stein.lowerTriangle(for: sample, indices: Array(0..<9))
+        for i in 0..<9 { for j in 0..<9 { #expect(lower[i, j] == (i >= j ? full[i, j] : 0)) } }
         // K0 is positive semi-definite.
         let eigenvalues = try full.symmetricEigendecomposition().eigenvalues
         #expect(eigenvalues.min()! > -1e-10 * eigenvalues.max()!)
+    }
+
+    /// Orders from ``LangevinSteinKernel/parallelThreshold`` up are filled on several cores:
+    /// entries (sampled) equal the pointwise k0, the strict upper triangle is zero.
+    @Test("parallel lower-triangle fill", arguments: [RadialKernel.Family.gaussian, .rationalQuadratic(shape: 1)])
+    func parallelFill(family: RadialKernel.Family) throws {
+        var generator = Xoshiro256PlusPlus(seed: 4)
+        let m = LangevinSteinKernel.parallelThreshold + 3
+        let sample = try SteinSample(drawing: m, from: StandardNormalVector(dimension: 3), using: &generator)
+        let stein = LangevinSteinKernel(base: try RadialKernel(family, lengthScale: 1.3))
+        let lower = stein.lowerTriangle(for: sample, indices: Array(0..<m), diagonalShift: 0.25)
+        for (i, j) in [(0, 0), (5, 1), (m - 1, 0), (m - 1, m - 2), (700, 3), (701, 700), (m - 1, m - 1), (2, 9)] {
+            let direct = i >= j ? stein.value(x: sample.point(i), scoreX: sample.score(i), y: sample.point(j), scoreY: sample.score(j))
+                + (i == j ? 0.25 : 0) : 0
+            #expect(abs(lower[i, j] - direct) <= 1e-14 * max(1, abs(direct)), "(\(i), \(j))")
+        }
     }
 
     @Test("median heuristic ℓ = ½ √median |xᵢ − xⱼ|²")

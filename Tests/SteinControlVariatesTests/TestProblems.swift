@@ -32,3 +32,11 @@ enum TestProblems {
         return (sample, (0..<count).map { integrand(sample.point($0)) })
     }
 }
+
+extension TestProblems {
+    /// T6: under the correlated Gaussian T3, f = sin(x₁ + x₂/2) + cos(x₂). With a = (1, ½),
+    /// E sin(aᵀx) = sin(aᵀμ)e^{−aᵀΣa/2} and E cos(x₂) = cos(μ₂)e^{−Σ₂₂/2}; aᵀμ = −¾, aᵀΣa = 2,
+    /// Σ₂₂ = 2, so E f = e^{−1}(cos 1.5 − sin 0.75).
+    static func correlatedSmooth(_ x: [Double]) -> Double { sin(x[0] + 0.5 * x[1]) + cos(x[1]) }
+    static let correlatedSmoothTruth = exp(-1.0) * (cos(1.5) - sin(0.75))
+}
