@@ -107,11 +107,23 @@ struct ExampleRunTests {
         #expect(rows.filter { $0.truth != nil }.count == 6)
     }
 
-    @Test("mcmc-stein: the chain averages cover the banana's known moments")
+    /// The chain averages are held to their own (batch-means) error bars. The Stein estimates
+    /// are held to the chain's error bar, not to their own: their i.i.d. error bars can be too
+    /// narrow on this heavier-tailed target (measured, documented in the example).
+    @Test("mcmc-stein: chain averages cover the banana's known moments; Stein estimates are within the chain's error bar")
     func mcmcStein() throws {
-        let rows = try Self.rows("mcmc-stein", ["--draws", "300", "--thin", "10"])
-        Self.checkAgainstTruth(rows.filter { $0.label.contains("chain average") }, expectedCount: 4, name: "mcmc-stein")
+        let rows = try Self.rows("mcmc-stein", ["--draws", "300", "--thin", "20"])
+        let chain = rows.filter { $0.label.contains("chain average") }
+        Self.checkAgainstTruth(chain, expectedCount: 4, name: "mcmc-stein")
         #expect(rows.count == 16)
+        for row in rows where !row.label.contains("chain average") {
+            let integrand = row.label.split(separator: " ").first.map(String.init) ?? ""
+            guard let reference = chain.first(where: { $0.label.hasPrefix(integrand + " ") }), let truth = row.truth else {
+                Issue.record("no chain row or truth for \(row.label)")
+                continue
+            }
+            #expect(abs(row.value - truth) <= 5 * reference.standardError, "\(row.label): \(row.value) vs \(truth)")
+        }
     }
 
     @Test("logistic-vi: ELBO ≤ IWAE_K within noise, IWAE_K non-decreasing in K within noise")
