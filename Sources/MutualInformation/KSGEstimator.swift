@@ -229,9 +229,6 @@ struct KSGComputation {
             for c in 0..<dy { yValues[i * dy + c] = data.joint[i * d + dx + c] }
         }
         let xs = xValues, ys = yValues
-        let jointTree = data.joint.withUnsafeBufferPointer { KDTree($0, count: n, dimension: d) }
-        let xCounter = MarginalCounter(xs, count: n, dimension: dx)
-        let yCounter = MarginalCounter(ys, count: n, dimension: dy)
         // ψ at integers: ψ(1) = −γ, ψ(m + 1) = ψ(m) + 1/m.
         var psiTable = [Double](repeating: 0, count: n + 2)
         psiTable[1] = digamma(1)
@@ -243,14 +240,31 @@ struct KSGComputation {
         var pointTerms = [Double](repeating: 0, count: n)
         let chunkCount = min(n, 64)
         var zeroCounts = [Int](repeating: 0, count: chunkCount)
-        pointTerms.withUnsafeMutableBufferPointer { termsBuffer in
-            zeroCounts.withUnsafeMutableBufferPointer { zerosBuffer in
-                let output = SendablePointers(terms: termsBuffer.baseAddress!, zeros: zerosBuffer.baseAddress!)
-                DispatchQueue.concurrentPerform(iterations: chunkCount) { chunk in
-                    let range = (chunk * n / chunkCount)..<((chunk + 1) * n / chunkCount)
-                    output.zeros[chunk] = KSGComputation.evaluate(
-                        range, data: data, xs: xs, ys: ys, jointTree: jointTree, xCounter: xCounter, yCounter: yCounter,
-                        psi: psi, algorithm: algorithm, k: k, into: output.terms)
+        if dx == 1 && dy == 1 {
+            let plane = PlanarNeighborIndex(x: xs, y: ys)
+            pointTerms.withUnsafeMutableBufferPointer { termsBuffer in
+                zeroCounts.withUnsafeMutableBufferPointer { zerosBuffer in
+                    let output = SendablePointers(terms: termsBuffer.baseAddress!, zeros: zerosBuffer.baseAddress!)
+                    DispatchQueue.concurrentPerform(iterations: chunkCount) { chunk in
+                        let range = (chunk * n / chunkCount)..<((chunk + 1) * n / chunkCount)
+                        output.zeros[chunk] = KSGComputation.evaluatePlanar(
+                            range, xs: xs, ys: ys, plane: plane, psi: psi, algorithm: algorithm, k: k, into: output.terms)
+                    }
+                }
+            }
+        } else {
+            let jointTree = data.joint.withUnsafeBufferPointer { KDTree($0, count: n, dimension: d) }
+            let xCounter = MarginalCounter(xs, count: n, dimension: dx)
+            let yCounter = MarginalCounter(ys, count: n, dimension: dy)
+            pointTerms.withUnsafeMutableBufferPointer { termsBuffer in
+                zeroCounts.withUnsafeMutableBufferPointer { zerosBuffer in
+                    let output = SendablePointers(terms: termsBuffer.baseAddress!, zeros: zerosBuffer.baseAddress!)
+                    DispatchQueue.concurrentPerform(iterations: chunkCount) { chunk in
+                        let range = (chunk * n / chunkCount)..<((chunk + 1) * n / chunkCount)
+                        output.zeros[chunk] = KSGComputation.evaluate(
+                            range, data: data, xs: xs, ys: ys, jointTree: jointTree, xCounter: xCounter, yCounter: yCounter,
+                            psi: psi, algorithm: algorithm, k: k, into: output.terms)
+                    }
                 }
             }
         }
@@ -314,6 +328,55 @@ extension KSGComputation {
                                         }
                                     }
                                 }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return zeros
+    }
+}
+
+extension KSGComputation {
+    /// ``evaluate(_:data:xs:ys:jointTree:xCounter:yCounter:psi:algorithm:k:into:)`` for one-dimensional
+    /// X and Y, with sorted arrays instead of trees; the same neighbours, ε and counts.
+    static func evaluatePlanar(_ range: Range<Int>, xs: [Double], ys: [Double], plane: PlanarNeighborIndex,
+                               psi: [Double], algorithm: KSGEstimator.Algorithm, k: Int,
+                               into terms: UnsafeMutablePointer<Double>) -> Int {
+        let distances = UnsafeMutablePointer<Double>.allocate(capacity: k)
+        let neighbours = UnsafeMutablePointer<Int>.allocate(capacity: k)
+        defer {
+            distances.deallocate()
+            neighbours.deallocate()
+        }
+        var zeros = 0
+        plane.withView { view in
+            xs.withUnsafeBufferPointer { xp in
+                ys.withUnsafeBufferPointer { yp in
+                    psi.withUnsafeBufferPointer { psi in
+                        for i in range {
+                            let xq = xp[i], yq = yp[i]
+                            view.nearest(i, x: xq, y: yq, k: k, distances: distances, neighbours: neighbours)
+                            switch algorithm {
+                            case .one:
+                                let epsilon = distances[k - 1]
+                                if epsilon == 0 { zeros += 1 }
+                                let own = epsilon > 0 ? 1 : 0
+                                let nx = view.countX(i, radius: epsilon, strict: true) - own
+                                let ny = view.countY(i, radius: epsilon, strict: true) - own
+                                terms[i] = -(psi[nx + 1] + psi[ny + 1])
+                            case .two:
+                                var ex = 0.0, ey = 0.0
+                                for t in 0..<k {
+                                    let j = neighbours[t]
+                                    ex = max(ex, abs(xp[j] - xq))
+                                    ey = max(ey, abs(yp[j] - yq))
+                                }
+                                if distances[k - 1] == 0 { zeros += 1 }
+                                let nx = view.countX(i, radius: ex, strict: false) - 1
+                                let ny = view.countY(i, radius: ey, strict: false) - 1
+                                terms[i] = -(psi[nx] + psi[ny])
                             }
                         }
                     }
