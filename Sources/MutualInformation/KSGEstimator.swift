@@ -241,7 +241,7 @@ struct KSGComputation {
         let chunkCount = min(n, 64)
         var zeroCounts = [Int](repeating: 0, count: chunkCount)
         if dx == 1 && dy == 1 {
-            let plane = PlanarNeighborIndex(x: xs, y: ys)
+            let plane = PlanarNeighborIndex(x: xs, y: ys, neighbors: k)
             pointTerms.withUnsafeMutableBufferPointer { termsBuffer in
                 zeroCounts.withUnsafeMutableBufferPointer { zerosBuffer in
                     let output = SendablePointers(terms: termsBuffer.baseAddress!, zeros: zerosBuffer.baseAddress!)
@@ -279,7 +279,8 @@ struct KSGComputation {
 }
 
 extension KSGComputation {
-    /// Computes the per-point terms for `range` into `terms`; returns the number of zero k-NN distances.
+    /// Computes the per-point terms of the points at tree positions `range` into `terms` (by
+    /// original index); returns the number of zero k-NN distances.
     static func evaluate(_ range: Range<Int>, data: PairedSamples, xs: [Double], ys: [Double], jointTree: KDTree,
                          xCounter: MarginalCounter, yCounter: MarginalCounter, psi: [Double],
                          algorithm: KSGEstimator.Algorithm, k: Int, into terms: UnsafeMutablePointer<Double>) -> Int {
@@ -300,7 +301,10 @@ extension KSGComputation {
                         xs.withUnsafeBufferPointer { xp in
                             ys.withUnsafeBufferPointer { yp in
                                 psi.withUnsafeBufferPointer { psi in
-                                    for i in range {
+                                    // Queries in tree order (neighbouring queries touch the same
+                                    // nodes: cache-friendly); each writes its own term by index.
+                                    for position in range {
+                                        let i = tree.indices[position]
                                         let q = joint.baseAddress! + i * d
                                         tree.nearest(q, k: k, excluding: i, distances: distances, neighbours: neighbours,
                                                      stack: stack)

@@ -1,13 +1,14 @@
 /// Max-norm neighbour queries for points in the plane (one-dimensional X and Y), from sorted
 /// arrays instead of a tree.
 ///
-/// The points are sorted by x (ties by index) and cut into consecutive blocks of `blockSize`
-/// points; inside a block they are re-sorted by y. A k-nearest query for point i starts in
+/// The points are sorted by x (ties by index) and cut into consecutive blocks of about
+/// √(k n)/4 points; inside a block they are ordered by y. A k-nearest query for point i starts in
 /// i's own block and visits neighbouring blocks outwards in x order, nearer side first,
 /// skipping a side once the block's x-gap exceeds the current k-th distance; inside a block it
-/// binary-searches yᵢ and walks outwards in y until the y-gap exceeds the k-th distance. Only
-/// points inside the current k-th-distance box are ever examined, so the cost per query is
-/// O(blocks crossed × log blockSize + points in the box).
+/// binary-searches yᵢ and walks outwards in y, nearer side first, until the y-gap exceeds the
+/// k-th distance. Only points inside the current k-th-distance box are examined, so a query
+/// costs O(blocks crossed × log blockSize + points in the box). Building sorts x and y once
+/// (radix sort, O(n)) and fills the blocks from the y order, also O(n).
 ///
 /// Marginal counts use the sorted x and y arrays: each point knows its own position (rank),
 /// so the counts within a radius are found by galloping outwards from it, in O(log count)
@@ -18,9 +19,10 @@
 /// (monotone) subtractions, and ties are ordered by original index, so the k neighbours, ε and
 /// the counts are identical to theirs.
 struct PlanarNeighborIndex: Sendable {
-    static let blockSize = 32
-
     let count: Int
+    /// Points per block: about √(k n)/4, so that a block is a few times narrower in x than the
+    /// k-th neighbour distance and a query crosses only a handful of blocks.
+    let blockSize: Int
     /// x values in x order.
     let sortedX: [Double]
     /// y values in y order.
@@ -39,9 +41,10 @@ struct PlanarNeighborIndex: Sendable {
     /// - Parameters:
     ///   - x: The n x values.
     ///   - y: The n y values, paired with `x` by index.
-    init(x: [Double], y: [Double]) {
+    init(x: [Double], y: [Double], neighbors k: Int) {
         let n = x.count
         count = n
+        blockSize = Swift.max(8, Int((Double(n) * Double(k)).squareRoot() / 4))
         let xOrder = PlanarNeighborIndex.order(x)
         let yOrder = PlanarNeighborIndex.order(y)
         var rankX = [Int](repeating: 0, count: n), rankY = [Int](repeating: 0, count: n)
@@ -53,21 +56,25 @@ struct PlanarNeighborIndex: Sendable {
         sortedY = yOrder.map { y[$0] }
         self.rankX = rankX
         self.rankY = rankY
-        let size = PlanarNeighborIndex.blockSize
+        let size = blockSize
         let blocks = (n + size - 1) / size
         var blockY = [Double](repeating: 0, count: n), blockX = blockY
         var blockIndex = [Int](repeating: 0, count: n)
         var lower = [Double](repeating: 0, count: blocks), upper = lower
+        // Distribute the points in y order into their x blocks: each block comes out sorted by
+        // y with ties by index (the y order's tie rule), in O(n).
+        var fill = (0..<blocks).map { $0 * size }
+        for i in yOrder {
+            let block = rankX[i] / size
+            let slot = fill[block]
+            fill[block] += 1
+            blockY[slot] = y[i]
+            blockX[slot] = x[i]
+            blockIndex[slot] = i
+        }
         for b in 0..<blocks {
-            let range = (b * size)..<min((b + 1) * size, n)
-            let members = xOrder[range].sorted { y[$0] < y[$1] || (y[$0] == y[$1] && $0 < $1) }
-            for (slot, i) in zip(range, members) {
-                blockY[slot] = y[i]
-                blockX[slot] = x[i]
-                blockIndex[slot] = i
-            }
-            lower[b] = x[xOrder[range.lowerBound]]
-            upper[b] = x[xOrder[range.upperBound - 1]]
+            lower[b] = x[xOrder[b * size]]
+            upper[b] = x[xOrder[Swift.min((b + 1) * size, n) - 1]]
         }
         self.blockY = blockY
         self.blockX = blockX
@@ -76,11 +83,55 @@ struct PlanarNeighborIndex: Sendable {
         blockUpper = upper
     }
 
-    /// Indices sorted by value, ties by index.
+    /// Indices sorted by value, ties by index: a stable least-significant-digit radix sort
+    /// (eight 8-bit passes, skipping passes where every key has the same digit) on the
+    /// order-preserving integer image of each value.
     static func order(_ values: [Double]) -> [Int] {
-        var pairs = values.enumerated().map { (value: $0.element, index: $0.offset) }
-        pairs.sort { $0.value < $1.value || ($0.value == $1.value && $0.index < $1.index) }
-        return pairs.map(\.index)
+        let n = values.count
+        // Order-preserving map Double → UInt64 (−0 and +0 map to the same key; no NaN here).
+        var keys = values.map { value -> UInt64 in
+            let bits = (value + 0.0).bitPattern
+            return bits & (1 << 63) != 0 ? ~bits : bits | (1 << 63)
+        }
+        var order = Array(0..<n)
+        guard n > 1 else { return order }
+        var nextKeys = [UInt64](repeating: 0, count: n), nextOrder = [Int](repeating: 0, count: n)
+        var counts = [Int](repeating: 0, count: 256)
+        for pass in 0..<8 {
+            let shift = UInt64(8 * pass)
+            let moved: Bool = keys.withUnsafeBufferPointer { k in
+                order.withUnsafeBufferPointer { o in
+                    nextKeys.withUnsafeMutableBufferPointer { nk in
+                        nextOrder.withUnsafeMutableBufferPointer { no in
+                            counts.withUnsafeMutableBufferPointer { c in
+                                for t in 0..<256 { c[t] = 0 }
+                                for p in 0..<n { c[Int(truncatingIfNeeded: k[p] >> shift) & 0xFF] += 1 }
+                                if c[Int(truncatingIfNeeded: k[0] >> shift) & 0xFF] == n { return false }
+                                var total = 0
+                                for t in 0..<256 {
+                                    let count = c[t]
+                                    c[t] = total
+                                    total += count
+                                }
+                                for p in 0..<n {
+                                    let digit = Int(truncatingIfNeeded: k[p] >> shift) & 0xFF
+                                    let target = c[digit]
+                                    c[digit] = target + 1
+                                    nk[target] = k[p]
+                                    no[target] = o[p]
+                                }
+                                return true
+                            }
+                        }
+                    }
+                }
+            }
+            if moved {
+                swap(&keys, &nextKeys)
+                swap(&order, &nextOrder)
+            }
+        }
+        return order
     }
 
     /// Runs `body` with a pointer view of the storage.
@@ -95,7 +146,7 @@ struct PlanarNeighborIndex: Sendable {
                                     blockLower.withUnsafeBufferPointer { bl in
                                         blockUpper.withUnsafeBufferPointer { bu in
                                             body(PlanarNeighborView(
-                                                count: count, sortedX: sx.baseAddress!, sortedY: sy.baseAddress!,
+                                                count: count, blockSize: blockSize, sortedX: sx.baseAddress!, sortedY: sy.baseAddress!,
                                                 rankX: rx.baseAddress!, rankY: ry.baseAddress!, blockY: by.baseAddress!,
                                                 blockX: bx.baseAddress!, blockIndex: bi.baseAddress!,
                                                 blockLower: bl.baseAddress!, blockUpper: bu.baseAddress!))
@@ -114,6 +165,7 @@ struct PlanarNeighborIndex: Sendable {
 /// Unsafe pointers into a ``PlanarNeighborIndex``; valid only inside its `withView`.
 struct PlanarNeighborView {
     let count: Int
+    let blockSize: Int
     let sortedX: UnsafePointer<Double>
     let sortedY: UnsafePointer<Double>
     let rankX: UnsafePointer<Int>
@@ -133,7 +185,7 @@ struct PlanarNeighborView {
             distances[t] = .infinity
             neighbours[t] = Int.max
         }
-        let size = PlanarNeighborIndex.blockSize
+        let size = blockSize
         let blocks = (count + size - 1) / size
         let home = rankX[i] / size
         scan(block: home, i, xq, yq, k, distances, neighbours)
@@ -156,30 +208,32 @@ struct PlanarNeighborView {
         }
     }
 
+    /// Offers the points of one block in increasing |y − yq| (two pointers walking outwards
+    /// from yq's position), stopping once both sides are beyond the k-th distance.
     @inline(__always)
     func scan(block: Int, _ i: Int, _ xq: Double, _ yq: Double, _ k: Int,
               _ distances: UnsafeMutablePointer<Double>, _ neighbours: UnsafeMutablePointer<Int>) {
-        let size = PlanarNeighborIndex.blockSize
-        let start = block * size, end = Swift.min(start + size, count)
+        let start = block * blockSize, end = Swift.min(start + blockSize, count)
         // First slot with y ≥ yq.
         var lo = start, hi = end
         while lo < hi {
             let mid = (lo + hi) >> 1
             if blockY[mid] < yq { lo = mid + 1 } else { hi = mid }
         }
-        var t = lo
-        while t < end {
-            let dy = blockY[t] - yq
-            if dy > distances[k - 1] { break }
-            offer(t, i, xq, yq, k, distances, neighbours)
-            t += 1
-        }
-        t = lo - 1
-        while t >= start {
-            let dy = yq - blockY[t]
-            if dy > distances[k - 1] { break }
-            offer(t, i, xq, yq, k, distances, neighbours)
-            t -= 1
+        var up = lo, down = lo - 1
+        while up < end || down >= start {
+            let upGap = up < end ? blockY[up] - yq : .infinity
+            let downGap = down >= start ? yq - blockY[down] : .infinity
+            let worst = distances[k - 1]
+            if upGap <= downGap {
+                if upGap > worst { return }
+                offer(up, i, xq, yq, k, distances, neighbours)
+                up += 1
+            } else {
+                if downGap > worst { return }
+                offer(down, i, xq, yq, k, distances, neighbours)
+                down -= 1
+            }
         }
     }
 
