@@ -288,15 +288,17 @@ extension KSGComputation {
         let distances = UnsafeMutablePointer<Double>.allocate(capacity: k)
         let neighbours = UnsafeMutablePointer<Int>.allocate(capacity: k)
         let stack = UnsafeMutablePointer<Int>.allocate(capacity: KDTree.stackCapacity)
+        let scratch = UnsafeMutablePointer<Double>.allocate(capacity: KDTree.leafSize)
         defer {
             distances.deallocate()
             neighbours.deallocate()
             stack.deallocate()
+            scratch.deallocate()
         }
         var zeros = 0
         jointTree.withView { tree in
-            xCounter.withCounting(stack: stack) { countX in
-                yCounter.withCounting(stack: stack) { countY in
+            xCounter.withCounting(stack: stack, scratch: scratch) { countX in
+                yCounter.withCounting(stack: stack, scratch: scratch) { countY in
                     data.joint.withUnsafeBufferPointer { joint in
                         xs.withUnsafeBufferPointer { xp in
                             ys.withUnsafeBufferPointer { yp in
@@ -307,7 +309,7 @@ extension KSGComputation {
                                         let i = tree.indices[position]
                                         let q = joint.baseAddress! + i * d
                                         tree.nearest(q, k: k, excluding: i, distances: distances, neighbours: neighbours,
-                                                     stack: stack)
+                                                     stack: stack, scratch: scratch)
                                         let xq = xp.baseAddress! + i * dx, yq = yp.baseAddress! + i * dy
                                         switch algorithm {
                                         case .one:
@@ -413,13 +415,15 @@ struct MarginalCounter {
     }
 
     /// Runs `body` with a counting function (q, radius, strict) → #points within the radius.
-    func withCounting<R>(stack: UnsafeMutablePointer<Int>,
+    func withCounting<R>(stack: UnsafeMutablePointer<Int>, scratch: UnsafeMutablePointer<Double>,
                          _ body: ((UnsafePointer<Double>, Double, Bool) -> Int) -> R) -> R {
         if let line {
             return line.sorted.withUnsafeBufferPointer { sorted in
                 body { q, r, strict in SortedLine.count(sorted, q[0], radius: r, strict: strict) }
             }
         }
-        return tree!.withView { view in body { q, r, strict in view.count(q, radius: r, strict: strict, stack: stack) } }
+        return tree!.withView { view in
+            body { q, r, strict in view.count(q, radius: r, strict: strict, stack: stack, scratch: scratch) }
+        }
     }
 }

@@ -50,6 +50,19 @@ struct KSGEstimatorTests {
         }
     }
 
+    @Test func matchesBruteForceAcrossManyLeaves() throws {
+        // Enough points for several levels of 64-point leaves in the joint and marginal trees.
+        var g = Xoshiro256PlusPlus(seed: 300)
+        let n = 320
+        let x = (0..<n).map { _ in (0..<3).map { _ in g.nextStandardNormal() } }
+        let y = x.map { xi in (0..<3).map { c in 0.6 * xi[c] + 0.8 * g.nextStandardNormal() } }
+        for algorithm in [KSGEstimator.Algorithm.one, .two] {
+            let fast = try KSGEstimator(algorithm: algorithm, neighbors: 3).value(x: x, y: y)
+            let slow = bruteForceKSG(x: x, y: y, k: 3, algorithm: algorithm)
+            #expect(abs(fast - slow) < 1e-12, "\(algorithm): \(fast) vs \(slow)")
+        }
+    }
+
     @Test func matchesBruteForceWithTies() throws {
         // Integer-valued data: many equal distances; KSG-1 depends only on ε, KSG-2 on the
         // index-ordered tie-break, which both implementations share.
