@@ -11,8 +11,12 @@ import MonteCarloCore
 ///   (strict), likewise n_y; Î = ψ(k) + ψ(N) − ⟨ψ(nₓ + 1) + ψ(n_y + 1)⟩.
 /// - algorithm 2: εₓ(i), ε_y(i) = the largest marginal distances among the k neighbours,
 ///   nₓ(i) = #{j ≠ i : ‖xⱼ − xᵢ‖ ≤ εₓ(i)}; Î = ψ(k) − 1/k + ψ(N) − ⟨ψ(nₓ) + ψ(n_y)⟩.
-/// One-dimensional marginals are counted by binary search in a sorted copy; others with a
-/// k-d tree.
+/// When X and Y are both one-dimensional, neighbours come from sorted arrays instead: blocks
+/// of the x order, each sorted by y, searched outwards from the query (see the complexity
+/// note), and the marginal counts by galloping from each point's rank in the sorted marginals.
+/// Otherwise one-dimensional marginals are counted by binary search in a sorted copy and
+/// others with a k-d tree. Every path finds the same neighbours, ε and counts as the O(N²)
+/// definition (ties by index), so the value does not depend on the path.
 ///
 /// ```swift
 /// let ksg = KSGEstimator(algorithm: .one, neighbors: 3, seed: 7)
@@ -44,11 +48,14 @@ import MonteCarloCore
 /// estimate still depends on N. ESS = sample variance of the per-point terms
 /// −ψ(nₓ + 1) − ψ(n_y + 1) (or −ψ(nₓ) − ψ(n_y)) divided by `variance`.
 ///
-/// - Complexity: O(N log N) expected for the neighbour search in low dimension (k-d tree,
-///   built with quickselect), plus the range counts, whose cost grows with nₓ and n_y (the
-///   points inside each marginal ball); times (1 + `repetitions`) for the variance. Points
-///   are processed in 64 fixed chunks on all cores; the terms are summed in index order, so
-///   the result does not depend on the thread count.
+/// - Complexity: one + one dimensions: O(N) to build (radix sorts) plus, per point, the few
+///   blocks of about √(kN)/4 points within the k-th neighbour distance (a binary search each)
+///   and O(log nₓ + log n_y) for the counts. Otherwise O(N log N) expected for the neighbour
+///   search in low dimension (k-d tree with 64-point bucket leaves, built with quickselect),
+///   plus the range counts, whose cost grows with the points near each marginal ball's
+///   surface. Times (1 + `repetitions`) for the variance. Points are processed in 64 fixed
+///   chunks on all cores; the terms are summed in index order, so the result does not
+///   depend on the thread count.
 public struct KSGEstimator: Sendable, Hashable, Codable {
     /// Which of the two KSG estimators.
     public enum Algorithm: String, Sendable, Hashable, Codable {

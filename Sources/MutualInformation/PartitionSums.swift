@@ -28,19 +28,19 @@ struct PartitionSums {
     ///   - tailCapacity: How many of the largest weights to keep when `keepTail`.
     init(_ scores: ScoreMatrix, logShift: Double, clip: Double, maximum: Double, pairShift: Double,
          tailCapacity: Int, keepTail: Bool) {
-        let b = scores.batchSize, tile = PartitionSums.tile
-        let tiles = (b + tile - 1) / tile
-        var parts = [Part](repeating: Part(count: 0, tailCapacity: 1), count: tiles)
-        parts.withUnsafeMutableBufferPointer { partsBuffer in
-            scores.values.withUnsafeBufferPointer { s in
-                let output = SharedPointer(partsBuffer.baseAddress!)
-                let input = SharedPointer(s.baseAddress!)
-                DispatchQueue.concurrentPerform(iterations: tiles) { rowTile in
-                    output.pointer[rowTile] = Part(
-                        rowTile: rowTile, scores: input.pointer, batchSize: b, logShift: logShift, clip: clip,
-                        maximum: maximum, pairShift: pairShift, tailCapacity: tailCapacity, keepTail: keepTail)
-                }
-            }
+        let b = scores.batchSize
+        // A floor for the tail from a fixed subsample of the weights: about 2·tailCapacity of
+        // all weights should exceed it, so the pass keeps few candidates. If fewer than
+        // tailCapacity do (a rare sampling accident), the pass is repeated with no floor; the
+        // kept values are the same either way.
+        let floor = keepTail
+            ? PartitionSums.sampledFloor(scores, logShift: logShift, clip: clip, maximum: maximum, target: 2 * tailCapacity)
+            : Double.infinity
+        var parts = PartitionSums.parts(scores, logShift: logShift, clip: clip, maximum: maximum, pairShift: pairShift,
+                                        tailCapacity: tailCapacity, keepTail: keepTail, tailFloor: floor)
+        if keepTail && floor > -.infinity && parts.reduce(0, { $0 + $1.tail.values.count }) < tailCapacity {
+            parts = PartitionSums.parts(scores, logShift: logShift, clip: clip, maximum: maximum, pairShift: pairShift,
+                                        tailCapacity: tailCapacity, keepTail: keepTail, tailFloor: -.infinity)
         }
         rowSums = [Double](repeating: 0, count: b)
         columnSums = [Double](repeating: 0, count: b)
@@ -60,6 +60,45 @@ struct PartitionSums {
         tail = candidates[0..<kept].sorted(by: >)
     }
 
+    /// The parts of the pass, one per row of tiles, computed in parallel.
+    static func parts(_ scores: ScoreMatrix, logShift: Double, clip: Double, maximum: Double, pairShift: Double,
+                      tailCapacity: Int, keepTail: Bool, tailFloor: Double) -> [Part] {
+        let b = scores.batchSize
+        let tiles = (b + tile - 1) / tile
+        var parts = [Part](repeating: Part(count: 0, tailCapacity: 1), count: tiles)
+        parts.withUnsafeMutableBufferPointer { partsBuffer in
+            scores.values.withUnsafeBufferPointer { s in
+                let output = SharedPointer(partsBuffer.baseAddress!)
+                let input = SharedPointer(s.baseAddress!)
+                DispatchQueue.concurrentPerform(iterations: tiles) { rowTile in
+                    output.pointer[rowTile] = Part(
+                        rowTile: rowTile, scores: input.pointer, batchSize: b, logShift: logShift, clip: clip,
+                        maximum: maximum, pairShift: pairShift, tailCapacity: tailCapacity, keepTail: keepTail,
+                        tailFloor: tailFloor)
+                }
+            }
+        }
+        return parts
+    }
+
+    /// A weight exceeded by about `target` of the B(B − 1) off-diagonal weights, estimated from
+    /// every 61st entry of the matrix (deterministic); −∞ when the subsample is too small.
+    static func sampledFloor(_ scores: ScoreMatrix, logShift: Double, clip: Double, maximum: Double, target: Int) -> Double {
+        let b = scores.batchSize, stride = 61
+        var sample: [Double] = []
+        sample.reserveCapacity(b * b / stride + 1)
+        scores.values.withUnsafeBufferPointer { s in
+            for index in Swift.stride(from: 0, to: b * b, by: stride) where index / b != index % b {
+                sample.append(VectorMath.exponential(Swift.min(Swift.max(s[index] + logShift, -clip), clip) - maximum))
+            }
+        }
+        // Rank in the sample matching `target` in the population.
+        let rank = Int((Double(target) * Double(sample.count) / Double(b * (b - 1))).rounded(.up))
+        guard rank >= 50, rank < sample.count else { return -.infinity }  // too few sampled tail values to trust
+        TopValues.moveLargestToFront(&sample, count: rank)
+        return sample[0..<rank].min()!
+    }
+
     /// The sums of one row of tiles; `rowSums`/`columnSums` hold entries offset..<B.
     struct Part {
         var offset = 0
@@ -76,10 +115,11 @@ struct PartitionSums {
         }
 
         init(rowTile: Int, scores s: UnsafePointer<Double>, batchSize b: Int, logShift: Double, clip: Double,
-             maximum: Double, pairShift: Double, tailCapacity: Int, keepTail: Bool) {
+             maximum: Double, pairShift: Double, tailCapacity: Int, keepTail: Bool, tailFloor: Double) {
             let tile = PartitionSums.tile
             let i0 = rowTile * tile, ti = Swift.min(tile, b - i0)
             self.init(count: b - i0, tailCapacity: tailCapacity)
+            tail = TopValues(capacity: tailCapacity, floor: tailFloor)
             offset = i0
             let upper = UnsafeMutablePointer<Double>.allocate(capacity: tile * tile)
             let lower = UnsafeMutablePointer<Double>.allocate(capacity: tile * tile)
@@ -114,12 +154,15 @@ struct PartitionSums {
                             for a in 0..<ti { for c in 0..<tj { transposed[a * tj + c] = lower[c * ti + a] } }
                             let sums = PartitionSums.accumulate(
                                 upper: upper, lower: transposed, rows: ti, columns: tj, pairShift: pairShift,
-                                rowTarget: rows + i0, columnTarget: columns + i0, jRowTarget: rows + j0,
-                                jColumnTarget: columns + j0)
+                                floor: keepTail ? tail.floor : .infinity, rowTarget: rows + i0, columnTarget: columns + i0,
+                                jRowTarget: rows + j0, jColumnTarget: columns + j0)
                             squares += sums.squares
                             pairSquares += sums.pairSquares
-                            if keepTail && sums.largest > tail.floor {
-                                for t in 0..<(ti * tj) where upper[t] > tail.floor || transposed[t] > tail.floor {
+                            var flagged = sums.flagged
+                            while flagged != 0 {
+                                let a = flagged.trailingZeroBitCount
+                                flagged &= flagged - 1
+                                for t in (a * tj)..<((a + 1) * tj) where upper[t] > tail.floor || transposed[t] > tail.floor {
                                     tail.offer(upper[t])
                                     tail.offer(transposed[t])
                                 }
@@ -171,17 +214,20 @@ extension PartitionSums {
     /// Sums over an off-diagonal tile, u = upper[a, c] = w(i, j) and l = lower[a, c] = w(j, i)
     /// (both ti × tj, row-major): adds Σ_c u to rowTarget[a], Σ_c l to columnTarget[a], Σ_a l
     /// to jRowTarget[c] and Σ_a u to jColumnTarget[c]; returns Σ(u² + l²), Σ((u + l)/2 − K)²
-    /// and the largest u or l. Two lanes at a time (SIMD2), in a fixed order.
+    /// and a bit mask of the rows a (ti ≤ 64) holding a u or l above `floor`. Two lanes at a
+    /// time (SIMD2), in a fixed order.
     @inline(never)
     static func accumulate(upper: UnsafePointer<Double>, lower: UnsafePointer<Double>, rows ti: Int, columns tj: Int,
-                           pairShift: Double, rowTarget: UnsafeMutablePointer<Double>,
+                           pairShift: Double, floor: Double, rowTarget: UnsafeMutablePointer<Double>,
                            columnTarget: UnsafeMutablePointer<Double>, jRowTarget: UnsafeMutablePointer<Double>,
-                           jColumnTarget: UnsafeMutablePointer<Double>) -> (squares: Double, pairSquares: Double, largest: Double) {
+                           jColumnTarget: UnsafeMutablePointer<Double>) -> (squares: Double, pairSquares: Double, flagged: UInt64) {
         typealias V = SIMD2<Double>
-        var squares = V(), pairSquares = V(), largest = V(repeating: 0)
+        var squares = V(), pairSquares = V()
+        var flagged: UInt64 = 0  // bit a: row a holds a weight above `floor`
         let shift = V(repeating: pairShift), half = V(repeating: 0.5)
         let pairs = tj / 2
         for a in 0..<ti {
+            var largest = V(repeating: 0)
             let u0 = UnsafeRawPointer(upper + a * tj), l0 = UnsafeRawPointer(lower + a * tj)
             let jr = UnsafeMutableRawPointer(jRowTarget), jc = UnsafeMutableRawPointer(jColumnTarget)
             var rowSum = V(), columnSum = V()
@@ -214,8 +260,9 @@ extension PartitionSums {
             }
             rowTarget[a] += row
             columnTarget[a] += column
+            if Swift.max(largest[0], largest[1]) > floor { flagged |= 1 << UInt64(a) }
         }
-        return (squares.sum(), pairSquares.sum(), Swift.max(largest[0], largest[1]))
+        return (squares.sum(), pairSquares.sum(), flagged)
     }
 }
 
@@ -228,7 +275,10 @@ struct TopValues {
     private(set) var values: [Double] = []
     private(set) var floor = -Double.infinity
 
-    init(capacity: Int) { self.capacity = max(capacity, 1) }
+    init(capacity: Int, floor: Double = -.infinity) {
+        self.capacity = max(capacity, 1)
+        self.floor = floor
+    }
 
     @inline(__always)
     mutating func offer(_ x: Double) {

@@ -44,20 +44,17 @@ enum VectorMath {
         return x < -708 ? 0 : value
     }
 
-    /// log(1 + e) for 0 ≤ e ≤ 1, as 2 atanh(z) with z = e/(2 + e) ≤ 1/3: the odd series
-    /// 2 Σ z^{2m+1}/(2m+1), truncated after z³⁵ (relative truncation error ≤ z³⁶/37 < 2·10⁻¹⁹,
-    /// far below half an ulp; no cancellation, so small e keep full relative accuracy).
+    /// log(1 + e) for 0 ≤ e ≤ 1, as 2 atanh(z) with z = e/(2 + e) when 1 + e ≤ √2 (z ≤ 0.172),
+    /// and as log 2 + 2 atanh(z′) with z′ = (e − 1)/(3 + e) (|z′| ≤ 0.172) above, selected
+    /// without a branch: the odd series 2 Σ z^{2m+1}/(2m+1) truncated after z²³ has a relative
+    /// truncation error ≤ z²⁴/25 < 2·10⁻²⁰, far below half an ulp. Small e keep full relative
+    /// accuracy (no cancellation in z = e/(2 + e)).
     @inline(__always)
     static func logOnePlus(_ e: Double) -> Double {
-        let z = e / (2 + e)
+        let high = e > 0.41421356237309503  // 1 + e > √2
+        let z = high ? (e - 1) / (3 + e) : e / (2 + e)
         let w = z * z
-        var p = 1.0 / 35
-        p = p * w + 1.0 / 33
-        p = p * w + 1.0 / 31
-        p = p * w + 1.0 / 29
-        p = p * w + 1.0 / 27
-        p = p * w + 1.0 / 25
-        p = p * w + 1.0 / 23
+        var p = 1.0 / 23
         p = p * w + 1.0 / 21
         p = p * w + 1.0 / 19
         p = p * w + 1.0 / 17
@@ -69,7 +66,8 @@ enum VectorMath {
         p = p * w + 1.0 / 5
         p = p * w + 1.0 / 3
         p = p * w + 1.0
-        return 2 * z * p
+        let series = 2 * z * p
+        return high ? series + 0.69314718055994531 : series
     }
 
     /// Σᵢ softplus(values[i]) over `count` values, through `buffer` (room for `count` values):
