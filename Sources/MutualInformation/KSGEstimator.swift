@@ -41,7 +41,9 @@ import MonteCarloCore
 /// KSG is computed on each, and Var(Î_N) ≈ (b/N)·s², s² the sample variance of the m block
 /// values, averaged over `repetitions` independent permutations. The blocks are independent
 /// samples of size b, so s² is unbiased for Var(Î_b); the rescaling assumes Var ∝ 1/N, which
-/// holds to leading order. Resampling *with* replacement is not used: duplicated points get
+/// holds to leading order but not for small blocks: for a Gaussian pair (ρ = 0.75, k = 3) the
+/// reported variance was measured about 12% low at N = 2000 (blocks of 250) and 23% low at
+/// N = 400 (blocks of 80). Resampling *with* replacement is not used: duplicated points get
 /// zero distances and corrupt the neighbour counts. Intervals use Student-t with m − 1 degrees
 /// of freedom (conservative: the repetitions add information). `figures["subsampleMeanShift"]`
 /// = mean block value − Î, a bias self-check: a shift well beyond the standard error means the
