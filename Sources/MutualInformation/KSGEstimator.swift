@@ -112,7 +112,9 @@ public struct KSGEstimator: Sendable, Hashable, Codable {
 
     /// One-dimensional convenience for ``value(x:y:)-(_,[[Double]])``.
     public func value(x: [Double], y: [Double]) throws(MonteCarloError) -> Double {
-        try value(x: x.map { [$0] }, y: y.map { [$0] })
+        try validate()
+        let data = try prepared(PairedSamples.line(x: x, y: y))
+        return try KSGComputation(data, algorithm: algorithm, k: neighbors).value
     }
 
     /// Î with its subsampling variance.
@@ -120,7 +122,10 @@ public struct KSGEstimator: Sendable, Hashable, Codable {
     ///   would have ≤ k points (N < m(k + 1)).
     public func estimate(x: [[Double]], y: [[Double]]) throws(MonteCarloError) -> Estimate {
         try validate()
-        let data = try prepared(PairedSamples(x: x, y: y))
+        return try estimate(prepared(PairedSamples(x: x, y: y)))
+    }
+
+    func estimate(_ data: PairedSamples) throws(MonteCarloError) -> Estimate {
         let n = data.count, k = neighbors, m = subsampleBlocks
         let full = try KSGComputation(data, algorithm: algorithm, k: k)
         let blockSize = n / m
@@ -175,7 +180,8 @@ public struct KSGEstimator: Sendable, Hashable, Codable {
 
     /// One-dimensional convenience for ``estimate(x:y:)-(_,[[Double]])``.
     public func estimate(x: [Double], y: [Double]) throws(MonteCarloError) -> Estimate {
-        try estimate(x: x.map { [$0] }, y: y.map { [$0] })
+        try validate()
+        return try estimate(prepared(PairedSamples.line(x: x, y: y)))
     }
 
     func validate() throws(MonteCarloError) {
@@ -355,7 +361,8 @@ extension KSGComputation {
 
 extension KSGComputation {
     /// ``evaluate(_:data:xs:ys:jointTree:xCounter:yCounter:psi:algorithm:k:into:)`` for one-dimensional
-    /// X and Y, with sorted arrays instead of trees; the same neighbours, ε and counts.
+    /// X and Y, with sorted arrays instead of trees; the same neighbours, ε and counts. `range`
+    /// holds positions in the x order.
     static func evaluatePlanar(_ range: Range<Int>, xs: [Double], ys: [Double], plane: PlanarNeighborIndex,
                                psi: [Double], algorithm: KSGEstimator.Algorithm, k: Int,
                                into terms: UnsafeMutablePointer<Double>) -> Int {
@@ -370,7 +377,11 @@ extension KSGComputation {
             xs.withUnsafeBufferPointer { xp in
                 ys.withUnsafeBufferPointer { yp in
                     psi.withUnsafeBufferPointer { psi in
-                        for i in range {
+                        plane.xOrder.withUnsafeBufferPointer { order in
+                        // Queries in x order (consecutive queries share blocks: cache-friendly);
+                        // each writes its own term by index.
+                        for position in range {
+                            let i = order[position]
                             let xq = xp[i], yq = yp[i]
                             view.nearest(i, x: xq, y: yq, k: k, distances: distances, neighbours: neighbours)
                             switch algorithm {
@@ -394,11 +405,31 @@ extension KSGComputation {
                                 terms[i] = -(psi[nx] + psi[ny])
                             }
                         }
+                        }
                     }
                 }
             }
         }
         return zeros
+    }
+}
+
+extension PairedSamples {
+    /// One-dimensional X and Y without per-point arrays; the same checks and errors as
+    /// `init(x:y:)`.
+    static func line(x: [Double], y: [Double]) throws(MonteCarloError) -> PairedSamples {
+        guard x.count == y.count else {
+            throw .dimensionMismatch(what: "number of y draws (one per x draw)", expected: x.count, actual: y.count)
+        }
+        guard !x.isEmpty else { throw .insufficientSamples(needed: 1, available: 0, reason: "paired draws") }
+        var joint = [Double](repeating: 0, count: 2 * x.count)
+        for i in 0..<x.count {
+            guard x[i].isFinite else { throw .nonFinite(quantity: "x coordinate", index: i) }
+            guard y[i].isFinite else { throw .nonFinite(quantity: "y coordinate", index: i) }
+            joint[2 * i] = x[i]
+            joint[2 * i + 1] = y[i]
+        }
+        return PairedSamples(count: x.count, xDimension: 1, yDimension: 1, joint: joint)
     }
 }
 

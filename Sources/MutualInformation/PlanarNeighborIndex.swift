@@ -23,6 +23,8 @@ struct PlanarNeighborIndex: Sendable {
     /// Points per block: about √(k n)/4, so that a block is a few times narrower in x than the
     /// k-th neighbour distance and a query crosses only a handful of blocks.
     let blockSize: Int
+    /// Original indices in x order (queries run in this order: neighbouring queries share blocks).
+    let xOrder: [Int]
     /// x values in x order.
     let sortedX: [Double]
     /// y values in y order.
@@ -52,6 +54,7 @@ struct PlanarNeighborIndex: Sendable {
             rankX[xOrder[p]] = p
             rankY[yOrder[p]] = p
         }
+        self.xOrder = xOrder
         sortedX = xOrder.map { x[$0] }
         sortedY = yOrder.map { y[$0] }
         self.rankX = rankX
