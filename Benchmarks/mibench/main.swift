@@ -9,6 +9,7 @@
 // Data: Y_j = ρ X_j + √(1 − ρ²) ε_j, ρ = 0.6, so I = −(d/2) log(1 − ρ²) nats.
 // Usage: mibench [--json PATH (default benchmark-output/mibench.json)] [--no-peers] [--repeats R (default 3)]
 //                [--n N (default 100000)] [--batch B (default 4096)] [--only ksg1|ksg3|bounds]
+//                [--bound nwj|dv|infonce|js|smile (with --only bounds: time one bound)]
 import Dispatch
 import Foundation
 import BenchmarkSupport
@@ -102,10 +103,12 @@ do {
         let scores = try critic.scoreMatrix(x: x, y: y)
         let shifted = scores.shifted(by: 1)
         let trueValue = -0.5 * log(1 - rho * rho)
-        let cases: [(String, VariationalBound, ScoreMatrix)] = [
+        let allCases: [(String, VariationalBound, ScoreMatrix)] = [
             ("NWJ (S + 1)", .nwj, shifted), ("DV", .donskerVaradhan, scores), ("InfoNCE", .infoNCE, scores),
             ("JS (DV value)", .jensenShannon(.donskerVaradhan), scores), ("SMILE τ = 5", .smile(tau: 5), scores),
         ]
+        let selected = argument("--bound")
+        let cases = allCases.filter { selected == nil || $0.1.name.hasPrefix(selected!) }
         _ = try VariationalBound.donskerVaradhan.estimate(from: scores)  // warm-up
         for (name, bound, matrix) in cases {
             let (time, estimate) = try bestOf(repeats) { try bound.estimate(from: matrix) }

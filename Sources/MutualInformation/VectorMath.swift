@@ -4,7 +4,7 @@
 /// Accuracy: `exponentials` agrees with the correctly rounded e^x to within 2 ulp for
 /// −708 ≤ x ≤ 709 (Cody–Waite reduction x = n·ln 2 + r with a two-part ln 2, |r| ≤ ln 2 / 2,
 /// then a degree-13 Taylor polynomial, whose truncation error |r|¹⁴/14! < 5·10⁻¹⁸ is far below
-/// half an ulp, evaluated by Horner's rule, and an exact scaling by 2ⁿ built from the exponent
+/// half an ulp, evaluated by Estrin's scheme, and an exact scaling by 2ⁿ built from the exponent
 /// bits); below −708 it returns 0 (the true value is below 3.3·10⁻³⁰⁸). The score-matrix bounds
 /// use it for the B² weights e^{S − max}, where the result's relative error is ≲ 2·10⁻¹⁶ per term.
 enum VectorMath {
@@ -24,20 +24,17 @@ enum VectorMath {
         let shifted = x * log2e + shifter
         let n = shifted - shifter
         let r = (x - n * ln2High) - n * ln2Low
-        var p = 1.0 / 6227020800.0  // 1/13!
-        p = p * r + 1.0 / 479001600.0
-        p = p * r + 1.0 / 39916800.0
-        p = p * r + 1.0 / 3628800.0
-        p = p * r + 1.0 / 362880.0
-        p = p * r + 1.0 / 40320.0
-        p = p * r + 1.0 / 5040.0
-        p = p * r + 1.0 / 720.0
-        p = p * r + 1.0 / 120.0
-        p = p * r + 1.0 / 24.0
-        p = p * r + 1.0 / 6.0
-        p = p * r + 0.5
-        p = p * r + 1.0
-        p = p * r + 1.0
+        // e^r = Σ_{k ≤ 13} r^k/k! by Estrin's scheme: pairs, then powers r², r⁴, r⁸, so the
+        // dependency chain is about 5 operations long instead of Horner's 13 (the loops over
+        // many values are latency-bound otherwise).
+        let r2 = r * r, r4 = r2 * r2, r8 = r4 * r4
+        let q0 = 1 + r, q1 = 0.5 + r * (1.0 / 6)
+        let q2 = 1.0 / 24 + r * (1.0 / 120), q3 = 1.0 / 720 + r * (1.0 / 5040)
+        let q4 = 1.0 / 40320 + r * (1.0 / 362880), q5 = 1.0 / 3628800 + r * (1.0 / 39916800)
+        let q6 = 1.0 / 479001600 + r * (1.0 / 6227020800)
+        let s0 = q0 + r2 * q1, s1 = q2 + r2 * q3, s2 = q4 + r2 * q5
+        let t0 = s0 + r4 * s1, t1 = s2 + r4 * q6
+        let p = t0 + r8 * t1
         // 2ⁿ: the low bits of `shifted` hold n in two's complement; move them to the exponent field.
         let scale = Double(bitPattern: (shifted.bitPattern &<< 52) &+ (1023 &<< 52))
         let value = p * scale
@@ -52,20 +49,13 @@ enum VectorMath {
     @inline(__always)
     static func logOnePlus(_ e: Double) -> Double {
         let high = e > 0.41421356237309503  // 1 + e > √2
-        let z = high ? (e - 1) / (3 + e) : e / (2 + e)
-        let w = z * z
-        var p = 1.0 / 23
-        p = p * w + 1.0 / 21
-        p = p * w + 1.0 / 19
-        p = p * w + 1.0 / 17
-        p = p * w + 1.0 / 15
-        p = p * w + 1.0 / 13
-        p = p * w + 1.0 / 11
-        p = p * w + 1.0 / 9
-        p = p * w + 1.0 / 7
-        p = p * w + 1.0 / 5
-        p = p * w + 1.0 / 3
-        p = p * w + 1.0
+        let z = (high ? e - 1 : e) / (high ? 3 + e : 2 + e)  // one division
+        // Σ_{m ≤ 11} w^m/(2m + 1), w = z², by Estrin's scheme (short dependency chain).
+        let w = z * z, w2 = w * w, w4 = w2 * w2, w8 = w4 * w4
+        let a0 = 1 + w * (1.0 / 3), a1 = 1.0 / 5 + w * (1.0 / 7), a2 = 1.0 / 9 + w * (1.0 / 11)
+        let a3 = 1.0 / 13 + w * (1.0 / 15), a4 = 1.0 / 17 + w * (1.0 / 19), a5 = 1.0 / 21 + w * (1.0 / 23)
+        let b0 = a0 + w2 * a1, b1 = a2 + w2 * a3, b2 = a4 + w2 * a5
+        let p = (b0 + w4 * b1) + w8 * b2
         let series = 2 * z * p
         return high ? series + 0.69314718055994531 : series
     }
