@@ -218,15 +218,29 @@ struct PartitionComputation {
         case .infoNCE: preconditionFailure("InfoNCE is not a partition bound")
         }
         var diagonal = [Double](repeating: 0, count: b)
-        var maximum = -Double.infinity
-        scores.values.withUnsafeBufferPointer { s in
-            for i in 0..<b {
-                let row = s.baseAddress! + i * b
-                diagonal[i] = row[i]
-                if i > 0 { maximum = max(maximum, VectorMath.maximum(row, count: i)) }
-                if i + 1 < b { maximum = max(maximum, VectorMath.maximum(row + i + 1, count: b - i - 1)) }
+        // The off-diagonal maximum, by rows in a fixed number of parallel chunks (a maximum is
+        // exact, so the result does not depend on the split).
+        let chunks = min(b, 32)
+        var partialMaxima = [Double](repeating: -.infinity, count: chunks)
+        scores.values.withUnsafeBufferPointer { values in
+            diagonal.withUnsafeMutableBufferPointer { diagonalBuffer in
+                partialMaxima.withUnsafeMutableBufferPointer { maximaBuffer in
+                    let s = SharedPointer(values.baseAddress!), d = SharedPointer(diagonalBuffer.baseAddress!)
+                    let out = SharedPointer(maximaBuffer.baseAddress!)
+                    DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
+                        var m = -Double.infinity
+                        for i in (chunk * b / chunks)..<((chunk + 1) * b / chunks) {
+                            let row = s.pointer + i * b
+                            d.pointer[i] = row[i]
+                            if i > 0 { m = max(m, VectorMath.maximum(row, count: i)) }
+                            if i + 1 < b { m = max(m, VectorMath.maximum(row + i + 1, count: b - i - 1)) }
+                        }
+                        out.pointer[chunk] = m
+                    }
+                }
             }
         }
+        var maximum = partialMaxima.max()!
         maximum = min(max(maximum + logShift, -clip), clip)  // log φ is monotone in S
         let jointTerm = diagonal.reduce(0, +) / Double(b)
         @inline(__always) func weight(_ score: Double) -> Double { exp(min(max(score + logShift, -clip), clip) - maximum) }
