@@ -51,7 +51,7 @@ import MonteCarloCore
 /// −ψ(nₓ + 1) − ψ(n_y + 1) (or −ψ(nₓ) − ψ(n_y)) divided by `variance`.
 ///
 /// - Complexity: one + one dimensions: O(N) to build (radix sorts) plus, per point, the few
-///   blocks of about √(kN)/4 points within the k-th neighbour distance (a binary search each)
+///   blocks of about √(kN) points within the k-th neighbour distance (a binary search each)
 ///   and O(log nₓ + log n_y) for the counts. Otherwise O(N log N) expected for the neighbour
 ///   search in low dimension (k-d tree with 64-point bucket leaves, built with quickselect),
 ///   plus the range counts, whose cost grows with the points near each marginal ball's

@@ -2,7 +2,7 @@
 /// arrays instead of a tree.
 ///
 /// The points are sorted by x (ties by index) and cut into consecutive blocks of about
-/// √(k n)/4 points; inside a block they are ordered by y. A k-nearest query for point i starts in
+/// √(k n) points; inside a block they are ordered by y. A k-nearest query for point i starts in
 /// i's own block and visits neighbouring blocks outwards in x order, nearer side first,
 /// skipping a side once the block's x-gap exceeds the current k-th distance; inside a block it
 /// binary-searches yᵢ and walks outwards in y, nearer side first, until the y-gap exceeds the
@@ -20,8 +20,8 @@
 /// the counts are identical to theirs.
 struct PlanarNeighborIndex: Sendable {
     let count: Int
-    /// Points per block: about √(k n)/4, so that a block is a few times narrower in x than the
-    /// k-th neighbour distance and a query crosses only a handful of blocks.
+    /// Points per block: about √(k n) (measured fastest among √(kn)·{1/16, 1/8, 1/4, 1/2, 1, 2, 4}
+    /// at n = 10⁵, k = 3): a query crosses a few blocks, each searched by bisection.
     let blockSize: Int
     /// Original indices in x order (queries run in this order: neighbouring queries share blocks).
     let xOrder: [Int]
@@ -46,7 +46,7 @@ struct PlanarNeighborIndex: Sendable {
     init(x: [Double], y: [Double], neighbors k: Int) {
         let n = x.count
         count = n
-        blockSize = Swift.max(8, Int((Double(n) * Double(k)).squareRoot() / 4))
+        blockSize = Swift.max(8, Int((Double(n) * Double(k)).squareRoot()))
         let xOrder = PlanarNeighborIndex.order(x)
         let yOrder = PlanarNeighborIndex.order(y)
         var rankX = [Int](repeating: 0, count: n), rankY = [Int](repeating: 0, count: n)
