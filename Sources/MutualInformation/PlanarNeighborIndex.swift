@@ -1,3 +1,5 @@
+import Dispatch
+
 /// Max-norm neighbour queries for points in the plane (one-dimensional X and Y), from sorted
 /// arrays instead of a tree.
 ///
@@ -47,8 +49,15 @@ struct PlanarNeighborIndex: Sendable {
         let n = x.count
         count = n
         blockSize = Swift.max(8, Int((Double(n) * Double(k)).squareRoot()))
-        let xOrder = PlanarNeighborIndex.order(x)
-        let yOrder = PlanarNeighborIndex.order(y)
+        // The two sorts run concurrently (each is deterministic on its own).
+        var orders = [[Int]](repeating: [], count: 2)
+        orders.withUnsafeMutableBufferPointer { buffer in
+            let out = SharedPointer(buffer.baseAddress!)
+            DispatchQueue.concurrentPerform(iterations: 2) { which in
+                out.pointer[which] = PlanarNeighborIndex.order(which == 0 ? x : y)
+            }
+        }
+        let xOrder = orders[0], yOrder = orders[1]
         var rankX = [Int](repeating: 0, count: n), rankY = [Int](repeating: 0, count: n)
         for p in 0..<n {
             rankX[xOrder[p]] = p
