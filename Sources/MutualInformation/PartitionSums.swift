@@ -88,10 +88,19 @@ struct PartitionSums {
         var sample: [Double] = []
         sample.reserveCapacity(b * b / stride + 1)
         scores.values.withUnsafeBufferPointer { s in
-            for index in Swift.stride(from: 0, to: b * b, by: stride) where index / b != index % b {
-                sample.append(VectorMath.exponential(Swift.min(Swift.max(s[index] + logShift, -clip), clip) - maximum))
+            // Walk the row-major indices 0, 61, 122, … with a running (row, column): no division.
+            var index = 0, row = 0, column = 0
+            while index < b * b {
+                if row != column { sample.append(Swift.min(Swift.max(s[index] + logShift, -clip), clip) - maximum) }
+                index += stride
+                column += stride
+                while column >= b {
+                    column -= b
+                    row += 1
+                }
             }
         }
+        sample.withUnsafeMutableBufferPointer { VectorMath.exponentials($0.baseAddress!, count: $0.count) }
         // Rank in the sample matching `target` in the population.
         let rank = Int((Double(target) * Double(sample.count) / Double(b * (b - 1))).rounded(.up))
         guard rank >= 50, rank < sample.count else { return -.infinity }  // too few sampled tail values to trust
@@ -137,16 +146,34 @@ struct PartitionSums {
                     for j0 in stride(from: i0, to: b, by: tile) {
                         let tj = Swift.min(tile, b - j0)
                         // upper[a·tj + c] = w(i0 + a, j0 + c); lower[c·ti + a] = w(j0 + c, i0 + a).
-                        for a in 0..<ti {
-                            let source = s + (i0 + a) * b + j0, target = upper + a * tj
-                            for c in 0..<tj {
-                                target[c] = VectorMath.exponential(Swift.min(Swift.max(source[c] + logShift, -clip), clip) - maximum)
-                            }
-                        }
-                        for c in 0..<tj {
-                            let source = s + (j0 + c) * b + i0, target = lower + c * ti
+                        if clip == .infinity {
+                            // No clipping: the same values without the clamp (a third of the loop's work).
+                            let shift = logShift
                             for a in 0..<ti {
-                                target[a] = VectorMath.exponential(Swift.min(Swift.max(source[a] + logShift, -clip), clip) - maximum)
+                                let source = s + (i0 + a) * b + j0, target = upper + a * tj
+                                for c in 0..<tj { target[c] = VectorMath.exponential((source[c] + shift) - maximum) }
+                            }
+                            for c in 0..<tj {
+                                let source = s + (j0 + c) * b + i0, target = lower + c * ti
+                                for a in 0..<ti { target[a] = VectorMath.exponential((source[a] + shift) - maximum) }
+                            }
+                        } else {
+                            // The clamp as plain comparisons (the scores are finite, so these equal
+                            // Swift.min/max but compile to single min/max instructions).
+                            let low = -clip, high = clip
+                            for a in 0..<ti {
+                                let source = s + (i0 + a) * b + j0, target = upper + a * tj
+                                for c in 0..<tj {
+                                    let v = source[c] + logShift, raised = v > low ? v : low
+                                    target[c] = VectorMath.exponential((raised < high ? raised : high) - maximum)
+                                }
+                            }
+                            for c in 0..<tj {
+                                let source = s + (j0 + c) * b + i0, target = lower + c * ti
+                                for a in 0..<ti {
+                                    let v = source[a] + logShift, raised = v > low ? v : low
+                                    target[a] = VectorMath.exponential((raised < high ? raised : high) - maximum)
+                                }
                             }
                         }
                         if j0 != i0 {

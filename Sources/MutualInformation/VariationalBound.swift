@@ -88,7 +88,7 @@ public enum VariationalBound: Sendable, Hashable, Codable {
     ///   and the errors of ``value(of:)``.
     /// - Complexity: O(B²) time, split over all cores in a fixed number of work items merged in a
     ///   fixed order (the result does not depend on the thread count); O(B) extra memory per
-    ///   work item, plus the tail diagnostic's M = min(B(B − 1)/5, 3√(B(B − 1)), 3000) values.
+    ///   work item, plus the tail diagnostic's M = min(B(B − 1)/5, 3√(B(B − 1)), 949) values.
     ///   The B² exponentials use a branch-free, vectorisable e^x accurate to 2 ulp, so the last
     ///   bits can differ from an evaluation with the C library's `exp`.
     ///
@@ -252,10 +252,10 @@ struct PartitionComputation {
             for j in 1..<b { pairShift += 0.5 * (weight(s[j]) + weight(s[j * b])) }
         }
         pairShift /= Double(b - 1)
-        // PSIS tail size for the negatives, capped at that of 10⁶ draws (M = 3000): the k̂ fit costs
-        // O(M^1.5) logarithms, and M = 3000 order statistics already pin k̂ to sd ≈ (1 + k)/√M ≈ 0.03.
+        // PSIS tail size for the negatives, capped at that of 10⁵ draws (M = 949): the k̂ fit costs
+        // O(M^1.5) logarithms, and M ≈ 950 order statistics pin k̂ to sd ≈ (1 + k)/√M ≈ 0.05.
         let tailCapacity = withVariance
-            ? max(ParetoTailDiagnostic.tailSize(sampleCount: min(b * (b - 1), 1_000_000)) + 1, 1) : 1
+            ? max(ParetoTailDiagnostic.tailSize(sampleCount: min(b * (b - 1), 100_000)) + 1, 1) : 1
         let sums = PartitionSums(scores, logShift: logShift, clip: clip, maximum: maximum, pairShift: pairShift,
                                  tailCapacity: tailCapacity, keepTail: withVariance)
         let rowSums = sums.rowSums, columnSums = sums.columnSums
