@@ -52,7 +52,8 @@ let package = Package(
             name: "SlicedWasserstein",
             dependencies: ["MonteCarloCore", "LinearAlgebra", "VarianceReduction", "SteinControlVariates"]),
         .target(
-            name: "MutualInformation", dependencies: ["MonteCarloCore", "LinearAlgebra", "VarianceReduction"]),
+            name: "MutualInformation",
+            dependencies: ["MonteCarloCore", "LinearAlgebra", "VarianceReduction", "SteinControlVariates"]),
         .target(
             name: "VariationalInference",
             dependencies: ["MonteCarloCore", "LinearAlgebra", "VarianceReduction", "SteinControlVariates"]),
@@ -193,7 +194,8 @@ let package = Package(
             ]),
         .testTarget(
             name: "MutualInformationTests",
-            dependencies: ["MutualInformation", "MonteCarloCore", "LinearAlgebra", "VarianceReduction", "StatisticalTesting"]),
+            dependencies: ["MutualInformation", "MonteCarloCore", "LinearAlgebra", "VarianceReduction", "StatisticalTesting",
+                           "SteinControlVariates"]),
     ],
     swiftLanguageModes: [.v6]
 )

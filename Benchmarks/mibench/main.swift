@@ -3,10 +3,13 @@
 // Benchmarks/peers/setup-venv.sh first to get the peers in .build/peers-venv, else python3 from PATH
 // is used, and a missing peer is skipped):
 // - KSG k = 3 on n = 100 000 one-dimensional pairs vs sklearn.feature_selection.mutual_info_regression;
-// - KSG k = 3 on n = 100 000 pairs in 3 + 3 dimensions vs a KSG written with scipy.spatial.cKDTree.
+// - KSG k = 3 on n = 100 000 pairs in 3 + 3 dimensions vs a KSG written with scipy.spatial.cKDTree;
+// - the score-matrix bounds (NWJ, DV, InfoNCE, JS, SMILE τ = 5, each with its variance) at B = 4096
+//   (no peer; the target is < 50 ms each).
 // Data: Y_j = ρ X_j + √(1 − ρ²) ε_j, ρ = 0.6, so I = −(d/2) log(1 − ρ²) nats.
 // Usage: mibench [--json PATH (default benchmark-output/mibench.json)] [--no-peers] [--repeats R (default 3)]
-//                [--n N (default 100000)]
+//                [--n N (default 100000)] [--batch B (default 4096)] [--only ksg1|ksg3|bounds]
+//                [--bound nwj|dv|infonce|js|smile (with --only bounds: time one bound)]
 import Dispatch
 import Foundation
 import BenchmarkSupport
@@ -21,11 +24,21 @@ struct KSGTiming: Codable, Sendable {
     var trueValue: Double
 }
 
+struct BoundTiming: Codable, Sendable {
+    var name: String
+    var batchSize: Int
+    var seconds: Double
+    var value: Double
+    var standardError: Double
+    var trueValue: Double
+}
+
 struct MIReport: Codable, Sendable {
     var benchmark = "mibench"
     var problem: String
     var context: RunContext
     var timings: [KSGTiming]
+    var bounds: [BoundTiming]
     var comparisons: [Comparison]
     var skipped: [String]
 }
@@ -49,13 +62,14 @@ do {
     let k = 3, rho = 0.6
     let repeats = Int(argument("--repeats") ?? "") ?? 3
     let jsonPath = argument("--json") ?? "benchmark-output/mibench.json"
-    let runPeers = !CommandLine.arguments.contains("--no-peers")
+    let only = argument("--only")
+    let runPeers = !CommandLine.arguments.contains("--no-peers") && only == nil
     var context = RunContext.now()
     let ksg = KSGEstimator(algorithm: .one, neighbors: k)
     print("mibench: KSG algorithm 1, k = \(k), n = \(n), ρ = \(rho), cores \(context.cores), load average \(context.loadAverageBefore)")
 
     var timings: [KSGTiming] = []
-    for d in [1, 3] {
+    for d in [1, 3] where only == nil || only == "ksg\(d)" {
         let (x, y) = correlatedPairs(n: n, dimension: d, rho: rho, seed: UInt64(10 + d))
         let trueValue = -Double(d) / 2 * log(1 - rho * rho)
         if d == 1 {
@@ -77,6 +91,35 @@ do {
     for t in timings {
         print("  " + t.name.padding(toLength: 36, withPad: " ", startingAt: 0)
               + String(format: " %.3f s   Î = %.5f  (true %.5f)", t.seconds, t.value, t.trueValue))
+    }
+
+    // Score-matrix bounds at B = 4096 with the exact critic log r of a 1-D Gaussian pair (S + 1 for NWJ).
+    var bounds: [BoundTiming] = []
+    if only == nil || only == "bounds" {
+        let b = Int(argument("--batch") ?? "") ?? 4096
+        let (x, y) = correlatedPairs(n: b, dimension: 1, rho: rho, seed: 40)
+        let critic = try GaussianCritic(covariance: GaussianCritic.correlatedPairsCovariance(dimension: 1, correlation: rho),
+                                        xDimension: 1)
+        let scores = try critic.scoreMatrix(x: x, y: y)
+        let shifted = scores.shifted(by: 1)
+        let trueValue = -0.5 * log(1 - rho * rho)
+        let allCases: [(String, VariationalBound, ScoreMatrix)] = [
+            ("NWJ (S + 1)", .nwj, shifted), ("DV", .donskerVaradhan, scores), ("InfoNCE", .infoNCE, scores),
+            ("JS (DV value)", .jensenShannon(.donskerVaradhan), scores), ("SMILE τ = 5", .smile(tau: 5), scores),
+        ]
+        let selected = argument("--bound")
+        let cases = allCases.filter { selected == nil || $0.1.name.hasPrefix(selected!) }
+        _ = try VariationalBound.donskerVaradhan.estimate(from: scores)  // warm-up
+        for (name, bound, matrix) in cases {
+            let (time, estimate) = try bestOf(repeats) { try bound.estimate(from: matrix) }
+            bounds.append(BoundTiming(name: name, batchSize: b, seconds: time, value: estimate.value,
+                                      standardError: estimate.standardError, trueValue: trueValue))
+        }
+        print("score-matrix bounds with variance, B = \(b), exact critic (true I = \(String(format: "%.5f", trueValue))):")
+        for t in bounds {
+            print("  " + t.name.padding(toLength: 16, withPad: " ", startingAt: 0)
+                  + String(format: " %.1f ms   %.5f ± %.5f", 1000 * t.seconds, t.value, t.standardError))
+        }
     }
 
     var comparisons: [Comparison] = []
@@ -104,7 +147,7 @@ do {
     if !skipped.isEmpty { print("skipped comparisons: \(skipped.count)") }
     context.loadAverageAfter = loadAverage()
     let report = MIReport(problem: "KSG algorithm 1, k = \(k), n = \(n), Y_j = ρ X_j + √(1 − ρ²) ε_j, ρ = \(rho)",
-                          context: context, timings: timings, comparisons: comparisons, skipped: skipped)
+                          context: context, timings: timings, bounds: bounds, comparisons: comparisons, skipped: skipped)
     try writeJSON(report, to: jsonPath)
     print("load average after: \(context.loadAverageAfter ?? "?"); wrote \(jsonPath)")
 } catch {

@@ -1,9 +1,12 @@
 /// A k-d tree over points stored contiguously, for max-norm (Chebyshev) neighbour queries.
 ///
 /// Built by splitting the widest coordinate at its median; leaves hold at most `leafSize`
-/// points. Queries are exact: pruning compares node-box distances computed with the same
-/// floating-point subtractions as point distances, and subtraction is monotone, so a pruned
-/// node never holds a point that would have counted.
+/// points (64: bucket leaves whose distances are computed in branch-free, vectorisable passes
+/// over a column-major copy of the points, one pass per coordinate; counting queries add whole
+/// nodes that lie inside the ball without visiting their points). Queries are exact: pruning
+/// compares node-box distances computed with the same floating-point subtractions as point
+/// distances, and subtraction is monotone, so a pruned node never holds a point that would
+/// have counted.
 struct KDTree: Sendable {
     struct Node: Sendable {
         var start: Int
@@ -15,13 +18,16 @@ struct KDTree: Sendable {
     let dimension: Int
     /// Points in tree order, row-major.
     let points: [Double]
+    /// The same points column-major (coordinate c of tree position p at c·n + p), so that a
+    /// leaf's coordinates are contiguous and its distances are computed in vectorised passes.
+    let columns: [Double]
     /// The original index of each point in tree order.
     let indices: [Int]
     let nodes: [Node]
     /// Per node: lower corner then upper corner (2·dimension values).
     let boxes: [Double]
 
-    static let leafSize = 12
+    static let leafSize = 64
 
     /// - Parameter data: n·dimension values, row-major.
     init(_ data: UnsafeBufferPointer<Double>, count n: Int, dimension: Int) {
@@ -68,6 +74,9 @@ struct KDTree: Sendable {
             for c in 0..<dimension { points[p * dimension + c] = data[order[p] * dimension + c] }
         }
         self.points = points
+        var columns = [Double](repeating: 0, count: n * dimension)
+        for p in 0..<n { for c in 0..<dimension { columns[c * n + p] = points[p * dimension + c] } }
+        self.columns = columns
         self.indices = order
         self.nodes = nodes
         self.boxes = boxes
@@ -76,11 +85,14 @@ struct KDTree: Sendable {
     /// Runs `body` with a pointer view of the tree, for allocation-free queries in a loop.
     func withView<R>(_ body: (KDTreeView) -> R) -> R {
         points.withUnsafeBufferPointer { pts in
-            indices.withUnsafeBufferPointer { idx in
-                nodes.withUnsafeBufferPointer { nds in
-                    boxes.withUnsafeBufferPointer { bxs in
-                        body(KDTreeView(dimension: dimension, points: pts.baseAddress!, indices: idx.baseAddress!,
-                                        nodes: nds.baseAddress!, boxes: bxs.baseAddress!))
+            columns.withUnsafeBufferPointer { cols in
+                indices.withUnsafeBufferPointer { idx in
+                    nodes.withUnsafeBufferPointer { nds in
+                        boxes.withUnsafeBufferPointer { bxs in
+                            body(KDTreeView(dimension: dimension, count: indices.count, points: pts.baseAddress!,
+                                            columns: cols.baseAddress!, indices: idx.baseAddress!,
+                                            nodes: nds.baseAddress!, boxes: bxs.baseAddress!))
+                        }
                     }
                 }
             }
@@ -94,7 +106,9 @@ struct KDTree: Sendable {
 /// Unsafe pointers into a ``KDTree``'s storage; valid only inside ``KDTree/withView(_:)``.
 struct KDTreeView {
     let dimension: Int
+    let count: Int
     let points: UnsafePointer<Double>
+    let columns: UnsafePointer<Double>
     let indices: UnsafePointer<Int>
     let nodes: UnsafePointer<KDTree.Node>
     let boxes: UnsafePointer<Double>
@@ -154,12 +168,62 @@ struct KDTreeView {
         return d
     }
 
+    /// Max-norm distances from `q` to the points at tree positions start..<end (at most
+    /// `KDTree.leafSize` of them), written to `scratch`: one vectorisable pass per coordinate,
+    /// the same values as ``distance(_:_:)``.
+    @inline(__always)
+    func leafDistances(_ start: Int, _ end: Int, _ q: UnsafePointer<Double>, into scratch: UnsafeMutablePointer<Double>) {
+        let m = end - start
+        let first = columns + start, q0 = q[0]
+        for t in 0..<m { scratch[t] = abs(first[t] - q0) }
+        for c in 1..<Swift.max(dimension, 1) {
+            let column = columns + c * count + start, qc = q[c]
+            for t in 0..<m {
+                let a = abs(column[t] - qc), old = scratch[t]
+                scratch[t] = a > old ? a : old
+            }
+        }
+    }
+
+    /// #{p ∈ start..<end : ‖p − q‖∞ < r} (strict) or ≤ r, branch-free: the distances of all but
+    /// the last coordinate go to `scratch`, the last pass compares and counts.
+    @inline(__always)
+    func leafCount(_ start: Int, _ end: Int, _ q: UnsafePointer<Double>, radius r: Double, strict: Bool,
+                   scratch: UnsafeMutablePointer<Double>) -> Int {
+        let m = end &- start
+        let first = columns + start, q0 = q[0]
+        for t in 0..<m { scratch[t] = abs(first[t] - q0) }
+        for c in 1..<Swift.max(dimension - 1, 1) {
+            let column = columns + c &* count + start, qc = q[c]
+            for t in 0..<m {
+                let a = abs(column[t] - qc), old = scratch[t]
+                scratch[t] = a > old ? a : old
+            }
+        }
+        let lastColumn = columns + (dimension &- 1) &* count + start, ql = q[dimension &- 1]
+        var inside = 0
+        if strict {
+            for t in 0..<m {
+                let a = abs(lastColumn[t] - ql), old = scratch[t]
+                let d = a > old ? a : old
+                inside &+= d < r ? 1 : 0
+            }
+        } else {
+            for t in 0..<m {
+                let a = abs(lastColumn[t] - ql), old = scratch[t]
+                let d = a > old ? a : old
+                inside &+= d <= r ? 1 : 0
+            }
+        }
+        return inside
+    }
+
     /// The k nearest neighbours of `q` (excluding original index `excluded`), ordered by
     /// (distance, original index), written to `distances` and `neighbours` (k entries each).
-    /// `stack` needs room for 2 × (tree depth + 1) entries.
+    /// `stack` needs room for 2 × (tree depth + 1) entries, `scratch` for `KDTree.leafSize` values.
     func nearest(_ q: UnsafePointer<Double>, k: Int, excluding excluded: Int,
                  distances: UnsafeMutablePointer<Double>, neighbours: UnsafeMutablePointer<Int>,
-                 stack: UnsafeMutablePointer<Int>) {
+                 stack: UnsafeMutablePointer<Int>, scratch: UnsafeMutablePointer<Double>) {
         for t in 0..<k {
             distances[t] = .infinity
             neighbours[t] = Int.max
@@ -173,12 +237,15 @@ struct KDTreeView {
             if minimumDistance(id, q) > distances[k - 1] { continue }
             let n = nodes[id]
             if n.left < 0 {
+                let vectorised = n.end - n.start <= KDTree.leafSize
+                if vectorised { leafDistances(n.start, n.end, q, into: scratch) }
                 for p in n.start..<n.end {
+                    let d = vectorised ? scratch[p - n.start] : distance(p, q)
+                    let worst = distances[k - 1]
+                    if d > worst { continue }
                     let original = indices[p]
                     if original == excluded { continue }
-                    let d = distance(p, q)
-                    let worst = distances[k - 1]
-                    if d > worst || (d == worst && original > neighbours[k - 1]) { continue }
+                    if d == worst && original > neighbours[k - 1] { continue }
                     var t = k - 1
                     while t > 0 && (distances[t - 1] > d || (distances[t - 1] == d && neighbours[t - 1] > original)) {
                         distances[t] = distances[t - 1]
@@ -202,7 +269,8 @@ struct KDTreeView {
     }
 
     /// The number of points p with ‖p − q‖∞ < r (strict) or ≤ r, the query point included if stored.
-    func count(_ q: UnsafePointer<Double>, radius r: Double, strict: Bool, stack: UnsafeMutablePointer<Int>) -> Int {
+    func count(_ q: UnsafePointer<Double>, radius r: Double, strict: Bool, stack: UnsafeMutablePointer<Int>,
+               scratch: UnsafeMutablePointer<Double>) -> Int {
         var total = 0
         stack[0] = 0
         var top = 1
@@ -218,9 +286,13 @@ struct KDTreeView {
                 continue
             }
             if n.left < 0 {
-                for p in n.start..<n.end {
-                    let d = distance(p, q)
-                    if strict ? d < r : d <= r { total += 1 }
+                if n.end - n.start <= KDTree.leafSize {
+                    total += leafCount(n.start, n.end, q, radius: r, strict: strict, scratch: scratch)
+                } else {
+                    for p in n.start..<n.end {
+                        let d = distance(p, q)
+                        if strict ? d < r : d <= r { total += 1 }
+                    }
                 }
                 continue
             }

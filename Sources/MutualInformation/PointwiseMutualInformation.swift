@@ -31,6 +31,8 @@ public struct PointwiseMutualInformation<S: Sampler>: Sendable where S.Point == 
     public let xDimension: Int
     /// z ↦ log p(x, y) − log p(x) − log p(y).
     public let integrand: Integrand<[Double]>
+    /// The same function, pointwise.
+    let pointwise: @Sendable ([Double]) -> Double
 
     /// - Parameters:
     ///   - sampler: Draws joint points [x, y].
@@ -45,9 +47,11 @@ public struct PointwiseMutualInformation<S: Sampler>: Sendable where S.Point == 
         self.sampler = sampler
         self.xDimension = xDimension
         let dx = xDimension
-        integrand = Integrand { z in
+        let pmi: @Sendable ([Double]) -> Double = { z in
             logJoint(z) - logMarginalX(Array(z[0..<dx])) - logMarginalY(Array(z[dx...]))
         }
+        pointwise = pmi
+        integrand = Integrand(pmi)
     }
 
     /// Plain Monte Carlo of the PMI.
@@ -110,5 +114,29 @@ extension PointwiseMutualInformation where S == MultivariateNormalDistribution {
     ) throws(MonteCarloError) -> ControlVariateMonteCarlo<MultivariateNormalDistribution> {
         let (controls, means) = quadraticControls
         return try controlVariateEstimator(controls: controls, controlMeans: means, fitting: fitting)
+    }
+}
+
+extension PointwiseMutualInformation where S == MultivariateStudentTDistribution {
+    /// The PMI problem of a multivariate Student-t t_ν(location, dispersion), X being the first
+    /// `xDimension` coordinates; the marginals are t_ν with the matching blocks.
+    /// - Throws: As ``StudentTMutualInformation/exact(dispersion:xDimension:degreesOfFreedom:)``
+    ///   and `MultivariateStudentTDistribution/init(location:dispersion:degreesOfFreedom:)`.
+    public static func studentT(dispersion: Matrix, xDimension: Int, degreesOfFreedom: Double,
+                                location: [Double]? = nil) throws(MonteCarloError) -> Self {
+        _ = try GaussianBlocks(dispersion, xDimension: xDimension)  // validates the shape and blocks
+        let joint = try MultivariateStudentTDistribution(location: location, dispersion: dispersion,
+                                                         degreesOfFreedom: degreesOfFreedom)
+        let d = dispersion.rows
+        let px = try joint.marginal(0..<xDimension), py = try joint.marginal(xDimension..<d)
+        return PointwiseMutualInformation(sampler: joint, xDimension: xDimension, logJoint: joint.logDensity,
+                                          logMarginalX: px.logDensity, logMarginalY: py.logDensity)
+    }
+
+    /// The exact I(X; Y) of this Student-t (``StudentTMutualInformation``).
+    /// - Throws: `invalidParameter` if `xDimension` does not split the sampler's dimension.
+    public func exactMutualInformation() throws(MonteCarloError) -> Double {
+        try StudentTMutualInformation.exact(dispersion: sampler.dispersion, xDimension: xDimension,
+                                            degreesOfFreedom: sampler.degreesOfFreedom)
     }
 }

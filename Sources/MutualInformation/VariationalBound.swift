@@ -1,3 +1,4 @@
+import Dispatch
 import Foundation
 import MonteCarloCore
 
@@ -85,7 +86,11 @@ public enum VariationalBound: Sendable, Hashable, Codable {
     ///   ``jensenShannon(_:)`` the JS objective `jensenShannonObjective`.
     /// - Throws: `MonteCarloError/insufficientSamples(needed:available:reason:)` for B < 4,
     ///   and the errors of ``value(of:)``.
-    /// - Complexity: O(B²) time, O(B) extra memory (plus O(√(B²)) for the tail diagnostic).
+    /// - Complexity: O(B²) time, split over all cores in a fixed number of work items merged in a
+    ///   fixed order (the result does not depend on the thread count); O(B) extra memory per
+    ///   work item, plus the tail diagnostic's M = min(B(B − 1)/5, 3√(B(B − 1)), 949) values.
+    ///   The B² exponentials use a branch-free, vectorisable e^x accurate to 2 ulp, so the last
+    ///   bits can differ from an evaluation with the C library's `exp`.
     ///
     /// **Statistical properties.** `variance` estimates the variance of this batch's value over
     /// repeated batches of B i.i.d. pairs with the critic held fixed (a critic fitted on the same
@@ -161,18 +166,33 @@ func sampleVariance(_ values: UnsafeBufferPointer<Double>) -> Double {
 }
 
 func jensenShannonObjective(_ scores: ScoreMatrix) -> Double {
-    // −E_P softplus(−T) − E_Q softplus(T), softplus(t) = log(1 + e^t) computed stably.
-    func softplus(_ t: Double) -> Double { t > 0 ? t + log1p(exp(-t)) : log1p(exp(t)) }
+    // −E_P softplus(−T) − E_Q softplus(T), softplus(t) = log(1 + e^t) computed stably; rows in a
+    // fixed number of chunks summed in chunk order (deterministic for any thread count).
     let b = scores.batchSize
-    var joint = 0.0, product = 0.0
-    scores.values.withUnsafeBufferPointer { s in
-        for i in 0..<b {
-            for j in 0..<b {
-                if i == j { joint += softplus(-s[i * b + i]) } else { product += softplus(s[i * b + j]) }
+    let chunks = min(b, 32)
+    var joint = [Double](repeating: 0, count: chunks), product = [Double](repeating: 0, count: chunks)
+    joint.withUnsafeMutableBufferPointer { jointBuffer in
+        product.withUnsafeMutableBufferPointer { productBuffer in
+            scores.values.withUnsafeBufferPointer { values in
+                let jointOut = SharedPointer(jointBuffer.baseAddress!), productOut = SharedPointer(productBuffer.baseAddress!)
+                let s = SharedPointer(values.baseAddress!)
+                DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
+                    var jointSum = 0.0, productSum = 0.0
+                    let buffer = UnsafeMutablePointer<Double>.allocate(capacity: b)
+                    defer { buffer.deallocate() }
+                    for i in (chunk * b / chunks)..<((chunk + 1) * b / chunks) {
+                        let source = s.pointer + i * b
+                        let rowSum = VectorMath.softplusSum(source, count: b, buffer: buffer)
+                        jointSum += VectorMath.softplus(-source[i])
+                        productSum += rowSum - VectorMath.softplus(source[i])
+                    }
+                    jointOut.pointer[chunk] = jointSum
+                    productOut.pointer[chunk] = productSum
+                }
             }
         }
     }
-    return -joint / Double(b) - product / Double(b * (b - 1))
+    return -joint.reduce(0, +) / Double(b) - product.reduce(0, +) / Double(b * (b - 1))
 }
 
 // MARK: - NWJ, DV, JS, SMILE
@@ -198,58 +218,51 @@ struct PartitionComputation {
         case .infoNCE: preconditionFailure("InfoNCE is not a partition bound")
         }
         var diagonal = [Double](repeating: 0, count: b)
-        var maximum = -Double.infinity
-        scores.values.withUnsafeBufferPointer { s in
-            for i in 0..<b {
-                diagonal[i] = s[i * b + i]
-                var rowMaximum = -Double.infinity
-                for j in 0..<b where j != i { rowMaximum = max(rowMaximum, s[i * b + j]) }
-                maximum = max(maximum, rowMaximum)
+        // The off-diagonal maximum, by rows in a fixed number of parallel chunks (a maximum is
+        // exact, so the result does not depend on the split).
+        let chunks = min(b, 32)
+        var partialMaxima = [Double](repeating: -.infinity, count: chunks)
+        scores.values.withUnsafeBufferPointer { values in
+            diagonal.withUnsafeMutableBufferPointer { diagonalBuffer in
+                partialMaxima.withUnsafeMutableBufferPointer { maximaBuffer in
+                    let s = SharedPointer(values.baseAddress!), d = SharedPointer(diagonalBuffer.baseAddress!)
+                    let out = SharedPointer(maximaBuffer.baseAddress!)
+                    DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
+                        var m = -Double.infinity
+                        for i in (chunk * b / chunks)..<((chunk + 1) * b / chunks) {
+                            let row = s.pointer + i * b
+                            d.pointer[i] = row[i]
+                            if i > 0 { m = max(m, VectorMath.maximum(row, count: i)) }
+                            if i + 1 < b { m = max(m, VectorMath.maximum(row + i + 1, count: b - i - 1)) }
+                        }
+                        out.pointer[chunk] = m
+                    }
+                }
             }
         }
+        var maximum = partialMaxima.max()!
         maximum = min(max(maximum + logShift, -clip), clip)  // log φ is monotone in S
         let jointTerm = diagonal.reduce(0, +) / Double(b)
         @inline(__always) func weight(_ score: Double) -> Double { exp(min(max(score + logShift, -clip), clip) - maximum) }
 
         // One pass over the pairs i < j in cache-sized tiles: w = φ/φ_max ∈ (0, 1].
-        var rowSums = [Double](repeating: 0, count: b)     // Σ_{j≠i} wᵢⱼ
-        var columnSums = [Double](repeating: 0, count: b)  // Σ_{j≠i} wⱼᵢ
-        var largest = 0.0, squares = 0.0
         // Σ over pairs of (Wᵢⱼ − K)², Wᵢⱼ = (wᵢⱼ + wⱼᵢ)/2, K a provisional centre (row 0's mean).
         var pairShift = 0.0
         scores.values.withUnsafeBufferPointer { s in
             for j in 1..<b { pairShift += 0.5 * (weight(s[j]) + weight(s[j * b])) }
         }
         pairShift /= Double(b - 1)
-        var pairSquares = 0.0
-        let tailCapacity = ParetoTailDiagnostic.tailSize(sampleCount: b * (b - 1)) + 1
-        var tail = LargestValues(capacity: max(tailCapacity, 1))
-        let tile = 64
-        scores.values.withUnsafeBufferPointer { s in
-            for rowTile in stride(from: 0, to: b, by: tile) {
-                for columnTile in stride(from: rowTile, to: b, by: tile) {
-                    for i in rowTile..<min(rowTile + tile, b) {
-                        var row = 0.0
-                        for j in max(columnTile, i + 1)..<min(columnTile + tile, b) {
-                            let upper = weight(s[i * b + j]), lower = weight(s[j * b + i])
-                            row += upper
-                            columnSums[j] += upper
-                            rowSums[j] += lower
-                            columnSums[i] += lower
-                            squares += upper * upper + lower * lower
-                            largest = max(largest, upper, lower)
-                            let centred = 0.5 * (upper + lower) - pairShift
-                            pairSquares += centred * centred
-                            if withVariance {
-                                tail.add(upper)
-                                tail.add(lower)
-                            }
-                        }
-                        rowSums[i] += row
-                    }
-                }
-            }
-        }
+        // PSIS tail size for the negatives, capped at that of 10⁵ draws (M = 949): the k̂ fit costs
+        // O(M^1.5) logarithms, and M ≈ 950 order statistics pin k̂ to sd ≈ (1 + k)/√M ≈ 0.05.
+        let tailCapacity = withVariance
+            ? max(ParetoTailDiagnostic.tailSize(sampleCount: min(b * (b - 1), 100_000)) + 1, 1) : 1
+        let sums = PartitionSums(scores, logShift: logShift, clip: clip, maximum: maximum, pairShift: pairShift,
+                                 tailCapacity: tailCapacity, keepTail: withVariance)
+        let rowSums = sums.rowSums, columnSums = sums.columnSums
+        let squares = sums.squares, pairSquares = sums.pairSquares
+        let tail = sums.tail
+        // The largest weight is e^0 = 1 exactly (the maximum's own weight).
+        let largest = 1.0
         let total = rowSums.reduce(0, +)
         let meanWeight = total / offDiagonalCount
         let logPartition = maximum + log(meanWeight)
@@ -308,7 +321,7 @@ struct PartitionComputation {
 
         let maxShare = maxNegativeShare
         let weightESS = total * total / squares
-        let paretoK = tail.values.count >= 6 ? ParetoTailDiagnostic.shape(largestFirst: tail.descending) : nil
+        let paretoK = tail.count >= 6 ? ParetoTailDiagnostic.shape(largestFirst: tail) : nil
         var figures: [String: Double] = [
             "batchSize": Double(b), "logBatchSize": log(Double(b)), "jointTerm": jointTerm,
             "logPartition": logPartition, "maxNegativeShare": maxShare,
@@ -351,22 +364,36 @@ struct InfoNCEComputation {
 
     init(_ scores: ScoreMatrix) {
         let b = scores.batchSize
+        // Rows in a fixed number of chunks (whatever the thread count), each with its own
+        // column sums, merged in chunk order: deterministic.
+        let chunks = min(b, 32)
         var rowTerms = [Double](repeating: 0, count: b)
-        var columnSums = [Double](repeating: 0, count: b)
-        var row = [Double](repeating: 0, count: b)
-        scores.values.withUnsafeBufferPointer { s in
-            for i in 0..<b {
-                var maximum = -Double.infinity
-                for j in 0..<b { maximum = max(maximum, s[i * b + j]) }
-                var sum = 0.0
-                for j in 0..<b {
-                    row[j] = exp(s[i * b + j] - maximum)
-                    sum += row[j]
+        var partialColumnSums = [Double](repeating: 0, count: chunks * b)
+        rowTerms.withUnsafeMutableBufferPointer { termsBuffer in
+            partialColumnSums.withUnsafeMutableBufferPointer { columnsBuffer in
+                scores.values.withUnsafeBufferPointer { values in
+                    let terms = SharedPointer(termsBuffer.baseAddress!), columns = SharedPointer(columnsBuffer.baseAddress!)
+                    let s = SharedPointer(values.baseAddress!)
+                    DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
+                        let row = UnsafeMutablePointer<Double>.allocate(capacity: b)
+                        defer { row.deallocate() }
+                        let columnSums = columns.pointer + chunk * b
+                        for i in (chunk * b / chunks)..<((chunk + 1) * b / chunks) {
+                            let source = s.pointer + i * b
+                            let maximum = VectorMath.maximum(source, count: b)
+                            for j in 0..<b { row[j] = source[j] - maximum }
+                            VectorMath.exponentials(row, count: b)
+                            let sum = VectorMath.sum(row, count: b)
+                            terms.pointer[i] = source[i] - (maximum + log(sum))
+                            let inverse = 1 / sum
+                            for j in 0..<b { columnSums[j] += row[j] * inverse }
+                        }
+                    }
                 }
-                rowTerms[i] = s[i * b + i] - (maximum + log(sum))
-                for j in 0..<b { columnSums[j] += row[j] / sum }
             }
         }
+        var columnSums = [Double](repeating: 0, count: b)
+        for chunk in 0..<chunks { for j in 0..<b { columnSums[j] += partialColumnSums[chunk * b + j] } }
         self.scores = scores
         self.rowTerms = rowTerms
         self.columnSoftmaxSums = columnSums
