@@ -29,6 +29,8 @@ bench: deps
 	.build/release/mibench --json benchmark-output/mibench.json
 	$(SWIFT) build -c release --product steinbench
 	.build/release/steinbench --json benchmark-output/steinbench.json
+	$(SWIFT) build -c release --product steinvvbench
+	.build/release/steinvvbench --json benchmark-output/steinvvbench.json
 	$(SWIFT) build -c release --product benchreport
 	.build/release/benchreport benchmark-output
 

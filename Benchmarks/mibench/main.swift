@@ -41,6 +41,21 @@ struct MIReport: Codable, Sendable {
     var bounds: [BoundTiming]
     var comparisons: [Comparison]
     var skipped: [String]
+    /// The headline rows for `benchreport`.
+    var summary: [SummaryRow] = []
+}
+
+/// The issue's targets as `benchreport` rows.
+func headlineRows(comparisons: [Comparison], bounds: [BoundTiming]) -> [SummaryRow] {
+    var rows = zip(comparisons, [10.0, 3.0]).map { comparison, target in
+        SummaryRow.speedup(benchmark: "mibench", measure: comparison.name, swiftSeconds: comparison.swiftSeconds,
+                           peer: comparison.peer, atLeast: target)
+    }
+    for bound in bounds {
+        rows.append(SummaryRow(benchmark: "mibench", measure: "\(bound.name) with its variance, B = \(bound.batchSize)",
+                               value: 1000 * bound.seconds, unit: "ms", target: "< 50 ms", passed: bound.seconds < 0.05))
+    }
+    return rows
 }
 
 /// n pairs in d + d dimensions with coordinate-wise correlation ρ.
@@ -147,7 +162,8 @@ do {
     if !skipped.isEmpty { print("skipped comparisons: \(skipped.count)") }
     context.loadAverageAfter = loadAverage()
     let report = MIReport(problem: "KSG algorithm 1, k = \(k), n = \(n), Y_j = ρ X_j + √(1 − ρ²) ε_j, ρ = \(rho)",
-                          context: context, timings: timings, bounds: bounds, comparisons: comparisons, skipped: skipped)
+                          context: context, timings: timings, bounds: bounds, comparisons: comparisons, skipped: skipped,
+                          summary: headlineRows(comparisons: comparisons, bounds: bounds))
     try writeJSON(report, to: jsonPath)
     print("load average after: \(context.loadAverageAfter ?? "?"); wrote \(jsonPath)")
 } catch {

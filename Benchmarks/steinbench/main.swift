@@ -28,6 +28,8 @@ struct SteinReport: Codable, Sendable {
     var timings: [Timing]
     var comparisons: [Comparison]
     var skipped: [String]
+    /// The headline rows for `benchreport`.
+    var summary: [SummaryRow] = []
 }
 
 func draws(_ n: Int, seed: UInt64) throws -> (SteinSample, [Double]) {
@@ -115,8 +117,19 @@ do {
         }
     }
     context.loadAverageAfter = loadAverage()
+    var summary: [SummaryRow] = []
+    for (n, limit) in [(1000, 0.05), (4000, 0.8)] {
+        let seconds = coreSeconds[n]!.0
+        summary.append(SummaryRow(benchmark: "steinbench", measure: "control functional fit + estimate (fixed hyper-parameters), d = 4, n = \(n)",
+                                  value: seconds, unit: "s", target: "< \(limit) s", passed: seconds < limit))
+    }
+    for comparison in comparisons {
+        summary.append(.speedup(benchmark: "steinbench", measure: "\(comparison.name) vs numpy/scipy", swiftSeconds: comparison.swiftSeconds,
+                                peer: comparison.peer, atLeast: 2))
+    }
     try writeJSON(SteinReport(problem: "N(0, I4), South f, Gaussian kernel l = 1, nugget 1e-8", blasThreads: BLASThreads.count,
-                              context: context, timings: timings, comparisons: comparisons, skipped: skipped), to: jsonPath)
+                              context: context, timings: timings, comparisons: comparisons, skipped: skipped, summary: summary),
+                  to: jsonPath)
     print("load average after: \(context.loadAverageAfter ?? "?"); JSON: \(jsonPath)")
 } catch {
     FileHandle.standardError.write(Data("steinbench: \(error)\n".utf8))

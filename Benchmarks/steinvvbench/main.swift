@@ -37,6 +37,8 @@ struct Report: Codable, Sendable {
     var joint: [JointFigure]
     var secondOrderEfficiency: Double
     var timings: [TimedFigure]
+    /// The headline rows for `benchreport`.
+    var summary: [SummaryRow] = []
 }
 
 func south1(_ x: [Double]) -> Double { 1 + x[0] + x[0] * x[0] + sin(Double.pi * x[0]) * exp(-x[0] * x[0]) }
@@ -115,7 +117,17 @@ do {
     try timed("Nyström CF (m = ⌈√(n/2)⌉, 2 folds)", 4000) { try NystromControlFunctional().estimate(sample: $0, values: $1) }
     try timed("exact CF (2 folds)", 4000) { try SteinControlFunctional(form: .crossFitted(folds: 2)).estimate(sample: $0, values: $1) }
     context.loadAverageAfter = loadAverage()
-    try writeJSON(Report(context: context, joint: joint, secondOrderEfficiency: efficiency, timings: timings), to: jsonPath)
+    var summary = joint.map { figure in
+        SummaryRow(benchmark: "steinvvbench", measure: "vector-valued vs separate CF (\(figure.form), m = 50): MSE ratio, paired z \(String(format: "%.1f", figure.pairedZ))",
+                   value: figure.ratio.min(), unit: "× lower (worst integrand)", target: "> 1× (paired z ≥ 3)",
+                   passed: figure.ratio.allSatisfy { $0 > 1 } && figure.pairedZ >= 3)
+    }
+    summary.append(SummaryRow(benchmark: "steinvvbench", measure: "tuned second-order CF vs plain MC, 1-D South problem, n = 100",
+                              value: efficiency, unit: "× lower variance", target: "≥ 40×", passed: efficiency >= 40))
+    summary += timings.map { SummaryRow(benchmark: "steinvvbench", measure: "\($0.method), n = \($0.n)", value: $0.seconds, unit: "s",
+                                        note: String(format: "variance-reduction factor %.0f", $0.varianceReductionFactor)) }
+    try writeJSON(Report(context: context, joint: joint, secondOrderEfficiency: efficiency, timings: timings, summary: summary),
+                  to: jsonPath)
     print("load average before \(context.loadAverageBefore), after \(context.loadAverageAfter ?? "?"); wrote \(jsonPath)")
 } catch {
     print("steinvvbench: error: \(error)")
