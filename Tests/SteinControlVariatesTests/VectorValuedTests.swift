@@ -40,7 +40,10 @@ struct VectorValuedTests {
             let alone = try separate.estimate(sample: sample, values: values)
             let tolerance = 1e-6 * sampleVariance(values).squareRoot()
             #expect(abs(joint.values[t] - alone.value) <= tolerance, "shared sample, task \(t): \(joint.values[t]) vs \(alone.value)")
-            #expect(abs(joint.standardErrors[t] - alone.standardError) <= tolerance)
+            // vv reports the held-out (cross-fitted residual) variance; the scalar estimator raises
+            // its error bar to a jackknife and records the held-out part separately.
+            let heldOut = try #require(alone.diagnostics.figures["heldOutVariance"])
+            #expect(abs(joint.standardErrors[t] - heldOut.squareRoot()) <= tolerance)
         }
         // Tasks on their own samples.
         let (other, otherValues) = try TestProblems.draw(target, count: 44, seed: 302, integrand: f[1])
@@ -49,7 +52,15 @@ struct VectorValuedTests {
             let alone = try separate.estimate(sample: s, values: values)
             let tolerance = 1e-6 * sampleVariance(values).squareRoot()
             #expect(abs(tasks.values[t] - alone.value) <= tolerance, "own samples, task \(t): \(tasks.values[t]) vs \(alone.value)")
-            #expect(abs(tasks.standardErrors[t] - alone.standardError) <= tolerance)
+            // vv keeps the between-fold χ² inflation of the held-out variance (the scalar form
+            // replaced it by the jackknife): equal unless vv says it inflated.
+            let heldOut = try #require(alone.diagnostics.figures["heldOutVariance"])
+            let inflated = tasks.diagnostics.warnings.contains { $0.hasPrefix("Integrand \(t): ") && $0.contains("between-fold") }
+            if inflated {
+                #expect(tasks.standardErrors[t] > heldOut.squareRoot())
+            } else {
+                #expect(abs(tasks.standardErrors[t] - heldOut.squareRoot()) <= tolerance)
+            }
         }
         #expect(tasks.covariance[1] == 0 && tasks.covariance[2] == 0)
         #expect(tasks.sampleCount == 104)
@@ -59,15 +70,17 @@ struct VectorValuedTests {
     /// f₁ (truth 2) and f₂ (truth 3) under N(0, 1), m = 50 draws each, on their own samples.
     /// Joint (B estimated) against separate control functionals, both in the weighted form (the
     /// paper's estimator: the fitted constants), same kernel rule, on the same draws. Paired
-    /// comparison over R = 60 replications: with Dᵣ = Σ_t (e²_sep,t − e²_vv,t)/Var f_t, the mean of
+    /// comparison over R = 120 replications: with Dᵣ = Σ_t (e²_sep,t − e²_vv,t)/Var f_t, the mean of
     /// D must exceed 3 of its standard errors (a one-sided z-test at level 0.0013 that joint
-    /// estimation is better). Measured: z = 5.2, MSE ratios separate/joint 1.34 (f₁) and 1.39 (f₂)
-    /// (the paper's released results: 1.6 and 2.2 against its own scalar baseline). The
-    /// cross-fitted forms gain less (ratios 1.20 and 1.35, z = 2.6 at R = 60).
+    /// estimation is better). Since the scalar estimator's error bar includes a jackknife, the
+    /// separate baseline falls back to the sample mean more often (when that error bar exceeds
+    /// s²/n), which makes D heavy-tailed: measured at R = 60, MSE ratios separate/joint 2.4 (f₁)
+    /// and 3.3 (f₂) but z = 2.5 only, hence R = 120 (the paper's released results: ratios 1.6 and
+    /// 2.2 against its own scalar baseline).
     @Test("joint estimation beats separate control functionals at m = 50")
     func jointBeatsSeparate() throws {
         let target = try StandardNormalVector(dimension: 1)
-        let replications = 60
+        let replications = 120
         let variances = [TestProblems.southOneDVariance, 6.59]
         var differences = RunningMoments()
         var squaredErrors = [[0.0, 0.0], [0.0, 0.0]]  // [method][task]
