@@ -5,7 +5,7 @@
 SYSTEM_PACKAGES := libgsl-dev liblapacke-dev libopenblas-dev
 SWIFT ?= swift
 
-.PHONY: run test test-calibration bench deps build release clean
+.PHONY: run test test-calibration bench docs deps build release clean
 
 run: deps release
 	.build/release/mcest demo
@@ -33,6 +33,12 @@ bench: deps
 	.build/release/steinvvbench --json benchmark-output/steinvvbench.json
 	$(SWIFT) build -c release --product benchreport
 	.build/release/benchreport benchmark-output
+
+# DocC for the library modules (0 warnings expected; executables have no documentation).
+LIBRARY_MODULES := MonteCarloCore LinearAlgebra VarianceReduction StatisticalTesting SteinControlVariates \
+	SlicedWasserstein MutualInformation VariationalInference MonteCarlo
+docs: deps
+	$(SWIFT) package generate-documentation $(foreach m,$(LIBRARY_MODULES),--target $(m))
 
 release: deps
 	$(SWIFT) build -c release --product mcest

@@ -145,7 +145,7 @@ public struct MLPCritic: Sendable, Hashable, Codable {
     /// A freshly initialised critic.
     ///
     /// - Precondition: dimensions, width and embedding ≥ 1 and 1 ≤ hiddenLayers ≤ 2 (use
-    ///   ``validated(xDimension:yDimension:architecture:seed:)`` for values from user input).
+    ///   ``validated(xDimension:yDimension:architecture:optimizer:seed:)`` for values from user input).
     public init(xDimension: Int, yDimension: Int, architecture: Architecture = Architecture(),
                 optimizer: Optimizer = Optimizer(), seed: UInt64) {
         precondition(xDimension >= 1 && yDimension >= 1 && architecture.hiddenWidth >= 1
