@@ -120,28 +120,39 @@ struct KernelFit {
         max(0, weightsQuadratic - jitter * weightsSquaredNorm).squareRoot()
     }
 
-    /// Residuals eᵢ = fᵢ − c(xᵢ) at `indices`, and a bound on the rounding error of each:
-    /// δᵢ = 4(d + p + 2)ε(|fᵢ| + Σⱼ |β̂ⱼgᵢⱼ| + Σₜ |K0ᵢₜ aₜ|).
+    /// Residuals eᵢ = fᵢ − c(xᵢ) at `indices`, and a bound on the rounding error of each
+    /// (see ``steinControlResiduals(kernel:sample:values:controls:basisCoefficients:centers:kernelCoefficients:at:)``).
     func residuals(sample: SteinSample, values: [Double], controls: [Double], at indices: [Int]) -> (residuals: [Double], rounding: [Double]) {
-        let cross = kernel.matrix(for: sample, rows: indices, columns: training)
-        let psi = cross.multiplied(by: coefficients)
-        var magnitude = cross
-        for i in magnitude.storage.indices { magnitude.storage[i] = abs(magnitude.storage[i]) }
-        let bound = magnitude.multiplied(by: coefficients.map { abs($0) })
-        let p = polynomialCount
-        let scale = 4 * Double(sample.dimension + p + 2) * Double.ulpOfOne
-        var residuals = [Double](repeating: 0, count: indices.count)
-        var rounding = [Double](repeating: 0, count: indices.count)
-        for (a, i) in indices.enumerated() {
-            var polynomial = 0.0, polynomialMagnitude = 0.0
-            for j in 0..<p {
-                let term = basisCoefficients[j + 1] * controls[i * p + j]
-                polynomial += term
-                polynomialMagnitude += abs(term)
-            }
-            residuals[a] = values[i] - polynomial - psi[a]
-            rounding[a] = scale * (abs(values[i]) + polynomialMagnitude + bound[a])
-        }
-        return (residuals, rounding)
+        steinControlResiduals(kernel: kernel, sample: sample, values: values, controls: controls,
+                              basisCoefficients: basisCoefficients, centers: training, kernelCoefficients: coefficients, at: indices)
     }
+}
+
+/// Residuals eᵢ = fᵢ − Σⱼ βⱼgᵢⱼ − Σₜ K0(xᵢ, x_cₜ)aₜ of a fitted Stein control at `indices` (β =
+/// `basisCoefficients` after the constant, g the p = β.count − 1 polynomial controls, row-major in
+/// `controls`; a the kernel coefficients on the draws `centers`), and a bound on the rounding error
+/// of each: δᵢ = 4(d + p + 2)ε(|fᵢ| + Σⱼ|βⱼgᵢⱼ| + Σₜ|K0ᵢₜaₜ|). Shared by the exact and the Nyström fits.
+func steinControlResiduals(kernel: LangevinSteinKernel, sample: SteinSample, values: [Double], controls: [Double],
+                           basisCoefficients: [Double], centers: [Int], kernelCoefficients: [Double],
+                           at indices: [Int]) -> (residuals: [Double], rounding: [Double]) {
+    let cross = kernel.matrix(for: sample, rows: indices, columns: centers)
+    let psi = cross.multiplied(by: kernelCoefficients)
+    var magnitude = cross
+    magnitude.storage.withUnsafeMutableBufferPointer { m in for i in m.indices { m[i] = abs(m[i]) } }
+    let bound = magnitude.multiplied(by: kernelCoefficients.map { abs($0) })
+    let p = basisCoefficients.count - 1
+    let scale = 4 * Double(sample.dimension + p + 2) * Double.ulpOfOne
+    var residuals = [Double](repeating: 0, count: indices.count)
+    var rounding = residuals
+    for (a, i) in indices.enumerated() {
+        var polynomial = 0.0, polynomialMagnitude = 0.0
+        for j in 0..<p {
+            let term = basisCoefficients[j + 1] * controls[i * p + j]
+            polynomial += term
+            polynomialMagnitude += abs(term)
+        }
+        residuals[a] = values[i] - polynomial - psi[a]
+        rounding[a] = scale * (abs(values[i]) + polynomialMagnitude + bound[a])
+    }
+    return (residuals, rounding)
 }

@@ -173,26 +173,9 @@ public struct NystromControlFunctional: Sendable, Hashable, Codable {
         /// Residuals f − c at `indices` and rounding bounds 4(d + p + 2)ε(|f| + Σ|βg| + Σ|k0 a|).
         func residuals(_ stein: LangevinSteinKernel, sample: SteinSample, values: [Double], controls: [Double],
                        at indices: [Int]) -> (residuals: [Double], rounding: [Double]) {
-            let cross = stein.matrix(for: sample, rows: indices, columns: landmarks)
-            let psi = cross.multiplied(by: kernelCoefficients)
-            var magnitude = cross
-            magnitude.storage.withUnsafeMutableBufferPointer { m in for i in m.indices { m[i] = abs(m[i]) } }
-            let bound = magnitude.multiplied(by: kernelCoefficients.map { abs($0) })
-            let p = basisCoefficients.count - 1
-            let scale = 4 * Double(sample.dimension + p + 2) * Double.ulpOfOne
-            var residuals = [Double](repeating: 0, count: indices.count)
-            var rounding = residuals
-            for (a, i) in indices.enumerated() {
-                var polynomial = 0.0, polynomialMagnitude = 0.0
-                for j in 0..<p {
-                    let term = basisCoefficients[j + 1] * controls[i * p + j]
-                    polynomial += term
-                    polynomialMagnitude += abs(term)
-                }
-                residuals[a] = values[i] - polynomial - psi[a]
-                rounding[a] = scale * (abs(values[i]) + polynomialMagnitude + bound[a])
-            }
-            return (residuals, rounding)
+            steinControlResiduals(kernel: stein, sample: sample, values: values, controls: controls,
+                                  basisCoefficients: basisCoefficients, centers: landmarks, kernelCoefficients: kernelCoefficients,
+                                  at: indices)
         }
     }
 
