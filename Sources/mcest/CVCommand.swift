@@ -36,10 +36,10 @@ struct CVCommand: ParsableCommand {
             fitted jointly with the matrix-valued Stein kernel B·k0, the task correlation B shrunk \
             towards the identity by cross-validation inside each training fold, nugget 1e-6; \
             cross-fitted like cf, so unbiased, with the joint covariance of the estimates (their \
-            correlations are printed below the table). Its variance is the held-out one, without \
-            the jackknife, and is slightly narrow: 91.3% coverage of 95% intervals over 1000 \
-            replications on one sample. On one sample joint and separate fits differ only through \
-            the nugget, so vv's estimates are close to cf's; its gain is the joint covariance. \
+            correlations are printed below the table); its variances are raised to the \
+            jackknife like cf's, the correlations are the held-out ones. On one sample joint and \
+            separate fits differ only through the nugget, so vv's estimates are close to cf's; \
+            its gain is the joint covariance. \
             Every kernel method also reports the sample mean (with \
             a warning) when its estimated variance exceeds s²/n.
 

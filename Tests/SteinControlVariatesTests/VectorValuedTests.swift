@@ -40,10 +40,9 @@ struct VectorValuedTests {
             let alone = try separate.estimate(sample: sample, values: values)
             let tolerance = 1e-6 * sampleVariance(values).squareRoot()
             #expect(abs(joint.values[t] - alone.value) <= tolerance, "shared sample, task \(t): \(joint.values[t]) vs \(alone.value)")
-            // vv reports the held-out (cross-fitted residual) variance; the scalar estimator raises
-            // its error bar to a jackknife and records the held-out part separately.
-            let heldOut = try #require(alone.diagnostics.figures["heldOutVariance"])
-            #expect(abs(joint.standardErrors[t] - heldOut.squareRoot()) <= tolerance)
+            // Both raise the held-out variance to the same delete-a-fold jackknife; vv keeps the
+            // between-fold χ² inflation of the held-out part, which the scalar form dropped.
+            Self.expectSameErrorBar(joint, t, alone, tolerance: tolerance)
         }
         // Tasks on their own samples.
         let (other, otherValues) = try TestProblems.draw(target, count: 44, seed: 302, integrand: f[1])
@@ -52,35 +51,38 @@ struct VectorValuedTests {
             let alone = try separate.estimate(sample: s, values: values)
             let tolerance = 1e-6 * sampleVariance(values).squareRoot()
             #expect(abs(tasks.values[t] - alone.value) <= tolerance, "own samples, task \(t): \(tasks.values[t]) vs \(alone.value)")
-            // vv keeps the between-fold χ² inflation of the held-out variance (the scalar form
-            // replaced it by the jackknife): equal unless vv says it inflated.
-            let heldOut = try #require(alone.diagnostics.figures["heldOutVariance"])
-            let inflated = tasks.diagnostics.warnings.contains { $0.hasPrefix("Integrand \(t): ") && $0.contains("between-fold") }
-            if inflated {
-                #expect(tasks.standardErrors[t] > heldOut.squareRoot())
-            } else {
-                #expect(abs(tasks.standardErrors[t] - heldOut.squareRoot()) <= tolerance)
-            }
+            Self.expectSameErrorBar(tasks, t, alone, tolerance: tolerance)
         }
         #expect(tasks.covariance[1] == 0 && tasks.covariance[2] == 0)
         #expect(tasks.sampleCount == 104)
+    }
+
+    /// vv's error bar of component t equals the scalar estimator's, max(held-out, jackknife),
+    /// unless vv's between-fold χ² check inflated its held-out part (then it is not smaller).
+    static func expectSameErrorBar(_ joint: VectorEstimate, _ t: Int, _ alone: Estimate, tolerance: Double) {
+        let inflated = joint.diagnostics.warnings.contains { $0.hasPrefix("Integrand \(t): ") && $0.contains("between-fold") }
+        if inflated {
+            #expect(joint.standardErrors[t] >= alone.standardError - tolerance, "task \(t): \(joint) vs \(alone)")
+        } else {
+            #expect(abs(joint.standardErrors[t] - alone.standardError) <= tolerance, "task \(t): \(joint) vs \(alone)")
+        }
     }
 
     /// The test, in the paper's setting (Sun, Barp & Briol 2023, South functions, "Set 0"):
     /// f₁ (truth 2) and f₂ (truth 3) under N(0, 1), m = 50 draws each, on their own samples.
     /// Joint (B estimated) against separate control functionals, both in the weighted form (the
     /// paper's estimator: the fitted constants), same kernel rule, on the same draws. Paired
-    /// comparison over R = 120 replications: with Dᵣ = Σ_t (e²_sep,t − e²_vv,t)/Var f_t, the mean of
+    /// comparison over R = 240 replications: with Dᵣ = Σ_t (e²_sep,t − e²_vv,t)/Var f_t, the mean of
     /// D must exceed 3 of its standard errors (a one-sided z-test at level 0.0013 that joint
-    /// estimation is better). Since the scalar estimator's error bar includes a jackknife, the
-    /// separate baseline falls back to the sample mean more often (when that error bar exceeds
-    /// s²/n), which makes D heavy-tailed: measured at R = 60, MSE ratios separate/joint 2.4 (f₁)
-    /// and 3.3 (f₂) but z = 2.5 only, hence R = 120 (the paper's released results: ratios 1.6 and
+    /// estimation is better). Both estimators fall back to the sample mean when their error bar
+    /// (held-out variance raised to the jackknife) exceeds s²/n, which makes D heavy-tailed:
+    /// measured at R = 120, MSE separate 0.0159 and 0.0317, joint 0.0092 and 0.0168 (1.7× and
+    /// 1.9× lower) but z = 2.6 only, hence R = 240 (the paper's released results: ratios 1.6 and
     /// 2.2 against its own scalar baseline).
     @Test("joint estimation beats separate control functionals at m = 50")
     func jointBeatsSeparate() throws {
         let target = try StandardNormalVector(dimension: 1)
-        let replications = 120
+        let replications = 240
         let variances = [TestProblems.southOneDVariance, 6.59]
         var differences = RunningMoments()
         var squaredErrors = [[0.0, 0.0], [0.0, 0.0]]  // [method][task]
@@ -106,25 +108,22 @@ struct VectorValuedTests {
         #expect(z >= 3, "paired z = \(z); MSE separate \(squaredErrors[0]), joint \(squaredErrors[1])")
     }
 
-    /// Calibration on the d = 4 South function and a partner sharing its hard part (truths 1 and 0),
-    /// n = 100: on one sample in the split form (joint covariance: the interval of μ₁ − μ₂ from
-    /// v₁₁ + v₂₂ − 2v₁₂ is checked too), and on two samples of 100 in the cross-fitted form.
-    /// Coverage, variance ratio and mean bias of every component within their acceptance regions
-    /// (false-alarm probability 10⁻³ each); both pass at the full scale (1000 replications).
-    ///
-    /// Known limitation, not hidden: on one sample the *cross-fitted* form's error bar is
-    /// slightly too narrow at n = 100 — at 1000 replications, coverage 91.3% for μ₁ and 92.2% for
-    /// μ₁ − μ₂ (accepted 92.6–97.1%), variance ratio 1.11 — just as the scalar cross-fitted
-    /// ``SteinControlFunctional`` on μ₁ alone (coverage 91.0%, ratio 1.22, its own calibration
-    /// test at the full scale): the cross-fitted variance ignores the covariance between fold
+    /// Calibration of the default cross-fitted form on the d = 4 South function and a partner
+    /// sharing its hard part (truths 1 and 0), n = 100: on one sample (joint covariance: the
+    /// interval of μ₁ − μ₂ from v₁₁ + v₂₂ − 2v₁₂ is checked too) and on two samples of 100.
+    /// Coverage above its lower acceptance bound, mean bias within its region, and the variance
+    /// ratio below its upper bound (false-alarm probability 10⁻³ each): the jackknife is
+    /// conservative by design (coverage 97.4–98.2% at 1000 replications, above the two-sided
+    /// region's 97.1%). Before the jackknife, the one-sample held-out error bar was too narrow at 1000
+    /// replications — coverage 91.3% for μ₁ and 92.2% for μ₁ − μ₂ (accepted 92.6–97.1%), like
+    /// the scalar cross-fitted ``SteinControlFunctional`` (91.0%): the held-out variance ignores the covariance between fold
     /// means through the shared fits. The length-scale is fixed at the median-heuristic value
     /// for N(0, I₄), ½√(median of 2χ²₄) ≈ 1.3, to keep the debug run short.
     @Test("vector-valued error bars are calibrated", .tags(.calibration), arguments: [true, false])
     func calibration(sharedSample: Bool) throws {
         let replications = CalibrationScale.current.replications(fast: 60, full: 1000)
         let target = try StandardNormalVector(dimension: 4)
-        let vv = VectorValuedControlVariates(kernel: .gaussian(lengthScale: .fixed(1.3)),
-                                             form: sharedSample ? .sampleSplit() : .crossFitted())
+        let vv = VectorValuedControlVariates(kernel: .gaussian(lengthScale: .fixed(1.3)), form: .crossFitted())
         var components: [[Estimate]] = [[], [], []]
         for r in 0..<replications {
             let (s1, f1) = try TestProblems.draw(target, count: 100, seed: 304, replication: 2 * r, integrand: TestProblems.southFourD)
@@ -146,7 +145,13 @@ struct VectorValuedTests {
         }
         for (index, truth) in [1.0, 0.0, 1.0].enumerated() {
             let report = try CalibrationReport(estimates: components[index], truth: truth)
-            #expect(report.passed, "shared sample \(sharedSample), component \(index): \(report)")
+            // The jackknife is conservative by design (measured at 1000 replications: coverage
+            // 97.4–98.2%, reported variance about 2.2× the empirical one): the error bars must not
+            // be too narrow — coverage at least its lower acceptance bound, variance ratio at most
+            // its upper bound — and the estimates unbiased.
+            let conservative = report.coverage.statistic >= report.coverage.lowerBound && report.meanBias.passed
+                && report.varianceRatio <= report.varianceCalibration.upperBound
+            #expect(conservative, "shared sample \(sharedSample), component \(index): \(report)")
         }
     }
 
