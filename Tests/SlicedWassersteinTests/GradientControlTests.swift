@@ -117,20 +117,30 @@ struct GradientControlTests {
         return total
     }
 
+    /// Over `replications` gradients (L = 200, seeds `firstSeed` + r): the estimates of one
+    /// coordinate, and of the combination vᵀĝ with variance vᵀΣ̂v from the full covariance.
+    static func replicatedGradients(point: Int, coordinate k: Int, firstSeed: UInt64,
+                                    _ gradient: (UInt64) throws -> SlicedWassersteinGradient) throws -> (coordinate: [Estimate], sums: [Estimate]) {
+        var coordinate: [Estimate] = []
+        var sums: [Estimate] = []
+        for r in 0..<replications {
+            let g = try gradient(firstSeed + UInt64(r))
+            coordinate.append(g.component(point: point, coordinate: k))
+            let covariance = try #require(g.covariance)
+            sums.append(Estimate(value: combination(g.values), variance: quadraticForm(covariance), sampleCount: 200,
+                                 effectiveSampleSize: 200, degreesOfFreedom: g.degreesOfFreedom,
+                                 diagnostics: Diagnostics(method: g.method)))
+        }
+        return (coordinate, sums)
+    }
+
     @Test("calibration on Y = 0.5X + b: one coordinate's 95% intervals cover the closed form; a linear combination vᵀĝ of all coordinates covers too, its variance matching vᵀΣv (off-diagonal terms included) within chi-square bounds",
           .tags(.calibration), arguments: [nil, SlicedWasserstein.GaussianControls.lower, .upper])
     func calibration(controls: SlicedWasserstein.GaussianControls?) throws {
         let n = 8, d = 3
         let (sw, truth) = try Self.affine(n: n, d: d, c: 0.5, b: [1, -2, 0.5], seed: 23)
-        var coordinate: [Estimate] = []
-        var sums: [Estimate] = []
-        for r in 0..<Self.replications {
-            let g = try sw.gradient(projections: 200, controls: controls, seed: 70_000 + UInt64(r))
-            coordinate.append(g.component(point: 3, coordinate: 1))
-            let covariance = try #require(g.covariance)
-            sums.append(Estimate(value: Self.combination(g.values), variance: Self.quadraticForm(covariance), sampleCount: 200,
-                                 effectiveSampleSize: 200, degreesOfFreedom: g.degreesOfFreedom,
-                                 diagnostics: Diagnostics(method: g.method)))
+        let (coordinate, sums) = try Self.replicatedGradients(point: 3, coordinate: 1, firstSeed: 70_000) {
+            try sw.gradient(projections: 200, controls: controls, seed: $0)
         }
         let report = try CalibrationReport(estimates: coordinate, truth: truth[3 * d + 1])
         print("gradient calibration \(String(describing: controls)), coordinate (3, 1): \(report)")
@@ -145,15 +155,8 @@ struct GradientControlTests {
     func calibrationAnchorB(controls: SlicedWasserstein.GaussianControls?) throws {
         let (bx, by) = try Support.anchorB(n: 8, seed: 31)
         let sw = try SlicedWasserstein(bx, by)
-        var coordinate: [Estimate] = []
-        var sums: [Estimate] = []
-        for r in 0..<Self.replications {
-            let g = try sw.gradient(projections: 200, controls: controls, seed: 80_000 + UInt64(r))
-            coordinate.append(g.component(point: 5, coordinate: 2))
-            let covariance = try #require(g.covariance)
-            sums.append(Estimate(value: Self.combination(g.values), variance: Self.quadraticForm(covariance), sampleCount: 200,
-                                 effectiveSampleSize: 200, degreesOfFreedom: g.degreesOfFreedom,
-                                 diagnostics: Diagnostics(method: g.method)))
+        let (coordinate, sums) = try Self.replicatedGradients(point: 5, coordinate: 2, firstSeed: 80_000) {
+            try sw.gradient(projections: 200, controls: controls, seed: $0)
         }
         let check = try StatisticalCheck.varianceCalibration(of: coordinate)
         #expect(check.passed, "\(String(describing: controls)), coordinate: \(check)")
@@ -217,15 +220,8 @@ struct GradientControlTests {
     func harmonicCalibration() throws {
         let (bx, by) = try Support.anchorB(n: 8, seed: 31)
         let sw = try SlicedWasserstein(bx, by)
-        var coordinate: [Estimate] = []
-        var sums: [Estimate] = []
-        for r in 0..<Self.replications {
-            let g = try sw.gradient(projections: 200, harmonicDegree: 2, seed: 90_000 + UInt64(r))
-            coordinate.append(g.component(point: 5, coordinate: 2))
-            let covariance = try #require(g.covariance)
-            sums.append(Estimate(value: Self.combination(g.values), variance: Self.quadraticForm(covariance), sampleCount: 200,
-                                 effectiveSampleSize: 200, degreesOfFreedom: g.degreesOfFreedom,
-                                 diagnostics: Diagnostics(method: g.method)))
+        let (coordinate, sums) = try Self.replicatedGradients(point: 5, coordinate: 2, firstSeed: 90_000) {
+            try sw.gradient(projections: 200, harmonicDegree: 2, seed: $0)
         }
         let check = try StatisticalCheck.varianceCalibration(of: coordinate)
         #expect(check.passed, "coordinate: \(check)")
