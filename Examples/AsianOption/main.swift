@@ -65,7 +65,7 @@ struct AsianOptionExample: ParsableCommand {
         // The control: the geometric-average call on the same path, whose price is known in closed
         // form (log of a geometric average of lognormals is normal). Its payoff tracks the
         // arithmetic one closely, since the geometric mean is never far below the arithmetic one.
-        let geometric = VectorIntegrand<[Double]>(outputDimension: 1, batch: { paths, values in
+        let geometric = try VectorIntegrand<[Double]>(outputDimension: 1, batch: { paths, values in
             for i in paths.indices { values[i] = option.geometricPayoff(paths[i]) }
         })
 
@@ -111,7 +111,7 @@ struct AsianOptionExample: ParsableCommand {
         let pairPayoff = Integrand<AntitheticPairs<StandardNormalVector>.Point> { pair in
             0.5 * (option.arithmeticPayoff(pair.0) + option.arithmeticPayoff(pair.1))
         }
-        let pairGeometric = VectorIntegrand<AntitheticPairs<StandardNormalVector>.Point>(outputDimension: 1) { pair in
+        let pairGeometric = try VectorIntegrand<AntitheticPairs<StandardNormalVector>.Point>(outputDimension: 1) { pair in
             [0.5 * (option.geometricPayoff(pair.0) + option.geometricPayoff(pair.1))]
         }
         let combined = try timed { () throws(MonteCarloError) in

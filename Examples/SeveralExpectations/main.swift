@@ -238,7 +238,7 @@ struct SeveralExpectations: ParsableCommand {
         // of h₁ and h₂.
         let quantity = quantities[1]
         let weightedIntegrand = Integrand<Double> { x in weight(x) * quantity.f(x) }
-        let controls = VectorIntegrand<Double>(outputDimension: 2) { x in
+        let controls = try VectorIntegrand<Double>(outputDimension: 2) { x in
             x > 2 ? [weight(x), weight(x) * x] : [0, 0]
         }
         let controlMeans = [ClosedForm.tailProbability(2), ClosedForm.firstTailMoment(2)]

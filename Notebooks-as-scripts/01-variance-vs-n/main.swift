@@ -59,7 +59,7 @@ print("writing to \(settings.outputDirectory.path)")
 // integrand is a product of one-dimensional exponentials with decreasing weights, the kind of
 // function whose "effective dimension" is low and on which quasi-Monte Carlo shines. The controls
 // are the five coordinates uⱼ, each with mean 1/2.
-let problems = [Study.Problem.exponential1D(), Study.Problem.product5D()]
+let problems = try [Study.Problem.exponential1D(), Study.Problem.product5D()]
 
 // MARK: - The experiment
 
@@ -220,8 +220,8 @@ enum Study {
         let controls: VectorIntegrand<[Double]>
         let controlMeans: [Double]
 
-        static func exponential1D() -> Problem {
-            Problem(
+        static func exponential1D() throws -> Problem {
+            try Problem(
                 slug: "1d", title: "1-d: E[e^U], U ~ U(0, 1)", shortName: "1-d e^U", truthFormula: "e − 1",
                 controlDescription: "Antithetic pairs (u, 1 − u); control variate u (mean 1/2).",
                 dimension: 1, truth: M_E - 1,
@@ -234,10 +234,10 @@ enum Study {
                 controlMeans: [0.5])
         }
 
-        static func product5D() -> Problem {
+        static func product5D() throws -> Problem {
             // E[e^(u/j)] = j (e^(1/j) − 1) for u ~ U(0, 1); the coordinates are independent.
             let truth = (1...5).reduce(1.0) { $0 * Double($1) * (exp(1 / Double($1)) - 1) }
-            return Problem(
+            return try Problem(
                 slug: "5d", title: "5-d: E[exp(u₁ + u₂/2 + u₃/3 + u₄/4 + u₅/5)], u ~ U(0, 1)⁵", shortName: "5-d product",
                 truthFormula: "∏ⱼ j (e^(1/j) − 1)",
                 controlDescription: "Antithetic pairs (u, 1 − u); control variates u₁, …, u₅ (means 1/2).",

@@ -181,7 +181,7 @@ enum Calibration {
         // E[e^U] = e − 1.
         let exponential = Integrand<Double> { exp($0) }
         let uniform = UniformDistribution.unit
-        let identity = VectorIntegrand<Double>(outputDimension: 1) { [$0] }
+        let identity = try VectorIntegrand<Double>(outputDimension: 1) { [$0] }
         let eU = "E[e^U]"
         let e1 = M_E - 1
         func controlVariate(_ fitting: ControlVariateMonteCarlo<UniformDistribution>.CoefficientFitting)
@@ -194,7 +194,7 @@ enum Calibration {
         let option = try EuropeanCallOption(spot: 100, strike: 105, rate: 0.05, volatility: 0.2, maturity: 1)
         let call = "European call"
         let payoff = Integrand<Double> { option.discountedPayoff($0) }
-        let discountedTerminal = VectorIntegrand<Double>(outputDimension: 1) { z in
+        let discountedTerminal = try VectorIntegrand<Double>(outputDimension: 1) { z in
             [option.spot * exp(-0.5 * option.volatility * option.volatility * option.maturity
                                + option.volatility * option.maturity.squareRoot() * z)]
         }

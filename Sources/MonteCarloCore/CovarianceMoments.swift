@@ -17,7 +17,17 @@ public struct CovarianceMoments: MergeableState, Hashable {
     public private(set) var comoments: [Double]
 
     /// An empty state for vectors of `dimension` components.
-    public init(dimension: Int) {
+    ///
+    /// - Throws: `MonteCarloError.invalidParameter(name:value:requirement:)` if `dimension < 1`.
+    public init(dimension: Int) throws(MonteCarloError) {
+        guard dimension >= 1 else {
+            throw .invalidParameter(name: "dimension", value: Double(dimension), requirement: "at least 1")
+        }
+        self.init(validatedDimension: dimension)
+    }
+
+    /// An empty state for a dimension the caller has already checked to be at least 1.
+    package init(validatedDimension dimension: Int) {
         precondition(dimension > 0, "CovarianceMoments needs a positive dimension")
         self.dimension = dimension
         mean = Array(repeating: 0, count: dimension)

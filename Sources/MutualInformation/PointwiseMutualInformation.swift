@@ -97,7 +97,7 @@ extension PointwiseMutualInformation where S == MultivariateNormalDistribution {
         let mu = sampler.mean, d = mu.count
         var means = [Double]()
         for a in 0..<d { for b in a..<d { means.append(sampler.covariance[a, b]) } }
-        let controls = VectorIntegrand<[Double]>(outputDimension: d * (d + 1) / 2) { z in
+        let controls = VectorIntegrand<[Double]>(validatedOutputDimension: d * (d + 1) / 2) { z in
             var features = [Double]()
             features.reserveCapacity(d * (d + 1) / 2)
             for a in 0..<d { for b in a..<d { features.append((z[a] - mu[a]) * (z[b] - mu[b])) } }

@@ -63,7 +63,7 @@ extension SlicedWasserstein {
         let wantLower = which != .upper, wantUpper = which != .lower
         let means = (wantLower ? [lowerMean] : []) + (wantUpper ? [upperMean] : [])
         let count = means.count
-        let controls = VectorIntegrand<[Double]>(outputDimension: count, batch: { points, values in
+        let controls = VectorIntegrand<[Double]>(validatedOutputDimension: count, batch: { points, values in
             for (l, e) in points.enumerated() {
                 let norm = e.reduce(0) { $0 + $1 * $1 }.squareRoot()
                 var projected = 0.0, quadratic = 0.0

@@ -11,7 +11,7 @@ public struct FoldedMoments: MergeableState, Hashable {
 
     /// `folds` empty accumulators for vectors of `dimension` components.
     init(folds: Int, dimension: Int) {
-        groups = Array(repeating: CovarianceMoments(dimension: dimension), count: folds)
+        groups = Array(repeating: CovarianceMoments(validatedDimension: dimension), count: folds)
     }
 
     /// Adds the joint vector of draw `index` to its fold.
@@ -21,14 +21,14 @@ public struct FoldedMoments: MergeableState, Hashable {
 
     /// All folds merged.
     func merged() throws(MonteCarloError) -> CovarianceMoments {
-        var all = CovarianceMoments(dimension: groups[0].dimension)
+        var all = CovarianceMoments(validatedDimension: groups[0].dimension)
         for group in groups { try all.merge(group) }
         return all
     }
 
     /// The folds other than `excluded`, merged.
     func merged(excluding excluded: Int) throws(MonteCarloError) -> CovarianceMoments {
-        var all = CovarianceMoments(dimension: groups[0].dimension)
+        var all = CovarianceMoments(validatedDimension: groups[0].dimension)
         for (j, group) in groups.enumerated() where j != excluded { try all.merge(group) }
         return all
     }

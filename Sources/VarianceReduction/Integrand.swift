@@ -47,16 +47,29 @@ public struct VectorIntegrand<Point>: Sendable {
     public let evaluate: @Sendable (_ points: UnsafeBufferPointer<Point>, _ values: UnsafeMutableBufferPointer<Double>) -> Void
 
     /// A vector integrand from a batch closure writing k values per point, row-major.
+    ///
+    /// - Throws: `MonteCarloError.invalidParameter(name:value:requirement:)` if
+    ///   `outputDimension < 1`.
     public init(outputDimension: Int,
-                batch: @escaping @Sendable (UnsafeBufferPointer<Point>, UnsafeMutableBufferPointer<Double>) -> Void) {
-        precondition(outputDimension > 0, "a vector integrand needs at least one component")
+                batch: @escaping @Sendable (UnsafeBufferPointer<Point>, UnsafeMutableBufferPointer<Double>) -> Void
+    ) throws(MonteCarloError) {
+        try Self.requireComponents(outputDimension)
         self.outputDimension = outputDimension
         evaluate = batch
     }
 
     /// A vector integrand from a closure returning the k values at one point.
     /// A returned array of the wrong length is recorded as NaN values, so the estimator reports it.
-    public init(outputDimension: Int, _ function: @escaping @Sendable (Point) -> [Double]) {
+    ///
+    /// - Throws: `MonteCarloError.invalidParameter(name:value:requirement:)` if
+    ///   `outputDimension < 1`.
+    public init(outputDimension: Int, _ function: @escaping @Sendable (Point) -> [Double]) throws(MonteCarloError) {
+        try Self.requireComponents(outputDimension)
+        self.init(validatedOutputDimension: outputDimension, function)
+    }
+
+    /// The closure form of ``init(validatedOutputDimension:batch:)``.
+    package init(validatedOutputDimension outputDimension: Int, _ function: @escaping @Sendable (Point) -> [Double]) {
         precondition(outputDimension > 0, "a vector integrand needs at least one component")
         self.outputDimension = outputDimension
         evaluate = { points, values in
@@ -64,6 +77,22 @@ public struct VectorIntegrand<Point>: Sendable {
                 let v = function(points[i])
                 for j in 0..<outputDimension { values[i * outputDimension + j] = v.count == outputDimension ? v[j] : .nan }
             }
+        }
+    }
+
+    /// A vector integrand whose `outputDimension` the caller (inside the package) has already
+    /// checked to be at least 1.
+    package init(validatedOutputDimension outputDimension: Int,
+                 batch: @escaping @Sendable (UnsafeBufferPointer<Point>, UnsafeMutableBufferPointer<Double>) -> Void) {
+        precondition(outputDimension > 0, "a vector integrand needs at least one component")
+        self.outputDimension = outputDimension
+        evaluate = batch
+    }
+
+    private static func requireComponents(_ outputDimension: Int) throws(MonteCarloError) {
+        guard outputDimension >= 1 else {
+            throw .invalidParameter(
+                name: "outputDimension", value: Double(outputDimension), requirement: "at least 1")
         }
     }
 }

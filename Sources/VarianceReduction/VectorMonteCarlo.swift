@@ -40,8 +40,8 @@ public struct VectorMonteCarlo<S: Sampler>: MonteCarloEstimator {
     }
 
     public func makeState() -> State {
-        State(samples: CovarianceMoments(dimension: integrand.outputDimension),
-              evaluations: CovarianceMoments(dimension: integrand.outputDimension))
+        State(samples: CovarianceMoments(validatedDimension: integrand.outputDimension),
+              evaluations: CovarianceMoments(validatedDimension: integrand.outputDimension))
     }
 
     public func accumulate(_ count: Int, firstIndex: Int, into state: inout State,

@@ -29,8 +29,8 @@ public struct VectorRandomizedQuasiMonteCarlo<S: UnitCubeSampler>: MonteCarloEst
     public var preferredBlockSize: Int { 1 }
 
     public func makeState() -> VectorMonteCarlo<S>.State {
-        VectorMonteCarlo<S>.State(samples: CovarianceMoments(dimension: integrand.outputDimension),
-                                  evaluations: CovarianceMoments(dimension: integrand.outputDimension))
+        VectorMonteCarlo<S>.State(samples: CovarianceMoments(validatedDimension: integrand.outputDimension),
+                                  evaluations: CovarianceMoments(validatedDimension: integrand.outputDimension))
     }
 
     public func accumulate(_ count: Int, firstIndex: Int, into state: inout VectorMonteCarlo<S>.State,

@@ -28,7 +28,7 @@ extension EvidenceLowerBound {
         let positions = q.scaleParameterPositions
         let d = q.dimension
         let k = q.parameterCount
-        return VectorIntegrand(outputDimension: k, batch: { points, values in
+        return VectorIntegrand(validatedOutputDimension: k, batch: { points, values in
             let count = points.count
             guard count > 0 else { return }
             var latents = Matrix(rows: d, columns: count)
@@ -91,7 +91,7 @@ extension EvidenceLowerBound {
                 .run(samples: samples, seed: seed)
         case .controlVariates:
             let d = approximation.dimension
-            let controls = VectorIntegrand<[Double]>(outputDimension: 2 * d) { e in e + e.map { $0 * $0 } }
+            let controls = try VectorIntegrand<[Double]>(outputDimension: 2 * d) { e in e + e.map { $0 * $0 } }
             return try VectorControlVariateMonteCarlo(
                 sampler: standardNormal, integrand: f, controls: controls,
                 controlMeans: Array(repeating: 0, count: d) + Array(repeating: 1, count: d)).run(samples: samples, seed: seed)

@@ -132,13 +132,16 @@ public struct EvidenceLowerBound<Model: ProbabilisticModel>: Sendable {
         let count = 2 * d + (crossTerms ? d * (d - 1) / 2 : 0)
         let means = Array(repeating: 0.0, count: d) + Array(repeating: 1.0, count: d)
             + Array(repeating: 0.0, count: count - 2 * d)
-        let controls = VectorIntegrand<[Double]>(outputDimension: count) { e in
-            var row = e + e.map { $0 * $0 }
-            if crossTerms {
-                for i in 0..<d { for j in (i + 1)..<max(i + 1, d) { row.append(e[i] * e[j]) } }
+        let controls = VectorIntegrand<[Double]>(validatedOutputDimension: count, batch: { points, values in
+            for (p, e) in points.enumerated() {
+                var c = p * count
+                for i in 0..<d { values[c] = e[i]; c += 1 }
+                for i in 0..<d { values[c] = e[i] * e[i]; c += 1 }
+                if crossTerms {
+                    for i in 0..<d { for j in (i + 1)..<max(i + 1, d) { values[c] = e[i] * e[j]; c += 1 } }
+                }
             }
-            return row
-        }
+        })
         return (controls, means)
     }
 

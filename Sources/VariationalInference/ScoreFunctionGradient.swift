@@ -26,7 +26,7 @@ extension EvidenceLowerBound {
         let d = q.dimension
         let positions = q.scaleParameterPositions
         let sampler = try StandardNormalVector(dimension: d * groupSize)
-        let f = VectorIntegrand<[Double]>(outputDimension: q.parameterCount) { epsilons in
+        let f = try VectorIntegrand<[Double]>(outputDimension: q.parameterCount) { epsilons in
             let draws = (0..<groupSize).map { Array(epsilons[($0 * d)..<(($0 + 1) * d)]) }
             let logWeights = draws.map { model.logJoint(q.transform($0)) - q.logDensity(atStandardized: $0) }
             let total = logWeights.reduce(0, +)

@@ -137,7 +137,7 @@ struct Demo {
         let option = try AsianCallOption(spot: 100, strike: 100, rate: 0.05, volatility: 0.2, maturity: 1,
                                          monitoringDates: 16)
         let payoff = Integrand<[Double]> { option.arithmeticPayoff($0) }
-        let control = VectorIntegrand<[Double]>(outputDimension: 1, batch: { paths, values in
+        let control = try VectorIntegrand<[Double]>(outputDimension: 1, batch: { paths, values in
             for i in paths.indices { values[i] = option.geometricPayoff(paths[i]) }
         })
         var rows = try compare(

@@ -64,9 +64,9 @@ struct AccumulatorTests {
             let first: Double = xs[2 * i]
             return [first, first * 0.5 + xs[2 * i + 1]]
         }
-        var whole = CovarianceMoments(dimension: 2)
+        var whole = try CovarianceMoments(dimension: 2)
         for p in pairs { whole.add(p) }
-        var a = CovarianceMoments(dimension: 2), b = CovarianceMoments(dimension: 2)
+        var a = try CovarianceMoments(dimension: 2), b = try CovarianceMoments(dimension: 2)
         for p in pairs[..<700] { a.add(p) }
         for p in pairs[700...] { b.add(p) }
         try a.merge(b)
@@ -80,7 +80,7 @@ struct AccumulatorTests {
         var c01 = 0.0
         for p in pairs { c01 += (p[0] - m0) * (p[1] - m1) / 1999 }
         #expect(abs(whole.sampleCovariance(0, 1) - c01) <= 1e-12 * abs(c01))
-        var wrong = CovarianceMoments(dimension: 3)
+        var wrong = try CovarianceMoments(dimension: 3)
         #expect(throws: MonteCarloError.incompatibleStates("dimension 3 vs 2")) { try wrong.merge(whole) }
     }
 

@@ -12,7 +12,7 @@ struct MultivariateNormalTests {
         let d = try MultivariateNormalDistribution(mean: [-1.5, 1.5], covariance: covariance)
         var generator = Xoshiro256PlusPlus(seed: 1)
         let n = 100_000
-        var moments = CovarianceMoments(dimension: 2)
+        var moments = try CovarianceMoments(dimension: 2)
         for _ in 0..<n { moments.add(d.draw(using: &generator)) }
         for i in 0..<2 {
             #expect(abs(moments.mean[i] - d.mean[i]) < 5 * (covariance[i, i] / Double(n)).squareRoot())

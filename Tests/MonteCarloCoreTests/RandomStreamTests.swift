@@ -43,13 +43,13 @@ struct RandomStreamTests {
     }
 
     @Test("neighbouring streams are uncorrelated: |r| below 5/√n")
-    func streamsUncorrelated() {
+    func streamsUncorrelated() throws {
         let streams = RandomStreams(seed: 11)
         let n = 100_000
         for (a, b) in [(0, 1), (1, 2), (0, 1000)] {
             var first = streams.stream(a)
             var second = streams.stream(b)
-            var moments = CovarianceMoments(dimension: 2)
+            var moments = try CovarianceMoments(dimension: 2)
             for _ in 0..<n { moments.add([first.nextUniform(), second.nextUniform()]) }
             let r = moments.sampleCovariance(0, 1)
                 / (moments.sampleCovariance(0, 0) * moments.sampleCovariance(1, 1)).squareRoot()

@@ -110,7 +110,7 @@ struct ClosedFormTests {
                         option.blackScholesPrice, "plain call")
         expectWithin5SE(try AntitheticMonteCarlo(sampler: normal, integrand: payoff).run(samples: 100_000, seed: 7),
                         option.blackScholesPrice, "antithetic call")
-        let discountedTerminal = VectorIntegrand<Double>(outputDimension: 1) { z in
+        let discountedTerminal = try VectorIntegrand<Double>(outputDimension: 1) { z in
             [exp(-option.rate) * option.spot * exp((option.rate - 0.02) + 0.2 * z)]
         }
         let cv = try ControlVariateMonteCarlo(sampler: normal, integrand: payoff, controls: discountedTerminal,

@@ -169,7 +169,7 @@ struct BadInputTests {
 
     @Test("collinear or constant controls are a singular control covariance", arguments: [0, 1])
     func singularControls(kind: Int) throws {
-        let controls = kind == 0
+        let controls = try kind == 0
             ? VectorIntegrand<Double>(outputDimension: 2) { [$0, 2 * $0] }
             : VectorIntegrand<Double>(outputDimension: 2) { [$0, 3] }
         let estimator = try ControlVariateMonteCarlo(sampler: UniformDistribution.unit, integrand: Integrand { exp($0) },

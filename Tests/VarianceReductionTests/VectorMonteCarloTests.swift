@@ -6,7 +6,7 @@ import VarianceReduction
 @Suite("Vector integrands")
 struct VectorMonteCarloTests {
     /// f(u) = (u, u², e^u) under U(0, 1): means (1/2, 1/3, e − 1) and known covariances.
-    let integrand = VectorIntegrand<Double>(outputDimension: 3) { [$0, $0 * $0, exp($0)] }
+    let integrand = VectorIntegrand<Double>(validatedOutputDimension: 3) { [$0, $0 * $0, exp($0)] }
 
     @Test("plain: every component within 5 SE; covariance entries match theory")
     func plain() throws {
@@ -37,17 +37,26 @@ struct VectorMonteCarloTests {
     }
 
     @Test("a wrong-length result is reported as a non-finite component")
-    func wrongLength() {
-        let bad = VectorIntegrand<Double>(outputDimension: 2) { [$0] }
+    func wrongLength() throws {
+        let bad = try VectorIntegrand<Double>(outputDimension: 2) { [$0] }
         #expect(throws: MonteCarloError.self) {
             try VectorMonteCarlo(sampler: UniformDistribution.unit, integrand: bad).run(samples: 10, seed: 1)
         }
     }
 }
 
+@Test("a vector integrand needs at least one component: typed error, no trap", arguments: [0, -3])
+func vectorIntegrandWithoutComponents(dimension: Int) {
+    #expect(throws: MonteCarloError.self) { try VectorIntegrand<Double>(outputDimension: dimension) { _ in [] } }
+    #expect(throws: MonteCarloError.self) {
+        try VectorIntegrand<Double>(outputDimension: dimension, batch: { _, _ in })
+    }
+    #expect(throws: MonteCarloError.self) { try CovarianceMoments(dimension: dimension) }
+}
+
 @Suite("Vector RQMC and vector control variates")
 struct VectorVarianceReductionTests {
-    let integrand = VectorIntegrand<Double>(outputDimension: 2) { [exp($0), $0 * $0 * $0] }
+    let integrand = VectorIntegrand<Double>(validatedOutputDimension: 2) { [exp($0), $0 * $0 * $0] }
 
     @Test("vector RQMC: both components unbiased, t intervals with R − 1 degrees of freedom")
     func rqmc() throws {

@@ -3,16 +3,15 @@
 // Branch-free elementary functions for C kernels that the compiler vectorises (no calls, no
 // data-dependent branches), shared by the toolkit's hot loops.
 //
-// Reproducibility: floating-point contraction is switched off in this header (and must be in
-// every kernel that includes it and wants the same guarantee), so each value is the result of
+// Reproducibility: floating-point contraction is switched off inside these functions (and must
+// be in every kernel that uses them and wants the same guarantee, with
+// `#pragma clang fp contract(off)` at the top of its body), so each value is the result of
 // the same sequence of correctly rounded IEEE operations whatever instruction set a
 // `target_clones` kernel is dispatched to (SSE2, AVX2, AVX-512): results are bit-identical
 // across machines and vector widths, and equal to Swift code that performs the same
 // operations in the same order.
 #include <stdint.h>
 #include <string.h>
-
-#pragma clang fp contract(off)
 
 /// e^x for x ≤ 709, 0 below −708 (the true value is below 3.3e−308 there); NaN propagates.
 ///
@@ -21,6 +20,7 @@
 /// below half an ulp), and an exact scaling by 2^n built from the exponent bits: within 2 ulp
 /// of the correctly rounded value on [−708, 709].
 static inline double mc_exp(double x) {
+#pragma clang fp contract(off)
     const double log2e = 1.4426950408889634;
     const double ln2_high = 6.93147180369123816490e-01;  // 32 significant bits: n·ln2_high is exact
     const double ln2_low = 1.90821492927058770002e-10;
@@ -49,6 +49,7 @@ static inline double mc_exp(double x) {
 /// log 2 + 2 atanh(z′) with z′ = (e − 1)/(3 + e) above (|z| ≤ 0.172 in both), selected without a
 /// branch; the odd series truncated after z^23 has relative error below 2e−20.
 static inline double mc_log_one_plus_unit(double e) {
+#pragma clang fp contract(off)
     int high = e > 0.41421356237309503;
     double z = (high ? e - 1 : e) / (high ? 3 + e : 2 + e);
     double w = z * z, w2 = w * w, w4 = w2 * w2, w8 = w4 * w4;
@@ -62,6 +63,7 @@ static inline double mc_log_one_plus_unit(double e) {
 
 /// softplus(t) = log(1 + e^t) = max(t, 0) + log(1 + e^{−|t|}), without overflow.
 static inline double mc_softplus(double t) {
+#pragma clang fp contract(off)
     double positive = t > 0 ? t : 0;
     double negative_magnitude = t > 0 ? -t : t;
     return positive + mc_log_one_plus_unit(mc_exp(negative_magnitude));
