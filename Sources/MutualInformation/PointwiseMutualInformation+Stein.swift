@@ -1,8 +1,6 @@
 import MonteCarloCore
 import SteinControlVariates
 
-extension MultivariateStudentTDistribution: ScoredSampler {}
-
 extension PointwiseMutualInformation where S: ScoredSampler {
     /// E_P[PMI] with Stein control functionals built on the score of the joint law,
     /// ∇ log p(x, y) (Oates, Girolami & Chopin 2017; semi-exact with `polynomialDegree` ≥ 1,

@@ -1,18 +1,5 @@
 import MonteCarloCore
 
-/// A sampler on ℝᵈ that also knows its score ∇ log π — what Stein-kernel estimators need.
-///
-/// `MultivariateNormalDistribution` and `StandardNormalVector` conform; conform your own
-/// target to use the sampling conveniences of ``SteinControlFunctional`` and
-/// ``ZeroVarianceControlVariates``.
-public protocol ScoredSampler: Sampler where Point == [Double] {
-    /// The score ∇ log π(x).
-    func score(_ point: [Double]) -> [Double]
-}
-
-extension MultivariateNormalDistribution: ScoredSampler {}
-extension StandardNormalVector: ScoredSampler {}
-
 extension SteinSample {
     /// Draws `count` points from `distribution` and records the score at each.
     /// - Throws: the errors of ``init(count:dimension:points:scores:)`` (e.g. a non-finite score).

@@ -1,13 +1,12 @@
 import Foundation
 import LinearAlgebra
-import MonteCarloCore
 
 /// The multivariate Student-t distribution t_ν(μ, Σ) on ℝᵈ: Z = μ + G/√(W/ν) with
 /// G ~ N(0, Σ) and W ~ χ²_ν independent.
 ///
 /// Σ is the dispersion (scale) matrix, not the covariance (which is ν/(ν − 2)·Σ for ν > 2).
 /// Every sub-vector is again Student-t with the same ν and the matching block of Σ, so the
-/// marginals of a split (X, Y) are known in closed form; ``StudentTMutualInformation`` gives
+/// marginals of a split (X, Y) are known in closed form; `StudentTMutualInformation` (MutualInformation) gives
 /// I(X; Y).
 ///
 /// ```swift
@@ -42,7 +41,7 @@ public struct MultivariateStudentTDistribution: ReflectableSampler, Sendable {
         let location = location ?? [Double](repeating: 0, count: d)
         normal = try MultivariateNormalDistribution(mean: [Double](repeating: 0, count: location.count), covariance: dispersion)
         chiSquared = try GammaDistribution(shape: degreesOfFreedom / 2, scale: 2)
-        factorization = try GaussianBlocks.factor(dispersion)
+        factorization = normal.factorization
         self.location = location
         self.dispersion = dispersion
         self.degreesOfFreedom = degreesOfFreedom
@@ -85,7 +84,9 @@ public struct MultivariateStudentTDistribution: ReflectableSampler, Sendable {
     /// The law of the coordinates `range`: t_ν(μ_range, Σ_range,range).
     /// - Throws: As ``init(location:dispersion:degreesOfFreedom:)``.
     public func marginal(_ range: Range<Int>) throws(MonteCarloError) -> MultivariateStudentTDistribution {
-        try MultivariateStudentTDistribution(location: Array(location[range]), dispersion: GaussianBlocks.block(dispersion, range, range),
-                                             degreesOfFreedom: degreesOfFreedom)
+        var block = Matrix(rows: range.count, columns: range.count)
+        for (i, r) in range.enumerated() { for (j, c) in range.enumerated() { block[i, j] = dispersion[r, c] } }
+        return try MultivariateStudentTDistribution(location: Array(location[range]), dispersion: block,
+                                                    degreesOfFreedom: degreesOfFreedom)
     }
 }
