@@ -77,6 +77,14 @@ import MonteCarloCore
 /// (mass ≈ 2/n in 1-D) is shared by every fold and every jackknife replicate, so neither
 /// estimate sees it; e.g. Gaussian CF on f = sin x₁ under the correlated 2-D Gaussian of the
 /// `mcest cv` tests (n = 200, one fixed seed) misses by 5.9 of its standard errors.
+/// The figure `residualTailShape` — the Pareto k̂ (Zhang–Stephens fit, as in PSIS) of the
+/// held-out residuals' deviations |eᵢ − ēₖ| — flags this regime, with a warning from k̂ ≥ 0.7.
+/// Measured over 100 replications of i.i.d. draws with the default kernel and form: the d = 4
+/// South problem (n = 250) median k̂ 0.37, coverage 98%; the 1-D South problem *without* a
+/// polynomial part (n = 250) median k̂ 1.2, coverage 79%, 11 estimates beyond 3 standard errors,
+/// 10 of them flagged; the same with Q = 2, median k̂ 1.17 but coverage 95% (the warning is then
+/// a false alarm); a banana-shaped target (`mcmc-stein`, n = 1000) k̂ ≈ 3.6, coverage 85–91%.
+/// It is a warning, not a correction: no resampling of the same draws sees the missing tail.
 ///
 /// ESS is σ²_f / `variance`, σ²_f the sample variance of f over all n draws; the
 /// variance-reduction factor is ESS / n. For MCMC output the i.i.d. variance formulas
@@ -305,6 +313,12 @@ public struct SteinControlFunctional: Sendable, Hashable, Codable {
         }
         var figures = extraFigures
         figures["heldOutVariance"] = heldOut
+        if let shape = accumulator.residualTailShape {
+            figures["residualTailShape"] = shape
+            if shape >= ParetoTailDiagnostic.unreliableShape {
+                warnings.append(ResidualAccumulator.heavyTailWarning(shape: shape))
+            }
+        }
         figures["jackknifeVariance"] = jackknife
         figures["sampleMeanFallbacks"] = Double(log.fallbacks)
         figures["baseLengthScale"] = baseLength
