@@ -121,21 +121,21 @@ public struct LangevinSteinKernel: Sendable, Hashable, Codable {
     package func lowerTriangle(for sample: SteinSample, indices: [Int], diagonalShift: Double = 0, nativeFill: Bool = true) -> Matrix {
         let m = indices.count
         let d = sample.dimension
-        var storage = [Double](repeating: 0, count: m * m)
         let columnBlocks = Self.columnBlocks(columns: m, rows: m, triangular: true)
         if nativeFill && usesNativeFill {
             let rows = SteinKernelShims.CoordinateMajorDraws(sample, indices)
             let lengthScale = base.lengthScale
-            rows.points.withUnsafeBufferPointer { rowPoints in
+            let storage = rows.points.withUnsafeBufferPointer { rowPoints in
                 rows.scores.withUnsafeBufferPointer { rowScores in
                     sample.points.withUnsafeBufferPointer { points in
                         sample.scores.withUnsafeBufferPointer { scores in
-                            storage.withUnsafeMutableBufferPointer { k in
-                                let shared = SharedBuffers(k: k.baseAddress!, p: points.baseAddress!, s: scores.baseAddress!,
+                            LargeStorage.array(count: m * m) { k in
+                                let shared = SharedBuffers(k: k, p: points.baseAddress!, s: scores.baseAddress!,
                                                            rowP: rowPoints.baseAddress!, rowS: rowScores.baseAddress!)
                                 Self.forEach(columnBlocks) { range in
                                     for b in range {
                                         let column = shared.k + b * m
+                                        column.initialize(repeating: 0, count: b)  // the strict upper triangle
                                         SteinKernelShims.gaussianColumn(
                                             into: column + b, rows: shared.rowP, rowScores: shared.rowS, rowCount: m, firstRow: b,
                                             dimension: d, columnPoint: shared.p + indices[b] * d,
@@ -155,15 +155,16 @@ public struct LangevinSteinKernel: Sendable, Hashable, Codable {
         let (inverse, inverse2, half) = (1 / l2, 1 / (l2 * l2), -0.5 / l2)
         let dOverL2 = Double(d) * inverse
         let isGaussian = isFirstOrderGaussian
-        x.withUnsafeBufferPointer { points in
+        let storage = x.withUnsafeBufferPointer { points in
             u.withUnsafeBufferPointer { scores in
-                storage.withUnsafeMutableBufferPointer { k in
-                    let shared = SharedBuffers(k: k.baseAddress!, p: points.baseAddress!, s: scores.baseAddress!,
+                LargeStorage.array(count: m * m) { k in
+                    let shared = SharedBuffers(k: k, p: points.baseAddress!, s: scores.baseAddress!,
                                                rowP: points.baseAddress!, rowS: scores.baseAddress!)
                     Self.forEach(columnBlocks) { range in
                         let (p, s) = (shared.p, shared.s)
                         for b in range {
                             let column = shared.k + b * m
+                            column.initialize(repeating: 0, count: b)  // the strict upper triangle
                             let yb = p + b * d, ub = s + b * d
                             if isGaussian {
                                 for a in b..<m {
@@ -274,7 +275,6 @@ public struct LangevinSteinKernel: Sendable, Hashable, Codable {
     /// ``matrix(for:rows:columns:)``; `nativeFill: false` forces the Swift loop.
     func matrix(for sample: SteinSample, rows: [Int], columns: [Int], nativeFill: Bool) -> Matrix {
         let (m, n, d) = (rows.count, columns.count, sample.dimension)
-        var storage = [Double](repeating: 0, count: m * n)
         let columnBlocks = Self.columnBlocks(columns: n, rows: m, triangular: false)
         let native = nativeFill && usesNativeFill
         let lengthScale = base.lengthScale
@@ -290,13 +290,13 @@ public struct LangevinSteinKernel: Sendable, Hashable, Codable {
         } else {
             (rowPoints, rowScores) = gather(sample, rows)
         }
-        rowPoints.withUnsafeBufferPointer { rowP in
+        guard m > 0, n > 0 else { return Matrix(rows: m, columns: n) }
+        let storage = rowPoints.withUnsafeBufferPointer { rowP in
             rowScores.withUnsafeBufferPointer { rowS in
                 sample.points.withUnsafeBufferPointer { points in
                     sample.scores.withUnsafeBufferPointer { scores in
-                        storage.withUnsafeMutableBufferPointer { k in
-                            guard m > 0 else { return }
-                            let shared = SharedBuffers(k: k.baseAddress!, p: points.baseAddress!, s: scores.baseAddress!,
+                        LargeStorage.array(count: m * n) { k in
+                            let shared = SharedBuffers(k: k, p: points.baseAddress!, s: scores.baseAddress!,
                                                        rowP: rowP.baseAddress!, rowS: rowS.baseAddress!)
                             Self.forEach(columnBlocks) { range in
                                 let (p, s, rp, rs) = (shared.p, shared.s, shared.rowP, shared.rowS)
