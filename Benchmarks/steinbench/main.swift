@@ -75,10 +75,12 @@ func bareCholeskySeconds(_ matrix: Matrix, repeats: Int) -> Double {
     for _ in 0..<max(1, repeats) {
         let count = matrix.storage.count
         let storage = [Double](unsafeUninitializedCapacity: count) { buffer, initialized in
+            #if os(Linux)
             let hugePage = 2 << 20
             let base = Int(bitPattern: buffer.baseAddress!)
             let start = (base + hugePage - 1) & ~(hugePage - 1), end = (base + count * 8) & ~(hugePage - 1)
             if end > start { _ = madvise(UnsafeMutableRawPointer(bitPattern: start), end - start, Int32(MADV_HUGEPAGE)) }
+            #endif
             _ = matrix.storage.withUnsafeBufferPointer { buffer.initialize(fromContentsOf: $0) }
             initialized = count
         }
