@@ -82,3 +82,36 @@ struct SteinKernelFillTests {
         }
     }
 }
+
+/// The kernel fit factors K0 + λI in place and, when `dpotrf` fails, rebuilds the matrix for
+/// each rung of the jitter ladder.
+@Suite("Kernel fit with jitter retries")
+struct KernelFitJitterTests {
+    /// Every draw three times (K0 has rank n/3) and no nugget: `dpotrf` fails and the fit needs
+    /// jitter. The in-place fit must try the same ladder on the same matrix (the same lower
+    /// triangle, bit for bit) as the copying factorization of the explicitly built K0, so it
+    /// finds the same jitter and the same factor: with the same two-column solve K⁻¹[1, f] the
+    /// sums 1ᵀK⁻¹1 and 1ᵀK⁻¹f agree exactly, and the weighted value differs only in how the
+    /// quotient is formed (the fit divides twice by fl(√(1ᵀK⁻¹1)), the reference once by
+    /// 1ᵀK⁻¹1): at most 5 roundings of relative size u = ε/2, so within 2.5ε; checked at 4ε.
+    @Test("a fit that needs jitter matches the copying factorization")
+    func jitterRetry() throws {
+        var generator = Xoshiro256PlusPlus(seed: 31)
+        let (distinct, d) = (30, 2)
+        let x = (0..<(distinct * d)).map { _ in generator.nextStandardNormal() }
+        let points = (0..<3).flatMap { _ in x }
+        let sample = try SteinSample(count: 3 * distinct, dimension: d, points: points, scores: points.map { -$0 })
+        let n = sample.count
+        let values = (0..<n).map { i in sin(sample.points[i * d]) + sample.points[i * d + 1] }
+        let stein = LangevinSteinKernel(base: try RadialKernel(.gaussian, lengthScale: 0.8))
+        let all = Array(0..<n)
+        let fit = try KernelFit(kernel: stein, sample: sample, values: values, controls: [], polynomialCount: 0,
+                                training: all, nugget: 0)
+        let reference = try stein.matrix(for: sample, indices: all).choleskyFactorization(initialJitter: 1e-10, maximumJitter: 1e-2)
+        #expect(reference.jitter > 0)
+        #expect(fit.jitter == reference.jitter)
+        let solved = reference.solve(Matrix(rows: n, columns: 2, columnMajor: [Double](repeating: 1, count: n) + values))
+        let expected = solved.storage[n...].reduce(0, +) / solved.storage[..<n].reduce(0, +)
+        #expect(abs(fit.constant - expected) <= 4 * Double.ulpOfOne * abs(expected), "\(fit.constant) vs \(expected)")
+    }
+}
