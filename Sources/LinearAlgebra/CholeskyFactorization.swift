@@ -5,9 +5,22 @@
 /// and reports it, together with LAPACK's estimate of the conditioning of the matrix actually
 /// factored. Everything computed from the factorization (solutions, determinant, inverse)
 /// refers to `A + jitter·I`, not to `A`.
+///
+/// ``init(factoringInPlace:initialJitter:maximumJitter:restoring:)`` factors a matrix the
+/// caller hands over, in its own buffer, without the O(n²) copy of the `Matrix` method.
 public struct CholeskyFactorization: Sendable {
+    /// `L` in the lower triangle (with the diagonal); the strict upper triangle holds whatever
+    /// the factored matrix held there (LAPACK neither reads nor writes it).
+    let factor: Matrix
+
     /// The lower-triangular factor `L`, with `A + jitter·I = L·Lᵀ` and zeros above the diagonal.
-    public let lower: Matrix
+    ///
+    /// - Complexity: O(n²): a copy with the strict upper triangle cleared.
+    public var lower: Matrix {
+        var result = factor
+        result.zeroStrictUpperTriangle()
+        return result
+    }
 
     /// The amount added to every diagonal entry before factoring (0 if none was needed).
     public let jitter: Double
@@ -21,7 +34,14 @@ public struct CholeskyFactorization: Sendable {
     public let reciprocalConditionNumber: Double
 
     /// The order of the factored matrix.
-    var order: Int { lower.rows }
+    var order: Int { factor.rows }
+
+    /// A factorization from its parts.
+    init(factor: Matrix, jitter: Double, reciprocalConditionNumber: Double) {
+        self.factor = factor
+        self.jitter = jitter
+        self.reciprocalConditionNumber = reciprocalConditionNumber
+    }
 
     /// The natural logarithm of `det(A + jitter·I)`, that is `2 Σᵢ log Lᵢᵢ`.
     ///
@@ -32,7 +52,7 @@ public struct CholeskyFactorization: Sendable {
     public var logDeterminant: Double {
         var sum = 0.0
         for i in 0..<order {
-            sum += LAPACK.naturalLogarithm(lower[i, i])
+            sum += LAPACK.naturalLogarithm(factor[i, i])
         }
         return 2 * sum
     }
@@ -65,7 +85,7 @@ public struct CholeskyFactorization: Sendable {
         var solution = b
         guard order > 0, b.columns > 0 else { return solution }
         let info = LAPACK.potrs(
-            .lower, n: order, nrhs: b.columns, factor: lower.storage, lda: order,
+            .lower, n: order, nrhs: b.columns, factor: factor.storage, lda: order,
             b: &solution.storage, ldb: order)
         // Only an illegal argument can make dpotrs fail; the shapes were checked above.
         precondition(info == 0, "dpotrs rejected its arguments (info = \(info))")
@@ -79,7 +99,7 @@ public struct CholeskyFactorization: Sendable {
     /// - Returns: The symmetric inverse matrix.
     /// - Complexity: O(n³).
     public func inverse() -> Matrix {
-        var result = lower
+        var result = factor
         guard order > 0 else { return result }
         let info = LAPACK.potri(.lower, n: order, a: &result.storage, lda: order)
         // dpotri fails only for a zero diagonal entry of L, which a successful dpotrf
@@ -126,64 +146,15 @@ extension Matrix {
         try requireFinite()
         let n = rows
         guard n > 0 else {
-            return CholeskyFactorization(lower: self, jitter: 0, reciprocalConditionNumber: 1)
+            return CholeskyFactorization(factor: self, jitter: 0, reciprocalConditionNumber: 1)
         }
-        if let factorization = try choleskyAttempt(jitter: 0) {
-            return factorization
-        }
-
-        // Divide before summing so that huge finite diagonals cannot overflow the mean.
-        var meanDiagonal = 0.0
-        for i in 0..<n {
-            meanDiagonal += storage[i + i * n] / Double(n)
-        }
-        // A positive definite matrix has a positive trace; without it, no relative jitter
-        // scale exists (the matrix is indefinite, or zero, which no jitter would make useful).
-        guard meanDiagonal > 0 else {
-            throw .notPositiveDefinite(jitterTried: 0)
-        }
-
-        var relativeJitter = initialJitter
-        while true {
-            let jitter = relativeJitter * meanDiagonal
-            if let factorization = try choleskyAttempt(jitter: jitter) {
-                return factorization
-            }
-            if relativeJitter >= maximumJitter {
-                throw .notPositiveDefinite(jitterTried: jitter)
-            }
-            // Snap to the cap when the next rung reaches it up to rounding (10¹⁰·10⁻¹² is not
-            // exactly 10⁻² in binary), so the ladder never tries two nearly equal jitters.
-            let next = relativeJitter * 10
-            relativeJitter = next >= maximumJitter * (1 - 1e-9) ? maximumJitter : next
-        }
-    }
-
-    /// One attempt at factoring `self + jitter·I`.
-    ///
-    /// - Parameter jitter: The absolute amount added to the diagonal.
-    /// - Returns: The factorization, or `nil` if `dpotrf` found the matrix not positive definite.
-    /// - Throws: ``LinearAlgebraError/lapackFailure(routine:info:)`` for an illegal argument.
-    private func choleskyAttempt(jitter: Double) throws(LinearAlgebraError) -> CholeskyFactorization? {
-        let n = rows
         var factor = storage
-        if jitter > 0 {
-            for i in 0..<n {
-                factor[i + i * n] += jitter
-            }
-        }
-        let oneNorm = LAPACK.symmetricOneNorm(.lower, n: n, a: factor, lda: n)
-        let info = LAPACK.potrf(.lower, n: n, a: &factor, lda: n)
-        if info > 0 { return nil }
-        if info < 0 { throw .lapackFailure(routine: "dpotrf", info: info) }
-
-        let (reciprocalCondition, conditionInfo) = LAPACK.pocon(
-            .lower, n: n, factor: factor, lda: n, oneNorm: oneNorm)
-        if conditionInfo != 0 { throw .lapackFailure(routine: "dpocon", info: conditionInfo) }
-
-        var lower = Matrix(rows: n, columns: n, columnMajor: factor)
-        lower.zeroStrictUpperTriangle()
+        // The pristine matrix `self` restores the copy before every retry.
+        let (jitter, reciprocalCondition) = try CholeskyFactorization.factorWithJitter(
+            &factor, order: n, initialJitter: initialJitter, maximumJitter: maximumJitter, estimatesCondition: true,
+            restore: { (a: inout [Double]) throws(LinearAlgebraError) in a = storage })
         return CholeskyFactorization(
-            lower: lower, jitter: jitter, reciprocalConditionNumber: reciprocalCondition)
+            factor: Matrix(rows: n, columns: n, columnMajor: factor), jitter: jitter,
+            reciprocalConditionNumber: reciprocalCondition)
     }
 }

@@ -171,7 +171,7 @@ public struct AutomaticControlVariates: Sendable, Hashable, Codable {
                 let training = groups.enumerated().filter { $0.offset != k }.flatMap(\.element)
                 try requireCount(training.count, atLeast: p + 2, "for the polynomial part of a semi-exact fit")
                 let fit = try KernelFit(kernel: kernel, sample: sample, values: values, controls: controls, polynomialCount: p,
-                                        training: training, nugget: 1e-8)
+                                        training: training, nugget: 1e-8, estimatesCondition: false)
                 accumulator.addGroup(residuals: fit.residuals(sample: sample, values: values, controls: controls, at: evaluation).residuals,
                                      roundingErrors: [])
             }

@@ -36,11 +36,13 @@ struct KernelFit {
     /// - Parameters:
     ///   - controls: the p polynomial controls at every draw, row-major (n × p); empty for p = 0.
     ///   - nugget: ridge λ relative to the mean diagonal of K0(T, T), always added.
+    ///   - estimatesCondition: false skips LAPACK's condition estimate (``reciprocalConditionNumber``
+    ///     is then NaN): for refits that nobody reports (jackknife, cross-validation).
     /// - Throws: `MonteCarloError/notPositiveDefinite(jitterTried:)` when K0 + jitter will not
     ///   factor up to a relative jitter of 10⁻²; `MonteCarloError/singularControlCovariance(detail:)`
     ///   when ΦᵀK⁻¹Φ is singular (collinear polynomial controls on T).
     init(kernel: LangevinSteinKernel, sample: SteinSample, values: [Double], controls: [Double], polynomialCount p: Int,
-         training: [Int], nugget: Double) throws(MonteCarloError) {
+         training: [Int], nugget: Double, estimatesCondition: Bool = true) throws(MonteCarloError) {
         var matrix = kernel.lowerTriangle(for: sample, indices: training)  // dpotrf reads the lower triangle only
         let m = training.count
         var meanDiagonal = 0.0
@@ -48,9 +50,18 @@ struct KernelFit {
         guard meanDiagonal.isFinite, meanDiagonal > 0 else { throw .notPositiveDefinite(jitterTried: 0) }
         let ridge = nugget * meanDiagonal
         if ridge > 0 { for i in 0..<m { matrix.storage[i + i * m] += ridge } }
+        // Factored in its own buffer (no n × n copy); a jitter retry rebuilds K0 + λI, whose
+        // diagonal is that of the first attempt exactly (the same fill, the same ridge).
+        let refill = { () -> Matrix in
+            var fresh = kernel.lowerTriangle(for: sample, indices: training)
+            if ridge > 0 { for i in 0..<m { fresh.storage[i + i * m] += ridge } }
+            return fresh
+        }
         let factorization: CholeskyFactorization
         do {
-            factorization = try matrix.choleskyFactorization(initialJitter: 1e-10, maximumJitter: 1e-2)
+            factorization = try CholeskyFactorization(
+                factoringInPlace: consume matrix, initialJitter: 1e-10, maximumJitter: 1e-2, restoring: .recompute(refill),
+                estimatesCondition: estimatesCondition)
         } catch {
             throw monteCarloError(error, quantity: "Stein kernel matrix")
         }

@@ -85,8 +85,8 @@ public struct LangevinSteinKernel: Sendable, Hashable, Codable {
     /// The lower triangle is computed column by column (contiguous writes) and mirrored in
     /// cache-sized tiles; `diagonalShift` is added to the diagonal (a ridge nugget), so no
     /// second pass over the matrix is needed.
-    /// From order 1024 up the lower triangle is filled on all cores (`DispatchQueue.concurrentPerform`);
-    /// callers that already run kernel fits in parallel oversubscribe the cores.
+    /// The lower triangle is filled as by ``lowerTriangle(for:indices:diagonalShift:nativeFill:)``
+    /// (C kernel for the first-order Gaussian case, all cores from order ``parallelThreshold``).
     /// - Complexity: O(m²d) for m indices; no allocation besides the result and an m × 2d gather.
     public func matrix(for sample: SteinSample, indices: [Int], diagonalShift: Double = 0) -> Matrix {
         var result = lowerTriangle(for: sample, indices: indices, diagonalShift: diagonalShift)
@@ -109,29 +109,62 @@ public struct LangevinSteinKernel: Sendable, Hashable, Codable {
     /// Only the lower triangle (with the diagonal, plus `diagonalShift`) of
     /// ``matrix(for:indices:diagonalShift:)``; the strict upper triangle is zero. Enough for a
     /// lower Cholesky factorization, which reads nothing else.
+    ///
+    /// The first-order Stein kernel of the Gaussian base kernel is filled by a vectorised C
+    /// kernel (``SteinKernelShims``); `nativeFill: false` forces the Swift loop (the reference
+    /// the tests compare the C kernel with). From order ``parallelThreshold`` up, blocks of
+    /// columns, balanced for the triangle, are filled on all cores
+    /// (`DispatchQueue.concurrentPerform`); every entry is computed on its own, so the result
+    /// does not depend on the number of cores. Callers that already run kernel fits in parallel
+    /// oversubscribe the cores.
     /// - Complexity: O(m²d) for m indices.
-    func lowerTriangle(for sample: SteinSample, indices: [Int], diagonalShift: Double = 0) -> Matrix {
+    package func lowerTriangle(for sample: SteinSample, indices: [Int], diagonalShift: Double = 0, nativeFill: Bool = true) -> Matrix {
         let m = indices.count
         let d = sample.dimension
+        let columnBlocks = Self.columnBlocks(columns: m, rows: m, triangular: true)
+        if nativeFill && usesNativeFill {
+            let rows = SteinKernelShims.CoordinateMajorDraws(sample, indices)
+            let lengthScale = base.lengthScale
+            let storage = rows.points.withUnsafeBufferPointer { rowPoints in
+                rows.scores.withUnsafeBufferPointer { rowScores in
+                    sample.points.withUnsafeBufferPointer { points in
+                        sample.scores.withUnsafeBufferPointer { scores in
+                            LargeStorage.array(count: m * m) { k in
+                                let shared = SharedBuffers(k: k, p: points.baseAddress!, s: scores.baseAddress!,
+                                                           rowP: rowPoints.baseAddress!, rowS: rowScores.baseAddress!)
+                                Self.forEach(columnBlocks) { range in
+                                    for b in range {
+                                        let column = shared.k + b * m
+                                        column.initialize(repeating: 0, count: b)  // the strict upper triangle
+                                        SteinKernelShims.gaussianColumn(
+                                            into: column + b, rows: shared.rowP, rowScores: shared.rowS, rowCount: m, firstRow: b,
+                                            dimension: d, columnPoint: shared.p + indices[b] * d,
+                                            columnScore: shared.s + indices[b] * d, lengthScale: lengthScale)
+                                        column[b] += diagonalShift
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            return Matrix(rows: m, columns: m, columnMajor: storage)
+        }
         let (x, u) = gather(sample, indices)
-        var storage = [Double](repeating: 0, count: m * m)
         let l2 = base.lengthScale * base.lengthScale
         let (inverse, inverse2, half) = (1 / l2, 1 / (l2 * l2), -0.5 / l2)
         let dOverL2 = Double(d) * inverse
-        let isGaussian: Bool
-        if case .gaussian = base.family { isGaussian = true } else { isGaussian = false }
-        // Large matrices: columns interleaved over the cores (column b to worker b mod w, which
-        // balances the triangle's column lengths); each worker writes only its own columns.
-        let workers = m >= Self.parallelThreshold ? max(1, min(ProcessInfo.processInfo.activeProcessorCount, 8)) : 1
-        x.withUnsafeBufferPointer { points in
+        let isGaussian = isFirstOrderGaussian
+        let storage = x.withUnsafeBufferPointer { points in
             u.withUnsafeBufferPointer { scores in
-                storage.withUnsafeMutableBufferPointer { k in
-                    let shared = SharedBuffers(k: k.baseAddress!, p: points.baseAddress!, s: scores.baseAddress!)
-                    let work: @Sendable (Int) -> Void = { w in
+                LargeStorage.array(count: m * m) { k in
+                    let shared = SharedBuffers(k: k, p: points.baseAddress!, s: scores.baseAddress!,
+                                               rowP: points.baseAddress!, rowS: scores.baseAddress!)
+                    Self.forEach(columnBlocks) { range in
                         let (p, s) = (shared.p, shared.s)
-                        var b = w
-                        while b < m {
+                        for b in range {
                             let column = shared.k + b * m
+                            column.initialize(repeating: 0, count: b)  // the strict upper triangle
                             let yb = p + b * d, ub = s + b * d
                             if isGaussian {
                                 for a in b..<m {
@@ -141,25 +174,63 @@ public struct LangevinSteinKernel: Sendable, Hashable, Codable {
                                 for a in b..<m { column[a] = entry(p + a * d, s + a * d, yb, ub, dimension: d) }
                             }
                             column[b] += diagonalShift
-                            b += workers
                         }
                     }
-                    if workers == 1 { work(0) } else { DispatchQueue.concurrentPerform(iterations: workers, execute: work) }
                 }
             }
         }
         return Matrix(rows: m, columns: m, columnMajor: storage)
     }
 
-    /// Matrices of at least this order are filled on several cores.
-    static let parallelThreshold = 1024
+    /// Whether this is the first-order Stein kernel of the Gaussian base kernel, the one case
+    /// with a closed-form shortcut (``gaussianEntry(_:_:_:_:_:_:_:_:_:)``) and a C fill. The
+    /// second order of the Gaussian base kernel is a different kernel and takes the generic path.
+    var isFirstOrderGaussian: Bool { order == .first && base.family == .gaussian }
 
-    /// Raw buffers shared by the workers of ``lowerTriangle(for:indices:diagonalShift:)``;
-    /// workers write disjoint columns of `k` and only read `p` and `s`.
+    /// Whether the matrix fills use the vectorised C kernel: the first-order Gaussian case.
+    var usesNativeFill: Bool { isFirstOrderGaussian }
+
+    /// Matrices with at least this many columns and rows (or, for rectangular ones, entries
+    /// of at least its square) are filled on several cores.
+    static let parallelThreshold = 256
+
+    /// Column ranges for filling an m-column matrix: one range below the threshold, otherwise
+    /// 4 per core with (for the lower triangle, where column b has m − b entries) about equal
+    /// numbers of entries.
+    static func columnBlocks(columns n: Int, rows m: Int, triangular: Bool) -> [Range<Int>] {
+        let parallel = triangular ? n >= parallelThreshold : n * m >= parallelThreshold * parallelThreshold
+        let workers = parallel ? max(1, min(ProcessInfo.processInfo.activeProcessorCount, 8)) : 1
+        guard workers > 1, n > 1 else { return n == 0 ? [] : [0..<n] }
+        let blockCount = min(4 * workers, n)
+        var bounds = [0]
+        for q in 1..<blockCount {
+            let fraction = Double(q) / Double(blockCount)
+            // Entries in columns 0 ..< b of the triangle: ≈ m²(1 − (1 − b/m)²)/2.
+            let b = triangular ? Double(n) * (1 - (1 - fraction).squareRoot()) : Double(n) * fraction
+            bounds.append(max(bounds.last!, min(n, Int(b.rounded()))))
+        }
+        bounds.append(n)
+        return zip(bounds, bounds.dropFirst()).compactMap { $0 < $1 ? $0..<$1 : nil }
+    }
+
+    /// Runs `body` on every range, on all cores when there is more than one.
+    static func forEach(_ blocks: [Range<Int>], _ body: @Sendable (Range<Int>) -> Void) {
+        if blocks.count == 1 {
+            body(blocks[0])
+        } else if blocks.count > 1 {
+            DispatchQueue.concurrentPerform(iterations: blocks.count) { body(blocks[$0]) }
+        }
+    }
+
+    /// Raw buffers shared by the workers of the matrix fills; workers write disjoint columns
+    /// of `k` and only read the others (`p`, `s` the draws row-major, `rowP`, `rowS` the rows
+    /// of the C fill coordinate-major).
     struct SharedBuffers: @unchecked Sendable {
         let k: UnsafeMutablePointer<Double>
         let p: UnsafePointer<Double>
         let s: UnsafePointer<Double>
+        let rowP: UnsafePointer<Double>
+        let rowS: UnsafePointer<Double>
     }
 
     /// k0 for the Gaussian base kernel: φ·(d/ℓ² − z/ℓ⁴ + (u(x) − u(y))·r/ℓ² + u(x)·u(y)),
@@ -193,33 +264,57 @@ public struct LangevinSteinKernel: Sendable, Hashable, Codable {
     }
 
     /// The rectangular matrix K0[a, b] = k0(x_{rows[a]}, x_{columns[b]}), column-major.
+    ///
+    /// Filled as ``lowerTriangle(for:indices:diagonalShift:nativeFill:)`` is: by the C kernel
+    /// for the first-order Gaussian Stein kernel, on all cores for large matrices.
     /// - Complexity: O(|rows|·|columns|·d).
     public func matrix(for sample: SteinSample, rows: [Int], columns: [Int]) -> Matrix {
+        matrix(for: sample, rows: rows, columns: columns, nativeFill: true)
+    }
+
+    /// ``matrix(for:rows:columns:)``; `nativeFill: false` forces the Swift loop.
+    func matrix(for sample: SteinSample, rows: [Int], columns: [Int], nativeFill: Bool) -> Matrix {
         let (m, n, d) = (rows.count, columns.count, sample.dimension)
-        var storage = [Double](repeating: 0, count: m * n)
-        let (x, u) = gather(sample, rows)
-        x.withUnsafeBufferPointer { rowPoints in
-            u.withUnsafeBufferPointer { rowScores in
+        let columnBlocks = Self.columnBlocks(columns: n, rows: m, triangular: false)
+        let native = nativeFill && usesNativeFill
+        let lengthScale = base.lengthScale
+        let l2 = lengthScale * lengthScale
+        let (inverse, inverse2, half) = (1 / l2, 1 / (l2 * l2), -0.5 / l2)
+        let dOverL2 = Double(d) * inverse
+        let isGaussian = isFirstOrderGaussian
+        // Row draws: coordinate-major for the C kernel, row-major for the Swift loop.
+        let (rowPoints, rowScores): ([Double], [Double])
+        if native {
+            let draws = SteinKernelShims.CoordinateMajorDraws(sample, rows)
+            (rowPoints, rowScores) = (draws.points, draws.scores)
+        } else {
+            (rowPoints, rowScores) = gather(sample, rows)
+        }
+        guard m > 0, n > 0 else { return Matrix(rows: m, columns: n) }
+        let storage = rowPoints.withUnsafeBufferPointer { rowP in
+            rowScores.withUnsafeBufferPointer { rowS in
                 sample.points.withUnsafeBufferPointer { points in
                     sample.scores.withUnsafeBufferPointer { scores in
-                        storage.withUnsafeMutableBufferPointer { k in
-                            let p = points.baseAddress!, s = scores.baseAddress!
-                            let rp = rowPoints.baseAddress!, rs = rowScores.baseAddress!
-                            let l2 = base.lengthScale * base.lengthScale
-                            let (inverse, inverse2, half) = (1 / l2, 1 / (l2 * l2), -0.5 / l2)
-                            let dOverL2 = Double(d) * inverse
-                            var isGaussian = false
-                            if case .gaussian = base.family { isGaussian = true }
-                            for b in 0..<n {
-                                let jb = columns[b] * d
-                                let column = k.baseAddress! + b * m
-                                if isGaussian {
-                                    for a in 0..<m {
-                                        column[a] = Self.gaussianEntry(rp + a * d, rs + a * d, p + jb, s + jb, d, half, inverse, inverse2, dOverL2)
-                                    }
-                                } else {
-                                    for a in 0..<m {
-                                        column[a] = entry(rp + a * d, rs + a * d, p + jb, s + jb, dimension: d)
+                        LargeStorage.array(count: m * n) { k in
+                            let shared = SharedBuffers(k: k, p: points.baseAddress!, s: scores.baseAddress!,
+                                                       rowP: rowP.baseAddress!, rowS: rowS.baseAddress!)
+                            Self.forEach(columnBlocks) { range in
+                                let (p, s, rp, rs) = (shared.p, shared.s, shared.rowP, shared.rowS)
+                                for b in range {
+                                    let jb = columns[b] * d
+                                    let column = shared.k + b * m
+                                    if native {
+                                        SteinKernelShims.gaussianColumn(
+                                            into: column, rows: rp, rowScores: rs, rowCount: m, firstRow: 0, dimension: d,
+                                            columnPoint: p + jb, columnScore: s + jb, lengthScale: lengthScale)
+                                    } else if isGaussian {
+                                        for a in 0..<m {
+                                            column[a] = Self.gaussianEntry(rp + a * d, rs + a * d, p + jb, s + jb, d, half, inverse, inverse2, dOverL2)
+                                        }
+                                    } else {
+                                        for a in 0..<m {
+                                            column[a] = entry(rp + a * d, rs + a * d, p + jb, s + jb, dimension: d)
+                                        }
                                     }
                                 }
                             }

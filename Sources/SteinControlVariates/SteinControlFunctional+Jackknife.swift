@@ -44,7 +44,7 @@ extension SteinControlFunctional {
             for (k, evaluation) in reduced.enumerated() where !evaluation.isEmpty {
                 let training = reduced.enumerated().filter { $0.offset != k }.flatMap(\.element)
                 guard !training.isEmpty else { continue }
-                let fit = try Surrogate(candidates[k], data: data, training: training, log: &log)
+                let fit = try Surrogate(candidates[k], data: data, training: training, log: &log, estimatesCondition: false)
                 sum += fit.residuals(data, at: evaluation).residuals.reduce(0, +)
                 count += evaluation.count
             }
@@ -64,7 +64,7 @@ extension SteinControlFunctional {
             try requireCount(training.count, atLeast: 2, "in the fitting part of the split after deleting a jackknife group")
             try requireCount(held.count, atLeast: 1, "in the evaluation part of the split after deleting a jackknife group")
             var log = FitLog()
-            let fit = try Surrogate(candidate, data: data, training: training, log: &log)
+            let fit = try Surrogate(candidate, data: data, training: training, log: &log, estimatesCondition: false)
             let e = fit.residuals(data, at: held).residuals
             estimates.append(e.reduce(0, +) / Double(e.count))
         }

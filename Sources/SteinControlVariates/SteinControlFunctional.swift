@@ -358,8 +358,11 @@ public struct SteinControlFunctional: Sendable, Hashable, Codable {
         case sampleMean
         case kernel(KernelFit)
 
+        /// Fits `candidate` on `training`. `estimatesCondition` false skips the condition
+        /// estimate of the kernel matrix: for refits whose figures are not reported (the
+        /// jackknife's); it does not change the fit.
         init(_ candidate: Candidate, data: FitData, training: [Int],
-             log: inout FitLog, recordFirst: Bool = false) throws(MonteCarloError) {
+             log: inout FitLog, recordFirst: Bool = false, estimatesCondition: Bool = true) throws(MonteCarloError) {
             log.fits += 1
             guard let kernel = candidate.kernel else {
                 log.fallbacks += 1
@@ -367,7 +370,8 @@ public struct SteinControlFunctional: Sendable, Hashable, Codable {
                 return
             }
             let fit = try KernelFit(kernel: kernel, sample: data.sample, values: data.values, controls: data.controls,
-                                    polynomialCount: data.polynomialCount, training: training, nugget: candidate.nugget)
+                                    polynomialCount: data.polynomialCount, training: training, nugget: candidate.nugget,
+                                    estimatesCondition: estimatesCondition)
             log.record(fit, first: recordFirst)
             self = .kernel(fit)
         }
@@ -442,7 +446,7 @@ public struct SteinControlFunctional: Sendable, Hashable, Codable {
                         let innerTraining = inner.enumerated().filter { $0.offset != k }.flatMap(\.element)
                         guard let fit = try? KernelFit(kernel: kernel, sample: data.sample, values: values, controls: data.controls,
                                                        polynomialCount: data.polynomialCount, training: innerTraining,
-                                                       nugget: lambda) else {
+                                                       nugget: lambda, estimatesCondition: false) else {
                             failed = true
                             break
                         }
