@@ -257,15 +257,9 @@ struct KSGComputation {
         var zeroCounts = [Int](repeating: 0, count: chunkCount)
         if dx == 1 && dy == 1 {
             let plane = PlanarNeighborIndex(x: xs, y: ys, neighbors: k)
-            pointTerms.withUnsafeMutableBufferPointer { termsBuffer in
-                zeroCounts.withUnsafeMutableBufferPointer { zerosBuffer in
-                    let output = SendablePointers(terms: termsBuffer.baseAddress!, zeros: zerosBuffer.baseAddress!)
-                    DispatchQueue.concurrentPerform(iterations: chunkCount) { chunk in
-                        let range = (chunk * n / chunkCount)..<((chunk + 1) * n / chunkCount)
-                        output.zeros[chunk] = KSGComputation.evaluatePlanar(
-                            range, xs: xs, ys: ys, plane: plane, psi: psi, algorithm: algorithm, k: k, into: output.terms)
-                    }
-                }
+            zeroCounts[0] = pointTerms.withUnsafeMutableBufferPointer { terms in
+                KSGComputation.evaluatePlanar(plane: plane, xs: xs, ys: ys, psi: psi, algorithm: algorithm, k: k,
+                                              chunks: chunkCount, into: terms.baseAddress!)
             }
         } else {
             let jointTree = data.joint.withUnsafeBufferPointer { KDTree($0, count: n, dimension: d) }
@@ -350,61 +344,6 @@ extension KSGComputation {
                                     }
                                 }
                             }
-                        }
-                    }
-                }
-            }
-        }
-        return zeros
-    }
-}
-
-extension KSGComputation {
-    /// ``evaluate(_:data:xs:ys:jointTree:xCounter:yCounter:psi:algorithm:k:into:)`` for one-dimensional
-    /// X and Y, with sorted arrays instead of trees; the same neighbours, ε and counts. `range`
-    /// holds positions in the x order.
-    static func evaluatePlanar(_ range: Range<Int>, xs: [Double], ys: [Double], plane: PlanarNeighborIndex,
-                               psi: [Double], algorithm: KSGEstimator.Algorithm, k: Int,
-                               into terms: UnsafeMutablePointer<Double>) -> Int {
-        let distances = UnsafeMutablePointer<Double>.allocate(capacity: k)
-        let neighbours = UnsafeMutablePointer<Int>.allocate(capacity: k)
-        defer {
-            distances.deallocate()
-            neighbours.deallocate()
-        }
-        var zeros = 0
-        plane.withView { view in
-            xs.withUnsafeBufferPointer { xp in
-                ys.withUnsafeBufferPointer { yp in
-                    psi.withUnsafeBufferPointer { psi in
-                        plane.xOrder.withUnsafeBufferPointer { order in
-                        // Queries in x order (consecutive queries share blocks: cache-friendly);
-                        // each writes its own term by index.
-                        for position in range {
-                            let i = order[position]
-                            let xq = xp[i], yq = yp[i]
-                            view.nearest(i, x: xq, y: yq, k: k, distances: distances, neighbours: neighbours)
-                            switch algorithm {
-                            case .one:
-                                let epsilon = distances[k - 1]
-                                if epsilon == 0 { zeros += 1 }
-                                let own = epsilon > 0 ? 1 : 0
-                                let nx = view.countX(i, radius: epsilon, strict: true) - own
-                                let ny = view.countY(i, radius: epsilon, strict: true) - own
-                                terms[i] = -(psi[nx + 1] + psi[ny + 1])
-                            case .two:
-                                var ex = 0.0, ey = 0.0
-                                for t in 0..<k {
-                                    let j = neighbours[t]
-                                    ex = max(ex, abs(xp[j] - xq))
-                                    ey = max(ey, abs(yp[j] - yq))
-                                }
-                                if distances[k - 1] == 0 { zeros += 1 }
-                                let nx = view.countX(i, radius: ex, strict: false) - 1
-                                let ny = view.countY(i, radius: ey, strict: false) - 1
-                                terms[i] = -(psi[nx] + psi[ny])
-                            }
-                        }
                         }
                     }
                 }

@@ -14,7 +14,9 @@ import Dispatch
 ///
 /// Marginal counts use the sorted x and y arrays: each point knows its own position (rank),
 /// so the counts within a radius are found by galloping outwards from it, in O(log count)
-/// instead of O(log n).
+/// instead of O(log n). The estimator's bulk counts go through the C kernel
+/// `mc_ksg_range_counts` instead, which takes the queries in sorted order and gallops from the
+/// previous query's edges.
 ///
 /// Exactness: distances are the same floating-point expressions as the k-d tree and the
 /// brute-force reference (max(|Δx|, |Δy|)), pruning compares gaps computed with the same
@@ -27,8 +29,12 @@ struct PlanarNeighborIndex: Sendable {
     let blockSize: Int
     /// Original indices in x order (queries run in this order: neighbouring queries share blocks).
     let xOrder: [Int]
+    /// Original indices in y order.
+    let yOrder: [Int]
     /// x values in x order.
     let sortedX: [Double]
+    /// y values in x order (the query coordinates, read sequentially).
+    let yInXOrder: [Double]
     /// y values in y order.
     let sortedY: [Double]
     /// Position of each original point in the x order and in the y order.
@@ -64,7 +70,9 @@ struct PlanarNeighborIndex: Sendable {
             rankY[yOrder[p]] = p
         }
         self.xOrder = xOrder
+        self.yOrder = yOrder
         sortedX = xOrder.map { x[$0] }
+        yInXOrder = xOrder.map { y[$0] }
         sortedY = yOrder.map { y[$0] }
         self.rankX = rankX
         self.rankY = rankY
@@ -190,8 +198,9 @@ struct PlanarNeighborView {
 
     /// The k nearest neighbours of point `i` in max-norm (excluding i), ordered by
     /// (distance, original index), written to `distances` and `neighbours` (k entries each).
+    /// `home` is i's block, rankX[i] / blockSize (the caller, walking the x order, knows it).
     @inline(__always)
-    func nearest(_ i: Int, x xq: Double, y yq: Double, k: Int,
+    func nearest(_ i: Int, x xq: Double, y yq: Double, home: Int, k: Int,
                  distances: UnsafeMutablePointer<Double>, neighbours: UnsafeMutablePointer<Int>) {
         for t in 0..<k {
             distances[t] = .infinity
@@ -199,7 +208,6 @@ struct PlanarNeighborView {
         }
         let size = blockSize
         let blocks = (count + size - 1) / size
-        let home = rankX[i] / size
         scan(block: home, i, xq, yq, k, distances, neighbours)
         var left = home - 1, right = home + 1
         while true {
@@ -226,12 +234,15 @@ struct PlanarNeighborView {
     func scan(block: Int, _ i: Int, _ xq: Double, _ yq: Double, _ k: Int,
               _ distances: UnsafeMutablePointer<Double>, _ neighbours: UnsafeMutablePointer<Int>) {
         let start = block * blockSize, end = Swift.min(start + blockSize, count)
-        // First slot with y ≥ yq.
-        var lo = start, hi = end
-        while lo < hi {
-            let mid = (lo + hi) >> 1
-            if blockY[mid] < yq { lo = mid + 1 } else { hi = mid }
+        // First slot with y ≥ yq, by a bisection whose steps are conditional moves (the
+        // comparison is unpredictable; a branch would mispredict about half the time).
+        var lo = start, length = end - start
+        while length > 1 {
+            let half = length >> 1
+            lo = blockY[lo + half - 1] < yq ? lo + half : lo
+            length -= half
         }
+        if length == 1 && blockY[lo] < yq { lo += 1 }
         var up = lo, down = lo - 1
         while up < end || down >= start {
             let upGap = up < end ? blockY[up] - yq : .infinity

@@ -64,4 +64,15 @@ enum ShimKernels {
         mc_infonce_rows(scores, Int64(batchSize), Int64(rows.lowerBound), Int64(rows.upperBound), rowMaximum, rowSum,
                         columnSums, buffer)
     }
+
+    /// For the positions p in `positions` of an increasing array: counts[p − lowerBound] =
+    /// #{q : |sorted[q] − sorted[p]| < radius[p − lowerBound]} when `strict` (0 for a radius ≤ 0),
+    /// else ≤ radius; p itself included. Exact (the reference's predicates).
+    static func rangeCounts(_ sorted: UnsafePointer<Double>, count n: Int, radius: UnsafePointer<Double>, strict: Bool,
+                            positions: Range<Int>, into counts: UnsafeMutablePointer<Int>) {
+        counts.withMemoryRebound(to: Int64.self, capacity: positions.count) { out in
+            mc_ksg_range_counts(sorted, Int64(n), radius, strict ? 1 : 0, Int64(positions.lowerBound),
+                                Int64(positions.upperBound), out)
+        }
+    }
 }

@@ -1,0 +1,133 @@
+import Dispatch
+
+extension KSGComputation {
+    /// ``evaluate(_:data:xs:ys:jointTree:xCounter:yCounter:psi:algorithm:k:into:)`` for one-dimensional
+    /// X and Y, with sorted arrays instead of trees; the same neighbours, ε and counts.
+    ///
+    /// Three passes, each split into a fixed number of chunks (results independent of the thread
+    /// count): the k nearest neighbours of every point, in x order (neighbouring queries share
+    /// blocks), giving the marginal radii; the x counts in x order and the y counts in y order
+    /// (C kernel `mc_ksg_range_counts`: each query's window edges are found by galloping from the
+    /// previous query's, which are close); then the per-point terms by original index.
+    ///
+    /// - Returns: The number of zero k-NN distances.
+    static func evaluatePlanar(plane: PlanarNeighborIndex, xs: [Double], ys: [Double], psi: [Double],
+                               algorithm: KSGEstimator.Algorithm, k: Int, chunks: Int,
+                               into terms: UnsafeMutablePointer<Double>) -> Int {
+        let n = plane.count
+        // Radii by x position and by y position (ε for algorithm 1, the marginal extents for 2).
+        var radiusX = [Double](repeating: 0, count: n), radiusY = [Double](repeating: 0, count: n)
+        var zeroCounts = [Int](repeating: 0, count: chunks)
+        radiusX.withUnsafeMutableBufferPointer { rx in
+            radiusY.withUnsafeMutableBufferPointer { ry in
+                zeroCounts.withUnsafeMutableBufferPointer { zeros in
+                    let out = PlanarRadii(x: rx.baseAddress!, y: ry.baseAddress!, zeros: zeros.baseAddress!)
+                    DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
+                        out.zeros[chunk] = nearestRadii((chunk * n / chunks)..<((chunk + 1) * n / chunks), plane: plane,
+                                                        xs: xs, ys: ys, algorithm: algorithm, k: k, into: out)
+                    }
+                }
+            }
+        }
+        // Marginal counts (point itself included): x counts by x position, y counts by y position.
+        let strict = algorithm == .one
+        var countX = [Int](repeating: 0, count: n), countY = [Int](repeating: 0, count: n)
+        countX.withUnsafeMutableBufferPointer { cx in
+            countY.withUnsafeMutableBufferPointer { cy in
+                plane.sortedX.withUnsafeBufferPointer { sx in
+                    plane.sortedY.withUnsafeBufferPointer { sy in
+                        radiusX.withUnsafeBufferPointer { rx in
+                            radiusY.withUnsafeBufferPointer { ry in
+                                let counts = SharedPointer((cx.baseAddress!, cy.baseAddress!))
+                                let sorted = SharedPointer((sx.baseAddress!, sy.baseAddress!))
+                                let radii = SharedPointer((rx.baseAddress!, ry.baseAddress!))
+                                DispatchQueue.concurrentPerform(iterations: 2 * chunks) { item in
+                                    let chunk = item / 2, range = (chunk * n / chunks)..<((chunk + 1) * n / chunks)
+                                    let onY = item % 2 == 1
+                                    ShimKernels.rangeCounts(
+                                        onY ? sorted.pointer.1 : sorted.pointer.0, count: n,
+                                        radius: (onY ? radii.pointer.1 : radii.pointer.0) + range.lowerBound, strict: strict,
+                                        positions: range, into: (onY ? counts.pointer.1 : counts.pointer.0) + range.lowerBound)
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        // Per-point terms by original index.
+        for position in 0..<n {
+            let i = plane.xOrder[position], yPosition = plane.rankY[i]
+            switch algorithm {
+            case .one:
+                // The strict count includes the point itself unless ε = 0.
+                let own = radiusX[position] > 0 ? 1 : 0
+                let nx = countX[position] - own, ny = countY[yPosition] - own
+                terms[i] = -(psi[nx + 1] + psi[ny + 1])
+            case .two:
+                terms[i] = -(psi[countX[position] - 1] + psi[countY[yPosition] - 1])
+            }
+        }
+        return zeroCounts.reduce(0, +)
+    }
+
+    /// The k-NN radii of the points at x positions `range`: `out.x[position]` and
+    /// `out.y[y position]`; returns the number of zero k-NN distances.
+    static func nearestRadii(_ range: Range<Int>, plane: PlanarNeighborIndex, xs: [Double], ys: [Double],
+                             algorithm: KSGEstimator.Algorithm, k: Int, into out: PlanarRadii) -> Int {
+        let distances = UnsafeMutablePointer<Double>.allocate(capacity: k)
+        let neighbours = UnsafeMutablePointer<Int>.allocate(capacity: k)
+        defer {
+            distances.deallocate()
+            neighbours.deallocate()
+        }
+        var zeros = 0
+        plane.withView { view in
+            xs.withUnsafeBufferPointer { xp in
+                ys.withUnsafeBufferPointer { yp in
+                    plane.xOrder.withUnsafeBufferPointer { order in
+                        plane.yInXOrder.withUnsafeBufferPointer { yInXOrder in
+                            // Queries in x order (consecutive queries share blocks: cache-friendly),
+                            // coordinates read sequentially.
+                            var home = range.lowerBound / view.blockSize
+                            var nextBlock = (home + 1) * view.blockSize
+                            for position in range {
+                                if position == nextBlock {
+                                    home += 1
+                                    nextBlock += view.blockSize
+                                }
+                                let i = order[position]
+                                let xq = view.sortedX[position], yq = yInXOrder[position]
+                                view.nearest(i, x: xq, y: yq, home: home, k: k, distances: distances,
+                                             neighbours: neighbours)
+                                if distances[k - 1] == 0 { zeros += 1 }
+                                switch algorithm {
+                                case .one:
+                                    out.x[position] = distances[k - 1]
+                                    out.y[view.rankY[i]] = distances[k - 1]
+                                case .two:
+                                    var ex = 0.0, ey = 0.0
+                                    for t in 0..<k {
+                                        let j = neighbours[t]
+                                        ex = max(ex, abs(xp[j] - xq))
+                                        ey = max(ey, abs(yp[j] - yq))
+                                    }
+                                    out.x[position] = ex
+                                    out.y[view.rankY[i]] = ey
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return zeros
+    }
+}
+
+/// Output pointers of the neighbour pass; each chunk writes disjoint entries.
+struct PlanarRadii: @unchecked Sendable {
+    let x: UnsafeMutablePointer<Double>
+    let y: UnsafeMutablePointer<Double>
+    let zeros: UnsafeMutablePointer<Int>
+}
