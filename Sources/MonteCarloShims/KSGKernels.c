@@ -2,6 +2,7 @@
 // and subtractions: the results are exact and the same on every machine.
 #include "mc_ksg.h"
 #include <math.h>
+#include <stdint.h>
 
 /// Point q is not left of the window around x: v ≥ x or x − v within r.
 static inline int mc_inside_left(const double *s, int64_t q, double x, double r, int strict) {
@@ -98,4 +99,105 @@ void mc_ksg_range_counts(const double *sorted, int64_t n, const double *radius, 
             right_density = (double)(right - p - 1) / r;
         }
     }
+}
+
+// MARK: - Neighbours
+
+/// Offers the point in `slot` to the sorted k-list (distance, then original index).
+static inline void mc_offer(const mc_ksg_plane *pl, int64_t slot, int64_t i, double xq, double yq, int64_t k,
+                            double *dist, int64_t *nb) {
+    const int64_t original = pl->block_index[slot];
+    if (original == i) return;
+    const double dx = fabs(pl->block_x[slot] - xq), dy = fabs(pl->block_y[slot] - yq);
+    const double d = dx > dy ? dx : dy;
+    const double worst = dist[k - 1];
+    if (d > worst || (d == worst && original > nb[k - 1])) return;
+    int64_t t = k - 1;
+    while (t > 0 && (dist[t - 1] > d || (dist[t - 1] == d && nb[t - 1] > original))) {
+        dist[t] = dist[t - 1];
+        nb[t] = nb[t - 1];
+        t--;
+    }
+    dist[t] = d;
+    nb[t] = original;
+}
+
+/// Offers the points of one block in increasing |y − yq|, until both sides are beyond the k-th
+/// distance.
+static inline void mc_scan(const mc_ksg_plane *pl, int64_t block, int64_t i, double xq, double yq, int64_t k,
+                           double *dist, int64_t *nb) {
+    const double *by = pl->block_y;
+    const int64_t start = block * pl->block_size;
+    const int64_t end = start + pl->block_size < pl->count ? start + pl->block_size : pl->count;
+    int64_t lo;
+#define MC_BELOW(q) (!(by[q] < yq))
+    MC_FIRST_TRUE(lo, start, end, MC_BELOW);  // first slot with y ≥ yq
+#undef MC_BELOW
+    int64_t up = lo, down = lo - 1;
+    while (up < end || down >= start) {
+        const double up_gap = up < end ? by[up] - yq : INFINITY;
+        const double down_gap = down >= start ? yq - by[down] : INFINITY;
+        const double worst = dist[k - 1];
+        if (up_gap <= down_gap) {
+            if (up_gap > worst) return;
+            mc_offer(pl, up, i, xq, yq, k, dist, nb);
+            up++;
+        } else {
+            if (down_gap > worst) return;
+            mc_offer(pl, down, i, xq, yq, k, dist, nb);
+            down--;
+        }
+    }
+}
+
+int64_t mc_ksg_plane_radii(const mc_ksg_plane *pl, int64_t begin, int64_t end, int64_t k, int32_t algorithm_two,
+                           double *radius_x, double *radius_y, double *dist, int64_t *nb) {
+    const int64_t size = pl->block_size, blocks = (pl->count + size - 1) / size;
+    int64_t zeros = 0, home = begin / size, next_block = (home + 1) * size;
+    for (int64_t p = begin; p < end; p++) {
+        if (p == next_block) {
+            home++;
+            next_block += size;
+        }
+        const int64_t i = pl->x_order[p];
+        const double xq = pl->sorted_x[p], yq = pl->y_in_x_order[p];
+        for (int64_t t = 0; t < k; t++) {
+            dist[t] = INFINITY;
+            nb[t] = INT64_MAX;
+        }
+        mc_scan(pl, home, i, xq, yq, k, dist, nb);
+        int64_t left = home - 1, right = home + 1;
+        for (;;) {
+            // A block whose x-gap exceeds the k-th distance cannot hold a neighbour, nor can any
+            // block beyond it.
+            const double left_gap = left >= 0 ? xq - pl->block_upper[left] : INFINITY;
+            const double right_gap = right < blocks ? pl->block_lower[right] - xq : INFINITY;
+            const double worst = dist[k - 1];
+            const int left_open = left_gap <= worst, right_open = right_gap <= worst;
+            if (!left_open && !right_open) break;
+            if (left_open && (!right_open || left_gap <= right_gap)) {
+                mc_scan(pl, left, i, xq, yq, k, dist, nb);
+                left--;
+            } else {
+                mc_scan(pl, right, i, xq, yq, k, dist, nb);
+                right++;
+            }
+        }
+        if (dist[k - 1] == 0) zeros++;
+        if (!algorithm_two) {
+            radius_x[p] = dist[k - 1];
+            radius_y[pl->rank_y[i]] = dist[k - 1];
+        } else {
+            double ex = 0, ey = 0;
+            for (int64_t t = 0; t < k; t++) {
+                const int64_t j = nb[t];
+                const double ax = fabs(pl->x[j] - xq), ay = fabs(pl->y[j] - yq);
+                ex = ax > ex ? ax : ex;
+                ey = ay > ey ? ay : ey;
+            }
+            radius_x[p] = ex;
+            radius_y[pl->rank_y[i]] = ey;
+        }
+    }
+    return zeros;
 }

@@ -71,57 +71,18 @@ extension KSGComputation {
         return zeroCounts.reduce(0, +)
     }
 
-    /// The k-NN radii of the points at x positions `range`: `out.x[position]` and
-    /// `out.y[y position]`; returns the number of zero k-NN distances.
+    /// The k-NN radii of the points at x positions `range` (C kernel `mc_ksg_plane_radii`):
+    /// `out.x[position]` and `out.y[y position]`; returns the number of zero k-NN distances.
     static func nearestRadii(_ range: Range<Int>, plane: PlanarNeighborIndex, xs: [Double], ys: [Double],
                              algorithm: KSGEstimator.Algorithm, k: Int, into out: PlanarRadii) -> Int {
-        let distances = UnsafeMutablePointer<Double>.allocate(capacity: k)
-        let neighbours = UnsafeMutablePointer<Int>.allocate(capacity: k)
-        defer {
-            distances.deallocate()
-            neighbours.deallocate()
-        }
-        var zeros = 0
         plane.withView { view in
             xs.withUnsafeBufferPointer { xp in
                 ys.withUnsafeBufferPointer { yp in
-                    plane.xOrder.withUnsafeBufferPointer { order in
-                        plane.yInXOrder.withUnsafeBufferPointer { yInXOrder in
-                            // Queries in x order (consecutive queries share blocks: cache-friendly),
-                            // coordinates read sequentially.
-                            var home = range.lowerBound / view.blockSize
-                            var nextBlock = (home + 1) * view.blockSize
-                            for position in range {
-                                if position == nextBlock {
-                                    home += 1
-                                    nextBlock += view.blockSize
-                                }
-                                let i = order[position]
-                                let xq = view.sortedX[position], yq = yInXOrder[position]
-                                view.nearest(i, x: xq, y: yq, home: home, k: k, distances: distances,
-                                             neighbours: neighbours)
-                                if distances[k - 1] == 0 { zeros += 1 }
-                                switch algorithm {
-                                case .one:
-                                    out.x[position] = distances[k - 1]
-                                    out.y[view.rankY[i]] = distances[k - 1]
-                                case .two:
-                                    var ex = 0.0, ey = 0.0
-                                    for t in 0..<k {
-                                        let j = neighbours[t]
-                                        ex = max(ex, abs(xp[j] - xq))
-                                        ey = max(ey, abs(yp[j] - yq))
-                                    }
-                                    out.x[position] = ex
-                                    out.y[view.rankY[i]] = ey
-                                }
-                            }
-                        }
-                    }
+                    ShimKernels.planeRadii(view, x: xp.baseAddress!, y: yp.baseAddress!, positions: range, k: k,
+                                           algorithmTwo: algorithm == .two, radiusX: out.x, radiusY: out.y)
                 }
             }
         }
-        return zeros
     }
 }
 

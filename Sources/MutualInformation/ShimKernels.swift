@@ -75,4 +75,27 @@ enum ShimKernels {
                                 Int64(positions.upperBound), out)
         }
     }
+
+    /// The KSG radii of the points at x positions `positions` (see `mc_ksg_plane_radii`):
+    /// radiusX by x position and radiusY by y position; returns the number of zero k-NN distances.
+    static func planeRadii(_ view: PlanarNeighborView, x: UnsafePointer<Double>, y: UnsafePointer<Double>,
+                           positions: Range<Int>, k: Int, algorithmTwo: Bool, radiusX: UnsafeMutablePointer<Double>,
+                           radiusY: UnsafeMutablePointer<Double>) -> Int {
+        func wide(_ p: UnsafePointer<Int>) -> UnsafePointer<Int64> {
+            UnsafeRawPointer(p).assumingMemoryBound(to: Int64.self)  // Int is Int64 on every supported platform
+        }
+        var plane = mc_ksg_plane(
+            count: Int64(view.count), block_size: Int64(view.blockSize), sorted_x: view.sortedX,
+            y_in_x_order: view.yInXOrder, x_order: wide(view.xOrder), rank_y: wide(view.rankY), block_y: view.blockY,
+            block_x: view.blockX, block_index: wide(view.blockIndex), block_lower: view.blockLower,
+            block_upper: view.blockUpper, x: x, y: y)
+        let distances = UnsafeMutablePointer<Double>.allocate(capacity: k)
+        let neighbours = UnsafeMutablePointer<Int64>.allocate(capacity: k)
+        defer {
+            distances.deallocate()
+            neighbours.deallocate()
+        }
+        return Int(mc_ksg_plane_radii(&plane, Int64(positions.lowerBound), Int64(positions.upperBound), Int64(k),
+                                      algorithmTwo ? 1 : 0, radiusX, radiusY, distances, neighbours))
+    }
 }
