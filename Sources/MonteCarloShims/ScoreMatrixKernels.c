@@ -127,6 +127,31 @@ static inline void mc_tail_offer(mc_tail *tail, double x) {
 
 // MARK: - Partition band
 
+/// softplus(t) = log(1 + e^t) from the weight w = e^{t − M} already computed and scale = e^M
+/// (|M| < 700), without a second exponential: with q = w·scale ≈ e^t, log(1 + e^{−|t|}) is
+/// 2 atanh(z) (+ log 2 on the high branch, where e^{−|t|} > √2 − 1), the same series as
+/// mc_log_one_plus_unit, with z formed in one division for either sign of t:
+/// t ≤ 0 (e = q): z = q/(2 + q) or (q − 1)/(3 + q); t > 0 (e = 1/q): z = 1/(2q + 1) or
+/// (1 − q)/(3q + 1). Relative error ≤ 19u (u = 2⁻⁵³): w and scale within 2 ulp each, the
+/// product and the division one rounding each, the series 4 ulp, the final sum one rounding.
+/// A weight that underflowed (t < M − 708) gives 0 for a term below e^{−708} times the largest.
+MC_INLINE double mc_softplus_from_weight(double t, double w, double scale) {
+#pragma clang fp contract(off)
+    const double q = w * scale;
+    const int positive = t > 0;
+    const int high = positive ? q < 2.414213562373095 : q > 0.41421356237309503;
+    const double numerator = positive ? (high ? 1 - q : 1) : (high ? q - 1 : q);
+    const double denominator = positive ? (high ? 3 * q + 1 : 2 * q + 1) : (high ? 3 + q : 2 + q);
+    const double z = numerator / denominator;
+    const double v = z * z, v2 = v * v, v4 = v2 * v2, v8 = v4 * v4;
+    const double a0 = 1 + v * (1.0 / 3), a1 = 1.0 / 5 + v * (1.0 / 7), a2 = 1.0 / 9 + v * (1.0 / 11);
+    const double a3 = 1.0 / 13 + v * (1.0 / 15), a4 = 1.0 / 17 + v * (1.0 / 19), a5 = 1.0 / 21 + v * (1.0 / 23);
+    const double b0 = a0 + v2 * a1, b1 = a2 + v2 * a3, b2 = a4 + v2 * a5;
+    const double series = 2 * z * ((b0 + v4 * b1) + v8 * b2);
+    const double logarithm = high ? series + 0.69314718055994531 : series;
+    return (positive ? t : 0) + logarithm;
+}
+
 #define MC_SHUFFLE_LOW(x, y) __builtin_shufflevector(x, y, 0, 1, 2, 3, 8, 9, 10, 11)
 #define MC_SHUFFLE_HIGH(x, y) __builtin_shufflevector(x, y, 4, 5, 6, 7, 12, 13, 14, 15)
 
@@ -163,11 +188,12 @@ MC_INLINE void mc_transpose(const double *src, int64_t rows, int64_t cols, doubl
 }
 
 /// dst[r·cols + c] = exp(min(max(src[r·stride + c] + shift, low), high) − maximum) for a
-/// rows × cols block (cols ≤ 64); with `softplus`, also adds softplus(src) to `softplus_lanes`.
+/// rows × cols block (cols ≤ 64); with `softplus`, also adds softplus(src) to `softplus_lanes`
+/// (1: directly; 2: from the weights, which then must be e^{src − maximum}, with scale = e^maximum).
 /// Prefetches the block `ahead` doubles further on.
 MC_INLINE void mc_weight_block(const double *src, int64_t stride, int64_t rows, int64_t cols, double shift,
                                    double low, double high, double maximum, double *dst, int softplus,
-                                   mc_lanes *softplus_lanes, int64_t ahead) {
+                                   double scale, mc_lanes *softplus_lanes, int64_t ahead) {
 #pragma clang fp contract(off)
     for (int64_t r = 0; r < rows; r++) {
         const double *s = src + r * stride;
@@ -181,7 +207,10 @@ MC_INLINE void mc_weight_block(const double *src, int64_t stride, int64_t rows, 
         }
         if (softplus) {
             double terms[MC_TILE];
-            for (int64_t c = 0; c < cols; c++) terms[c] = mc_softplus(s[c]);
+            if (softplus == 2)
+                for (int64_t c = 0; c < cols; c++) terms[c] = mc_softplus_from_weight(s[c], d[c], scale);
+            else
+                for (int64_t c = 0; c < cols; c++) terms[c] = mc_softplus(s[c]);
             mc_accumulate(softplus_lanes, terms, cols);
         }
     }
@@ -195,14 +224,18 @@ void mc_partition_band(const double *scores, int64_t batch, int64_t band, const 
     const int64_t b = batch, i0 = band * MC_TILE;
     const int64_t ti = b - i0 < MC_TILE ? b - i0 : MC_TILE;
     const double shift = p->log_shift, high = p->clip, low = -p->clip, maximum = p->maximum, centre = p->pair_shift;
-    const int softplus = p->softplus != 0, keep_tail = p->tail_capacity > 0;
+    const int keep_tail = p->tail_capacity > 0;
+    // Softplus from the weights when they are plain e^{S − M} with e^M representable.
+    const int fused = shift == 0 && p->clip == INFINITY && maximum > -700 && maximum < 700;
+    const int softplus = p->softplus == 0 ? 0 : (fused ? 2 : 1);
+    const double scale = fused ? mc_exp(maximum) : 0;
     mc_tail tail = {tail_values, 0, p->tail_capacity, p->tail_floor};
     double *upper = workspace, *raw = workspace + MC_TILE * MC_TILE, *lower = workspace + 2 * MC_TILE * MC_TILE;
     const mc_lanes zero = {0}, half = zero + 0.5, centres = zero + centre;
     mc_lanes squares = zero, pair_squares = zero, softplus_lanes = zero;
 
     // Diagonal tile: pairs a < c within the band's own 64 × 64 block (scalar; 1/64 of the work).
-    mc_weight_block(scores + i0 * b + i0, b, ti, ti, shift, low, high, maximum, upper, 0, 0, MC_TILE);
+    mc_weight_block(scores + i0 * b + i0, b, ti, ti, shift, low, high, maximum, upper, 0, 0, 0, MC_TILE);
     for (int64_t a = 0; a < ti; a++) {
         double row = 0, column = 0;
         for (int64_t c = a + 1; c < ti; c++) {
@@ -231,9 +264,9 @@ void mc_partition_band(const double *scores, int64_t batch, int64_t band, const 
     // Off-diagonal tiles: upper[a, c] = w(i0 + a, j0 + c), lower[a, c] = w(j0 + c, i0 + a).
     for (int64_t j0 = i0 + MC_TILE; j0 < b; j0 += MC_TILE) {
         const int64_t tj = b - j0 < MC_TILE ? b - j0 : MC_TILE;
-        mc_weight_block(scores + i0 * b + j0, b, ti, tj, shift, low, high, maximum, upper, softplus, &softplus_lanes,
+        mc_weight_block(scores + i0 * b + j0, b, ti, tj, shift, low, high, maximum, upper, softplus, scale, &softplus_lanes,
                         MC_TILE);
-        mc_weight_block(scores + j0 * b + i0, b, tj, ti, shift, low, high, maximum, raw, softplus, &softplus_lanes,
+        mc_weight_block(scores + j0 * b + i0, b, tj, ti, shift, low, high, maximum, raw, softplus, scale, &softplus_lanes,
                         MC_TILE * b);
         mc_transpose(raw, ti, tj, lower);
         double *jrow = row_sums + (j0 - i0), *jcolumn = column_sums + (j0 - i0);

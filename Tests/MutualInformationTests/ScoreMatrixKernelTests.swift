@@ -15,8 +15,10 @@ import Testing
 /// exact sum relative to Σ|terms| (recursive summation bound γₙ₋₁), once for each side. So a
 /// sum of n weights agrees to (6 + 2n)u · Σw. A squared weight carries 2·6u + u; a centred pair
 /// term c = (u + l)/2 − K carries at most 8u·m with m = (u + l)/2 + |K| and its square
-/// 17u·m², hence (17 + 2n)u · Σm². Softplus in the kernel is within 8 ulp (`VectorMathTests`)
-/// and the reference within 2, so (20 + 2n)u · Σ softplus. Order statistics are 1-Lipschitz in
+/// 17u·m², hence (17 + 2n)u · Σm². Softplus in the kernel is within 19u of the exact value when
+/// formed from the weights (`mc_softplus_from_weight`; within 8 ulp = 16u otherwise, see
+/// `VectorMathTests`) and the reference within 2 ulp = 4u, so (23 + 2n)u · Σ softplus (and for
+/// the JS objective, which adds B diagonal terms and two divisions, (27 + 2B²)u). Order statistics are 1-Lipschitz in
 /// the sup norm, so each kept tail value agrees to 6u of its size. The maximum is exact.
 @Suite("C score-matrix kernels against a Swift reference")
 struct ScoreMatrixKernelTests {
@@ -102,7 +104,7 @@ struct ScoreMatrixKernelTests {
             let n = b * (b - 1)
             #expect(abs(sums.squares - r.squares) <= Double(13 + 2 * n) * u * r.squares)
             #expect(abs(sums.pairSquares - r.pairSquares) <= Double(17 + 2 * n / 2) * u * r.pairMagnitude)
-            #expect(abs(sums.softplusSum - r.softplusSum) <= Double(20 + 2 * n) * u * r.softplusSum)
+            #expect(abs(sums.softplusSum - r.softplusSum) <= Double(23 + 2 * n) * u * r.softplusSum)
             #expect(sums.tail.count == tailCapacity)
             for (kept, expected) in zip(sums.tail, r.tail) { #expect(abs(kept - expected) <= 6 * u * expected) }
         }
@@ -160,6 +162,6 @@ struct ScoreMatrixKernelTests {
         let expected = -joint / Double(b) - product / Double(b * (b - 1))
         let magnitude = joint / Double(b) + product / Double(b * (b - 1))
         let objective = try #require(estimate.diagnostics.figures["jensenShannonObjective"])
-        #expect(abs(objective - expected) <= Double(24 + 2 * b * b) * Self.u * magnitude)
+        #expect(abs(objective - expected) <= Double(27 + 2 * b * b) * Self.u * magnitude)
     }
 }
