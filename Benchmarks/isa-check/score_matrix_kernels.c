@@ -17,7 +17,7 @@
 #define CLONE(name, ret, args, isa, n) extern ret name##_##isa##_##n args __asm__(#name "." #isa "." #n);
 #define BAND_ARGS (const double *, int64_t, int64_t, const mc_partition_parameters *, double *, double *, double *, double *, mc_partition_band_sums *)
 #define INFONCE_ARGS (const double *, int64_t, int64_t, int64_t, double *, double *, double *, double *)
-#define MAX_ARGS (const double *, int64_t, int64_t, int64_t, double *)
+#define MAX_ARGS (const double *, int64_t, int64_t, int64_t, double *, int64_t, double *)
 CLONE(mc_partition_band, void, BAND_ARGS, avx512f, 0)
 CLONE(mc_partition_band, void, BAND_ARGS, avx2, 1)
 CLONE(mc_partition_band, void, BAND_ARGS, default, 2)
@@ -94,7 +94,7 @@ int main(int argc, char **argv) {
             continue;
         }
         double t0 = thread_seconds();
-        double m = maxima[v](s, b, 0, b, diagonal);
+        double m = maxima[v](s, b, 0, b, diagonal, 0, NULL);
         double t1 = thread_seconds();
         uint64_t h[3] = {0};
         double seconds[3] = {t1 - t0, 0, 0};

@@ -65,7 +65,7 @@ MC_INLINE double mc_span_max(const double *v, int64_t n) {
 
 MC_CLONES
 double mc_score_offdiagonal_max(const double *scores, int64_t batch, int64_t row_begin, int64_t row_end,
-                                double *diagonal) {
+                                double *diagonal, int64_t sample_stride, double *sample) {
     double m = -INFINITY;
     for (int64_t i = row_begin; i < row_end; i++) {
         const double *row = scores + i * batch;
@@ -73,6 +73,12 @@ double mc_score_offdiagonal_max(const double *scores, int64_t batch, int64_t row
         double left = mc_span_max(row, i), right = mc_span_max(row + i + 1, batch - i - 1);
         m = left > m ? left : m;
         m = right > m ? right : m;
+        if (sample_stride > 0) {
+            // The row is in cache now: its entries at multiples of the stride are nearly free.
+            int64_t offset = (i * batch) % sample_stride;
+            for (int64_t j = offset == 0 ? 0 : sample_stride - offset; j < batch; j += sample_stride)
+                if (j != i) *sample++ = row[j];
+        }
     }
     return m;
 }

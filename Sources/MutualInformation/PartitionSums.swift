@@ -26,19 +26,13 @@ struct PartitionSums {
     ///   - logShift, clip, maximum: wᵢⱼ = exp(min(max(Sᵢⱼ + logShift, −clip), clip) − maximum).
     ///   - pairShift: The centre K of the pair squares.
     ///   - tailCapacity: How many of the largest weights to keep when `keepTail`.
+    ///   - tailFloor: Only weights above it are candidates for the tail (−∞: all; see
+    ///     ``TailFloorSample``). If fewer than `tailCapacity` exceed it, the pass is repeated
+    ///     with no floor, so the kept values never depend on it.
     ///   - softplus: Whether to sum softplus(Sᵢⱼ) too (the Jensen–Shannon objective).
     init(_ scores: ScoreMatrix, logShift: Double, clip: Double, maximum: Double, pairShift: Double,
-         tailCapacity: Int, keepTail: Bool, softplus: Bool = false) {
+         tailCapacity: Int, keepTail: Bool, tailFloor floor: Double = -.infinity, softplus: Bool = false) {
         let b = scores.batchSize
-        // A floor for the tail from a fixed subsample of the weights: about 4·tailCapacity of
-        // all weights should exceed it, so the pass keeps few candidates (without a floor each
-        // band starts collecting from −∞, which cost a third of the pass at B = 4096). If fewer
-        // than tailCapacity do (a sampling accident: the count above the floor is about
-        // 4·tailCapacity ± 13%, so this needs a 6-sigma shortfall), the pass is repeated with no
-        // floor; the kept values are the same either way.
-        let floor = keepTail
-            ? PartitionSums.sampledFloor(scores, logShift: logShift, clip: clip, maximum: maximum, target: 4 * tailCapacity)
-            : Double.infinity
         var parameters = ShimKernels.PartitionParameters(
             logShift: logShift, clip: clip, maximum: maximum, pairShift: pairShift, tailFloor: floor,
             tailCapacity: keepTail ? tailCapacity : 0, softplus: softplus)
@@ -108,38 +102,6 @@ struct PartitionSums {
         }
         return parts
     }
-
-    /// A weight exceeded by about `target` of the B(B − 1) off-diagonal weights, estimated from
-    /// every 61st entry of the matrix (deterministic); −∞ when the subsample is too small.
-    static func sampledFloor(_ scores: ScoreMatrix, logShift: Double, clip: Double, maximum: Double, target: Int) -> Double {
-        let b = scores.batchSize, stride = 61
-        // The sample's size (indices 0, 61, … below B² that are off the diagonal i·(B + 1)) and
-        // the rank in it matching `target` in the population, known before sampling: a
-        // subsample too small to trust (e.g. at every large B when target ≈ 2·950) costs nothing.
-        let diagonalHits = (0..<b).reduce(0) { $0 + ($1 * (b + 1) % stride == 0 ? 1 : 0) }
-        let sampleCount = (b * b + stride - 1) / stride - diagonalHits
-        let rank = Int((Double(target) * Double(sampleCount) / Double(b * (b - 1))).rounded(.up))
-        guard rank >= 50, rank < sampleCount else { return -.infinity }  // too few sampled tail values to trust
-        var sample: [Double] = []
-        sample.reserveCapacity(b * b / stride + 1)
-        scores.values.withUnsafeBufferPointer { s in
-            // Walk the row-major indices 0, 61, 122, … with a running (row, column): no division.
-            var index = 0, row = 0, column = 0
-            while index < b * b {
-                if row != column { sample.append(Swift.min(Swift.max(s[index] + logShift, -clip), clip) - maximum) }
-                index += stride
-                column += stride
-                while column >= b {
-                    column -= b
-                    row += 1
-                }
-            }
-        }
-        assert(sample.count == sampleCount)
-        sample.withUnsafeMutableBufferPointer { VectorMath.exponentials($0.baseAddress!, count: $0.count) }
-        TopValues.moveLargestToFront(&sample, count: rank)
-        return sample[0..<rank].min()!
-    }
 }
 
 /// The `capacity` largest of a stream of values, kept as a buffer of candidates above a floor:
@@ -199,4 +161,45 @@ struct TopValues {
 struct SharedPointer<Pointee>: @unchecked Sendable {
     let pointer: Pointee
     init(_ pointer: Pointee) { self.pointer = pointer }
+}
+
+/// The fixed subsample of a score matrix behind the tail floor of ``PartitionSums``: the
+/// off-diagonal entries whose row-major index is a multiple of 61, copied by the maximum pass
+/// (`mc_score_offdiagonal_max`, which has each row in cache anyway).
+///
+/// The floor is the weight exceeded by about `target` = 4·tailCapacity of all B(B − 1) weights
+/// (the rank-th largest sampled entry, mapped to its weight: the weight is a non-decreasing
+/// function of the score, so selecting on scores selects the same entries). Then the pass keeps
+/// few candidates (without a floor each band collects from −∞, which cost a third of the pass
+/// at B = 4096), and the count above the floor, about 4·tailCapacity ± 13%, falls below
+/// tailCapacity only by a 6-sigma accident (the pass is then repeated with no floor).
+struct TailFloorSample {
+    static let stride = 61
+    let batchSize: Int
+    /// Sampled entries in all, and the rank in them matching `target` in the population.
+    let count: Int
+    let rank: Int
+
+    /// `nil` when the sample would hold fewer than 50 tail values (too few to trust).
+    init?(batchSize b: Int, target: Int) {
+        batchSize = b
+        count = TailFloorSample.entries(beforeRow: b, batchSize: b)
+        rank = Int((Double(target) * Double(count) / Double(b * (b - 1))).rounded(.up))
+        guard rank >= 50, rank < count else { return nil }
+    }
+
+    /// How many sampled entries lie in rows before `row`: the multiples of the stride below
+    /// row·B, less those on the diagonal i·(B + 1).
+    static func entries(beforeRow row: Int, batchSize b: Int) -> Int {
+        var diagonalHits = 0
+        for i in 0..<row where i * (b + 1) % stride == 0 { diagonalHits += 1 }
+        return (row * b + stride - 1) / stride - diagonalHits
+    }
+
+    /// The floor weight from the sampled scores (reordered in place).
+    func floor(_ sample: inout [Double], logShift: Double, clip: Double, maximum: Double) -> Double {
+        TopValues.moveLargestToFront(&sample, count: rank)
+        let score = sample[0..<rank].min()!
+        return VectorMath.exponential(Swift.min(Swift.max(score + logShift, -clip), clip) - maximum)
+    }
 }

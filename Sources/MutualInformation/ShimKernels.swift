@@ -5,10 +5,13 @@ import MonteCarloShims
 /// callers split the work into a fixed number of items and merge them in a fixed order.
 enum ShimKernels {
     /// The off-diagonal maximum of rows `rows` of a B×B row-major matrix (−∞ if none), writing
-    /// `diagonal[i] = S[i, i]` for those rows.
+    /// `diagonal[i] = S[i, i]` for those rows, and with a `sampleStride` > 0 the rows' off-diagonal
+    /// entries at row-major indices that are multiples of it to `sample`, in order.
     static func offDiagonalMaximum(_ scores: UnsafePointer<Double>, batchSize: Int, rows: Range<Int>,
-                                   diagonal: UnsafeMutablePointer<Double>) -> Double {
-        mc_score_offdiagonal_max(scores, Int64(batchSize), Int64(rows.lowerBound), Int64(rows.upperBound), diagonal)
+                                   diagonal: UnsafeMutablePointer<Double>, sampleStride: Int = 0,
+                                   sample: UnsafeMutablePointer<Double>? = nil) -> Double {
+        mc_score_offdiagonal_max(scores, Int64(batchSize), Int64(rows.lowerBound), Int64(rows.upperBound), diagonal,
+                                 Int64(sampleStride), sample)
     }
 
     /// The weights w = exp(min(max(S + logShift, −clip), clip) − maximum) of the partition bounds

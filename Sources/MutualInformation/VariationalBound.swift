@@ -200,15 +200,29 @@ struct PartitionComputation {
         // exact, so the result does not depend on the split).
         let chunks = min(b, 32)
         var partialMaxima = [Double](repeating: -.infinity, count: chunks)
+        // PSIS tail size for the negatives, capped at that of 10⁵ draws (M = 949): the k̂ fit costs
+        // O(M^1.5) logarithms, and M ≈ 950 order statistics pin k̂ to sd ≈ (1 + k)/√M ≈ 0.05.
+        let tailCapacity = withVariance
+            ? max(ParetoTailDiagnostic.tailSize(sampleCount: min(b * (b - 1), 100_000)) + 1, 1) : 1
+        // The subsample for the tail floor is copied by the same pass.
+        let floorSample = withVariance ? TailFloorSample(batchSize: b, target: 4 * tailCapacity) : nil
+        var sample = [Double](repeating: 0, count: floorSample?.count ?? 0)
+        let sampleOffsets = floorSample == nil ? [] : (0..<chunks).map {
+            TailFloorSample.entries(beforeRow: $0 * b / chunks, batchSize: b)
+        }
         scores.values.withUnsafeBufferPointer { values in
             diagonal.withUnsafeMutableBufferPointer { diagonalBuffer in
                 partialMaxima.withUnsafeMutableBufferPointer { maximaBuffer in
-                    let s = SharedPointer(values.baseAddress!), d = SharedPointer(diagonalBuffer.baseAddress!)
-                    let out = SharedPointer(maximaBuffer.baseAddress!)
-                    DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
-                        out.pointer[chunk] = ShimKernels.offDiagonalMaximum(
-                            s.pointer, batchSize: b, rows: (chunk * b / chunks)..<((chunk + 1) * b / chunks),
-                            diagonal: d.pointer)
+                    sample.withUnsafeMutableBufferPointer { sampleBuffer in
+                        let s = SharedPointer(values.baseAddress!), d = SharedPointer(diagonalBuffer.baseAddress!)
+                        let out = SharedPointer(maximaBuffer.baseAddress!)
+                        let sampled = SharedPointer(floorSample == nil ? nil : sampleBuffer.baseAddress)
+                        DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
+                            out.pointer[chunk] = ShimKernels.offDiagonalMaximum(
+                                s.pointer, batchSize: b, rows: (chunk * b / chunks)..<((chunk + 1) * b / chunks),
+                                diagonal: d.pointer, sampleStride: sampled.pointer == nil ? 0 : TailFloorSample.stride,
+                                sample: sampled.pointer.map { $0 + sampleOffsets[chunk] })
+                        }
                     }
                 }
             }
@@ -225,15 +239,13 @@ struct PartitionComputation {
             for j in 1..<b { pairShift += 0.5 * (weight(s[j]) + weight(s[j * b])) }
         }
         pairShift /= Double(b - 1)
-        // PSIS tail size for the negatives, capped at that of 10⁵ draws (M = 949): the k̂ fit costs
-        // O(M^1.5) logarithms, and M ≈ 950 order statistics pin k̂ to sd ≈ (1 + k)/√M ≈ 0.05.
-        let tailCapacity = withVariance
-            ? max(ParetoTailDiagnostic.tailSize(sampleCount: min(b * (b - 1), 100_000)) + 1, 1) : 1
+        let tailFloor = floorSample?.floor(&sample, logShift: logShift, clip: clip, maximum: maximum) ?? -.infinity
         // The Jensen–Shannon objective (a diagnostic) needs Σ softplus(Sᵢⱼ): summed in the same pass.
         let wantsSoftplus: Bool
         if case .jensenShannon = bound { wantsSoftplus = withVariance } else { wantsSoftplus = false }
         let sums = PartitionSums(scores, logShift: logShift, clip: clip, maximum: maximum, pairShift: pairShift,
-                                 tailCapacity: tailCapacity, keepTail: withVariance, softplus: wantsSoftplus)
+                                 tailCapacity: tailCapacity, keepTail: withVariance, tailFloor: tailFloor,
+                                 softplus: wantsSoftplus)
         let rowSums = sums.rowSums, columnSums = sums.columnSums
         let squares = sums.squares, pairSquares = sums.pairSquares
         let tail = sums.tail

@@ -110,6 +110,31 @@ struct ScoreMatrixKernelTests {
         }
     }
 
+    @Test func tailFloorFromTheSampleKeepsTheSameTail() throws {
+        // B = 400: the fixed subsample holds enough tail values for a floor (B = 203 does not).
+        let s = try Self.scores(batchSize: 400, seed: 11)
+        let b = s.batchSize, capacity = 950
+        let plan = try #require(TailFloorSample(batchSize: b, target: 4 * capacity))
+        var diagonal = [Double](repeating: 0, count: b), sample = [Double](repeating: 0, count: plan.count)
+        let m = s.values.withUnsafeBufferPointer { v in
+            ShimKernels.offDiagonalMaximum(v.baseAddress!, batchSize: b, rows: 0..<b, diagonal: &diagonal,
+                                           sampleStride: TailFloorSample.stride, sample: &sample)
+        }
+        var expectedSample: [Double] = []
+        for index in stride(from: 0, to: b * b, by: TailFloorSample.stride) where index / b != index % b {
+            expectedSample.append(s.values[index])
+        }
+        #expect(sample == expectedSample)
+        let floor = plan.floor(&sample, logShift: 0, clip: .infinity, maximum: m)
+        #expect(floor > 0)
+        let withFloor = PartitionSums(s, logShift: 0, clip: .infinity, maximum: m, pairShift: 0, tailCapacity: capacity,
+                                      keepTail: true, tailFloor: floor)
+        let without = PartitionSums(s, logShift: 0, clip: .infinity, maximum: m, pairShift: 0, tailCapacity: capacity,
+                                    keepTail: true)
+        #expect(withFloor.tail == without.tail)
+        #expect(withFloor.rowSums == without.rowSums && withFloor.pairSquares == without.pairSquares)
+    }
+
     @Test func offDiagonalMaximumIsExact() throws {
         let s = try Self.scores()
         var diagonal = [Double](repeating: 0, count: s.batchSize)

@@ -12,9 +12,11 @@
 #include <stdint.h>
 
 /// The largest off-diagonal entry of rows [row_begin, row_end) (−∞ if there is none), and
-/// diagonal[i] = S[i, i] for those rows.
+/// diagonal[i] = S[i, i] for those rows. With sample_stride > 0, also copies the off-diagonal
+/// entries whose row-major index i·B + j is a multiple of sample_stride to `sample`, in
+/// row-major order (the caller knows how many: the subsample is fixed).
 double mc_score_offdiagonal_max(const double *scores, int64_t batch, int64_t row_begin, int64_t row_end,
-                                double *diagonal);
+                                double *diagonal, int64_t sample_stride, double *sample);
 
 /// How the partition weights are formed: w = exp(min(max(S + log_shift, −clip), clip) − maximum).
 typedef struct {
