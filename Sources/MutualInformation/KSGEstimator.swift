@@ -13,7 +13,9 @@ import MonteCarloCore
 ///   nₓ(i) = #{j ≠ i : ‖xⱼ − xᵢ‖ ≤ εₓ(i)}; Î = ψ(k) − 1/k + ψ(N) − ⟨ψ(nₓ) + ψ(n_y)⟩.
 /// When X and Y are both one-dimensional, neighbours come from sorted arrays instead: blocks
 /// of the x order, each sorted by y, searched outwards from the query (see the complexity
-/// note), and the marginal counts by galloping from each point's rank in the sorted marginals.
+/// note), and the marginal counts by galloping in the sorted marginals, queries taken in
+/// sorted order so each window's edges are searched from a prediction (C kernels in
+/// `MonteCarloShims`, `mc_ksg.h`).
 /// Otherwise one-dimensional marginals are counted by binary search in a sorted copy and
 /// others with a k-d tree. Every path finds the same neighbours, ε and counts as the O(N²)
 /// definition (ties by index), so the value does not depend on the path.
@@ -52,7 +54,7 @@ import MonteCarloCore
 ///
 /// - Complexity: one + one dimensions: O(N) to build (radix sorts) plus, per point, the few
 ///   blocks of about √(kN) points within the k-th neighbour distance (a binary search each)
-///   and O(log nₓ + log n_y) for the counts. Otherwise O(N log N) expected for the neighbour
+///   and O(log Δ) for each count, Δ the error of its edge prediction (about √nₓ). Otherwise O(N log N) expected for the neighbour
 ///   search in low dimension (k-d tree with 64-point bucket leaves, built with quickselect),
 ///   plus the range counts, whose cost grows with the points near each marginal ball's
 ///   surface. Times (1 + `repetitions`) for the variance. Points are processed in 64 fixed
