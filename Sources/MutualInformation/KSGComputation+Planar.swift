@@ -55,17 +55,21 @@ extension KSGComputation {
                 }
             }
         }
-        // Per-point terms by original index.
-        for position in 0..<n {
-            let i = plane.xOrder[position], yPosition = plane.rankY[i]
-            switch algorithm {
-            case .one:
-                // The strict count includes the point itself unless ε = 0.
-                let own = radiusX[position] > 0 ? 1 : 0
-                let nx = countX[position] - own, ny = countY[yPosition] - own
-                terms[i] = -(psi[nx + 1] + psi[ny + 1])
-            case .two:
-                terms[i] = -(psi[countX[position] - 1] + psi[countY[yPosition] - 1])
+        // Per-point terms by original index (each position writes its own point's term).
+        let output = SharedPointer(terms)
+        let epsilons = radiusX, xCounts = countX, yCounts = countY
+        DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
+            for position in (chunk * n / chunks)..<((chunk + 1) * n / chunks) {
+                let i = plane.xOrder[position], yPosition = plane.rankY[i]
+                switch algorithm {
+                case .one:
+                    // The strict count includes the point itself unless ε = 0.
+                    let own = epsilons[position] > 0 ? 1 : 0
+                    let nx = xCounts[position] - own, ny = yCounts[yPosition] - own
+                    output.pointer[i] = -(psi[nx + 1] + psi[ny + 1])
+                case .two:
+                    output.pointer[i] = -(psi[xCounts[position] - 1] + psi[yCounts[yPosition] - 1])
+                }
             }
         }
         return zeroCounts.reduce(0, +)
