@@ -1,10 +1,12 @@
 // Score-matrix kernels for the variational mutual-information bounds (see mc_score_matrix.h).
 //
 // Summation order: every reduction uses 8 lanes `acc[l]` updated as `acc[l] += x[t + l]` over
-// runs of 8 consecutive elements (a remainder element t goes to lane t − start of its run), then
-// the fixed tree ((0 + 1) + (2 + 3)) + ((4 + 5) + (6 + 7)). C forbids reassociation and the
-// pragma below forbids contraction, so a vectorised clone (8 lanes in one AVX-512 register, two
-// AVX2 registers or four SSE2 registers) performs exactly the operations of the scalar program.
+// runs of 8 consecutive elements (a remainder element t goes to lane t − start of its run; in
+// the scalar diagonal tile, column c goes to lane c mod 8), then the fixed tree
+// ((0 + 1) + (2 + 3)) + ((4 + 5) + (6 + 7)). C forbids reassociation and the pragmas in the
+// function bodies forbid contraction, so a vectorised clone (8 lanes in one AVX-512 register,
+// two AVX2 registers or four SSE2 registers) performs exactly the operations of the scalar
+// program: Benchmarks/isa-check/score_matrix_kernels.c runs every clone and compares the bits.
 #include "mc_score_matrix.h"
 #include "mc_vector_math.h"
 #include <math.h>
@@ -37,7 +39,7 @@ MC_INLINE void mc_accumulate(mc_lanes *lanes, const double *v, int64_t n) {
     for (int l = 0; t + l < n; l++) (*lanes)[l] += v[t + l];
 }
 
-
+/// The largest of 8 values (exact: the order of the comparisons does not matter).
 MC_INLINE double mc_lane_max(const double *lanes) {
     double a = lanes[0] > lanes[1] ? lanes[0] : lanes[1], b = lanes[2] > lanes[3] ? lanes[2] : lanes[3];
     double c = lanes[4] > lanes[5] ? lanes[4] : lanes[5], d = lanes[6] > lanes[7] ? lanes[6] : lanes[7];
