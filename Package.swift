@@ -53,7 +53,7 @@ let package = Package(
             dependencies: ["MonteCarloCore", "LinearAlgebra", "VarianceReduction", "SteinControlVariates"]),
         .target(
             name: "MutualInformation",
-            dependencies: ["MonteCarloCore", "LinearAlgebra", "VarianceReduction", "SteinControlVariates"]),
+            dependencies: ["MonteCarloCore", "MonteCarloShims", "LinearAlgebra", "VarianceReduction", "SteinControlVariates"]),
         .target(
             name: "VariationalInference",
             dependencies: ["MonteCarloCore", "LinearAlgebra", "VarianceReduction", "SteinControlVariates"]),

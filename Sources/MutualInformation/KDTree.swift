@@ -142,9 +142,14 @@ struct KDTreeView {
     func minimumDistance(_ node: Int, _ q: UnsafePointer<Double>) -> Double {
         var d = 0.0
         let lower = boxes + node * 2 * dimension, upper = lower + dimension
+        // Branch-free: at most one of lower − x and x − upper is positive (lower ≤ upper), and
+        // both are ≤ 0 (never −0: x − x = +0) inside the box, where d ≥ 0 is kept; so this is
+        // exactly max(d, lower − x) below the box and max(d, x − upper) above it.
         for c in 0..<dimension {
             let x = q[c]
-            if x < lower[c] { d = Swift.max(d, lower[c] - x) } else if x > upper[c] { d = Swift.max(d, x - upper[c]) }
+            let below = lower[c] - x, above = x - upper[c]
+            let gap = below > above ? below : above
+            d = gap > d ? gap : d
         }
         return d
     }

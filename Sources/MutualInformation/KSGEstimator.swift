@@ -13,7 +13,9 @@ import MonteCarloCore
 ///   nₓ(i) = #{j ≠ i : ‖xⱼ − xᵢ‖ ≤ εₓ(i)}; Î = ψ(k) − 1/k + ψ(N) − ⟨ψ(nₓ) + ψ(n_y)⟩.
 /// When X and Y are both one-dimensional, neighbours come from sorted arrays instead: blocks
 /// of the x order, each sorted by y, searched outwards from the query (see the complexity
-/// note), and the marginal counts by galloping from each point's rank in the sorted marginals.
+/// note), and the marginal counts by galloping in the sorted marginals, queries taken in
+/// sorted order so each window's edges are searched from a prediction (C kernels in
+/// `MonteCarloShims`, `mc_ksg.h`).
 /// Otherwise one-dimensional marginals are counted by binary search in a sorted copy and
 /// others with a k-d tree. Every path finds the same neighbours, ε and counts as the O(N²)
 /// definition (ties by index), so the value does not depend on the path.
@@ -52,7 +54,7 @@ import MonteCarloCore
 ///
 /// - Complexity: one + one dimensions: O(N) to build (radix sorts) plus, per point, the few
 ///   blocks of about √(kN) points within the k-th neighbour distance (a binary search each)
-///   and O(log nₓ + log n_y) for the counts. Otherwise O(N log N) expected for the neighbour
+///   and O(log Δ) for each count, Δ the error of its edge prediction (about √nₓ). Otherwise O(N log N) expected for the neighbour
 ///   search in low dimension (k-d tree with 64-point bucket leaves, built with quickselect),
 ///   plus the range counts, whose cost grows with the points near each marginal ball's
 ///   surface. Times (1 + `repetitions`) for the variance. Points are processed in 64 fixed
@@ -257,15 +259,9 @@ struct KSGComputation {
         var zeroCounts = [Int](repeating: 0, count: chunkCount)
         if dx == 1 && dy == 1 {
             let plane = PlanarNeighborIndex(x: xs, y: ys, neighbors: k)
-            pointTerms.withUnsafeMutableBufferPointer { termsBuffer in
-                zeroCounts.withUnsafeMutableBufferPointer { zerosBuffer in
-                    let output = SendablePointers(terms: termsBuffer.baseAddress!, zeros: zerosBuffer.baseAddress!)
-                    DispatchQueue.concurrentPerform(iterations: chunkCount) { chunk in
-                        let range = (chunk * n / chunkCount)..<((chunk + 1) * n / chunkCount)
-                        output.zeros[chunk] = KSGComputation.evaluatePlanar(
-                            range, xs: xs, ys: ys, plane: plane, psi: psi, algorithm: algorithm, k: k, into: output.terms)
-                    }
-                }
+            zeroCounts[0] = pointTerms.withUnsafeMutableBufferPointer { terms in
+                KSGComputation.evaluatePlanar(plane: plane, xs: xs, ys: ys, psi: psi, algorithm: algorithm, k: k,
+                                              chunks: chunkCount, into: terms.baseAddress!)
             }
         } else {
             let jointTree = data.joint.withUnsafeBufferPointer { KDTree($0, count: n, dimension: d) }
@@ -350,61 +346,6 @@ extension KSGComputation {
                                     }
                                 }
                             }
-                        }
-                    }
-                }
-            }
-        }
-        return zeros
-    }
-}
-
-extension KSGComputation {
-    /// ``evaluate(_:data:xs:ys:jointTree:xCounter:yCounter:psi:algorithm:k:into:)`` for one-dimensional
-    /// X and Y, with sorted arrays instead of trees; the same neighbours, ε and counts. `range`
-    /// holds positions in the x order.
-    static func evaluatePlanar(_ range: Range<Int>, xs: [Double], ys: [Double], plane: PlanarNeighborIndex,
-                               psi: [Double], algorithm: KSGEstimator.Algorithm, k: Int,
-                               into terms: UnsafeMutablePointer<Double>) -> Int {
-        let distances = UnsafeMutablePointer<Double>.allocate(capacity: k)
-        let neighbours = UnsafeMutablePointer<Int>.allocate(capacity: k)
-        defer {
-            distances.deallocate()
-            neighbours.deallocate()
-        }
-        var zeros = 0
-        plane.withView { view in
-            xs.withUnsafeBufferPointer { xp in
-                ys.withUnsafeBufferPointer { yp in
-                    psi.withUnsafeBufferPointer { psi in
-                        plane.xOrder.withUnsafeBufferPointer { order in
-                        // Queries in x order (consecutive queries share blocks: cache-friendly);
-                        // each writes its own term by index.
-                        for position in range {
-                            let i = order[position]
-                            let xq = xp[i], yq = yp[i]
-                            view.nearest(i, x: xq, y: yq, k: k, distances: distances, neighbours: neighbours)
-                            switch algorithm {
-                            case .one:
-                                let epsilon = distances[k - 1]
-                                if epsilon == 0 { zeros += 1 }
-                                let own = epsilon > 0 ? 1 : 0
-                                let nx = view.countX(i, radius: epsilon, strict: true) - own
-                                let ny = view.countY(i, radius: epsilon, strict: true) - own
-                                terms[i] = -(psi[nx + 1] + psi[ny + 1])
-                            case .two:
-                                var ex = 0.0, ey = 0.0
-                                for t in 0..<k {
-                                    let j = neighbours[t]
-                                    ex = max(ex, abs(xp[j] - xq))
-                                    ey = max(ey, abs(yp[j] - yq))
-                                }
-                                if distances[k - 1] == 0 { zeros += 1 }
-                                let nx = view.countX(i, radius: ex, strict: false) - 1
-                                let ny = view.countY(i, radius: ey, strict: false) - 1
-                                terms[i] = -(psi[nx] + psi[ny])
-                            }
-                        }
                         }
                     }
                 }

@@ -7,14 +7,14 @@ import Dispatch
 /// √(k n) points; inside a block they are ordered by y. A k-nearest query for point i starts in
 /// i's own block and visits neighbouring blocks outwards in x order, nearer side first,
 /// skipping a side once the block's x-gap exceeds the current k-th distance; inside a block it
-/// binary-searches yᵢ and walks outwards in y, nearer side first, until the y-gap exceeds the
+/// bisects for yᵢ and walks outwards in y, nearer side first, until the y-gap exceeds the
 /// k-th distance. Only points inside the current k-th-distance box are examined, so a query
 /// costs O(blocks crossed × log blockSize + points in the box). Building sorts x and y once
 /// (radix sort, O(n)) and fills the blocks from the y order, also O(n).
 ///
-/// Marginal counts use the sorted x and y arrays: each point knows its own position (rank),
-/// so the counts within a radius are found by galloping outwards from it, in O(log count)
-/// instead of O(log n).
+/// The queries run in C (`mc_ksg_plane_radii` for the neighbours, `mc_ksg_range_counts` for
+/// the marginal counts within a radius, from the sorted x and y arrays, queries in sorted order
+/// so each window's edges are found by galloping from a prediction made from the previous one).
 ///
 /// Exactness: distances are the same floating-point expressions as the k-d tree and the
 /// brute-force reference (max(|Δx|, |Δy|)), pruning compares gaps computed with the same
@@ -27,8 +27,12 @@ struct PlanarNeighborIndex: Sendable {
     let blockSize: Int
     /// Original indices in x order (queries run in this order: neighbouring queries share blocks).
     let xOrder: [Int]
+    /// Original indices in y order.
+    let yOrder: [Int]
     /// x values in x order.
     let sortedX: [Double]
+    /// y values in x order (the query coordinates, read sequentially).
+    let yInXOrder: [Double]
     /// y values in y order.
     let sortedY: [Double]
     /// Position of each original point in the x order and in the y order.
@@ -64,7 +68,9 @@ struct PlanarNeighborIndex: Sendable {
             rankY[yOrder[p]] = p
         }
         self.xOrder = xOrder
+        self.yOrder = yOrder
         sortedX = xOrder.map { x[$0] }
+        yInXOrder = xOrder.map { y[$0] }
         sortedY = yOrder.map { y[$0] }
         self.rankX = rankX
         self.rankY = rankY
@@ -148,20 +154,26 @@ struct PlanarNeighborIndex: Sendable {
 
     /// Runs `body` with a pointer view of the storage.
     func withView<R>(_ body: (PlanarNeighborView) -> R) -> R {
-        sortedX.withUnsafeBufferPointer { sx in
-            sortedY.withUnsafeBufferPointer { sy in
-                rankX.withUnsafeBufferPointer { rx in
-                    rankY.withUnsafeBufferPointer { ry in
-                        blockY.withUnsafeBufferPointer { by in
-                            blockX.withUnsafeBufferPointer { bx in
-                                blockIndex.withUnsafeBufferPointer { bi in
-                                    blockLower.withUnsafeBufferPointer { bl in
-                                        blockUpper.withUnsafeBufferPointer { bu in
-                                            body(PlanarNeighborView(
-                                                count: count, blockSize: blockSize, sortedX: sx.baseAddress!, sortedY: sy.baseAddress!,
-                                                rankX: rx.baseAddress!, rankY: ry.baseAddress!, blockY: by.baseAddress!,
-                                                blockX: bx.baseAddress!, blockIndex: bi.baseAddress!,
-                                                blockLower: bl.baseAddress!, blockUpper: bu.baseAddress!))
+        xOrder.withUnsafeBufferPointer { xo in
+            yInXOrder.withUnsafeBufferPointer { yx in
+                sortedX.withUnsafeBufferPointer { sx in
+                    sortedY.withUnsafeBufferPointer { sy in
+                        rankX.withUnsafeBufferPointer { rx in
+                            rankY.withUnsafeBufferPointer { ry in
+                                blockY.withUnsafeBufferPointer { by in
+                                    blockX.withUnsafeBufferPointer { bx in
+                                        blockIndex.withUnsafeBufferPointer { bi in
+                                            blockLower.withUnsafeBufferPointer { bl in
+                                                blockUpper.withUnsafeBufferPointer { bu in
+                                                    body(PlanarNeighborView(
+                                                        count: count, blockSize: blockSize, xOrder: xo.baseAddress!,
+                                                        sortedX: sx.baseAddress!, yInXOrder: yx.baseAddress!,
+                                                        sortedY: sy.baseAddress!, rankX: rx.baseAddress!,
+                                                        rankY: ry.baseAddress!, blockY: by.baseAddress!,
+                                                        blockX: bx.baseAddress!, blockIndex: bi.baseAddress!,
+                                                        blockLower: bl.baseAddress!, blockUpper: bu.baseAddress!))
+                                                }
+                                            }
                                         }
                                     }
                                 }
@@ -178,7 +190,9 @@ struct PlanarNeighborIndex: Sendable {
 struct PlanarNeighborView {
     let count: Int
     let blockSize: Int
+    let xOrder: UnsafePointer<Int>
     let sortedX: UnsafePointer<Double>
+    let yInXOrder: UnsafePointer<Double>
     let sortedY: UnsafePointer<Double>
     let rankX: UnsafePointer<Int>
     let rankY: UnsafePointer<Int>
@@ -187,140 +201,4 @@ struct PlanarNeighborView {
     let blockIndex: UnsafePointer<Int>
     let blockLower: UnsafePointer<Double>
     let blockUpper: UnsafePointer<Double>
-
-    /// The k nearest neighbours of point `i` in max-norm (excluding i), ordered by
-    /// (distance, original index), written to `distances` and `neighbours` (k entries each).
-    @inline(__always)
-    func nearest(_ i: Int, x xq: Double, y yq: Double, k: Int,
-                 distances: UnsafeMutablePointer<Double>, neighbours: UnsafeMutablePointer<Int>) {
-        for t in 0..<k {
-            distances[t] = .infinity
-            neighbours[t] = Int.max
-        }
-        let size = blockSize
-        let blocks = (count + size - 1) / size
-        let home = rankX[i] / size
-        scan(block: home, i, xq, yq, k, distances, neighbours)
-        var left = home - 1, right = home + 1
-        while true {
-            // x-gap of the next block on each side (∞ when exhausted); a block whose gap exceeds
-            // the k-th distance cannot hold a neighbour, nor can any block beyond it.
-            let leftGap = left >= 0 ? xq - blockUpper[left] : .infinity
-            let rightGap = right < blocks ? blockLower[right] - xq : .infinity
-            let worst = distances[k - 1]
-            let leftOpen = leftGap <= worst, rightOpen = rightGap <= worst
-            if !leftOpen && !rightOpen { return }
-            if leftOpen && (!rightOpen || leftGap <= rightGap) {
-                scan(block: left, i, xq, yq, k, distances, neighbours)
-                left -= 1
-            } else {
-                scan(block: right, i, xq, yq, k, distances, neighbours)
-                right += 1
-            }
-        }
-    }
-
-    /// Offers the points of one block in increasing |y − yq| (two pointers walking outwards
-    /// from yq's position), stopping once both sides are beyond the k-th distance.
-    @inline(__always)
-    func scan(block: Int, _ i: Int, _ xq: Double, _ yq: Double, _ k: Int,
-              _ distances: UnsafeMutablePointer<Double>, _ neighbours: UnsafeMutablePointer<Int>) {
-        let start = block * blockSize, end = Swift.min(start + blockSize, count)
-        // First slot with y ≥ yq.
-        var lo = start, hi = end
-        while lo < hi {
-            let mid = (lo + hi) >> 1
-            if blockY[mid] < yq { lo = mid + 1 } else { hi = mid }
-        }
-        var up = lo, down = lo - 1
-        while up < end || down >= start {
-            let upGap = up < end ? blockY[up] - yq : .infinity
-            let downGap = down >= start ? yq - blockY[down] : .infinity
-            let worst = distances[k - 1]
-            if upGap <= downGap {
-                if upGap > worst { return }
-                offer(up, i, xq, yq, k, distances, neighbours)
-                up += 1
-            } else {
-                if downGap > worst { return }
-                offer(down, i, xq, yq, k, distances, neighbours)
-                down -= 1
-            }
-        }
-    }
-
-    @inline(__always)
-    func offer(_ slot: Int, _ i: Int, _ xq: Double, _ yq: Double, _ k: Int,
-               _ distances: UnsafeMutablePointer<Double>, _ neighbours: UnsafeMutablePointer<Int>) {
-        let original = blockIndex[slot]
-        if original == i { return }
-        // Same expression as the k-d tree's max-norm distance.
-        let d = Swift.max(Swift.max(0.0, abs(blockX[slot] - xq)), abs(blockY[slot] - yq))
-        let worst = distances[k - 1]
-        if d > worst || (d == worst && original > neighbours[k - 1]) { return }
-        var t = k - 1
-        while t > 0 && (distances[t - 1] > d || (distances[t - 1] == d && neighbours[t - 1] > original)) {
-            distances[t] = distances[t - 1]
-            neighbours[t] = neighbours[t - 1]
-            t -= 1
-        }
-        distances[t] = d
-        neighbours[t] = original
-    }
-
-    /// #{j : |xⱼ − xᵢ| < r} (strict) or ≤ r, point i included, galloping from i's rank.
-    @inline(__always)
-    func countX(_ i: Int, radius r: Double, strict: Bool) -> Int {
-        PlanarNeighborView.count(sortedX, count, at: rankX[i], radius: r, strict: strict)
-    }
-
-    /// #{j : |yⱼ − yᵢ| < r} (strict) or ≤ r, point i included.
-    @inline(__always)
-    func countY(_ i: Int, radius r: Double, strict: Bool) -> Int {
-        PlanarNeighborView.count(sortedY, count, at: rankY[i], radius: r, strict: strict)
-    }
-
-    /// #{v ∈ sorted : |v − x| < r} (strict) or ≤ r, where x = sorted[p]; the same predicates
-    /// as `SortedLine.count`, searched by galloping outwards from p.
-    @inline(__always)
-    static func count(_ sorted: UnsafePointer<Double>, _ n: Int, at p: Int, radius r: Double, strict: Bool) -> Int {
-        if strict && !(r > 0) { return 0 }
-        let x = sorted[p]
-        @inline(__always) func inside(_ q: Int) -> Bool {
-            let v = sorted[q]
-            return v >= x || (strict ? x - v < r : x - v <= r)
-        }
-        @inline(__always) func outside(_ q: Int) -> Bool {
-            let v = sorted[q]
-            return v > x && (strict ? v - x >= r : v - x > r)
-        }
-        // Left edge: the first q ≤ p with inside(q) (inside(p) holds; monotone in q).
-        var hi = p, lo = 0, step = 1
-        while true {
-            let probe = p - step
-            if probe < 0 { lo = 0; break }
-            if inside(probe) { hi = probe; step <<= 1 } else { lo = probe + 1; break }
-        }
-        while lo < hi {
-            let mid = (lo + hi) >> 1
-            if inside(mid) { hi = mid } else { lo = mid + 1 }
-        }
-        let first = lo
-        // Right edge: the first q > p with outside(q), or n.
-        lo = p + 1
-        hi = n
-        step = 1
-        while true {
-            let probe = p + step
-            if probe >= n { break }
-            if outside(probe) { hi = probe; break }
-            lo = probe + 1
-            step <<= 1
-        }
-        while lo < hi {
-            let mid = (lo + hi) >> 1
-            if outside(mid) { hi = mid } else { lo = mid + 1 }
-        }
-        return lo - first
-    }
 }

@@ -165,34 +165,12 @@ func sampleVariance(_ values: UnsafeBufferPointer<Double>) -> Double {
     return moments.sampleVariance
 }
 
-func jensenShannonObjective(_ scores: ScoreMatrix) -> Double {
-    // −E_P softplus(−T) − E_Q softplus(T), softplus(t) = log(1 + e^t) computed stably; rows in a
-    // fixed number of chunks summed in chunk order (deterministic for any thread count).
-    let b = scores.batchSize
-    let chunks = min(b, 32)
-    var joint = [Double](repeating: 0, count: chunks), product = [Double](repeating: 0, count: chunks)
-    joint.withUnsafeMutableBufferPointer { jointBuffer in
-        product.withUnsafeMutableBufferPointer { productBuffer in
-            scores.values.withUnsafeBufferPointer { values in
-                let jointOut = SharedPointer(jointBuffer.baseAddress!), productOut = SharedPointer(productBuffer.baseAddress!)
-                let s = SharedPointer(values.baseAddress!)
-                DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
-                    var jointSum = 0.0, productSum = 0.0
-                    let buffer = UnsafeMutablePointer<Double>.allocate(capacity: b)
-                    defer { buffer.deallocate() }
-                    for i in (chunk * b / chunks)..<((chunk + 1) * b / chunks) {
-                        let source = s.pointer + i * b
-                        let rowSum = VectorMath.softplusSum(source, count: b, buffer: buffer)
-                        jointSum += VectorMath.softplus(-source[i])
-                        productSum += rowSum - VectorMath.softplus(source[i])
-                    }
-                    jointOut.pointer[chunk] = jointSum
-                    productOut.pointer[chunk] = productSum
-                }
-            }
-        }
-    }
-    return -joint.reduce(0, +) / Double(b) - product.reduce(0, +) / Double(b * (b - 1))
+/// The Jensen–Shannon objective −E_P softplus(−T) − E_Q softplus(T) of a batch, from the
+/// diagonal scores and the sum of softplus(Sᵢⱼ) over the B(B − 1) off-diagonal entries.
+func jensenShannonObjective(diagonal: [Double], offDiagonalSoftplusSum: Double) -> Double {
+    let b = diagonal.count
+    let joint = diagonal.reduce(0) { $0 + VectorMath.softplus(-$1) }
+    return -joint / Double(b) - offDiagonalSoftplusSum / Double(b * (b - 1))
 }
 
 // MARK: - NWJ, DV, JS, SMILE
@@ -222,20 +200,29 @@ struct PartitionComputation {
         // exact, so the result does not depend on the split).
         let chunks = min(b, 32)
         var partialMaxima = [Double](repeating: -.infinity, count: chunks)
+        // PSIS tail size for the negatives, capped at that of 10⁵ draws (M = 949): the k̂ fit costs
+        // O(M^1.5) logarithms, and M ≈ 950 order statistics pin k̂ to sd ≈ (1 + k)/√M ≈ 0.05.
+        let tailCapacity = withVariance
+            ? max(ParetoTailDiagnostic.tailSize(sampleCount: min(b * (b - 1), 100_000)) + 1, 1) : 1
+        // The subsample for the tail floor is copied by the same pass.
+        let floorSample = withVariance ? TailFloorSample(batchSize: b, target: 4 * tailCapacity) : nil
+        var sample = [Double](repeating: 0, count: floorSample?.count ?? 0)
+        let sampleOffsets = floorSample == nil ? [] : (0..<chunks).map {
+            TailFloorSample.entries(beforeRow: $0 * b / chunks, batchSize: b)
+        }
         scores.values.withUnsafeBufferPointer { values in
             diagonal.withUnsafeMutableBufferPointer { diagonalBuffer in
                 partialMaxima.withUnsafeMutableBufferPointer { maximaBuffer in
-                    let s = SharedPointer(values.baseAddress!), d = SharedPointer(diagonalBuffer.baseAddress!)
-                    let out = SharedPointer(maximaBuffer.baseAddress!)
-                    DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
-                        var m = -Double.infinity
-                        for i in (chunk * b / chunks)..<((chunk + 1) * b / chunks) {
-                            let row = s.pointer + i * b
-                            d.pointer[i] = row[i]
-                            if i > 0 { m = max(m, VectorMath.maximum(row, count: i)) }
-                            if i + 1 < b { m = max(m, VectorMath.maximum(row + i + 1, count: b - i - 1)) }
+                    sample.withUnsafeMutableBufferPointer { sampleBuffer in
+                        let s = SharedPointer(values.baseAddress!), d = SharedPointer(diagonalBuffer.baseAddress!)
+                        let out = SharedPointer(maximaBuffer.baseAddress!)
+                        let sampled = SharedPointer(floorSample == nil ? nil : sampleBuffer.baseAddress)
+                        DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
+                            out.pointer[chunk] = ShimKernels.offDiagonalMaximum(
+                                s.pointer, batchSize: b, rows: (chunk * b / chunks)..<((chunk + 1) * b / chunks),
+                                diagonal: d.pointer, sampleStride: sampled.pointer == nil ? 0 : TailFloorSample.stride,
+                                sample: sampled.pointer.map { $0 + sampleOffsets[chunk] })
                         }
-                        out.pointer[chunk] = m
                     }
                 }
             }
@@ -252,12 +239,13 @@ struct PartitionComputation {
             for j in 1..<b { pairShift += 0.5 * (weight(s[j]) + weight(s[j * b])) }
         }
         pairShift /= Double(b - 1)
-        // PSIS tail size for the negatives, capped at that of 10⁵ draws (M = 949): the k̂ fit costs
-        // O(M^1.5) logarithms, and M ≈ 950 order statistics pin k̂ to sd ≈ (1 + k)/√M ≈ 0.05.
-        let tailCapacity = withVariance
-            ? max(ParetoTailDiagnostic.tailSize(sampleCount: min(b * (b - 1), 100_000)) + 1, 1) : 1
+        let tailFloor = floorSample?.floor(&sample, logShift: logShift, clip: clip, maximum: maximum) ?? -.infinity
+        // The Jensen–Shannon objective (a diagnostic) needs Σ softplus(Sᵢⱼ): summed in the same pass.
+        let wantsSoftplus: Bool
+        if case .jensenShannon = bound { wantsSoftplus = withVariance } else { wantsSoftplus = false }
         let sums = PartitionSums(scores, logShift: logShift, clip: clip, maximum: maximum, pairShift: pairShift,
-                                 tailCapacity: tailCapacity, keepTail: withVariance)
+                                 tailCapacity: tailCapacity, keepTail: withVariance, tailFloor: tailFloor,
+                                 softplus: wantsSoftplus)
         let rowSums = sums.rowSums, columnSums = sums.columnSums
         let squares = sums.squares, pairSquares = sums.pairSquares
         let tail = sums.tail
@@ -327,7 +315,9 @@ struct PartitionComputation {
             "logPartition": logPartition, "maxNegativeShare": maxShare,
             "negativeWeightESS": weightESS, "negativePairs": offDiagonalCount,
         ]
-        if case .jensenShannon = bound { figures["jensenShannonObjective"] = jensenShannonObjective(scores) }
+        if wantsSoftplus {
+            figures["jensenShannonObjective"] = jensenShannonObjective(diagonal: diagonal, offDiagonalSoftplusSum: sums.softplusSum)
+        }
         if let paretoK { figures["paretoK"] = paretoK }
         let heavy = maxShare > 0.1 || (paretoK ?? 0) >= ParetoTailDiagnostic.unreliableShape
         if heavy {
@@ -375,19 +365,13 @@ struct InfoNCEComputation {
                     let terms = SharedPointer(termsBuffer.baseAddress!), columns = SharedPointer(columnsBuffer.baseAddress!)
                     let s = SharedPointer(values.baseAddress!)
                     DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
-                        let row = UnsafeMutablePointer<Double>.allocate(capacity: b)
-                        defer { row.deallocate() }
-                        let columnSums = columns.pointer + chunk * b
-                        for i in (chunk * b / chunks)..<((chunk + 1) * b / chunks) {
-                            let source = s.pointer + i * b
-                            let maximum = VectorMath.maximum(source, count: b)
-                            for j in 0..<b { row[j] = source[j] - maximum }
-                            VectorMath.exponentials(row, count: b)
-                            let sum = VectorMath.sum(row, count: b)
-                            terms.pointer[i] = source[i] - (maximum + log(sum))
-                            let inverse = 1 / sum
-                            for j in 0..<b { columnSums[j] += row[j] * inverse }
-                        }
+                        let rows = (chunk * b / chunks)..<((chunk + 1) * b / chunks)
+                        let scratch = UnsafeMutablePointer<Double>.allocate(capacity: b + 2 * rows.count)
+                        defer { scratch.deallocate() }
+                        let maxima = scratch + b - rows.lowerBound, sums = maxima + rows.count  // indexed by row
+                        ShimKernels.infoNCERows(s.pointer, batchSize: b, rows: rows, rowMaximum: maxima, rowSum: sums,
+                                                columnSums: columns.pointer + chunk * b, buffer: scratch)
+                        for i in rows { terms.pointer[i] = s.pointer[i * b + i] - (maxima[i] + log(sums[i])) }
                     }
                 }
             }

@@ -4,6 +4,8 @@
 #include <stdint.h>
 #include "mc_vector_math.h"
 #include "mc_stein_kernel.h"
+#include "mc_score_matrix.h"
+#include "mc_ksg.h"
 
 /// The state layout shared with Swift's `Xoshiro256PlusPlus`: four 64-bit words.
 typedef struct { uint64_t s[4]; } mc_xoshiro256_state;

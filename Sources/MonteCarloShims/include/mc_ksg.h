@@ -1,0 +1,48 @@
+#ifndef MONTECARLO_KSG_H
+#define MONTECARLO_KSG_H
+// Marginal range counts for the KSG mutual-information estimator in one dimension: how many
+// points of a sorted array lie within a radius of each of its own points.
+#include <stdint.h>
+
+/// For p in [begin, end): counts[p − begin] = #{q : |sorted[q] − sorted[p]| < radius[p − begin]}
+/// when `strict` (0 when radius ≤ 0 or NaN), else #{q : … ≤ radius[p − begin]}; point p itself
+/// included. `sorted` holds n values in increasing order.
+///
+/// The predicates are evaluated as x − v < r and v − x < r (v = sorted[q], x = sorted[p]) — the
+/// same rounded subtractions as the O(n²) reference — so the counts are exact. Each edge is
+/// found by galloping from a predicted position (p ∓ r times the previous query's points per
+/// unit length: the queries come in sorted order, so the local density changes slowly) and
+/// then a branch-free bisection of the bracket.
+void mc_ksg_range_counts(const double *sorted, int64_t n, const double *radius, int32_t strict, int64_t begin,
+                         int64_t end, int64_t *counts);
+
+/// The sorted-array neighbour index of n points in the plane (built by the Swift
+/// `PlanarNeighborIndex`): the x order cut into blocks of `block_size` consecutive points, each
+/// block re-sorted by y (ties by index).
+typedef struct {
+    int64_t count, block_size;
+    const double *sorted_x;      ///< x values in x order
+    const double *y_in_x_order;  ///< y values in x order
+    const int64_t *x_order;      ///< original index of each x position
+    const int64_t *rank_y;       ///< y position of each original index
+    const double *block_y, *block_x;  ///< per slot (blocks of the x order, sorted by y)
+    const int64_t *block_index;       ///< original index per slot
+    const double *block_lower, *block_upper;  ///< smallest and largest x per block
+    const double *x, *y;         ///< coordinates by original index
+} mc_ksg_plane;
+
+/// The KSG radii of the points at x positions [begin, end): their k nearest neighbours in max
+/// norm (ties by original index, the point itself excluded), and then for algorithm 1 ε = the
+/// k-th distance in radius_x[position] and radius_y[y position], for algorithm 2 the largest
+/// |Δx| and |Δy| among the k neighbours. Returns how many k-th distances are 0. `distances`
+/// (k doubles) and `neighbours` (k indices) are scratch.
+///
+/// A query starts in its own block and visits neighbouring blocks outwards in x order, nearer
+/// side first, stopping on a side once the block's x-gap exceeds the current k-th distance;
+/// inside a block it bisects for y (conditional moves) and walks outwards in y, nearer side
+/// first, until the y-gap exceeds the k-th distance. Distances are max(|Δx|, |Δy|) computed as
+/// in the O(n²) reference, so the neighbours and radii are exactly the reference's.
+int64_t mc_ksg_plane_radii(const mc_ksg_plane *plane, int64_t begin, int64_t end, int64_t k, int32_t algorithm_two,
+                           double *radius_x, double *radius_y, double *distances, int64_t *neighbours);
+
+#endif
