@@ -87,7 +87,8 @@ double mc_score_offdiagonal_max(const double *scores, int64_t batch, int64_t row
 
 // MARK: - Tail candidates
 
-void mc_move_largest_to_front(double *v, int64_t n, int64_t count) {
+/// Moves the `count` largest of `n` values to the front (in no order): Hoare quickselect.
+static void mc_move_largest_to_front(double *v, int64_t n, int64_t count) {
     if (count <= 0 || count >= n) return;
     int64_t lo = 0, hi = n - 1, nth = count - 1;
     while (lo < hi) {

@@ -55,7 +55,4 @@ void mc_partition_band(const double *scores, int64_t batch, int64_t band, const 
 void mc_infonce_rows(const double *scores, int64_t batch, int64_t row_begin, int64_t row_end, double *row_max,
                      double *row_sum, double *column_sums, double *buffer);
 
-/// Moves the `count` largest of `n` values to the front (in no order): Hoare quickselect.
-void mc_move_largest_to_front(double *values, int64_t n, int64_t count);
-
 #endif
