@@ -85,8 +85,9 @@ public struct LangevinSteinKernel: Sendable, Hashable, Codable {
     /// The lower triangle is computed column by column (contiguous writes) and mirrored in
     /// cache-sized tiles; `diagonalShift` is added to the diagonal (a ridge nugget), so no
     /// second pass over the matrix is needed.
-    /// The lower triangle is filled as by ``lowerTriangle(for:indices:diagonalShift:nativeFill:)``
-    /// (C kernel for the first-order Gaussian case, all cores from order ``parallelThreshold``).
+    /// The entries come from the package method
+    /// `lowerTriangle(for:indices:diagonalShift:nativeFill:)`: by a C kernel for the first-order
+    /// Gaussian case, on all cores from order 256.
     /// - Complexity: O(m²d) for m indices; no allocation besides the result and an m × 2d gather.
     public func matrix(for sample: SteinSample, indices: [Int], diagonalShift: Double = 0) -> Matrix {
         var result = lowerTriangle(for: sample, indices: indices, diagonalShift: diagonalShift)
@@ -265,7 +266,7 @@ public struct LangevinSteinKernel: Sendable, Hashable, Codable {
 
     /// The rectangular matrix K0[a, b] = k0(x_{rows[a]}, x_{columns[b]}), column-major.
     ///
-    /// Filled as ``lowerTriangle(for:indices:diagonalShift:nativeFill:)`` is: by the C kernel
+    /// Filled as `lowerTriangle(for:indices:diagonalShift:nativeFill:)` is: by the C kernel
     /// for the first-order Gaussian Stein kernel, on all cores for large matrices.
     /// - Complexity: O(|rows|·|columns|·d).
     public func matrix(for sample: SteinSample, rows: [Int], columns: [Int]) -> Matrix {
