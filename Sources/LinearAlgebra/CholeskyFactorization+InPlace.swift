@@ -46,12 +46,7 @@ extension CholeskyFactorization {
         factoringInPlace matrix: consuming Matrix, initialJitter: Double = 1e-12, maximumJitter: Double = 1e-2,
         restoring: Restoration = .upperTriangle, estimatesCondition: Bool
     ) throws(LinearAlgebraError) {
-        precondition(
-            initialJitter > 0 && initialJitter.isFinite,
-            "initialJitter must be positive and finite, got \(initialJitter)")
-        precondition(
-            maximumJitter >= initialJitter && maximumJitter.isFinite,
-            "maximumJitter must be finite and at least initialJitter, got \(maximumJitter)")
+        CholeskyFactorization.requireValidJitterRange(initial: initialJitter, maximum: maximumJitter)
         try matrix.requireSquare(for: "Cholesky factorization")
         matrix.requireConsistentStorage()
         let n = matrix.rows
@@ -93,6 +88,15 @@ extension CholeskyFactorization {
     }
 
     // MARK: - The jitter ladder
+
+    /// Traps unless 0 < `initial` ≤ `maximum` < ∞ (the jitter settings are the caller's
+    /// constants, not data).
+    static func requireValidJitterRange(initial: Double, maximum: Double) {
+        precondition(initial > 0 && initial.isFinite, "initialJitter must be positive and finite, got \(initial)")
+        precondition(
+            maximum >= initial && maximum.isFinite,
+            "maximumJitter must be finite and at least initialJitter, got \(maximum)")
+    }
 
     /// Factors `a` (lower triangle) in place, first as is, then with relative jitters
     /// `initialJitter`, `10·initialJitter`, … `maximumJitter` of the mean diagonal, calling

@@ -136,12 +136,7 @@ extension Matrix {
     public func choleskyFactorization(
         initialJitter: Double = 1e-12, maximumJitter: Double = 1e-2
     ) throws(LinearAlgebraError) -> CholeskyFactorization {
-        precondition(
-            initialJitter > 0 && initialJitter.isFinite,
-            "initialJitter must be positive and finite, got \(initialJitter)")
-        precondition(
-            maximumJitter >= initialJitter && maximumJitter.isFinite,
-            "maximumJitter must be finite and at least initialJitter, got \(maximumJitter)")
+        CholeskyFactorization.requireValidJitterRange(initial: initialJitter, maximum: maximumJitter)
         try requireSquare(for: "Cholesky factorization")
         try requireFinite()
         let n = rows

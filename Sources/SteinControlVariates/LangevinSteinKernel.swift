@@ -126,26 +126,18 @@ public struct LangevinSteinKernel: Sendable, Hashable, Codable {
         if nativeFill && usesNativeFill {
             let rows = SteinKernelShims.CoordinateMajorDraws(sample, indices)
             let lengthScale = base.lengthScale
-            let storage = rows.points.withUnsafeBufferPointer { rowPoints in
-                rows.scores.withUnsafeBufferPointer { rowScores in
-                    sample.points.withUnsafeBufferPointer { points in
-                        sample.scores.withUnsafeBufferPointer { scores in
-                            LargeStorage.array(count: m * m) { k in
-                                let shared = SharedBuffers(k: k, p: points.baseAddress!, s: scores.baseAddress!,
-                                                           rowP: rowPoints.baseAddress!, rowS: rowScores.baseAddress!)
-                                Self.forEach(columnBlocks) { range in
-                                    for b in range {
-                                        let column = shared.k + b * m
-                                        column.initialize(repeating: 0, count: b)  // the strict upper triangle
-                                        SteinKernelShims.gaussianColumn(
-                                            into: column + b, rows: shared.rowP, rowScores: shared.rowS, rowCount: m, firstRow: b,
-                                            dimension: d, columnPoint: shared.p + indices[b] * d,
-                                            columnScore: shared.s + indices[b] * d, lengthScale: lengthScale)
-                                        column[b] += diagonalShift
-                                    }
-                                }
-                            }
-                        }
+            let storage = Self.filledStorage(
+                count: m * m, points: sample.points, scores: sample.scores, rowPoints: rows.points, rowScores: rows.scores
+            ) { shared in
+                Self.forEach(columnBlocks) { range in
+                    for b in range {
+                        let column = shared.k + b * m
+                        column.initialize(repeating: 0, count: b)  // the strict upper triangle
+                        SteinKernelShims.gaussianColumn(
+                            into: column + b, rows: shared.rowP, rowScores: shared.rowS, rowCount: m, firstRow: b,
+                            dimension: d, columnPoint: shared.p + indices[b] * d,
+                            columnScore: shared.s + indices[b] * d, lengthScale: lengthScale)
+                        column[b] += diagonalShift
                     }
                 }
             }
@@ -156,27 +148,21 @@ public struct LangevinSteinKernel: Sendable, Hashable, Codable {
         let (inverse, inverse2, half) = (1 / l2, 1 / (l2 * l2), -0.5 / l2)
         let dOverL2 = Double(d) * inverse
         let isGaussian = isFirstOrderGaussian
-        let storage = x.withUnsafeBufferPointer { points in
-            u.withUnsafeBufferPointer { scores in
-                LargeStorage.array(count: m * m) { k in
-                    let shared = SharedBuffers(k: k, p: points.baseAddress!, s: scores.baseAddress!,
-                                               rowP: points.baseAddress!, rowS: scores.baseAddress!)
-                    Self.forEach(columnBlocks) { range in
-                        let (p, s) = (shared.p, shared.s)
-                        for b in range {
-                            let column = shared.k + b * m
-                            column.initialize(repeating: 0, count: b)  // the strict upper triangle
-                            let yb = p + b * d, ub = s + b * d
-                            if isGaussian {
-                                for a in b..<m {
-                                    column[a] = Self.gaussianEntry(p + a * d, s + a * d, yb, ub, d, half, inverse, inverse2, dOverL2)
-                                }
-                            } else {
-                                for a in b..<m { column[a] = entry(p + a * d, s + a * d, yb, ub, dimension: d) }
-                            }
-                            column[b] += diagonalShift
+        let storage = Self.filledStorage(count: m * m, points: x, scores: u, rowPoints: x, rowScores: u) { shared in
+            Self.forEach(columnBlocks) { range in
+                let (p, s) = (shared.p, shared.s)
+                for b in range {
+                    let column = shared.k + b * m
+                    column.initialize(repeating: 0, count: b)  // the strict upper triangle
+                    let yb = p + b * d, ub = s + b * d
+                    if isGaussian {
+                        for a in b..<m {
+                            column[a] = Self.gaussianEntry(p + a * d, s + a * d, yb, ub, d, half, inverse, inverse2, dOverL2)
                         }
+                    } else {
+                        for a in b..<m { column[a] = entry(p + a * d, s + a * d, yb, ub, dimension: d) }
                     }
+                    column[b] += diagonalShift
                 }
             }
         }
@@ -220,6 +206,27 @@ public struct LangevinSteinKernel: Sendable, Hashable, Codable {
             body(blocks[0])
         } else if blocks.count > 1 {
             DispatchQueue.concurrentPerform(iterations: blocks.count) { body(blocks[$0]) }
+        }
+    }
+
+    /// An array of `count` doubles written by `fill` (every element, as `LargeStorage.array`
+    /// requires), which gets raw pointers to the result, the column draws (`points`, `scores`)
+    /// and the row draws (`rowPoints`, `rowScores`).
+    static func filledStorage(
+        count: Int, points: [Double], scores: [Double], rowPoints: [Double], rowScores: [Double],
+        _ fill: (SharedBuffers) -> Void
+    ) -> [Double] {
+        rowPoints.withUnsafeBufferPointer { rowP in
+            rowScores.withUnsafeBufferPointer { rowS in
+                points.withUnsafeBufferPointer { p in
+                    scores.withUnsafeBufferPointer { s in
+                        LargeStorage.array(count: count) { k in
+                            fill(SharedBuffers(k: k, p: p.baseAddress!, s: s.baseAddress!,
+                                               rowP: rowP.baseAddress!, rowS: rowS.baseAddress!))
+                        }
+                    }
+                }
+            }
         }
     }
 
@@ -292,33 +299,25 @@ public struct LangevinSteinKernel: Sendable, Hashable, Codable {
             (rowPoints, rowScores) = gather(sample, rows)
         }
         guard m > 0, n > 0 else { return Matrix(rows: m, columns: n) }
-        let storage = rowPoints.withUnsafeBufferPointer { rowP in
-            rowScores.withUnsafeBufferPointer { rowS in
-                sample.points.withUnsafeBufferPointer { points in
-                    sample.scores.withUnsafeBufferPointer { scores in
-                        LargeStorage.array(count: m * n) { k in
-                            let shared = SharedBuffers(k: k, p: points.baseAddress!, s: scores.baseAddress!,
-                                                       rowP: rowP.baseAddress!, rowS: rowS.baseAddress!)
-                            Self.forEach(columnBlocks) { range in
-                                let (p, s, rp, rs) = (shared.p, shared.s, shared.rowP, shared.rowS)
-                                for b in range {
-                                    let jb = columns[b] * d
-                                    let column = shared.k + b * m
-                                    if native {
-                                        SteinKernelShims.gaussianColumn(
-                                            into: column, rows: rp, rowScores: rs, rowCount: m, firstRow: 0, dimension: d,
-                                            columnPoint: p + jb, columnScore: s + jb, lengthScale: lengthScale)
-                                    } else if isGaussian {
-                                        for a in 0..<m {
-                                            column[a] = Self.gaussianEntry(rp + a * d, rs + a * d, p + jb, s + jb, d, half, inverse, inverse2, dOverL2)
-                                        }
-                                    } else {
-                                        for a in 0..<m {
-                                            column[a] = entry(rp + a * d, rs + a * d, p + jb, s + jb, dimension: d)
-                                        }
-                                    }
-                                }
-                            }
+        let storage = Self.filledStorage(
+            count: m * n, points: sample.points, scores: sample.scores, rowPoints: rowPoints, rowScores: rowScores
+        ) { shared in
+            Self.forEach(columnBlocks) { range in
+                let (p, s, rp, rs) = (shared.p, shared.s, shared.rowP, shared.rowS)
+                for b in range {
+                    let jb = columns[b] * d
+                    let column = shared.k + b * m
+                    if native {
+                        SteinKernelShims.gaussianColumn(
+                            into: column, rows: rp, rowScores: rs, rowCount: m, firstRow: 0, dimension: d,
+                            columnPoint: p + jb, columnScore: s + jb, lengthScale: lengthScale)
+                    } else if isGaussian {
+                        for a in 0..<m {
+                            column[a] = Self.gaussianEntry(rp + a * d, rs + a * d, p + jb, s + jb, d, half, inverse, inverse2, dOverL2)
+                        }
+                    } else {
+                        for a in 0..<m {
+                            column[a] = entry(rp + a * d, rs + a * d, p + jb, s + jb, dimension: d)
                         }
                     }
                 }
