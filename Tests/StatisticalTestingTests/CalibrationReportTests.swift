@@ -37,6 +37,10 @@ import Testing
         let row = report.markdownRow(label: "synthetic, n = 100")
         #expect(row.split(separator: "|").count == headerColumns)
         #expect(row.hasPrefix("| synthetic, n = 100 | 100 |"))
+        #expect(row.hasSuffix(report.passed ? "| pass |" : "| FAIL |"))
+        let stated = report.markdownRow(label: "synthetic, n = 100", verdict: "pass (one-sided)")
+        #expect(stated.hasSuffix("| pass (one-sided) |"))
+        #expect(stated.split(separator: "|").count == headerColumns)
     }
 
     @Test func badInputThrowsBeforeRunning() {
