@@ -56,7 +56,7 @@ let package = Package(
             dependencies: ["MonteCarloCore", "MonteCarloShims", "LinearAlgebra", "VarianceReduction", "SteinControlVariates"]),
         .target(
             name: "VariationalInference",
-            dependencies: ["MonteCarloCore", "LinearAlgebra", "VarianceReduction", "SteinControlVariates"]),
+            dependencies: ["MonteCarloCore", "MonteCarloShims", "LinearAlgebra", "VarianceReduction", "SteinControlVariates"]),
         .target(
             name: "MonteCarlo",
             dependencies: [

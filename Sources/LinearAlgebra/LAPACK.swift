@@ -84,6 +84,19 @@ enum LAPACK {
         alpha: Double, a: [Double], lda: Int, b: [Double], ldb: Int,
         beta: Double, c: inout [Double], ldc: Int
     ) {
+        c.withUnsafeMutableBufferPointer { pc in
+            gemm(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda,
+                 b: b, ldb: ldb, beta: beta, c: pc, ldc: ldc)
+        }
+    }
+
+    /// ``gemm(transposeA:transposeB:m:n:k:alpha:a:lda:b:ldb:beta:c:ldc:)`` into a buffer, which
+    /// with `beta` = 0 may be uninitialized (BLAS does not read C then).
+    static func gemm(
+        transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int,
+        alpha: Double, a: [Double], lda: Int, b: [Double], ldb: Int,
+        beta: Double, c: UnsafeMutableBufferPointer<Double>, ldc: Int
+    ) {
         requireBuffer(a.count, rows: transposeA ? k : m, columns: transposeA ? m : k, leading: lda, "gemm A")
         requireBuffer(b.count, rows: transposeB ? n : k, columns: transposeB ? k : n, leading: ldb, "gemm B")
         requireBuffer(c.count, rows: m, columns: n, leading: ldc, "gemm C")
@@ -91,13 +104,11 @@ enum LAPACK {
         let (la, lb, lc) = (lapackInt(lda), lapackInt(ldb), lapackInt(ldc))
         a.withUnsafeBufferPointer { pa in
             b.withUnsafeBufferPointer { pb in
-                c.withUnsafeMutableBufferPointer { pc in
-                    cblas_dgemm(
-                        CblasColMajor, transposeA ? CblasTrans : CblasNoTrans,
-                        transposeB ? CblasTrans : CblasNoTrans, mm, nn, kk,
-                        alpha, pa.baseAddress, la, pb.baseAddress, lb,
-                        beta, pc.baseAddress, lc)
-                }
+                cblas_dgemm(
+                    CblasColMajor, transposeA ? CblasTrans : CblasNoTrans,
+                    transposeB ? CblasTrans : CblasNoTrans, mm, nn, kk,
+                    alpha, pa.baseAddress, la, pb.baseAddress, lb,
+                    beta, c.baseAddress, lc)
             }
         }
     }

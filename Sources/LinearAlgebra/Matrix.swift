@@ -238,13 +238,17 @@ public struct Matrix: Sendable, Hashable, Codable, CustomStringConvertible {
         let n = transposingOther ? other.rows : other.columns
         requireConsistentStorage()
         other.requireConsistentStorage()
-        var result = Matrix(rows: m, columns: n)
-        guard m > 0, n > 0, k > 0 else { return result }
-        LAPACK.gemm(
-            transposeA: transposingSelf, transposeB: transposingOther, m: m, n: n, k: k,
-            alpha: 1, a: storage, lda: leadingDimension, b: other.storage,
-            ldb: other.leadingDimension, beta: 0, c: &result.storage, ldc: m)
-        return result
+        guard m > 0, n > 0, k > 0 else { return Matrix(rows: m, columns: n) }
+        // With beta = 0, BLAS writes C without reading it ("C need not be set on input"), so
+        // the result is not zeroed first.
+        let storage = [Double](unsafeUninitializedCapacity: m * n) { buffer, initializedCount in
+            LAPACK.gemm(
+                transposeA: transposingSelf, transposeB: transposingOther, m: m, n: n, k: k,
+                alpha: 1, a: self.storage, lda: leadingDimension, b: other.storage,
+                ldb: other.leadingDimension, beta: 0, c: buffer, ldc: m)
+            initializedCount = m * n
+        }
+        return Matrix(rows: m, columns: n, columnMajor: storage)
     }
 
     // MARK: - Helpers for the factorizations

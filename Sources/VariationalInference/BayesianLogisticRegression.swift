@@ -58,12 +58,9 @@ public struct BayesianLogisticRegression: ProbabilisticModel, Sendable {
     ///
     /// - Complexity: O(n·d·S) in two `dgemm` calls for S latents.
     public func gradientLogJoint(columns latents: Matrix) -> Matrix {
-        let eta = design * latents
-        var residual = eta
+        var residual = design * latents  // η, overwritten by y − σ(η)
         let n = design.rows
-        residual.storage.withUnsafeMutableBufferPointer { r in
-            for k in r.indices { r[k] = labels[k % n] - 1 / (1 + exp(-r[k])) }
-        }
+        LogisticShims.residuals(&residual.storage, labels: labels, rows: n, columns: latents.columns)
         var gradient = (try? design.product(transposingSelf: true, residual, transposingOther: false))
             ?? Matrix(rows: latents.rows, columns: latents.columns, repeating: .nan)
         let t2 = priorStandardDeviation * priorStandardDeviation

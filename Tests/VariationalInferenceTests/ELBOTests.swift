@@ -336,6 +336,27 @@ struct BatchedGradientTests {
     }
 }
 
+extension BatchedGradientTests {
+    /// Linear predictors far beyond exp's range (|η| up to 2000) and moderate ones, in one batch:
+    /// the vectorised residual y − σ(η) caps e^(−η) at e^709, so σ is 1.2·10⁻³⁰⁸ instead of 0
+    /// where libm's exp overflows; the gradients must still agree to rounding and be finite.
+    @Test("the batched logistic gradient is finite and exact to rounding for extreme predictors")
+    func logisticBatchExtremePredictors() throws {
+        let design = Matrix(rows: [[400.0, 0.1], [-400.0, 0.2], [0.5, -0.3], [2.0, 1.0]])
+        let model = try BayesianLogisticRegression(design: design, labels: [1, 0, 1, 0])
+        let latents = Matrix(rows: [[5.0, -5.0, 0.01], [0.2, -0.7, 3.0]])
+        let batch = model.gradientLogJoint(columns: latents)
+        for s in 0..<3 {
+            let single = model.gradientLogJoint(latents.column(s))
+            for i in 0..<2 {
+                #expect(batch[i, s].isFinite)
+                // Four terms of size ≤ 400: rounding differences ≤ 4·400·(a few ε).
+                #expect(abs(batch[i, s] - single[i]) <= 1e-12 * max(1, abs(single[i])), "\(batch[i, s]) vs \(single[i])")
+            }
+        }
+    }
+}
+
 @Suite("Gradient sampling schemes")
 struct GradientSamplingTests {
     let model = try! NormalNormalModel(observations: [0.5, 1.2, -0.3, 0.8, 1.0])

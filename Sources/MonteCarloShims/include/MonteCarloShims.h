@@ -6,6 +6,7 @@
 #include "mc_stein_kernel.h"
 #include "mc_score_matrix.h"
 #include "mc_ksg.h"
+#include "mc_logistic.h"
 
 /// The state layout shared with Swift's `Xoshiro256PlusPlus`: four 64-bit words.
 typedef struct { uint64_t s[4]; } mc_xoshiro256_state;
