@@ -4,7 +4,8 @@ extension CholeskyFactorization {
     public enum Restoration {
         /// The strict upper triangle holds the matrix (both triangles are stored, as in any
         /// symmetric `Matrix`): it is mirrored back into the lower triangle, and the diagonal
-        /// comes from a copy taken before the first attempt. O(n) extra memory.
+        /// comes from a copy taken before the first attempt. O(n) extra memory. Retries thus
+        /// read the upper triangle: it must mirror the lower one.
         case upperTriangle
         /// The closure recomputes the matrix (at least its lower triangle, with the diagonal),
         /// for matrices stored as one triangle that are cheap to rebuild (kernel matrices).
@@ -15,17 +16,20 @@ extension CholeskyFactorization {
     /// ``Matrix/choleskyFactorization(initialJitter:maximumJitter:)``, without copying it.
     ///
     /// The factorization takes ownership of the storage (pass the matrix with `consume`, or a
-    /// temporary, to avoid a copy-on-write copy). Only the lower triangle (with the diagonal)
-    /// is read; ``lower`` then clears the strict upper triangle in a copy.
+    /// temporary, to avoid a copy-on-write copy). The first attempt reads only the lower
+    /// triangle (with the diagonal); a retry after a failure reads what `restoring` names
+    /// (with ``Restoration/upperTriangle``, the strict upper triangle). ``lower`` clears the
+    /// strict upper triangle in a copy.
     ///
     /// - Parameters:
-    ///   - matrix: A symmetric matrix, of which the lower triangle is read.
+    ///   - matrix: A symmetric matrix.
     ///   - initialJitter: The first relative jitter tried after a failure; positive and finite.
     ///   - maximumJitter: The largest relative jitter tried; at least `initialJitter` and finite.
     ///   - restoring: Where the matrix comes from again when an attempt fails.
     /// - Throws: as ``Matrix/choleskyFactorization(initialJitter:maximumJitter:)``, except that
     ///   ``LinearAlgebraError/nonFinite(row:column:)`` names the first NaN or infinity of the
-    ///   lower triangle (column by column); also
+    ///   lower triangle (column by column), or, when a retry restores the matrix, of the
+    ///   entries it restores; also
     ///   ``LinearAlgebraError/dimensionMismatch(expected:actual:)`` if a recomputed matrix has
     ///   another shape.
     /// - Complexity: O(n³) per attempt; O(n) extra memory (O(n²) for a recomputed matrix).
@@ -65,16 +69,27 @@ extension CholeskyFactorization {
         let restore = { (a: inout [Double]) throws(LinearAlgebraError) in
             switch restoring {
             case .upperTriangle:
+                var allFinite = true
                 a.withUnsafeMutableBufferPointer { a in
                     for j in 0..<n {
                         a[j + j * n] = diagonal[j]
-                        for i in (j + 1)..<n { a[i + j * n] = a[j + i * n] }
+                        for i in (j + 1)..<n {
+                            let value = a[j + i * n]
+                            allFinite = allFinite && value.isFinite
+                            a[i + j * n] = value
+                        }
                     }
+                }
+                if !allFinite, let (row, column) = Self.firstNonFiniteEntry(lowerTriangleOf: a, order: n) {
+                    throw .nonFinite(row: column, column: row)  // found in the upper triangle's mirror
                 }
             case .recompute(let rebuild):
                 let fresh = rebuild()
                 guard fresh.rows == n, fresh.columns == n, fresh.storage.count == n * n else {
                     throw .dimensionMismatch(expected: "a recomputed \(n)×\(n) matrix", actual: "\(fresh.rows)×\(fresh.columns)")
+                }
+                if let (row, column) = Self.firstNonFiniteEntry(lowerTriangleOf: fresh.storage, order: n) {
+                    throw .nonFinite(row: row, column: column)
                 }
                 a = fresh.storage
             }

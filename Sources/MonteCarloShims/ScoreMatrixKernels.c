@@ -141,8 +141,9 @@ static inline void mc_tail_offer(mc_tail *tail, double x) {
 /// 2 atanh(z) (+ log 2 on the high branch, where e^{−|t|} > √2 − 1), the same series as
 /// mc_log_one_plus_unit, with z formed in one division for either sign of t:
 /// t ≤ 0 (e = q): z = q/(2 + q) or (q − 1)/(3 + q); t > 0 (e = 1/q): z = 1/(2q + 1) or
-/// (1 − q)/(3q + 1). Relative error ≤ 19u (u = 2⁻⁵³): w and scale within 2 ulp each, the
-/// product and the division one rounding each, the series 4 ulp, the final sum one rounding.
+/// (1 − q)/(3q + 1). Relative error ≤ (19 + |t − M|)u (u = 2⁻⁵³): w and scale within 2.2 ulp
+/// each, but w = e^{fl(t − M)} also carries the rounding of its argument (|t − M|·u relative),
+/// the product and the division one rounding each, the series 4 ulp, the final sum one rounding.
 /// A weight that underflowed (t < M − 708) gives 0 for a term below e^{−708} times the largest.
 MC_INLINE double mc_softplus_from_weight(double t, double w, double scale) {
 #pragma clang fp contract(off)

@@ -1,4 +1,4 @@
-import MonteCarloShims
+internal import MonteCarloShims
 
 /// The module's only door to its C kernels (`Sources/MonteCarloShims`): thin, typed wrappers
 /// over the score-matrix and KSG kernels. Each call is single-threaded and deterministic; the

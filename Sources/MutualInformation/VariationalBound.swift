@@ -89,7 +89,7 @@ public enum VariationalBound: Sendable, Hashable, Codable {
     /// - Complexity: O(B²) time, split over all cores in a fixed number of work items merged in a
     ///   fixed order (the result does not depend on the thread count); O(B) extra memory per
     ///   work item, plus the tail diagnostic's M = min(B(B − 1)/5, 3√(B(B − 1)), 949) values.
-    ///   The B² exponentials use a branch-free, vectorisable e^x accurate to 2 ulp, so the last
+    ///   The B² exponentials use a branch-free, vectorisable e^x accurate to 2.2 ulp, so the last
     ///   bits can differ from an evaluation with the C library's `exp`.
     ///
     /// **Statistical properties.** `variance` estimates the variance of this batch's value over

@@ -26,12 +26,12 @@ enum SteinKernelShims {
         }
     }
 
-    /// Writes k0(x_a, y) for the rows a = `firstRow` ..< `rows.count` to `out[0 ..< count − firstRow]`,
+    /// Writes k0(x_a, y) for the rows a = `firstRow` ..< `rowCount` to `out[0 ..< rowCount − firstRow]`,
     /// k0 the first-order Stein kernel of the Gaussian base kernel with length-scale ℓ and y, u(y)
-    /// the `rows.dimension` numbers at `columnPoint`, `columnScore`.
+    /// the `dimension` numbers at `columnPoint`, `columnScore`.
     ///
     /// Equal to ``LangevinSteinKernel/gaussianEntry(_:_:_:_:_:_:_:_:_:)`` up to the C kernel's
-    /// `mc_exp` (within 2 ulp of the correctly rounded exponential): the coordinate sums and the
+    /// `mc_exp` (within 2.2 ulp of the correctly rounded exponential): the coordinate sums and the
     /// bracket are the same IEEE operations in the same order, so entries agree to a few ulps.
     static func gaussianColumn(
         into out: UnsafeMutablePointer<Double>, rows: UnsafePointer<Double>, rowScores: UnsafePointer<Double>,

@@ -74,6 +74,14 @@ struct CholeskyInPlaceTests {
             try CholeskyFactorization(factoringInPlace: indefinite)
         }
         #expect(try CholeskyFactorization(factoringInPlace: Matrix(rows: 0, columns: 0)).jitter == 0)
+        // The first attempt reads the (finite, indefinite) lower triangle and fails; the retry
+        // restores from the upper triangle, whose NaN must be named, not factored.
+        var nanAbove = indefinite
+        nanAbove[0, 1] = .nan
+        #expect(throws: LinearAlgebraError.nonFinite(row: 0, column: 1)) { try CholeskyFactorization(factoringInPlace: nanAbove) }
+        #expect(throws: LinearAlgebraError.nonFinite(row: 1, column: 0)) {
+            try CholeskyFactorization(factoringInPlace: indefinite, restoring: .recompute({ nanAbove.transposed }))
+        }
     }
 
     /// The one-pass 1-norm equals LAPACK's `dlansy` up to the rounding of two different

@@ -16,11 +16,11 @@ struct SteinKernelFillTests {
     }
 
     /// The C fill (lower triangle and rectangular blocks) equals the Swift reference loop to
-    /// 4ε relative, entry by entry. Both evaluate the coordinate sums and the bracket
+    /// 4.2ε relative, entry by entry. Both evaluate the coordinate sums and the bracket
     /// d/ℓ² − z/ℓ⁴ + (u(x) − u(y))·r/ℓ² + u(x)·u(y) with the same IEEE operations in the same
-    /// order (no contraction), so they differ only in the exponential: `mc_exp` is within 2 ulp
+    /// order (no contraction), so they differ only in the exponential: `mc_exp` is within 2.2 ulp
     /// and the C library's `exp` within 1 ulp of the true value, and the final product is
-    /// rounded once on each side (ε/2 each): (2 + 1 + ½ + ½)ε = 4ε, ε = 2⁻⁵². The orders
+    /// rounded once on each side (ε/2 each): (2.2 + 1 + ½ + ½)ε = 4.2ε, ε = 2⁻⁵². The orders
     /// include 300, above the parallel threshold, so the multi-core fill is covered.
     @Test("C fill of the Gaussian Stein kernel equals the Swift reference",
           arguments: [(1, 3), (7, 1), (130, 4), (300, 4), (257, 9)])
@@ -34,7 +34,7 @@ struct SteinKernelFillTests {
             let reference = stein.lowerTriangle(for: sample, indices: indices, diagonalShift: 0.25, nativeFill: false)
             var worst = 0.0
             for (c, s) in zip(native.storage, reference.storage) {
-                #expect(abs(c - s) <= 4 * Double.ulpOfOne * abs(s), "n = \(n), d = \(d), ℓ = \(lengthScale): \(c) vs \(s)")
+                #expect(abs(c - s) <= 4.2 * Double.ulpOfOne * abs(s), "n = \(n), d = \(d), ℓ = \(lengthScale): \(c) vs \(s)")
                 if s != 0 { worst = max(worst, abs(c - s) / abs(s) / Double.ulpOfOne) }
             }
             for j in 0..<n { for i in 0..<j { #expect(native.storage[i + j * n] == 0) } }
@@ -42,7 +42,7 @@ struct SteinKernelFillTests {
             let block = stein.matrix(for: sample, rows: rows, columns: columns)
             let blockReference = stein.matrix(for: sample, rows: rows, columns: columns, nativeFill: false)
             for (c, s) in zip(block.storage, blockReference.storage) {
-                #expect(abs(c - s) <= 4 * Double.ulpOfOne * abs(s), "rectangular, n = \(n), d = \(d), ℓ = \(lengthScale)")
+                #expect(abs(c - s) <= 4.2 * Double.ulpOfOne * abs(s), "rectangular, n = \(n), d = \(d), ℓ = \(lengthScale)")
             }
             #expect(worst <= 4)
         }

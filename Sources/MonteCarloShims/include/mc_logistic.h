@@ -7,7 +7,7 @@
 ///
 ///     values[i + j·rows] = labels[i] − 1 / (1 + e^(−η)),   η = values[i + j·rows],
 ///
-/// with e^x from `mc_exp` (within 2 ulp of libm), its argument capped at 709 (the residual is
+/// with e^x from `mc_exp` (within 2.2 ulp of the correctly rounded value), its argument capped at 709 (the residual is
 /// then labels[i] − 1.2e−308 instead of labels[i] − 0). NaN propagates. Bit-identical across the
 /// AVX-512, AVX2 and baseline clones (contraction off).
 void mc_logistic_residuals(double *values, const double *labels, ptrdiff_t rows, ptrdiff_t columns);

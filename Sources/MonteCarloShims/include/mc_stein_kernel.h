@@ -28,7 +28,7 @@ typedef struct {
 /// The three sums over coordinates run in the order c = 0 … d − 1 and every operation is a
 /// separately rounded IEEE operation (no contraction), identical in every `target_clones`
 /// variant (AVX-512, AVX2, baseline): the result is bit-identical across instruction sets and
-/// differs from a plain loop with the C library's `exp` only through `mc_exp` (≤ 2 ulp).
+/// differs from a plain loop with the C library's `exp` only through `mc_exp` (≤ 2.2 ulp).
 void mc_stein_gaussian_column(double *out, const double *points, const double *scores, ptrdiff_t stride,
                               ptrdiff_t count, ptrdiff_t dimension, const double *column_point,
                               const double *column_score, mc_stein_gaussian_parameters parameters);

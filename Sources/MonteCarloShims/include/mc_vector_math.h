@@ -17,8 +17,9 @@
 ///
 /// Cody–Waite reduction x = n·ln 2 + r with a two-part ln 2 (|r| ≤ ln 2 / 2), a degree-13
 /// Taylor polynomial evaluated by Estrin's scheme (truncation error |r|^14/14! < 5e−18, far
-/// below half an ulp), and an exact scaling by 2^n built from the exponent bits: within 2 ulp
-/// of the correctly rounded value on [−708, 709].
+/// below half an ulp), and an exact scaling by 2^n built from the exponent bits: within 2.2 ulp
+/// of the correctly rounded value on [−708, 709] (2.19 ulp the worst seen over 2·10⁷ uniform
+/// arguments there; the rounding of the reduction and of Estrin's sums makes it exceed 2).
 static inline double mc_exp(double x) {
 #pragma clang fp contract(off)
     const double log2e = 1.4426950408889634;
