@@ -49,12 +49,13 @@ struct KernelFit {
         for i in 0..<m { meanDiagonal += matrix.storage[i + i * m] / Double(m) }
         guard meanDiagonal.isFinite, meanDiagonal > 0 else { throw .notPositiveDefinite(jitterTried: 0) }
         let ridge = nugget * meanDiagonal
-        if ridge > 0 { for i in 0..<m { matrix.storage[i + i * m] += ridge } }
+        let addRidge = { (k: inout Matrix) in if ridge > 0 { for i in 0..<m { k.storage[i + i * m] += ridge } } }
+        addRidge(&matrix)
         // Factored in its own buffer (no n × n copy); a jitter retry rebuilds K0 + λI, whose
         // diagonal is that of the first attempt exactly (the same fill, the same ridge).
         let refill = { () -> Matrix in
             var fresh = kernel.lowerTriangle(for: sample, indices: training)
-            if ridge > 0 { for i in 0..<m { fresh.storage[i + i * m] += ridge } }
+            addRidge(&fresh)
             return fresh
         }
         let factorization: CholeskyFactorization
