@@ -8,6 +8,8 @@
 #include <gsl/gsl_sf_psi.h>
 #include <gsl/gsl_sf_erf.h>
 #include <gsl/gsl_math.h>
+#include <gsl/gsl_fft_real.h>
+#include <gsl/gsl_fft_halfcomplex.h>
 
 /* <gsl/gsl_randist.h> is not included: through <gsl/gsl_matrix.h> it pulls in <gsl/gsl_cblas.h>,
    whose enums clash with OpenBLAS's <cblas.h> in any Swift module that sees both C modules.

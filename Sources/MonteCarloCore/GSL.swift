@@ -135,3 +135,33 @@ extension GSL {
         gsl_ran_gaussian_ziggurat(UnsafeMutablePointer<gsl_rng>(generator), sigma)
     }
 }
+
+extension GSL {
+    /// Σₜ xₜ xₜ₊ₖ for k = 0 … maxLag of a centred series, by a zero-padded radix-2 real FFT.
+    ///
+    /// The series is padded to a power of two at least 2n, so the circular correlation equals
+    /// the linear one; the power spectrum |X_j|² is formed in GSL's half-complex layout and
+    /// transformed back.
+    static func laggedProductSums(centred series: UnsafeBufferPointer<Double>, maxLag: Int) throws(MonteCarloError) -> [Double] {
+        prepare()
+        let n = series.count
+        var size = 1
+        while size < 2 * n { size <<= 1 }
+        var buffer = [Double](repeating: 0, count: size)
+        buffer.withUnsafeMutableBufferPointer { $0.baseAddress!.update(from: series.baseAddress!, count: n) }
+        var status = buffer.withUnsafeMutableBufferPointer { gsl_fft_real_radix2_transform($0.baseAddress!, 1, size) }
+        try check(status)
+        buffer.withUnsafeMutableBufferPointer { data in
+            data[0] = data[0] * data[0]
+            data[size / 2] = data[size / 2] * data[size / 2]
+            for k in 1..<(size / 2) {
+                let re = data[k], im = data[size - k]
+                data[k] = re * re + im * im
+                data[size - k] = 0
+            }
+        }
+        status = buffer.withUnsafeMutableBufferPointer { gsl_fft_halfcomplex_radix2_inverse($0.baseAddress!, 1, size) }
+        try check(status)
+        return Array(buffer[0...min(maxLag, n - 1)])
+    }
+}
