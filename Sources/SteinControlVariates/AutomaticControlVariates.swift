@@ -35,6 +35,11 @@ import MonteCarloCore
 /// the measured mean squared error stayed within 1.5 times plain Monte Carlo's (test
 /// `autoStepFunction`).
 ///
+/// **On Markov chains** the selection folds are K′ contiguous blocks within each chain (a draw's
+/// neighbours, nearly the same point, would otherwise sit in its training folds and reward
+/// overfitting), and the chosen estimator reports its chain error bar (long-run variance of
+/// its held-out residuals; see ``ZeroVarianceControlVariates`` and ``SteinControlFunctional``).
+///
 /// - Complexity: K′ fits per candidate on n(K′ − 1)/K′ draws, then the chosen estimator's own
 ///   cost (for kernel methods O(n³) with the jackknife refits).
 public struct AutomaticControlVariates: Sendable, Hashable, Codable {
@@ -101,7 +106,7 @@ public struct AutomaticControlVariates: Sendable, Hashable, Codable {
         try sample.validate(values: values)
         let n = sample.count
         try requireCount(n, atLeast: 2 * max(folds, selectionFolds), "(2 per fold) for automatic selection")
-        let groups = foldIndices(count: n, folds: selectionFolds)
+        let groups = try sample.folds(selectionFolds)
         var scores: [(Candidate, Double)] = []
         var baseline = ResidualAccumulator()
         for evaluation in groups { baseline.addGroup(residuals: evaluation.map { values[$0] }, roundingErrors: []) }
@@ -183,11 +188,7 @@ public struct AutomaticControlVariates: Sendable, Hashable, Codable {
     static func run(_ candidate: Candidate, folds: Int, sample: SteinSample, values: [Double]) throws(MonteCarloError) -> Estimate {
         switch candidate {
         case .sampleMean:
-            let n = values.count
-            let mean = values.reduce(0, +) / Double(n)
-            let s2 = values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(n - 1)
-            return Estimate(value: mean, variance: s2 / Double(n), sampleCount: n, effectiveSampleSize: Double(n),
-                            diagnostics: Diagnostics(method: "sample-mean", varianceReductionFactor: 1))
+            return try SampleMean().estimate(sample: sample, values: values)
         case .zeroVariance(let degree):
             return try ZeroVarianceControlVariates(degree: degree, folds: folds).estimate(sample: sample, values: values)
         case let .controlFunctional(kernel, q):

@@ -120,15 +120,11 @@ public struct NystromControlFunctional: Sendable, Hashable, Codable {
         case .crossFitted(let folds):
             method = "nystrom-control-functional-cross-fitted"
             try requireCount(n, atLeast: 2 * folds, "(2 per fold) for \(folds)-fold cross-fitting")
-            let all = foldIndices(count: n, folds: folds)
+            let all = try sample.folds(folds)
             groups = all.indices.map { k in (all.enumerated().filter { $0.offset != k }.flatMap(\.element), all[k]) }
         case .sampleSplit(let fraction):
             method = "nystrom-control-functional-split"
-            let fitCount = Int((Double(n) * fraction).rounded())
-            let fitSet = (0..<fitCount).map { $0 * n / max(fitCount, 1) }
-            var isFit = [Bool](repeating: false, count: n)
-            for i in fitSet { isFit[i] = true }
-            let evaluation = (0..<n).filter { !isFit[$0] }
+            let (fitSet, evaluation) = try SteinControlFunctional.split(sample, fitFraction: fraction)
             try requireCount(evaluation.count, atLeast: 2, "in the evaluation part of the split")
             groups = [(fitSet, evaluation)]
         }
@@ -137,17 +133,20 @@ public struct NystromControlFunctional: Sendable, Hashable, Codable {
             largestJitter = max(largestJitter, fit.relativeJitter)
             landmarkCount = fit.landmarks.count
             let (e, rounding) = fit.residuals(stein, sample: sample, values: values, controls: controls, at: evaluation)
-            accumulator.addGroup(residuals: e, roundingErrors: rounding)
+            accumulator.addGroup(residuals: e, roundingErrors: rounding, indices: evaluation)
         }
-        let combined = try accumulator.combine()
+        let combined = try accumulator.combine(dependence: sample.dependence)
         var value = combined.value, variance = combined.variance
+        var degreesOfFreedom = combined.degreesOfFreedom
         var warnings: [String] = []
         let perDraw = sampleVariance(values)
+        let plain = try plainMeanVariance(values, on: sample)
         var fellBack = false
-        if !(variance <= perDraw / Double(n)) {
-            warnings.append("The Nyström control functional's estimated variance \(variance) exceeds the sample mean's \(perDraw / Double(n)); the plain sample mean is reported instead.")
-            value = values.reduce(0, +) / Double(n)
-            variance = perDraw / Double(n)
+        if !(variance <= plain.varianceOfMean) {
+            warnings.append("The Nyström control functional's estimated variance \(variance) exceeds the sample mean's \(plain.varianceOfMean); the plain sample mean is reported instead.")
+            value = plain.mean
+            variance = plain.varianceOfMean
+            degreesOfFreedom = plain.degreesOfFreedom
             fellBack = true
         }
         if combined.atFloor && !fellBack { warnings.append(ResidualAccumulator.roundingWarning) }
@@ -158,7 +157,7 @@ public struct NystromControlFunctional: Sendable, Hashable, Codable {
         ]
         if case .crossFitted(let k) = form { figures["folds"] = Double(k) }
         return Estimate(
-            value: value, variance: variance, sampleCount: n, effectiveSampleSize: ess,
+            value: value, variance: variance, sampleCount: n, effectiveSampleSize: ess, degreesOfFreedom: degreesOfFreedom,
             diagnostics: Diagnostics(method: fellBack ? "sample-mean (\(method) fell back)" : method,
                                      varianceReductionFactor: ess / Double(n), figures: figures, warnings: warnings))
     }

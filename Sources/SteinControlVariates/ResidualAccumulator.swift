@@ -3,14 +3,22 @@ import LinearAlgebra
 import MonteCarloCore
 
 /// Per-group moments of held-out residuals e = f − ĝ, with a rounding floor, for split and
-/// cross-fitted estimators: value Σₖ (nₖ/N) ēₖ, variance Σₖ (nₖ/N)² s²ₖ/nₖ.
+/// cross-fitted estimators: value Σₖ (nₖ/N) ēₖ, variance Σₖ (nₖ/N)² s²ₖ/nₖ for independent
+/// draws; for Markov chains the long-run variance of the residual series in draw order.
 struct ResidualAccumulator {
     private var groups: [(moments: RunningMoments, floor: Double)] = []
     /// |eᵢ − ēₖ| for every residual, pooled over the groups (for the tail diagnostic).
     private var absoluteDeviations: [Double] = []
+    /// (draw index, residual) of every residual added with its indices (needed for chains).
+    private var indexedResiduals: [(index: Int, residual: Double)] = []
 
-    /// Adds one group: residuals eᵢ and, for each, a bound δᵢ on its rounding error.
-    mutating func addGroup(residuals: [Double], roundingErrors: [Double]) {
+    /// Adds one group: residuals eᵢ and, for each, a bound δᵢ on its rounding error; `indices`
+    /// are the draws the residuals belong to (required when the draws are chains).
+    mutating func addGroup(residuals: [Double], roundingErrors: [Double], indices: [Int]? = nil) {
+        if let indices {
+            precondition(indices.count == residuals.count, "one index per residual")
+            indexedResiduals.append(contentsOf: zip(indices, residuals).map { ($0, $1) })
+        }
         var moments = RunningMoments()
         moments.add(contentsOf: residuals)
         let mean = moments.mean
@@ -54,6 +62,21 @@ struct ResidualAccumulator {
     /// Σₖ (nₖ/N)² (ēₖ − ē)² · K/(K − 1) and `inflated` is set.
     /// `withinVariance` is Σₖ (nₖ/N)² s²ₖ/nₖ before any between-fold inflation.
     func combine() throws(MonteCarloError) -> (value: Double, variance: Double, withinVariance: Double, atFloor: Bool, inflated: Bool) {
+        let result = try combine(dependence: .independent)
+        return (result.value, result.variance, result.withinVariance, result.atFloor, result.inflated)
+    }
+
+    /// As ``combine()`` for independent draws. For chains, the residuals are put back in draw
+    /// order; the draws of each chain that were evaluated form one series per chain (contiguous
+    /// when the folds are contiguous blocks), and the variance is the long-run variance of the
+    /// mean of that series (pooled about the grand mean, so fold means that disagree widen it),
+    /// raised to the rounding floor Σδᵢ²/N² when smaller; `degreesOfFreedom` is the long-run
+    /// variance estimator's. The between-fold χ² inflation is not applied to chains (fold means
+    /// of contiguous blocks are correlated; the pooled long-run variance already sees them).
+    func combine(dependence: SampleDependence) throws(MonteCarloError)
+        -> (value: Double, variance: Double, withinVariance: Double, atFloor: Bool, inflated: Bool, degreesOfFreedom: Double?)
+    {
+        if case .chains = dependence { return try combineChains(dependence) }
         let total = Double(count)
         var value = 0.0, variance = 0.0, atFloor = false
         var foldVariances: [Double] = []
@@ -89,7 +112,43 @@ struct ResidualAccumulator {
                 inflated = true
             }
         }
-        return (value, variance, within, atFloor, inflated)
+        return (value, variance, within, atFloor, inflated, nil)
+    }
+
+    private func combineChains(_ dependence: SampleDependence) throws(MonteCarloError)
+        -> (value: Double, variance: Double, withinVariance: Double, atFloor: Bool, inflated: Bool, degreesOfFreedom: Double?)
+    {
+        precondition(indexedResiduals.count == count, "chains need the draw index of every residual")
+        guard case .chains(let lengths, let method) = dependence else { preconditionFailure("chains expected") }
+        for (moments, _) in groups where moments.count < 2 {
+            throw .insufficientSamples(needed: 2, available: moments.count, reason: "in every evaluation fold")
+        }
+        let ordered = indexedResiduals.sorted { $0.index < $1.index }
+        // Evaluated draws per chain, in order.
+        var chainLengths: [Int] = []
+        var position = 0
+        var chainStart = 0
+        for length in lengths {
+            let end = chainStart + length
+            var counted = 0
+            while position < ordered.count, ordered[position].index < end {
+                counted += 1
+                position += 1
+            }
+            if counted > 0 { chainLengths.append(counted) }
+            chainStart = end
+        }
+        let series = ordered.map(\.residual)
+        let longRun = try method.estimate(series, chainLengths: chainLengths)
+        let total = Double(series.count)
+        let floor = groups.reduce(0) { $0 + $1.floor * Double($1.moments.count) } / total / total
+        var variance = longRun.varianceOfMean
+        var atFloor = false
+        if !(variance >= floor) {
+            variance = floor
+            atFloor = true
+        }
+        return (longRun.mean, variance, variance, atFloor, false, longRun.degreesOfFreedom)
     }
 
     static let inflationWarning = "The fold means disagree far more than their within-fold standard errors allow (χ² test at 0.001): the variance was raised to the between-fold estimate. The fitted control may have heavy tails; treat the error bar with caution."
@@ -108,6 +167,12 @@ func sampleVariance(_ values: [Double]) -> Double {
 /// Indices 0..<n split into `folds` groups by i mod K (the convention of ControlVariateMonteCarlo).
 func foldIndices(count n: Int, folds: Int) -> [[Int]] {
     (0..<folds).map { k in Array(stride(from: k, to: n, by: folds)) }
+}
+
+/// The variance of the plain sample mean of `values` on `sample`'s draws: s²/n for independent
+/// draws, the long-run variance of the mean for chains.
+func plainMeanVariance(_ values: [Double], on sample: SteinSample) throws(MonteCarloError) -> LongRunVariance {
+    try sample.dependence.varianceOfMean(values)
 }
 
 /// A LinearAlgebra error as the toolkit's error.

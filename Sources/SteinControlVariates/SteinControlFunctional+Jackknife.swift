@@ -35,9 +35,10 @@ extension SteinControlFunctional {
     /// on its training draws minus the deleted group (hyper-parameters are not re-selected).
     func crossFittedJackknifeVariance(_ data: FitData, folds: [[Int]], candidates: [Candidate]) throws(MonteCarloError) -> Double {
         let groupCount = Self.jackknifeGroupCount(for: form)
+        let group = try Self.jackknifeMembership(data.sample, groups: groupCount)
         var estimates: [Double] = []
         for g in 0..<groupCount {
-            let keep = { (i: Int) in i % groupCount != g }
+            let keep = { (i: Int) in group[i] != g }
             let reduced = folds.map { $0.filter(keep) }
             var sum = 0.0, count = 0
             var log = FitLog()
@@ -57,10 +58,11 @@ extension SteinControlFunctional {
     /// V_J for the split estimate: fit on `fitSet` minus group g, average on `evaluation` minus group g.
     func splitJackknifeVariance(_ data: FitData, fitSet: [Int], evaluation: [Int], candidate: Candidate) throws(MonteCarloError) -> Double {
         let groupCount = Self.jackknifeGroupCount(for: form)
+        let group = try Self.jackknifeMembership(data.sample, groups: groupCount)
         var estimates: [Double] = []
         for g in 0..<groupCount {
-            let training = fitSet.filter { $0 % groupCount != g }
-            let held = evaluation.filter { $0 % groupCount != g }
+            let training = fitSet.filter { group[$0] != g }
+            let held = evaluation.filter { group[$0] != g }
             try requireCount(training.count, atLeast: 2, "in the fitting part of the split after deleting a jackknife group")
             try requireCount(held.count, atLeast: 1, "in the evaluation part of the split after deleting a jackknife group")
             var log = FitLog()
@@ -69,6 +71,17 @@ extension SteinControlFunctional {
             estimates.append(e.reduce(0, +) / Double(e.count))
         }
         return Self.jackknifeVariance(estimates)
+    }
+
+    /// The jackknife group of every draw: i mod G for independent draws; for chains, G
+    /// contiguous blocks within each chain (a delete-a-block jackknife, Künsch 1989), so a
+    /// deleted group takes its draws' neighbours with it.
+    static func jackknifeMembership(_ sample: SteinSample, groups: Int) throws(MonteCarloError) -> [Int] {
+        var membership = [Int](repeating: 0, count: sample.count)
+        for (g, indices) in try sample.folds(groups).enumerated() {
+            for i in indices { membership[i] = g }
+        }
+        return membership
     }
 
     /// (G − 1)/G · Σ_g (θ̂₋g − θ̄)², by two passes.

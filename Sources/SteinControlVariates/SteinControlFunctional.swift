@@ -230,7 +230,7 @@ public struct SteinControlFunctional: Sendable, Hashable, Codable {
         case .crossFitted(let folds):
             method = "\(methodPrefix)-cross-fitted"
             try requireCount(n, atLeast: 2 * folds, "(2 per fold) for \(folds)-fold cross-fitting")
-            let groups = foldIndices(count: n, folds: folds)
+            let groups = try sample.folds(folds)
             var candidates: [Candidate] = []
             for (k, evaluation) in groups.enumerated() {
                 let training = groups.enumerated().filter { $0.offset != k }.flatMap(\.element)
@@ -238,23 +238,19 @@ public struct SteinControlFunctional: Sendable, Hashable, Codable {
                 candidates.append(candidate)
                 let fit = try Surrogate(candidate, data: data, training: training, log: &log)
                 let (e, rounding) = fit.residuals(data, at: evaluation)
-                accumulator.addGroup(residuals: e, roundingErrors: rounding)
+                accumulator.addGroup(residuals: e, roundingErrors: rounding, indices: evaluation)
             }
             jackknife = try crossFittedJackknifeVariance(data, folds: groups, candidates: candidates)
             value = 0
         case .sampleSplit(let fraction):
             method = "\(methodPrefix)-split"
-            let fitCount = Int((Double(n) * fraction).rounded())
-            let fitSet = (0..<fitCount).map { $0 * n / max(fitCount, 1) }
-            var isFit = [Bool](repeating: false, count: n)
-            for i in fitSet { isFit[i] = true }
-            let evaluation = (0..<n).filter { !isFit[$0] }
+            let (fitSet, evaluation) = try Self.split(sample, fitFraction: fraction)
             try requireCount(fitSet.count, atLeast: 2, "in the fitting part of the split")
             try requireCount(evaluation.count, atLeast: 2, "in the evaluation part of the split")
             let candidate = try select(data, training: fitSet, baseLength: baseLength)
             let fit = try Surrogate(candidate, data: data, training: fitSet, log: &log)
             let (e, rounding) = fit.residuals(data, at: evaluation)
-            accumulator.addGroup(residuals: e, roundingErrors: rounding)
+            accumulator.addGroup(residuals: e, roundingErrors: rounding, indices: evaluation)
             jackknife = try splitJackknifeVariance(data, fitSet: fitSet, evaluation: evaluation, candidate: candidate)
             value = 0
         case .weighted(let folds):
@@ -263,12 +259,12 @@ public struct SteinControlFunctional: Sendable, Hashable, Codable {
             let all = Array(0..<n)
             let candidate = try select(data, training: all, baseLength: baseLength)
             // The variance: cross-fitting at the selected candidate.
-            let groups = foldIndices(count: n, folds: folds)
+            let groups = try sample.folds(folds)
             for (k, evaluation) in groups.enumerated() {
                 let training = groups.enumerated().filter { $0.offset != k }.flatMap(\.element)
                 let fit = try Surrogate(candidate, data: data, training: training, log: &log)
                 let (e, rounding) = fit.residuals(data, at: evaluation)
-                accumulator.addGroup(residuals: e, roundingErrors: rounding)
+                accumulator.addGroup(residuals: e, roundingErrors: rounding, indices: evaluation)
             }
             jackknife = try crossFittedJackknifeVariance(data, folds: groups, candidates: Array(repeating: candidate, count: groups.count))
             let full = try Surrogate(candidate, data: data, training: all, log: &log, recordFirst: true)
@@ -282,11 +278,18 @@ public struct SteinControlFunctional: Sendable, Hashable, Codable {
             }
         }
 
-        let combined = try accumulator.combine()
+        let combined = try accumulator.combine(dependence: sample.dependence)
         // The error bar: the larger of the held-out residual variance (without the between-fold
         // inflation, which the jackknife supersedes) and the delete-a-group jackknife variance.
         let heldOut = combined.withinVariance
         var variance = max(heldOut, jackknife)
+        // Chains: a t interval with the long-run variance estimator's degrees of freedom, or the
+        // jackknife's G − 1 when the jackknife is the larger.
+        var degreesOfFreedom: Double? = nil
+        if sample.dependence.isChain {
+            degreesOfFreedom = heldOut >= jackknife ? combined.degreesOfFreedom
+                : Double(Self.jackknifeGroupCount(for: form) - 1)
+        }
         var warnings: [String] = []
         if case .weighted = form {
             // Guard: the unbiased cross-fitted estimate is at hand; a weighted value more than
@@ -300,11 +303,13 @@ public struct SteinControlFunctional: Sendable, Hashable, Codable {
             value = combined.value
         }
         let perDraw = sampleVariance(values)
+        let plain = try plainMeanVariance(values, on: sample)
         var fellBack = log.fallbacks == log.fits
-        if !fellBack, !(variance <= perDraw / Double(n)) {
-            warnings.append("The control functional's estimated variance \(variance) exceeds the sample mean's \(perDraw / Double(n)); the plain sample mean is reported instead.")
-            value = values.reduce(0, +) / Double(n)
-            variance = perDraw / Double(n)
+        if !fellBack, !(variance <= plain.varianceOfMean) {
+            warnings.append("The control functional's estimated variance \(variance) exceeds the sample mean's \(plain.varianceOfMean); the plain sample mean is reported instead.")
+            value = plain.mean
+            variance = plain.varianceOfMean
+            degreesOfFreedom = plain.degreesOfFreedom
             declaredBias = nil
             fellBack = true
         }
@@ -333,8 +338,12 @@ public struct SteinControlFunctional: Sendable, Hashable, Codable {
         case .crossFitted(let k), .weighted(let k): figures["folds"] = Double(k)
         case .sampleSplit: break
         }
+        if sample.dependence.isChain {
+            figures["plainMeanLongRunVariance"] = plain.longRunVariance
+        }
         return Estimate(
             value: value, variance: variance, sampleCount: n, effectiveSampleSize: ess,
+            degreesOfFreedom: degreesOfFreedom,
             diagnostics: Diagnostics(
                 method: fellBack ? "sample-mean (\(method) fell back)" : method,
                 varianceReductionFactor: ess / Double(n), declaredBias: fellBack ? nil : declaredBias,
@@ -429,7 +438,7 @@ public struct SteinControlFunctional: Sendable, Hashable, Codable {
                              nugget: nugget)
         case let .crossValidated(folds, multipliers, nuggets):
             try requireCount(training.count, atLeast: 2 * folds, "(2 per fold) in every training set for \(folds)-fold tuning")
-            let inner = foldIndices(count: training.count, folds: folds).map { $0.map { training[$0] } }
+            let inner = data.sample.innerFolds(of: training, folds: folds)
             // The sample mean: within-fold variance of f itself.
             var baseline = ResidualAccumulator()
             for evaluation in inner {
@@ -465,6 +474,28 @@ public struct SteinControlFunctional: Sendable, Hashable, Codable {
             }
             return best
         }
+    }
+
+    /// The draws that fit and the draws that are averaged in the split form: an evenly spaced
+    /// fraction for independent draws; for chains, the first fraction of every chain fits and
+    /// the rest of it is averaged (contiguous, so neighbours of fitting draws are not averaged,
+    /// except at one boundary per chain).
+    static func split(_ sample: SteinSample, fitFraction fraction: Double) throws(MonteCarloError) -> (fit: [Int], evaluation: [Int]) {
+        let n = sample.count
+        if sample.dependence.isChain {
+            var fit: [Int] = [], evaluation: [Int] = []
+            for range in try sample.dependence.chainRanges(count: n) {
+                let cut = range.lowerBound + Int((Double(range.count) * fraction).rounded())
+                fit.append(contentsOf: range.lowerBound..<cut)
+                evaluation.append(contentsOf: cut..<range.upperBound)
+            }
+            return (fit, evaluation)
+        }
+        let fitCount = Int((Double(n) * fraction).rounded())
+        let fitSet = (0..<fitCount).map { $0 * n / max(fitCount, 1) }
+        var isFit = [Bool](repeating: false, count: n)
+        for i in fitSet { isFit[i] = true }
+        return (fitSet, (0..<n).filter { !isFit[$0] })
     }
 
     // MARK: - Validation

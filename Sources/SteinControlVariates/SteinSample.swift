@@ -1,9 +1,13 @@
 import MonteCarloCore
 
-/// Draws x₁ … xₙ ∈ ℝᵈ from a target π together with the score u(xᵢ) = ∇ log π(xᵢ) at each draw.
+/// Draws x₁ … xₙ ∈ ℝᵈ from a target π together with the score u(xᵢ) = ∇ log π(xᵢ) at each draw,
+/// and how the draws depend on each other.
 ///
 /// The input of every Stein-kernel estimator: typically the output of a sampler (i.i.d. draws
-/// or MCMC), post-processed. Points and scores are stored contiguously, row-major: point i is
+/// or MCMC), post-processed. ``dependence`` says whether the draws are independent (the
+/// default) or one or more Markov chains stored one after another; with chains, every estimator
+/// that takes a sample folds contiguous blocks within each chain and reports the long-run
+/// variance of its held-out residual series (see `SampleDependence`). Points and scores are stored contiguously, row-major: point i is
 /// `points[i·d ..< (i+1)·d]`, so kernel matrices are built from one buffer without per-entry
 /// allocation. Integrand values are passed separately, so one sample serves several integrands.
 ///
@@ -22,6 +26,8 @@ public struct SteinSample: Sendable, Hashable, Codable {
     public let points: [Double]
     /// The scores ∇ log π at the draws, row-major: n·d numbers.
     public let scores: [Double]
+    /// Whether the draws are independent or Markov chains (and how to estimate their long-run variance).
+    public let dependence: SampleDependence
 
     /// Creates a sample from flat row-major arrays.
     /// - Parameters:
@@ -29,12 +35,15 @@ public struct SteinSample: Sendable, Hashable, Codable {
     ///   - dimension: d ≥ 1.
     ///   - points: n·d coordinates, point after point.
     ///   - scores: n·d score components, point after point.
+    ///   - dependence: independent draws (default) or chains whose lengths add up to n.
     /// - Throws: `MonteCarloError/invalidParameter(name:value:requirement:)` for n or d below 1;
     ///   `MonteCarloError/dimensionMismatch(what:expected:actual:)` when an array does not hold
     ///   n·d numbers; `MonteCarloError/nonFinite(quantity:index:)` naming the first draw with a
-    ///   NaN or infinite coordinate or score.
+    ///   NaN or infinite coordinate or score; the errors of `SampleDependence/chainRanges(count:)`
+    ///   when the chain lengths do not describe n draws.
     /// - Complexity: O(nd).
-    public init(count: Int, dimension: Int, points: [Double], scores: [Double]) throws(MonteCarloError) {
+    public init(count: Int, dimension: Int, points: [Double], scores: [Double],
+                dependence: SampleDependence = .independent) throws(MonteCarloError) {
         guard count >= 1 else { throw .invalidParameter(name: "count", value: Double(count), requirement: "at least 1") }
         guard dimension >= 1 else {
             throw .invalidParameter(name: "dimension", value: Double(dimension), requirement: "at least 1")
@@ -47,17 +56,19 @@ public struct SteinSample: Sendable, Hashable, Codable {
         }
         if let bad = points.firstIndex(where: { !$0.isFinite }) { throw .nonFinite(quantity: "point", index: bad / dimension) }
         if let bad = scores.firstIndex(where: { !$0.isFinite }) { throw .nonFinite(quantity: "score", index: bad / dimension) }
+        _ = try dependence.chainRanges(count: count)
         self.count = count
         self.dimension = dimension
         self.points = points
         self.scores = scores
+        self.dependence = dependence
     }
 
     /// Creates a sample from one array per draw.
     /// - Throws: as ``init(count:dimension:points:scores:)``; also
     ///   `MonteCarloError/dimensionMismatch(what:expected:actual:)` when the lists differ in
     ///   length or a draw's length differs from the first draw's.
-    public init(points: [[Double]], scores: [[Double]]) throws(MonteCarloError) {
+    public init(points: [[Double]], scores: [[Double]], dependence: SampleDependence = .independent) throws(MonteCarloError) {
         guard let first = points.first else {
             throw .insufficientSamples(needed: 1, available: 0, reason: "to form a Stein sample")
         }
@@ -79,7 +90,29 @@ public struct SteinSample: Sendable, Hashable, Codable {
             flatPoints.append(contentsOf: points[i])
             flatScores.append(contentsOf: scores[i])
         }
-        try self.init(count: points.count, dimension: d, points: flatPoints, scores: flatScores)
+        try self.init(count: points.count, dimension: d, points: flatPoints, scores: flatScores, dependence: dependence)
+    }
+
+    /// The same draws with another dependence structure.
+    /// - Throws: the errors of `SampleDependence/chainRanges(count:)`.
+    public func with(dependence: SampleDependence) throws(MonteCarloError) -> SteinSample {
+        try SteinSample(count: count, dimension: dimension, points: points, scores: scores, dependence: dependence)
+    }
+
+    /// Cross-fitting folds of all draws: i mod K for independent draws, K contiguous blocks
+    /// within each chain for chains.
+    func folds(_ k: Int) throws(MonteCarloError) -> [[Int]] {
+        try dependence.folds(count: count, folds: k)
+    }
+
+    /// Inner cross-validation folds of a training set (sorted draw indices): every K-th entry
+    /// for independent draws, K contiguous runs of the list for chains.
+    func innerFolds(of training: [Int], folds k: Int) -> [[Int]] {
+        let m = training.count
+        if dependence.isChain {
+            return (0..<k).map { j in Array(training[(j * m / k)..<((j + 1) * m / k)]) }
+        }
+        return (0..<k).map { j in stride(from: j, to: m, by: k).map { training[$0] } }
     }
 
     /// Point i as an array.

@@ -31,6 +31,15 @@ import MonteCarloCore
 /// ESS is σ²_f / `variance` (σ²_f the sample variance of f over all draws). The coefficients
 /// reported in the diagnostics come from a least-squares fit on all draws (intercept first).
 ///
+/// **On Markov chains** (``SteinSample/dependence`` = `.chains`): fold k is the k-th of K
+/// contiguous blocks of every chain, so a held-out draw's neighbours (nearly the same point)
+/// are not in its fit, except at block edges; the estimate stays consistent for an ergodic
+/// chain (each fold's fitted control still has mean zero under π), and `variance` is the
+/// long-run variance of the held-out residual series in draw order (the sample's
+/// `LongRunVarianceMethod`, pooled about the grand mean, so folds whose fits disagree widen it)
+/// over n, with that estimator's degrees of freedom. The between-fold χ² inflation is not
+/// applied. ESS stays σ²_f / `variance`: the number of *independent* draws that would match.
+///
 /// - Complexity: O(n p²) time and O(n p) memory for p = C(d + Q, d) − 1 controls.
 public struct ZeroVarianceControlVariates: Sendable, Hashable, Codable {
     /// Total polynomial degree Q: 1 or 2.
@@ -116,7 +125,7 @@ public struct ZeroVarianceControlVariates: Sendable, Hashable, Codable {
         }
         let g = controls(for: sample)
         var accumulator = ResidualAccumulator()
-        let groups = foldIndices(count: n, folds: folds)
+        let groups = try sample.folds(folds)
         for (k, evaluation) in groups.enumerated() {
             let training = groups.enumerated().filter { $0.offset != k }.flatMap(\.element)
             let beta = try fit(controls: g, p: p, values: values, rows: training)
@@ -133,14 +142,15 @@ public struct ZeroVarianceControlVariates: Sendable, Hashable, Codable {
                 residuals[a] = values[i] - fitted
                 rounding[a] = scale * (abs(values[i]) + magnitude)
             }
-            accumulator.addGroup(residuals: residuals, roundingErrors: rounding)
+            accumulator.addGroup(residuals: residuals, roundingErrors: rounding, indices: evaluation)
         }
-        let combined = try accumulator.combine()
+        let combined = try accumulator.combine(dependence: sample.dependence)
         let fullCoefficients = try fit(controls: g, p: p, values: values, rows: Array(0..<n))
         let perDraw = sampleVariance(values)
         let ess = Estimate.effectiveSampleSize(perDrawVariance: perDraw, estimatorVariance: combined.variance, evaluations: n)
         return Estimate(
             value: combined.value, variance: combined.variance, sampleCount: n, effectiveSampleSize: ess,
+            degreesOfFreedom: combined.degreesOfFreedom,
             diagnostics: Diagnostics(
                 method: "zero-variance-degree-\(degree)-cross-fitted", coefficients: fullCoefficients,
                 varianceReductionFactor: ess / Double(n),

@@ -1,0 +1,48 @@
+import MonteCarloCore
+
+/// The plain sample mean of integrand values at a sample's draws, with an error bar that
+/// respects how the draws depend on each other.
+///
+/// The baseline every control variate is measured against, and what `mcest cv --method plain`
+/// reports.
+///
+/// ```swift
+/// let sample = try SteinSample(points: draws, scores: scores,
+///                              dependence: .chains(count: 4, totalDraws: draws.count))
+/// let estimate = try SampleMean().estimate(sample: sample, values: values)
+/// ```
+///
+/// **Statistical properties.** The value f̄ is unbiased for independent draws and consistent
+/// for an ergodic Markov chain (biased by O(1/n) from the start of the chain when it does not
+/// start in stationarity). `variance` is s²/n for independent draws (normal interval) and
+/// σ̂²_∞/n for chains, σ̂²_∞ the long-run variance of fᵢ estimated by the sample's
+/// `LongRunVarianceMethod` (Student-t interval when that estimator has degrees of freedom, as
+/// batch means does). ESS = s² / `variance`: n for independent draws, n s²/σ̂²_∞ for chains.
+///
+/// - Complexity: O(n), or O(n log n) for the initial-sequence long-run variance.
+public struct SampleMean: Sendable, Hashable, Codable {
+    /// Creates the estimator.
+    public init() {}
+
+    /// The sample mean of `values` (one per draw of `sample`) and its variance.
+    /// - Throws: `MonteCarloError/dimensionMismatch(what:expected:actual:)` when `values` does not
+    ///   have one entry per draw; `MonteCarloError/nonFinite(quantity:index:)` for a NaN or
+    ///   infinite value; `MonteCarloError/insufficientSamples(needed:available:reason:)` for fewer
+    ///   than 2 draws or chains too short for the long-run variance estimator.
+    public func estimate(sample: SteinSample, values: [Double]) throws(MonteCarloError) -> Estimate {
+        try sample.validate(values: values)
+        let result = try sample.dependence.varianceOfMean(values)
+        var figures: [String: Double] = [:]
+        if sample.dependence.isChain {
+            figures["longRunVariance"] = result.longRunVariance
+            figures["integratedAutocorrelationTime"] = result.sampleVariance > 0 ? result.longRunVariance / result.sampleVariance : 1
+            if let b = result.batchSize { figures["batchSize"] = Double(b) }
+        }
+        return Estimate(
+            value: result.mean, variance: result.varianceOfMean, sampleCount: sample.count,
+            effectiveSampleSize: result.effectiveSampleSize, degreesOfFreedom: result.degreesOfFreedom,
+            diagnostics: Diagnostics(
+                method: sample.dependence.isChain ? "sample-mean (\(result.method))" : "sample-mean",
+                varianceReductionFactor: result.effectiveSampleSize / Double(sample.count), figures: figures))
+    }
+}
