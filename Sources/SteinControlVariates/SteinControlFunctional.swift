@@ -481,10 +481,15 @@ public struct SteinControlFunctional: Sendable, Hashable, Codable {
     /// the rest of it is averaged (contiguous, so neighbours of fitting draws are not averaged,
     /// except at one boundary per chain).
     static func split(_ sample: SteinSample, fitFraction fraction: Double) throws(MonteCarloError) -> (fit: [Int], evaluation: [Int]) {
-        let n = sample.count
-        if sample.dependence.isChain {
+        try split(count: sample.count, dependence: sample.dependence, fitFraction: fraction)
+    }
+
+    /// As ``split(_:fitFraction:)`` for `n` draws with the given dependence.
+    static func split(count n: Int, dependence: SampleDependence,
+                      fitFraction fraction: Double) throws(MonteCarloError) -> (fit: [Int], evaluation: [Int]) {
+        if dependence.isChain {
             var fit: [Int] = [], evaluation: [Int] = []
-            for range in try sample.dependence.chainRanges(count: n) {
+            for range in try dependence.chainRanges(count: n) {
                 let cut = range.lowerBound + Int((Double(range.count) * fraction).rounded())
                 fit.append(contentsOf: range.lowerBound..<cut)
                 evaluation.append(contentsOf: cut..<range.upperBound)

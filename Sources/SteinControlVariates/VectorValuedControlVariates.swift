@@ -151,7 +151,7 @@ public struct VectorValuedControlVariates: Sendable, Hashable, Codable {
         for v in values { try sample.validate(values: v) }
         let all = Array(0..<sample.count)
         let data = TaskData(pooled: sample, pointIndices: Array(repeating: all, count: values.count), values: values,
-                            sharedDraws: true)
+                            sharedDraws: true, dependences: Array(repeating: sample.dependence, count: values.count))
         return try run(data)
     }
 
@@ -174,7 +174,8 @@ public struct VectorValuedControlVariates: Sendable, Hashable, Codable {
             scores.append(contentsOf: task.sample.scores)
         }
         let pooled = try SteinSample(count: points.count / d, dimension: d, points: points, scores: scores)
-        return try run(TaskData(pooled: pooled, pointIndices: indices, values: tasks.map(\.values), sharedDraws: false))
+        return try run(TaskData(pooled: pooled, pointIndices: indices, values: tasks.map(\.values), sharedDraws: false,
+                                dependences: tasks.map(\.sample.dependence)))
     }
 
     // MARK: - Estimation
@@ -184,6 +185,21 @@ public struct VectorValuedControlVariates: Sendable, Hashable, Codable {
         var residuals: [[[Double]]]   // [task][group][draw]
         var rounding: [[[Double]]]
         var raw: [[[Double]]]
+        var indices: [[[Int]]]        // [task][group][draw]: the task's draw index
+    }
+
+    /// Fold membership of every draw of every task: i mod K for independent draws, K contiguous
+    /// blocks within each chain for chains.
+    static func membership(_ data: TaskData, folds: Int) throws(MonteCarloError) -> [[Int]] {
+        var result: [[Int]] = []
+        for t in 0..<data.taskCount {
+            var member = [Int](repeating: 0, count: data.values[t].count)
+            for (k, fold) in try data.dependences[t].folds(count: member.count, folds: folds).enumerated() {
+                for i in fold { member[i] = k }
+            }
+            result.append(member)
+        }
+        return result
     }
 
     func run(_ data: TaskData) throws(MonteCarloError) -> VectorEstimate {
@@ -194,7 +210,7 @@ public struct VectorValuedControlVariates: Sendable, Hashable, Codable {
         let stein = try kernel.steinKernel(lengthScale: baseLength)
         var log = VectorFitLog()
         var groups = Groups(residuals: Array(repeating: [], count: tasks), rounding: Array(repeating: [], count: tasks),
-                            raw: Array(repeating: [], count: tasks))
+                            raw: Array(repeating: [], count: tasks), indices: Array(repeating: [], count: tasks))
         var weightedValues: [Double]? = nil
         let methodName: String
         // Every held-out fit: its training and evaluation draws per task, and its B (for the jackknife).
@@ -206,6 +222,7 @@ public struct VectorValuedControlVariates: Sendable, Hashable, Codable {
                 let m = evaluation[0].count
                 for t in 0..<tasks {
                     let f = evaluation[0].map { data.values[t][$0] }
+                    groups.indices[t].append(evaluation[0])
                     groups.raw[t].append(f)
                     groups.residuals[t].append((0..<m).map { f[$0] - psi.storage[$0 + t * m] })
                     groups.rounding[t].append((0..<m).map { rounding.storage[$0 + t * m] + 4 * Double.ulpOfOne * abs(f[$0]) })
@@ -215,6 +232,7 @@ public struct VectorValuedControlVariates: Sendable, Hashable, Codable {
                     let (psi, rounding) = fit.predictions(data, at: evaluation[t].map { data.pointIndices[t][$0] })
                     let m = evaluation[t].count
                     let f = evaluation[t].map { data.values[t][$0] }
+                    groups.indices[t].append(evaluation[t])
                     groups.raw[t].append(f)
                     groups.residuals[t].append((0..<m).map { f[$0] - psi.storage[$0 + t * m] })
                     groups.rounding[t].append((0..<m).map { rounding.storage[$0 + t * m] + 4 * Double.ulpOfOne * abs(f[$0]) })
@@ -226,9 +244,10 @@ public struct VectorValuedControlVariates: Sendable, Hashable, Codable {
             for t in 0..<tasks {
                 try requireCount(counts[t], atLeast: 2 * folds, "(2 per fold) for \(folds)-fold cross-fitting of task \(t)")
             }
+            let member = try Self.membership(data, folds: folds)
             for k in 0..<folds {
-                let training = counts.map { m in (0..<m).filter { $0 % folds != k } }
-                let evaluation = counts.map { m in (0..<m).filter { $0 % folds == k } }
+                let training = member.map { fold in fold.indices.filter { fold[$0] != k } }
+                let evaluation = member.map { fold in fold.indices.filter { fold[$0] == k } }
                 let b = try selectTaskCovariance(data, training: training, kernel: stein, log: &log)
                 let fit = try VectorValuedFit(data, training: training, kernel: stein, taskCovariance: b, nugget: nugget)
                 log.record(fit)
@@ -244,12 +263,8 @@ public struct VectorValuedControlVariates: Sendable, Hashable, Codable {
         case .sampleSplit(let fraction):
             methodName = "vector-valued-control-variates-split"
             var training: [[Int]] = [], evaluation: [[Int]] = []
-            for m in counts {
-                let fitCount = Int((Double(m) * fraction).rounded())
-                let fitSet = (0..<fitCount).map { $0 * m / max(fitCount, 1) }
-                var isFit = [Bool](repeating: false, count: m)
-                for i in fitSet { isFit[i] = true }
-                let rest = (0..<m).filter { !isFit[$0] }
+            for (t, m) in counts.enumerated() {
+                let (fitSet, rest) = try SteinControlFunctional.split(count: m, dependence: data.dependences[t], fitFraction: fraction)
                 try requireCount(fitSet.count, atLeast: 2, "in the fitting part of the split")
                 try requireCount(rest.count, atLeast: 2, "in the evaluation part of the split")
                 training.append(fitSet)
@@ -267,7 +282,7 @@ public struct VectorValuedControlVariates: Sendable, Hashable, Codable {
             weightedValues = full.constants
         }
 
-        var combined = try combine(groups, shared: data.sharedDraws)
+        var combined = try combine(groups, data: data)
         let jackknife = try jackknifeVariances(data, fits: fits, kernel: stein)
         let raised = Self.raise(&combined.covariance, to: jackknife, skipping: [])
         var warnings: [String] = []
@@ -275,10 +290,12 @@ public struct VectorValuedControlVariates: Sendable, Hashable, Codable {
         var values = combined.values
         // Guard: components worse than their sample mean fall back to it.
         let perDraw = data.values.map(sampleVariance)
-        let fallbacks = (0..<tasks).filter { !(combined.covariance[$0 * tasks + $0] <= perDraw[$0] / Double(counts[$0])) }
+        var plainVariance: [Double] = []
+        for t in 0..<tasks { plainVariance.append(try data.dependences[t].varianceOfMean(data.values[t]).varianceOfMean) }
+        let fallbacks = (0..<tasks).filter { !(combined.covariance[$0 * tasks + $0] <= plainVariance[$0]) }
         if !fallbacks.isEmpty {
             for t in fallbacks { groups.residuals[t] = groups.raw[t]; groups.rounding[t] = groups.raw[t].map { $0.map { _ in 0 } } }
-            combined = try combine(groups, shared: data.sharedDraws)
+            combined = try combine(groups, data: data)
             _ = Self.raise(&combined.covariance, to: jackknife, skipping: Set(fallbacks))
             values = combined.values
             for t in fallbacks {
@@ -328,7 +345,8 @@ public struct VectorValuedControlVariates: Sendable, Hashable, Codable {
 
     /// Per-task value and variance with the scalar safeguards; off-diagonal covariances (shared
     /// draws) from the per-group residual covariances, rescaled with the diagonal.
-    func combine(_ groups: Groups, shared: Bool) throws(MonteCarloError) -> (values: [Double], covariance: [Double], atFloor: [Int], inflated: [Int]) {
+    func combine(_ groups: Groups, data: TaskData) throws(MonteCarloError) -> (values: [Double], covariance: [Double], atFloor: [Int], inflated: [Int]) {
+        let shared = data.sharedDraws
         let tasks = groups.residuals.count
         var values = [Double](repeating: 0, count: tasks)
         var covariance = [Double](repeating: 0, count: tasks * tasks)
@@ -337,9 +355,9 @@ public struct VectorValuedControlVariates: Sendable, Hashable, Codable {
         for t in 0..<tasks {
             var accumulator = ResidualAccumulator()
             for (g, residuals) in groups.residuals[t].enumerated() {
-                accumulator.addGroup(residuals: residuals, roundingErrors: groups.rounding[t][g])
+                accumulator.addGroup(residuals: residuals, roundingErrors: groups.rounding[t][g], indices: groups.indices[t][g])
             }
-            let result = try accumulator.combine()
+            let result = try accumulator.combine(dependence: data.dependences[t])
             values[t] = result.value
             covariance[t * tasks + t] = result.variance
             if result.atFloor { atFloor.append(t) }
@@ -391,11 +409,12 @@ public struct VectorValuedControlVariates: Sendable, Hashable, Codable {
         case .sampleSplit: 5
         }
         var estimates = [[Double]](repeating: [], count: tasks)
+        let member = try Self.membership(data, folds: groupCount)
         for g in 0..<groupCount {
             var sums = [Double](repeating: 0, count: tasks), counts = [Int](repeating: 0, count: tasks)
             for fit in fits {
-                let training = fit.training.map { $0.filter { $0 % groupCount != g } }
-                let evaluation = fit.evaluation.map { $0.filter { $0 % groupCount != g } }
+                let training = fit.training.enumerated().map { t, list in list.filter { member[t][$0] != g } }
+                let evaluation = fit.evaluation.enumerated().map { t, list in list.filter { member[t][$0] != g } }
                 guard evaluation.contains(where: { !$0.isEmpty }) else { continue }
                 for t in 0..<tasks {
                     try requireCount(training[t].count, atLeast: 2, "in a training set after deleting a jackknife group (task \(t))")
@@ -495,8 +514,16 @@ public struct VectorValuedControlVariates: Sendable, Hashable, Codable {
                 var score = 0.0
                 var failed = false
                 for k in 0..<folds {
-                    let inner = training.map { list in list.enumerated().filter { $0.offset % folds != k }.map(\.element) }
-                    let held = training.map { list in list.enumerated().filter { $0.offset % folds == k }.map(\.element) }
+                    // Inner folds: every K-th training draw, or K contiguous runs for chains.
+                    let fold = { (t: Int, position: Int, count: Int) in
+                        data.dependences[t].isChain ? position * folds / count : position % folds
+                    }
+                    let inner = training.enumerated().map { t, list in
+                        list.enumerated().filter { fold(t, $0.offset, list.count) != k }.map(\.element)
+                    }
+                    let held = training.enumerated().map { t, list in
+                        list.enumerated().filter { fold(t, $0.offset, list.count) == k }.map(\.element)
+                    }
                     guard let fit = try? VectorValuedFit(data, training: inner, kernel: stein, taskCovariance: candidate,
                                                          nugget: nugget) else {
                         failed = true

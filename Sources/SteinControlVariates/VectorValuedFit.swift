@@ -12,6 +12,8 @@ struct TaskData {
     let values: [[Double]]
     /// Whether every task uses all pooled draws in the same order (T integrands on one sample).
     let sharedDraws: Bool
+    /// Per task, how its draws depend on each other (on the task's own draw indices).
+    let dependences: [SampleDependence]
 
     var taskCount: Int { values.count }
 }
