@@ -67,52 +67,19 @@ public struct DataMatrixFile: Sendable, Hashable {
 
     /// Parses a `.npy` file.
     public static func parseNPY(_ data: Data, source: String) throws(MonteCarloError) -> DataMatrixFile {
-        let bytes = [UInt8](data)
-        guard bytes.count >= 10, bytes[0] == 0x93, Array(bytes[1...5]) == Array("NUMPY".utf8) else {
-            throw .invalidArgument("\(source) is not a .npy file (bad magic string).")
-        }
-        let major = bytes[6]
-        let headerLength: Int, headerStart: Int
-        if major == 1 {
-            headerLength = Int(bytes[8]) | Int(bytes[9]) << 8
-            headerStart = 10
-        } else {
-            guard bytes.count >= 12 else { throw .invalidArgument("\(source): truncated .npy header.") }
-            headerLength = Int(bytes[8]) | Int(bytes[9]) << 8 | Int(bytes[10]) << 16 | Int(bytes[11]) << 24
-            headerStart = 12
-        }
-        guard bytes.count >= headerStart + headerLength else { throw .invalidArgument("\(source): truncated .npy header.") }
-        let header = String(decoding: bytes[headerStart..<(headerStart + headerLength)], as: UTF8.self)
-        let itemSize: Int
-        if header.contains("'<f8'") { itemSize = 8 } else if header.contains("'<f4'") { itemSize = 4 } else {
-            throw .invalidArgument("\(source): only little-endian float64 ('<f8') or float32 ('<f4') arrays are supported.")
-        }
-        guard header.contains("'fortran_order': False") else {
-            throw .invalidArgument("\(source): Fortran-ordered arrays are not supported; save with C order.")
-        }
-        guard let open = header.range(of: "'shape': ("), let close = header[open.upperBound...].firstIndex(of: ")") else {
-            throw .invalidArgument("\(source): no shape in the .npy header.")
-        }
-        let shape = header[open.upperBound..<close].split(separator: ",").compactMap {
-            Int($0.trimmingCharacters(in: .whitespaces))
-        }
+        let array = try NPYLayout(data, source: source)
+        let shape = array.shape
         guard shape.count == 1 || shape.count == 2, shape.allSatisfy({ $0 > 0 }) else {
             throw .invalidArgument("\(source): expected a non-empty 1-D or 2-D array, found shape \(shape).")
         }
         let rowCount = shape[0], width = shape.count == 2 ? shape[1] : 1
-        let start = headerStart + headerLength
-        guard bytes.count >= start + rowCount * width * itemSize else {
-            throw .invalidArgument("\(source): the data section is shorter than the shape \(shape) needs.")
-        }
+        try array.checkLength(count: rowCount * width)
         var rows: [[Double]] = []
         rows.reserveCapacity(rowCount)
         for i in 0..<rowCount {
             var row: [Double] = []
             for j in 0..<width {
-                let offset = start + (i * width + j) * itemSize
-                var bits: UInt64 = 0
-                for b in 0..<itemSize { bits |= UInt64(bytes[offset + b]) << (8 * UInt64(b)) }
-                let value = itemSize == 8 ? Double(bitPattern: bits) : Double(Float(bitPattern: UInt32(truncatingIfNeeded: bits)))
+                let value = array.element(i * width + j)
                 guard value.isFinite else {
                     throw .invalidArgument("\(source): element [\(i), \(j)] is not finite.")
                 }

@@ -17,6 +17,6 @@ struct MCEst: ParsableCommand {
         version: "0.1.0",
         subcommands: [
             DemoCommand.self, EstimateCommand.self, VICommand.self, SWCommand.self, MICommand.self, CVCommand.self,
-            MergeCommand.self,
+            MergeCommand.self, SummaryCommand.self,
         ])
 }
