@@ -38,11 +38,13 @@ public struct SampleMean: Sendable, Hashable, Codable {
             figures["integratedAutocorrelationTime"] = result.sampleVariance > 0 ? result.longRunVariance / result.sampleVariance : 1
             if let b = result.batchSize { figures["batchSize"] = Double(b) }
         }
+        // Independent draws: ESS is n by definition (not s²/(s²/n), which may round).
+        let ess = sample.dependence.isChain ? result.effectiveSampleSize : Double(sample.count)
         return Estimate(
             value: result.mean, variance: result.varianceOfMean, sampleCount: sample.count,
-            effectiveSampleSize: result.effectiveSampleSize, degreesOfFreedom: result.degreesOfFreedom,
+            effectiveSampleSize: ess, degreesOfFreedom: result.degreesOfFreedom,
             diagnostics: Diagnostics(
                 method: sample.dependence.isChain ? "sample-mean (\(result.method))" : "sample-mean",
-                varianceReductionFactor: result.effectiveSampleSize / Double(sample.count), figures: figures))
+                varianceReductionFactor: ess / Double(sample.count), figures: figures))
     }
 }

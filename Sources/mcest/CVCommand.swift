@@ -11,10 +11,25 @@ struct CVCommand: ParsableCommand {
         abstract: "Estimate E_π[f] from draws, scores and integrand values with control variates, with error bars.",
         discussion: """
             Input: three files with one row per draw, CSV (first row taken as a header when it is \
-            not all numeric) or .npy: --samples (n × d, the draws x_i from π, i.i.d. or a thinned \
-            chain), --scores (n × d, u_i = ∇ log π(x_i)), --values (n × T, one column per \
-            integrand f_1 … f_T). Each integrand is estimated separately, except with --method vv, \
-            which estimates all columns jointly.
+            not all numeric; CmdStan output CSV is read directly: '#' lines are skipped and the \
+            '…__' sampler columns dropped) or .npy: --samples (n × d, the draws x_i from π), \
+            --scores (n × d, u_i = ∇ log π(x_i)), --values (n × T, one column per integrand \
+            f_1 … f_T). Each integrand is estimated separately, except with --method vv, which \
+            estimates all columns jointly. --sample-columns and --value-columns pick columns by \
+            name (beta selects beta.1, beta.2, …) or 0-based index.
+
+            Markov chain output (unthinned MCMC draws): say so, or the error bars are too narrow \
+            by the integrated autocorrelation time. Several files given to one option are several \
+            chains (one file per chain, e.g. CmdStan's output_1.csv … output_4.csv; a 3-D .npy is \
+            chains × draws × columns); --chains K splits the rows of one file into K contiguous \
+            chains of equal length, in file order; --chain-column NAME takes the chain of each row \
+            from a column of --samples (dropped from the draws). With chains, the cross-fitting \
+            folds are K contiguous blocks within each chain (interleaved folds leak: a draw's \
+            neighbours are nearly the same point) and the error bar is the long-run variance of \
+            the held-out residual series (--dependence; the jackknife deletes contiguous blocks). \
+            --dependence iid|batch-means|obm|spectral|lugsail|geyer|auto: auto is iid without \
+            chains and the library's recommended long-run variance estimator with chains; any \
+            other chain estimator on a single file treats it as one chain; iid ignores the chains.
 
             Methods. plain = the sample mean, variance s²/n. All others are cross-fitted over \
             --folds folds (draw i is in fold i mod K, after the --seed shuffle if given): the \
@@ -78,14 +93,50 @@ struct CVCommand: ParsableCommand {
         }
     }
 
-    @Option(help: "Draws x_i (n rows × d columns), CSV or .npy.")
-    var samples: String
+    /// `--dependence` choices.
+    enum Dependence: String, ExpressibleByArgument, CaseIterable {
+        case iid, batchMeans = "batch-means", obm, spectral, lugsail, geyer, auto
 
-    @Option(help: "Scores ∇ log π(x_i) (n rows × d columns), CSV or .npy.")
-    var scores: String
+        /// The long-run variance estimator for chains (nil: independent draws).
+        func method(batchSize: LongRunVarianceMethod.BatchSize) -> LongRunVarianceMethod? {
+            switch self {
+            case .iid: return nil
+            case .batchMeans: return .batchMeans(batchSize)
+            case .obm: return .overlappingBatchMeans(batchSize)
+            case .spectral: return .spectral(.bartlett, truncation: batchSize)
+            case .lugsail: return .overlappingBatchMeans(batchSize, lugsail: true)
+            case .geyer: return .initialSequence(.monotone)
+            case .auto: return .auto
+            }
+        }
+    }
 
-    @Option(help: "Integrand values (n rows × T columns, one integrand per column), CSV or .npy.")
-    var values: String
+    @Option(parsing: .upToNextOption, help: "Draws x_i (n rows × d columns), CSV, CmdStan CSV or .npy; several files are several chains.")
+    var samples: [String]
+
+    @Option(parsing: .upToNextOption, help: "Scores ∇ log π(x_i) (n rows × d columns), CSV or .npy; several files are several chains.")
+    var scores: [String]
+
+    @Option(parsing: .upToNextOption, help: "Integrand values (n rows × T columns, one integrand per column), CSV or .npy; several files are several chains.")
+    var values: [String]
+
+    @Option(help: "Columns of --samples that are the draws (names or 0-based indices, comma-separated; default: all, sampler columns dropped).")
+    var sampleColumns: String?
+
+    @Option(help: "Columns of --values to estimate (names or 0-based indices, comma-separated; default: all).")
+    var valueColumns: String?
+
+    @Option(help: "Split the rows of one file into K contiguous chains of equal length, in file order.")
+    var chains: Int?
+
+    @Option(help: "A column of --samples that names each row's chain (rows of a chain in order; dropped from the draws).")
+    var chainColumn: String?
+
+    @Option(help: "Variance estimator: iid, batch-means, obm, spectral (Bartlett), lugsail (lugsail OBM), geyer (initial monotone sequence) or auto.")
+    var dependence: Dependence = .auto
+
+    @Option(help: "Batch size (or spectral truncation) for chain estimators: sqrt, cbrt or a number.")
+    var batchSize: String = "sqrt"
 
     @Option(help: "Estimator: auto, plain, zv1, zv2, cf, secf or vv (all integrands jointly).")
     var method: Method = .auto
@@ -104,6 +155,24 @@ struct CVCommand: ParsableCommand {
 
     func validate() throws {
         guard folds >= 2 else { throw ValidationError("--folds must be at least 2 (got \(folds)).") }
+        if let chains, chains < 1 { throw ValidationError("--chains must be at least 1 (got \(chains)).") }
+        if chains != nil, chainColumn != nil { throw ValidationError("--chains and --chain-column cannot be combined.") }
+        if seed != nil, chains != nil || chainColumn != nil || samples.count > 1 {
+            throw ValidationError("--seed shuffles the draws, which destroys the order of a chain; it cannot be combined with chains.")
+        }
+        _ = try parsedBatchSize()
+    }
+
+    func parsedBatchSize() throws -> LongRunVarianceMethod.BatchSize {
+        switch batchSize {
+        case "sqrt": return .squareRoot
+        case "cbrt": return .cubeRoot
+        default:
+            guard let b = Int(batchSize), b >= 1 else {
+                throw ValidationError("--batch-size must be sqrt, cbrt or a positive whole number (got \(batchSize)).")
+            }
+            return .fixed(b)
+        }
     }
 
     func run() throws {
@@ -119,15 +188,16 @@ struct CVCommand: ParsableCommand {
 
     /// Reads and checks the three files, then estimates every integrand.
     func estimateAll() throws(MonteCarloError) -> [CVResult] {
-        let input = try CVInput(samples: samples, scores: scores, values: values)
-        var order = Array(0..<input.count)
+        let input = try CVInput(samples: samples, scores: scores, values: values, sampleColumns: sampleColumns,
+                                valueColumns: valueColumns, chains: chains, chainColumn: chainColumn)
+        var order = input.order
         if let seed {
             var generator = Xoshiro256PlusPlus(seed: seed)
             order.shuffle(using: &generator)
         }
         let points = order.map { input.points[$0] }
         let scoreRows = order.map { input.scores[$0] }
-        let sample = try SteinSample(points: points, scores: scoreRows)
+        let sample = try SteinSample(points: points, scores: scoreRows, dependence: sampleDependence(input.chainLengths))
         if method == .vv {
             let columns = input.integrandNames.indices.map { column in order.map { input.values[$0][column] } }
             let joint = try VectorValuedControlVariates(kernel: kernel.specification, form: .crossFitted(folds: folds))
@@ -144,9 +214,11 @@ struct CVCommand: ParsableCommand {
                     return warning.hasPrefix("Integrand ") ? nil : warning
                 }
                 let row = Estimate(value: component.value, variance: component.variance, sampleCount: component.sampleCount,
-                                   effectiveSampleSize: component.effectiveSampleSize, diagnostics: diagnostics)
+                                   effectiveSampleSize: component.effectiveSampleSize,
+                                   degreesOfFreedom: component.degreesOfFreedom, diagnostics: diagnostics)
                 var result = try CVResult(integrand: name, requestedMethod: method.rawValue, kernel: kernel.rawValue,
                                           estimate: row)
+                result.describe(sample.dependence)
                 result.correlations = (0..<joint.dimension).map { s in
                     let c = joint.covariance[t * joint.dimension + s]
                     let scale = (joint.covariance[t * joint.dimension + t] * joint.covariance[s * joint.dimension + s]).squareRoot()
@@ -159,19 +231,30 @@ struct CVCommand: ParsableCommand {
         for (column, name) in input.integrandNames.enumerated() {
             let f = order.map { input.values[$0][column] }
             let estimate = try estimate(sample: sample, values: f)
-            results.append(try CVResult(integrand: name, requestedMethod: method.rawValue,
-                                        kernel: usesKernel ? kernel.rawValue : nil, estimate: estimate))
+            var result = try CVResult(integrand: name, requestedMethod: method.rawValue,
+                                      kernel: usesKernel ? kernel.rawValue : nil, estimate: estimate)
+            result.describe(sample.dependence)
+            results.append(result)
         }
         return results
     }
 
     var usesKernel: Bool { [.cf, .secf, .vv].contains(method) }
 
+    /// Independent draws, or the chains the input describes with the `--dependence` estimator.
+    func sampleDependence(_ chainLengths: [Int]) throws(MonteCarloError) -> SampleDependence {
+        let batch: LongRunVarianceMethod.BatchSize
+        do { batch = try parsedBatchSize() } catch { throw .invalidArgument("\(error)") }
+        guard let longRun = dependence.method(batchSize: batch) else { return .independent }
+        if dependence == .auto, chainLengths.count == 1, chains == nil, chainColumn == nil { return .independent }
+        return .chains(lengths: chainLengths, longRunVariance: longRun)
+    }
+
     /// One integrand's estimate with the selected method.
     func estimate(sample: SteinSample, values f: [Double]) throws(MonteCarloError) -> Estimate {
         switch method {
         case .plain:
-            return try Self.sampleMean(f)
+            return try SampleMean().estimate(sample: sample, values: f)
         case .zv1, .zv2:
             return try ZeroVarianceControlVariates(degree: method == .zv1 ? 1 : 2, folds: folds).estimate(sample: sample, values: f)
         case .cf:
@@ -187,20 +270,19 @@ struct CVCommand: ParsableCommand {
         }
     }
 
-    /// Plain Monte Carlo on the given values: the sample mean, variance s²/n, ESS = n.
-    static func sampleMean(_ f: [Double]) throws(MonteCarloError) -> Estimate {
-        let n = f.count
-        guard n >= 2 else {
-            throw .insufficientSamples(needed: 2, available: n, reason: "for a sample variance")
-        }
-        // Two passes (mean, then centred squares) for accuracy.
-        let mean = f.reduce(0, +) / Double(n)
-        let s2 = f.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(n - 1)
-        return Estimate(value: mean, variance: s2 / Double(n), sampleCount: n, effectiveSampleSize: Double(n),
-                        diagnostics: Diagnostics(method: "sample-mean", varianceReductionFactor: 1))
-    }
 
     // MARK: - Text output
+
+    /// How the draws were treated: independent, or chains with the long-run variance estimator.
+    func dependenceLine(_ results: [CVResult]) -> String {
+        guard let first = results.first, let chains = first.chains else {
+            return "draws treated as independent (for MCMC output give --chains, --chain-column or one file per chain)"
+        }
+        let lengths = Set(chains)
+        let shape = lengths.count == 1 ? "\(chains.count) chain\(chains.count == 1 ? "" : "s") of \(chains[0]) draws"
+            : "\(chains.count) chains of \(chains.map(String.init).joined(separator: ", ")) draws"
+        return "\(shape); contiguous folds within each chain; error bars from the long-run variance (--dependence \(dependence.rawValue))"
+    }
 
     func text(_ results: [CVResult]) -> String {
         let n = results.first?.sampleCount ?? 0
@@ -208,6 +290,7 @@ struct CVCommand: ParsableCommand {
             "mcest cv: \(results.count) integrand\(results.count == 1 ? "" : "s"), n = \(n) draws, method \(method.rawValue)"
                 + (usesKernel ? ", kernel \(kernel.rawValue)" : "") + ", \(folds)-fold cross-fitting"
                 + (seed.map { ", draws shuffled with seed \($0)" } ?? ""),
+            dependenceLine(results),
             "",
         ]
         var table = TextTable(columns: [
@@ -246,46 +329,113 @@ struct CVCommand: ParsableCommand {
 
 // MARK: - Input
 
-/// The three input files, read and checked against each other.
+/// The three inputs (each one file, or one file per chain), read and checked against each other.
 struct CVInput {
     let points: [[Double]]
     let scores: [[Double]]
     let values: [[Double]]
     /// The --values column names (header) or "f0", "f1", … without a header.
     let integrandNames: [String]
+    /// The row order that stores each chain's rows together, chain after chain (file order
+    /// unless --chain-column regroups them).
+    let order: [Int]
+    /// The chain lengths in `order`: one entry for one chain (or independent draws).
+    let chainLengths: [Int]
 
     var count: Int { points.count }
 
-    init(samples: String, scores scoresPath: String, values valuesPath: String) throws(MonteCarloError) {
-        let x = try DataMatrixFile.read(path: samples)
-        let u = try DataMatrixFile.read(path: scoresPath)
-        let f = try DataMatrixFile.read(path: valuesPath)
-        for (path, file) in [(scoresPath, u), (valuesPath, f)] where file.rows.count != x.rows.count {
+    init(samples: [String], scores scoresPaths: [String], values valuesPaths: [String], sampleColumns: String? = nil,
+         valueColumns: String? = nil, chains: Int? = nil, chainColumn: String? = nil) throws(MonteCarloError) {
+        let x = try MultiChainDraws.read(paths: samples)
+        let u = try MultiChainDraws.read(paths: scoresPaths)
+        let f = try MultiChainDraws.read(paths: valuesPaths)
+        let (xName, uName, fName) = (Self.name(samples), Self.name(scoresPaths), Self.name(valuesPaths))
+        let total = x.chainCount * x.drawsPerChain
+        for (name, draws) in [(uName, u), (fName, f)] where draws.chainCount * draws.drawsPerChain != total {
+            let rows = draws.chainCount * draws.drawsPerChain
             throw .invalidArgument(
-                "\(path) has \(file.rows.count) data rows but \(samples) has \(x.rows.count): every file needs one row per draw"
-                    + " (\(Self.firstUnmatchedRow(file.rows.count, x.rows.count, path: path, other: samples))).")
+                "\(name) has \(rows) data rows but \(xName) has \(total): every file needs one row per draw"
+                    + " (\(Self.firstUnmatchedRow(rows, total, path: name, other: xName))).")
         }
-        guard u.columnCount == x.columnCount else {
+        // The chains the files themselves describe.
+        var fileChains: [Int]? = nil
+        for (name, draws) in [(xName, x), (uName, u), (fName, f)] where draws.chainCount > 1 {
+            let lengths = Array(repeating: draws.drawsPerChain, count: draws.chainCount)
+            if let known = fileChains, known != lengths {
+                throw .invalidArgument("\(name) holds \(draws.chainCount) chains of \(draws.drawsPerChain) draws, but \(xName) (or the scores) hold \(known.count) of \(known[0]): the chains of every input must match.")
+            }
+            fileChains = lengths
+        }
+        var xColumns = Array(0..<x.columnCount)
+        var order = Array(0..<total)
+        var lengths = fileChains ?? [total]
+        if let chains {
+            guard fileChains == nil else {
+                throw .invalidArgument("--chains splits the rows of one file into chains, but the input files already hold \(lengths.count) chains.")
+            }
+            guard total % chains == 0 else {
+                throw .invalidArgument("--chains \(chains): the \(total) draws do not split into \(chains) chains of equal length.")
+            }
+            lengths = Array(repeating: total / chains, count: chains)
+        }
+        if let chainColumn {
+            guard fileChains == nil else {
+                throw .invalidArgument("--chain-column regroups the rows of one file, but the input files already hold \(lengths.count) chains.")
+            }
+            let column = try x.columnIndices([chainColumn], option: "--chain-column")
+            guard column.count == 1 else { throw .invalidArgument("--chain-column names \(column.count) columns; name exactly one.") }
+            let ids = x.values[0][column[0]]
+            var firstSeen: [Double: Int] = [:]
+            var groups: [[Int]] = []
+            for (row, id) in ids.enumerated() {
+                if let g = firstSeen[id] { groups[g].append(row) } else {
+                    firstSeen[id] = groups.count
+                    groups.append([row])
+                }
+            }
+            order = groups.flatMap { $0 }
+            lengths = groups.map(\.count)
+            xColumns.removeAll { $0 == column[0] }
+        }
+        if let sampleColumns {
+            let picked = try x.columnIndices(sampleColumns.split(separator: ",").map(String.init), option: "--sample-columns")
+            xColumns = picked
+        }
+        guard !xColumns.isEmpty else { throw .invalidArgument("\(xName): no columns left for the draws.") }
+        guard u.columnCount == xColumns.count else {
             throw .invalidArgument(
-                "\(scoresPath), line \(u.firstDataLine): \(u.columnCount) column\(u.columnCount == 1 ? "" : "s"), but \(samples) has \(x.columnCount): "
+                "\(uName), line \(Self.firstDataLine(u)): \(u.columnCount) column\(u.columnCount == 1 ? "" : "s"), but \(xName) has \(xColumns.count) draw coordinates: "
                     + "the scores need one column per coordinate of the draws.")
         }
-        points = x.rows
-        scores = u.rows
-        values = f.rows
+        var fColumns = Array(0..<f.columnCount)
+        if let valueColumns {
+            fColumns = try f.columnIndices(valueColumns.split(separator: ",").map(String.init), option: "--value-columns")
+        }
+        points = Self.rows(x, columns: xColumns)
+        scores = Self.rows(u, columns: Array(0..<u.columnCount))
+        values = Self.rows(f, columns: fColumns)
         let hasHeader = f.columnNames != (0..<f.columnCount).map(String.init)
-        integrandNames = hasHeader ? f.columnNames : (0..<f.columnCount).map { "f\($0)" }
+        integrandNames = fColumns.map { hasHeader ? f.columnNames[$0] : "f\($0)" }
+        self.order = order
+        chainLengths = lengths
     }
+
+    /// All rows of all chains, chain after chain, restricted to `columns`.
+    static func rows(_ draws: MultiChainDraws, columns: [Int]) -> [[Double]] {
+        draws.values.flatMap { chain in (0..<draws.drawsPerChain).map { i in columns.map { chain[$0][i] } } }
+    }
+
+    static func name(_ paths: [String]) -> String { paths.count == 1 ? paths[0] : paths.joined(separator: " ") }
 
     /// Which data row has no partner, for the row-count message.
     static func firstUnmatchedRow(_ a: Int, _ b: Int, path: String, other: String) -> String {
         a < b ? "data row \(a + 1) of \(other) has no partner in \(path)" : "data row \(b + 1) of \(path) has no partner in \(other)"
     }
-}
 
-fileprivate extension DataMatrixFile {
-    /// The line of the first data row: 2 after a CSV header, 1 otherwise (approximate for files with blank lines).
-    var firstDataLine: Int { columnNames == (0..<columnCount).map(String.init) ? 1 : 2 }
+    /// The line of the first data row: 2 after a CSV header, 1 otherwise (approximate for files with comments or blank lines).
+    static func firstDataLine(_ draws: MultiChainDraws) -> Int {
+        draws.columnNames == (0..<draws.columnCount).map(String.init) ? 1 : 2
+    }
 }
 
 // MARK: - Output
@@ -315,8 +465,21 @@ struct CVResult: Encodable {
     /// With --method vv: the correlations of this estimate with every integrand's (JSON key
     /// `correlations`, absent otherwise).
     var correlations: [Double]?
+    /// The chain lengths when the draws were treated as Markov chains (JSON `chains`, `null` for
+    /// independent draws).
+    var chains: [Int]?
+    /// The long-run variance estimator for chains (JSON `longRunVariance`, `null` otherwise).
+    var longRunVariance: String?
 
     var lengthScale: Double? { diagnostics.figures["lengthScale"] }
+
+    /// Records the chains and their long-run variance estimator.
+    mutating func describe(_ dependence: SampleDependence) {
+        if case let .chains(lengths, method) = dependence {
+            chains = lengths
+            longRunVariance = "\(method)"
+        }
+    }
     var relativeJitter: Double? { diagnostics.figures["relativeJitter"] }
 
     init(integrand: String, requestedMethod: String, kernel: String?, estimate: Estimate) throws(MonteCarloError) {
@@ -337,7 +500,7 @@ struct CVResult: Encodable {
 
     private enum Keys: String, CodingKey {
         case integrand, requestedMethod, kernel, method, value, variance, standardError, interval, sampleCount
-        case effectiveSampleSize, diagnostics, lengthScale, relativeJitter, degreesOfFreedom, correlations
+        case effectiveSampleSize, diagnostics, lengthScale, relativeJitter, degreesOfFreedom, correlations, chains, longRunVariance
         case lower, upper, level
         case coefficients, varianceReductionFactor, declaredBias, figures, warnings
     }
@@ -370,6 +533,8 @@ struct CVResult: Encodable {
         try c.encode(sampleCount, forKey: .sampleCount)
         try number(effectiveSampleSize, .effectiveSampleSize, in: &c)
         if let correlations { try c.encode(correlations.map { $0.isFinite ? $0 : nil }, forKey: .correlations) }
+        try c.encode(chains, forKey: .chains)
+        try c.encode(longRunVariance, forKey: .longRunVariance)
         var d = c.nestedContainer(keyedBy: Keys.self, forKey: .diagnostics)
         try d.encode(diagnostics.method, forKey: .method)
         try d.encode(diagnostics.coefficients.map { $0.isFinite ? $0 : nil }, forKey: .coefficients)
