@@ -89,7 +89,7 @@ public struct NystromControlFunctional: Sendable, Hashable, Codable {
     }
 
     /// Estimates E_π[f] from one array per draw.
-    /// - Throws: the errors of ``SteinSample/init(points:scores:)`` and ``estimate(sample:values:)``.
+    /// - Throws: the errors of ``SteinSample/init(points:scores:dependence:)`` and ``estimate(sample:values:)``.
     public func estimate(points: [[Double]], scores: [[Double]], values: [Double]) throws(MonteCarloError) -> Estimate {
         try estimate(sample: SteinSample(points: points, scores: scores), values: values)
     }

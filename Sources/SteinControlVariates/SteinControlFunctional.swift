@@ -89,8 +89,10 @@ import MonteCarloCore
 /// It is a warning, not a correction: no resampling of the same draws sees the missing tail.
 ///
 /// ESS is σ²_f / `variance`, σ²_f the sample variance of f over all n draws; the
-/// variance-reduction factor is ESS / n. For MCMC output the i.i.d. variance formulas
-/// understate the error; thin the chain or use batch means on the residuals.
+/// variance-reduction factor is ESS / n. For MCMC output, give the sample its chains
+/// (``SteinSample/dependence``): folds, jackknife groups and the split then take contiguous
+/// blocks within each chain, and `variance` uses the long-run variance of the held-out residual
+/// series (<doc:MarkovChainErrorBars>).
 ///
 /// **Hyper-parameters.** The length-scale is ``KernelSpecification/lengthScale`` (median
 /// heuristic by default). With ``Tuning/crossValidated(folds:lengthScaleMultipliers:nuggets:)``
@@ -182,7 +184,7 @@ public struct SteinControlFunctional: Sendable, Hashable, Codable {
     // MARK: - Entry points
 
     /// Estimates E_π[f] from one array per draw.
-    /// - Throws: the errors of ``SteinSample/init(points:scores:)`` and of
+    /// - Throws: the errors of ``SteinSample/init(points:scores:dependence:)`` and of
     ///   ``estimate(sample:values:)``.
     public func estimate(points: [[Double]], scores: [[Double]], values: [Double]) throws(MonteCarloError) -> Estimate {
         try estimate(sample: SteinSample(points: points, scores: scores), values: values)

@@ -2,7 +2,7 @@ import MonteCarloCore
 
 extension SteinSample {
     /// Draws `count` points from `distribution` and records the score at each.
-    /// - Throws: the errors of ``init(count:dimension:points:scores:)`` (e.g. a non-finite score).
+    /// - Throws: the errors of ``init(count:dimension:points:scores:dependence:)`` (e.g. a non-finite score).
     public init<D: ScoredSampler, G: RandomNumberGenerator>(
         drawing count: Int, from distribution: D, using generator: inout G
     ) throws(MonteCarloError) {

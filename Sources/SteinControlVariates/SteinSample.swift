@@ -65,7 +65,7 @@ public struct SteinSample: Sendable, Hashable, Codable {
     }
 
     /// Creates a sample from one array per draw.
-    /// - Throws: as ``init(count:dimension:points:scores:)``; also
+    /// - Throws: as ``init(count:dimension:points:scores:dependence:)``; also
     ///   `MonteCarloError/dimensionMismatch(what:expected:actual:)` when the lists differ in
     ///   length or a draw's length differs from the first draw's.
     public init(points: [[Double]], scores: [[Double]], dependence: SampleDependence = .independent) throws(MonteCarloError) {

@@ -138,22 +138,28 @@ struct ExampleRunTests {
         #expect(rows.filter { $0.truth != nil }.count == 6)
     }
 
-    /// The chain averages are held to their own (batch-means) error bars. The Stein estimates
-    /// are held to the chain's error bar, not to their own: their i.i.d. error bars can be too
-    /// narrow on this heavier-tailed target (measured, documented in the example).
-    @Test("mcmc-stein: chain averages cover the banana's known moments; Stein estimates are within the chain's error bar")
+    /// Four MALA chains, all draws kept: every chain-aware estimate (sample mean, ZV-CV, control
+    /// functional, semi-exact CF) lies within 5 of its own standard errors of the banana's known
+    /// moment, and the i.i.d. error bar of the same mean is narrower than the chain-aware one.
+    /// One fixed seed (the example's default): the example's header documents that at sizes
+    /// like this the 95% intervals under-cover (measured over 200 replications), so 5 standard
+    /// errors is a smoke test of this run, not a calibration claim.
+    @Test("mcmc-stein: chain-aware estimates cover the banana's known moments; the i.i.d. error bar is narrower")
     func mcmcStein() throws {
-        let rows = try Self.rows("mcmc-stein", ["--draws", "300", "--thin", "20"])
-        let chain = rows.filter { $0.label.contains("chain average") }
-        Self.checkAgainstTruth(chain, expectedCount: 4, name: "mcmc-stein")
-        #expect(rows.count == 16)
-        for row in rows where !row.label.contains("chain average") {
-            let integrand = row.label.split(separator: " ").first.map(String.init) ?? ""
-            guard let reference = chain.first(where: { $0.label.hasPrefix(integrand + " ") }), let truth = row.truth else {
-                Issue.record("no chain row or truth for \(row.label)")
+        let rows = try Self.rows("mcmc-stein", ["--chains", "4", "--draws", "100", "--burn-in", "500"])
+        #expect(rows.count == 20, "\(rows.map(\.label))")
+        let independent = rows.filter { $0.label.contains("i.i.d.") }
+        Self.checkAgainstTruth(rows.filter { !$0.label.contains("i.i.d.") }, expectedCount: 16, name: "mcmc-stein")
+        #expect(independent.count == 4)
+        for row in independent {
+            // "E[cos x1] mean, i.i.d. error bar" pairs with "E[cos x1] mean".
+            let chainLabel = row.label.replacingOccurrences(of: ", i.i.d. error bar", with: "")
+            guard let mean = rows.first(where: { $0.label == chainLabel }) else {
+                Issue.record("no chain-aware mean for \(row.label)")
                 continue
             }
-            #expect(abs(row.value - truth) <= 5 * reference.standardError, "\(row.label): \(row.value) vs \(truth)")
+            #expect(abs(row.value - mean.value) <= 1e-12 * max(1, abs(mean.value)), "\(row.label): the same mean either way")
+            #expect(row.standardError < mean.standardError, "\(row.label): \(row.standardError) vs chain-aware \(mean.standardError)")
         }
     }
 
