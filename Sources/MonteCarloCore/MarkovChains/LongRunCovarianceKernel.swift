@@ -1,0 +1,315 @@
+import Foundation
+import LinearAlgebra
+
+/// The computations behind ``LongRunVarianceMethod`` and ``LongRunCovariance``: batch means,
+/// overlapping batch means, and Bartlett and Tukey–Hanning spectral variance of p series at
+/// once, each in O(n p + n p²) time.
+///
+/// Every estimator here is a quadratic form (1/n) Σₜ Σₛ W(t, s) xₜ xₛᵀ of the centred draws
+/// with a symmetric weight W that is zero across chains, and each weight is written as a sum
+/// of outer products of window indicators, so that the double sum becomes prefix-sum
+/// differences (one pass) followed by one Gram matrix (BLAS `dsyrk` or `dgemm`):
+///
+/// - batch means: W = (1/b) Σⱼ 1_{Bⱼ} 1_{Bⱼ}ᵀ over the non-overlapping batches Bⱼ;
+/// - overlapping batch means: the same over the n − b + 1 full windows of each chain;
+/// - Bartlett: (1 − |t − s|/b)₊ = (1/b) Σⱼ 1[t ∈ Wⱼ] 1[s ∈ Wⱼ] over *all* windows
+///   Wⱼ = [j, j + b) that meet the chain, partial ones at both ends included, so the result is
+///   exactly γ̂₀ + 2 Σ_{k<b} (1 − k/b) γ̂ₖ with divisor-n autocovariances;
+/// - Tukey–Hanning: 1[|t − s| < b] (1 + cos(π(t − s)/b))/2, where cos(θ(t − s)) =
+///   cos θt cos θs + sin θt sin θs separates, leaving three box sums.
+///
+/// The draws are centred at the grand mean of each column (all chains together) before the
+/// call. Storage is column-major: column j is `centred[j·n ..< (j+1)·n]`.
+enum LongRunCovarianceKernel {
+    /// Rows of the window-sum matrices handed to BLAS at a time (bounded memory, warm cache).
+    static let chunkRows = 4096
+
+    // MARK: - Estimators
+
+    /// Σ over the non-overlapping batches of size b of each chain of SⱼSⱼᵀ (Sⱼ the batch sums),
+    /// and the number of batches a; the batch-means estimate is that sum / (b (a − 1)).
+    static func batchSums(_ centred: UnsafeBufferPointer<Double>, rows n: Int, columns p: Int,
+                          ranges: [Range<Int>], batchSize b: Int) -> (gram: [Double], batches: Int) {
+        var accumulator = GramAccumulator(columns: p)
+        var batches = 0
+        for range in ranges {
+            let a = range.count / b
+            var first = 0
+            while first < a {
+                let count = min(chunkRows, a - first)
+                accumulator.fill(rows: count) { j, left in
+                    let base = j * n + range.lowerBound
+                    for r in 0..<count {
+                        let start = base + (first + r) * b
+                        var s = 0.0
+                        for t in start..<(start + b) { s += centred[t] }
+                        left[r] = s
+                    }
+                }
+                first += count
+            }
+            batches += a
+        }
+        return (accumulator.result(), batches)
+    }
+
+    /// Σ over the n_c − b + 1 full windows of each chain of SⱼSⱼᵀ, and the number of windows.
+    static func overlappingBatchSums(_ centred: UnsafeBufferPointer<Double>, rows n: Int, columns p: Int,
+                                     ranges: [Range<Int>], batchSize b: Int) -> (gram: [Double], windows: Int) {
+        var accumulator = GramAccumulator(columns: p)
+        var windows = 0
+        for range in ranges {
+            let prefix = PrefixSums(centred, rows: n, columns: p, range: range)
+            let count = range.count - b + 1
+            var first = 0
+            while first < count {
+                let m = min(chunkRows, count - first)
+                accumulator.fill(rows: m) { j, left in
+                    prefix.withColumn(j) { sums in
+                        for r in 0..<m { left[r] = sums[first + r + b] - sums[first + r] }
+                    }
+                }
+                first += m
+            }
+            windows += count
+        }
+        return (accumulator.result(), windows)
+    }
+
+    /// n × the Bartlett spectral variance with truncation b: Σ over every window that meets a
+    /// chain (partial windows included) of SⱼSⱼᵀ / b.
+    static func bartlett(_ centred: UnsafeBufferPointer<Double>, rows n: Int, columns p: Int,
+                         ranges: [Range<Int>], truncation b: Int) -> [Double] {
+        var accumulator = GramAccumulator(columns: p)
+        for range in ranges {
+            let length = range.count
+            let prefix = PrefixSums(centred, rows: n, columns: p, range: range)
+            // Window j covers [j, j + b) ∩ [0, length), for j = −(b − 1) … length − 1.
+            let count = length + b - 1
+            var first = 0
+            while first < count {
+                let m = min(chunkRows, count - first)
+                accumulator.fill(rows: m) { column, left in
+                    prefix.withColumn(column) { sums in
+                        for r in 0..<m {
+                            let j = first + r - (b - 1)
+                            left[r] = sums[min(j + b, length)] - sums[max(j, 0)]
+                        }
+                    }
+                }
+                first += m
+            }
+        }
+        return accumulator.result().map { $0 / Double(b) }
+    }
+
+    /// n × the Tukey–Hanning spectral variance with truncation b (weights (1 + cos(πk/b))/2
+    /// for |k| < b).
+    static func tukeyHanning(_ centred: UnsafeBufferPointer<Double>, rows n: Int, columns p: Int,
+                             ranges: [Range<Int>], truncation b: Int) -> [Double] {
+        // cos(πt/b) and sin(πt/b) have period 2b in t.
+        let period = 2 * b
+        let cosines = (0..<period).map { cos(Double.pi * Double($0) / Double(b)) }
+        let sines = (0..<period).map { sin(Double.pi * Double($0) / Double(b)) }
+        var accumulator = CrossAccumulator(columns: p)
+        for range in ranges {
+            let length = range.count
+            let plain = PrefixSums(centred, rows: n, columns: p, range: range)
+            let cosine = PrefixSums(centred, rows: n, columns: p, range: range) { t, x in x * cosines[t % period] }
+            let sine = PrefixSums(centred, rows: n, columns: p, range: range) { t, x in x * sines[t % period] }
+            var first = 0
+            while first < length {
+                let m = min(chunkRows, length - first)
+                accumulator.fill(rows: m) { j, left, right in
+                    let base = j * n + range.lowerBound
+                    plain.withColumn(j) { u in
+                        cosine.withColumn(j) { c in
+                            sine.withColumn(j) { s in
+                                for r in 0..<m {
+                                    let t = first + r
+                                    let lower = max(t - b + 1, 0), upper = min(t + b, length)
+                                    let x = centred[base + t]
+                                    let phase = t % period
+                                    left[r] = x
+                                    right[r] = u[upper] - u[lower]
+                                    left[m + r] = x * cosines[phase]
+                                    right[m + r] = c[upper] - c[lower]
+                                    left[2 * m + r] = x * sines[phase]
+                                    right[2 * m + r] = s[upper] - s[lower]
+                                }
+                            }
+                        }
+                    }
+                }
+                first += m
+            }
+        }
+        return accumulator.result().map { $0 / 2 }
+    }
+
+    // MARK: - Lag windows
+
+    /// ∫₋₁¹ w(x)² dx of a (possibly lugsail) lag window, which sets the variance of the spectral
+    /// estimator: Var(σ̂²) ≈ 2σ⁴ (b/n) ∫ w² (Parzen 1957; Priestley 1981, §6.2).
+    static func squaredWindowIntegral(_ window: LongRunVarianceMethod.LagWindow, lugsail: Bool) -> Double {
+        func w(_ x: Double) -> Double {
+            let ax = abs(x)
+            guard ax < 1 else { return 0 }
+            switch window {
+            case .bartlett: return 1 - ax
+            case .tukeyHanning: return (1 + cos(Double.pi * ax)) / 2
+            }
+        }
+        func wl(_ x: Double) -> Double { lugsail ? 2 * w(x) - w(3 * x) : w(x) }
+        // Composite Simpson on [0, 1] with the kinks at 1/3 and 1 on grid points; × 2 for symmetry.
+        let steps = 3000
+        let h = 1.0 / Double(steps)
+        var sum = 0.0
+        for i in 0...steps {
+            let weight: Double = (i == 0 || i == steps) ? 1 : (i % 2 == 1 ? 4 : 2)
+            let value = wl(Double(i) * h)
+            sum += weight * value * value
+        }
+        return 2 * sum * h / 3
+    }
+}
+
+// MARK: - Helpers
+
+/// Prefix sums Pᵢ = Σ_{t<i} g(t, x_t) of each column over one chain (i = 0 … length).
+struct PrefixSums {
+    let length: Int
+    private var sums: [Double]
+
+    init(_ centred: UnsafeBufferPointer<Double>, rows n: Int, columns p: Int, range: Range<Int>,
+         transform: ((Int, Double) -> Double)? = nil) {
+        length = range.count
+        sums = [Double](repeating: 0, count: (length + 1) * p)
+        let stride = length + 1
+        sums.withUnsafeMutableBufferPointer { out in
+            for j in 0..<p {
+                let base = j * n + range.lowerBound
+                var s = 0.0
+                let o = j * stride
+                out[o] = 0
+                if let transform {
+                    for t in 0..<length {
+                        s += transform(t, centred[base + t])
+                        out[o + t + 1] = s
+                    }
+                } else {
+                    for t in 0..<length {
+                        s += centred[base + t]
+                        out[o + t + 1] = s
+                    }
+                }
+            }
+        }
+    }
+
+    func withColumn<R>(_ j: Int, _ body: (UnsafeBufferPointer<Double>) -> R) -> R {
+        sums.withUnsafeBufferPointer { all in
+            body(UnsafeBufferPointer(rebasing: all[(j * (length + 1))..<((j + 1) * (length + 1))]))
+        }
+    }
+}
+
+/// Accumulates Σ rows of AᵀA over chunks of A filled column by column (p = 1: a plain sum of
+/// squares; otherwise BLAS `dsyrk`).
+struct GramAccumulator {
+    let columns: Int
+    private var sum: [Double]
+    private var buffer: [Double]
+
+    init(columns p: Int) {
+        columns = p
+        sum = [Double](repeating: 0, count: p * p)
+        buffer = []
+    }
+
+    /// Fills an m × p chunk: `body(j, column)` writes column j's m entries, then accumulates.
+    mutating func fill(rows m: Int, _ body: (Int, UnsafeMutableBufferPointer<Double>) -> Void) {
+        let p = columns
+        if buffer.count != m * p { buffer = [Double](repeating: 0, count: m * p) }
+        buffer.withUnsafeMutableBufferPointer { all in
+            for j in 0..<p { body(j, UnsafeMutableBufferPointer(rebasing: all[(j * m)..<((j + 1) * m)])) }
+        }
+        if p == 1 {
+            sum[0] += buffer.withUnsafeBufferPointer { LongRunCovarianceKernel.dot($0, $0) }
+        } else {
+            let gram = Matrix(rows: m, columns: p, columnMajor: buffer).gram()
+            for i in 0..<(p * p) { sum[i] += gram.storage[i] }
+        }
+    }
+
+    func result() -> [Double] { sum }
+}
+
+/// Accumulates Σ rows of (LᵀR + RᵀL)/2 over chunks of L and R, each 3m × p (three stacked
+/// blocks of m rows per column), symmetrized at the end.
+struct CrossAccumulator {
+    let columns: Int
+    private var sum: [Double]
+    private var left: [Double] = []
+    private var right: [Double] = []
+
+    init(columns p: Int) {
+        columns = p
+        sum = [Double](repeating: 0, count: p * p)
+    }
+
+    mutating func fill(rows m: Int,
+                       _ body: (Int, UnsafeMutableBufferPointer<Double>, UnsafeMutableBufferPointer<Double>) -> Void) {
+        let p = columns
+        let height = 3 * m
+        if left.count != height * p {
+            left = [Double](repeating: 0, count: height * p)
+            right = [Double](repeating: 0, count: height * p)
+        }
+        left.withUnsafeMutableBufferPointer { l in
+            right.withUnsafeMutableBufferPointer { r in
+                for j in 0..<p {
+                    body(j, UnsafeMutableBufferPointer(rebasing: l[(j * height)..<((j + 1) * height)]),
+                         UnsafeMutableBufferPointer(rebasing: r[(j * height)..<((j + 1) * height)]))
+                }
+            }
+        }
+        if p == 1 {
+            sum[0] += left.withUnsafeBufferPointer { l in right.withUnsafeBufferPointer { r in LongRunCovarianceKernel.dot(l, r) } }
+        } else {
+            let product = try! Matrix(rows: height, columns: p, columnMajor: left)
+                .product(transposingSelf: true, Matrix(rows: height, columns: p, columnMajor: right), transposingOther: false)
+            for i in 0..<(p * p) { sum[i] += product.storage[i] }
+        }
+    }
+
+    func result() -> [Double] {
+        let p = columns
+        var symmetric = sum
+        for i in 0..<p {
+            for j in 0..<p { symmetric[i + j * p] = (sum[i + j * p] + sum[j + i * p]) / 2 }
+        }
+        return symmetric
+    }
+}
+
+extension LongRunCovarianceKernel {
+/// Σ aᵢbᵢ with four partial sums (fixed order: deterministic).
+static func dot(_ a: UnsafeBufferPointer<Double>, _ b: UnsafeBufferPointer<Double>) -> Double {
+    var s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0
+    var i = 0
+    let n = a.count
+    while i + 4 <= n {
+        s0 += a[i] * b[i]
+        s1 += a[i + 1] * b[i + 1]
+        s2 += a[i + 2] * b[i + 2]
+        s3 += a[i + 3] * b[i + 3]
+        i += 4
+    }
+    while i < n {
+        s0 += a[i] * b[i]
+        i += 1
+    }
+    return (s0 + s1) + (s2 + s3)
+}
+}
