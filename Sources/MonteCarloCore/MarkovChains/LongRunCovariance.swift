@@ -105,9 +105,9 @@ extension LongRunVarianceMethod {
     ///     its chains one after another as `chainLengths` says.
     ///   - dimension: p ≥ 1.
     ///   - chainLengths: the chain lengths, adding up to n.
-    /// - Returns: Σ̂_∞ by the method (`.auto` → ``resolved``); the lugsail guard is: a lugsail
-    ///   Σ̂ that is not positive definite is replaced by the plain one of the same method. A
-    ///   constant column gives zero rows and columns (and no mESS).
+    /// - Returns: Σ̂_∞ by the method (`.auto` → ``resolvedForVectors``, also for p = 1). The
+    ///   lugsail guard: a lugsail Σ̂ that is not positive definite is replaced by the plain one
+    ///   of the same method. A constant column gives zero rows and columns (and no mESS).
     /// - Throws: as ``estimate(_:chainLengths:)``, with `nonFinite`'s index the flat index;
     ///   `MonteCarloError/dimensionMismatch(what:expected:actual:)` when the count is not a
     ///   multiple of p; `MonteCarloError/invalidArgument(_:)` for `.initialSequence`, which is
@@ -148,7 +148,7 @@ extension LongRunVarianceMethod {
             return Matrix(rows: n, columns: p, columnMajor: Array(c)).gram().storage.map { $0 / Double(n - 1) }
         }
         let core = try centred.withUnsafeBufferPointer { buffer throws(MonteCarloError) in
-            try computeCore(buffer, rows: n, columns: p, ranges: ranges)
+            try computeCore(buffer, rows: n, columns: p, ranges: ranges, vector: true)
         }
         var sigma = core.sigma
         if let plain = core.plain, LongRunCovariance.logDeterminant(sigma, p) == nil { sigma = plain }

@@ -37,7 +37,7 @@ extension LongRunVarianceMethod {
         let constant = series.allSatisfy { $0 == series[0] }
         let s2 = constant ? 0 : centred.withUnsafeBufferPointer { LongRunCovarianceKernel.dot($0, $0) } / Double(n - 1)
         let core = try centred.withUnsafeBufferPointer { buffer throws(MonteCarloError) in
-            try computeCore(buffer, rows: n, columns: 1, ranges: ranges)
+            try computeCore(buffer, rows: n, columns: 1, ranges: ranges, vector: false)
         }
         let sigma2 = constant ? 0 : Self.guarded(core.sigma[0], plain: core.plain?[0], sampleVariance: s2, count: n)
         return LongRunVariance(mean: constant ? series[0] : mean, sampleCount: n, sampleVariance: s2,
@@ -83,8 +83,9 @@ extension LongRunVarianceMethod {
     }
 
     /// The estimate of the concrete method on centred column-major draws (n × p).
+    /// `vector` selects what `.auto` stands for (``resolvedForVectors`` or ``resolved``).
     func computeCore(_ centred: UnsafeBufferPointer<Double>, rows n: Int, columns p: Int,
-                     ranges: [Range<Int>]) throws(MonteCarloError) -> Core {
+                     ranges: [Range<Int>], vector: Bool) throws(MonteCarloError) -> Core {
         let shortest = ranges.map(\.count).min()!
         func requireTwo(_ b: Int, _ what: String) throws(MonteCarloError) {
             guard shortest >= 2 * b else {
@@ -93,7 +94,7 @@ extension LongRunVarianceMethod {
             }
         }
         func combine(_ big: [Double], _ small: [Double]) -> [Double] { zip(big, small).map { 2 * $0 - $1 } }
-        switch resolved {
+        switch vector ? resolvedForVectors : resolved {
         case .batchMeans(let size, let lugsail):
             let b = try size.resolve(length: shortest)
             try requireTwo(b, "batch means")
@@ -152,7 +153,7 @@ extension LongRunVarianceMethod {
             return Core(sigma: [result.value], degreesOfFreedom: nil, batchSize: result.lags,
                         name: "initial-\(kind == .monotone ? "monotone" : "positive")-sequence(lags=\(result.lags))")
         case .auto:
-            fatalError("unreachable: `resolved` never returns .auto")
+            fatalError("unreachable: `resolved` and `resolvedForVectors` never return .auto")
         }
     }
 

@@ -76,18 +76,70 @@ public enum LongRunVarianceMethod: Sendable, Hashable, Codable {
     /// window; the estimator is consistent-from-above in the sense that it asymptotically does
     /// not underestimate (Geyer 1992, Theorem 3.2). No tuning constant; O(n) for fast-mixing
     /// chains (lags are computed in doubling ranges), O(n log n) otherwise. Not defined for
-    /// vectors here.
+    /// vectors here. Its premise is positive pair sums: for a series where some true Γₘ < 0
+    /// (not a reversible chain; e.g. an MA(2) with γ₂ < 0) the sequence stops there and the
+    /// estimate converges to the truncated sum, not σ²_∞.
     case initialSequence(InitialSequence = .monotone)
-    /// The recommended default: lugsail overlapping batch means with b = ⌊√n⌋.
+    /// The recommended default: Geyer's initial monotone sequence for a scalar series, lugsail
+    /// overlapping batch means (b = ⌊√n⌋) for vectors.
     ///
     /// ```swift
     /// let r = try LongRunVarianceMethod.auto.estimate(chains: [chain1, chain2, chain3, chain4])
     /// try r.meanEstimate.confidenceInterval(level: 0.95)
     /// ```
     ///
-    /// AUTO_TABLE_PLACEHOLDER
+    /// Measured coverage (%) of the 95% interval of the mean (each method with its own degrees
+    /// of freedom) on AR(1) chains x_t = ρx_{t−1} + √(1−ρ²)e_t started in stationarity, n draws
+    /// in total as 1 chain or 4 chains of n/4, 2000 replications per cell (binomial standard
+    /// error ≈ 0.5 points), measured with `swift build -c release --product chainbench &&
+    /// .build/release/chainbench --coverage 2000`:
     ///
-    /// For vectors (``LongRunCovariance``) `.auto` is the same method.
+    /// | ρ | n | chains | BM √n | BM ∛n | lugsail BM | OBM | lugsail OBM | SV Bartlett | lugsail Bartlett | SV Tukey–Hanning | lugsail TH | Geyer positive | Geyer monotone |
+    /// |---|---|---|---|---|---|---|---|---|---|---|---|---|---|
+    /// | 0.0 | 250 | 1 | 94.3 | 94.5 | 97.9 | 94.3 | 96.5 | 93.2 | 95.8 | 93.5 | 96.0 | 94.4 | 94.3 |
+    /// | 0.0 | 250 | 4 | 94.3 | 94.3 | 96.2 | 94.3 | 95.5 | 93.9 | 94.9 | 93.9 | 95.1 | 94.7 | 94.7 |
+    /// | 0.0 | 1000 | 1 | 95.7 | 95.7 | 96.9 | 95.3 | 96.5 | 95.1 | 96.0 | 95.1 | 96.2 | 96.0 | 95.8 |
+    /// | 0.0 | 1000 | 4 | 95.8 | 95.8 | 96.7 | 95.6 | 96.0 | 95.6 | 96.1 | 95.6 | 96.1 | 96.0 | 95.8 |
+    /// | 0.0 | 10000 | 1 | 95.1 | 95.0 | 96.1 | 95.2 | 95.7 | 95.0 | 95.7 | 95.0 | 95.7 | 95.3 | 95.2 |
+    /// | 0.0 | 10000 | 4 | 95.2 | 95.0 | 95.8 | 95.2 | 95.3 | 95.2 | 95.3 | 95.1 | 95.3 | 95.3 | 95.2 |
+    /// | 0.5 | 250 | 1 | 93.2 | 90.8 | 97.8 | 92.8 | 96.2 | 91.9 | 95.2 | 93.0 | 96.5 | 93.7 | 93.2 |
+    /// | 0.5 | 250 | 4 | 92.2 | 86.7 | 97.0 | 91.3 | 95.9 | 90.6 | 95.5 | 91.7 | 96.8 | 93.6 | 93.2 |
+    /// | 0.5 | 1000 | 1 | 95.2 | 93.8 | 96.5 | 94.8 | 96.2 | 94.5 | 95.8 | 95.0 | 96.3 | 95.9 | 95.7 |
+    /// | 0.5 | 1000 | 4 | 94.8 | 92.5 | 97.0 | 94.7 | 96.5 | 94.5 | 96.3 | 95.0 | 96.7 | 95.9 | 95.8 |
+    /// | 0.5 | 10000 | 1 | 94.8 | 94.3 | 96.0 | 95.0 | 95.8 | 94.8 | 95.7 | 94.9 | 95.8 | 95.3 | 95.3 |
+    /// | 0.5 | 10000 | 4 | 95.0 | 93.8 | 95.8 | 94.8 | 95.5 | 94.5 | 95.3 | 95.0 | 95.5 | 95.3 | 95.2 |
+    /// | 0.8 | 250 | 1 | 89.3 | 79.5 | 97.4 | 88.5 | 95.4 | 87.5 | 94.3 | 88.5 | 96.2 | 90.7 | 90.4 |
+    /// | 0.8 | 250 | 4 | 83.5 | 69.7 | 94.1 | 82.7 | 92.0 | 81.9 | 91.2 | 82.8 | 92.7 | 91.2 | 90.8 |
+    /// | 0.8 | 1000 | 1 | 93.5 | 87.8 | 96.8 | 93.6 | 96.5 | 93.2 | 95.8 | 94.0 | 97.2 | 94.7 | 94.4 |
+    /// | 0.8 | 1000 | 4 | 91.2 | 82.2 | 96.9 | 90.8 | 96.3 | 90.5 | 96.2 | 91.7 | 96.7 | 94.8 | 94.5 |
+    /// | 0.8 | 10000 | 1 | 94.5 | 91.5 | 96.2 | 94.8 | 96.2 | 94.5 | 95.9 | 94.9 | 96.0 | 95.1 | 95.0 |
+    /// | 0.8 | 10000 | 4 | 93.9 | 88.6 | 96.3 | 93.7 | 96.2 | 93.7 | 96.2 | 94.5 | 96.8 | 95.2 | 95.0 |
+    /// | 0.9 | 250 | 1 | 83.0 | 66.3 | 94.5 | 81.3 | 91.5 | 80.1 | 90.1 | 81.3 | 91.6 | 87.3 | 86.8 |
+    /// | 0.9 | 250 | 4 | 73.0 | 55.1 | 86.7 | 72.5 | 84.3 | 70.8 | 83.2 | 71.8 | 83.8 | 88.5 | 88.2 |
+    /// | 0.9 | 1000 | 1 | 91.0 | 78.1 | 96.7 | 90.5 | 95.7 | 90.2 | 95.3 | 91.2 | 96.3 | 93.6 | 93.3 |
+    /// | 0.9 | 1000 | 4 | 84.6 | 68.5 | 93.5 | 84.3 | 93.0 | 84.0 | 92.3 | 84.8 | 93.3 | 93.9 | 93.7 |
+    /// | 0.9 | 10000 | 1 | 93.7 | 87.0 | 96.4 | 93.7 | 96.3 | 93.5 | 96.2 | 94.5 | 96.7 | 95.2 | 94.9 |
+    /// | 0.9 | 10000 | 4 | 91.8 | 82.3 | 96.5 | 91.8 | 96.4 | 91.8 | 96.3 | 92.7 | 97.1 | 95.3 | 95.0 |
+    ///
+    /// Mean |coverage − 95| over the cells with n ≥ 1000 (all cells), lowest coverage at
+    /// n = 1000: Geyer monotone 0.51 (1.52), 93.3%; Geyer positive 0.55 (1.45), 93.6%; lugsail
+    /// Bartlett 0.99 (1.61), 92.3%; lugsail OBM 1.13 (1.66), 93.0%; lugsail TH 1.32 (1.82),
+    /// 93.3%; lugsail BM 1.44 (1.84), 93.5%; plain BM/OBM/SV 1.4–2.0 (3.6–4.2), 84–85%; BM with
+    /// b = ⌊n^{1/3}⌋ 6.3 (9.3), 68.5%.
+    ///
+    /// **Why this default.** Geyer's initial monotone sequence is closest to 95% where it
+    /// matters (n ≥ 1000: within 1.7 points everywhere, ≥ 93.3% at n = 1000 and ρ = 0.9,
+    /// 94.4–94.7% at ρ = 0.8), has no tuning constant, and is the estimator Stan and ArviZ use, so
+    /// results agree with theirs. Plain batch means and spectral windows undercover by 5–10 points
+    /// at ρ = 0.9 (their −Γ/b bias); the lugsail versions fix that but overcover by 1–2 points
+    /// almost everywhere. The initial *monotone* sequence is preferred over the positive one
+    /// (the same coverage within noise) because it is never larger and less variable (Geyer
+    /// 1992). At n = 250 with ρ = 0.9 every method undercovers (Geyer 87–88%; lugsail BM 87–95%):
+    /// such chains hold only ~13 effective draws.
+    ///
+    /// For vectors (``LongRunCovariance``; initial sequences are scalar) `.auto` is lugsail
+    /// overlapping batch means with b = ⌊√n⌋: the vector-capable method whose lowest coverage
+    /// at n = 1000 is highest (93.0%), mean deviation 1.13 at n ≥ 1000.
     case auto
 
     /// A batch size (or spectral truncation) rule.
@@ -116,8 +168,16 @@ public enum LongRunVarianceMethod: Sendable, Hashable, Codable {
         case monotone
     }
 
-    /// The concrete method `.auto` stands for (other methods are returned unchanged).
+    /// The concrete method `.auto` stands for with a scalar series (other methods are
+    /// returned unchanged): `.initialSequence(.monotone)`.
     public var resolved: LongRunVarianceMethod {
+        if case .auto = self { return .initialSequence(.monotone) }
+        return self
+    }
+
+    /// The concrete method `.auto` stands for with vectors (other methods are returned
+    /// unchanged): `.overlappingBatchMeans(.squareRoot, lugsail: true)`.
+    public var resolvedForVectors: LongRunVarianceMethod {
         if case .auto = self { return .overlappingBatchMeans(.squareRoot, lugsail: true) }
         return self
     }
