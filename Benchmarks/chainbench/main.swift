@@ -93,6 +93,20 @@ if CommandLine.arguments.contains("--coverage") {
     exit(0)
 }
 
+if CommandLine.arguments.contains("--profile-geyer") {
+    // Per-column times of the initial monotone sequence and of Autocovariances (diagnostics).
+    var g = RandomStreams(seed: 7).stream(0)
+    for rho in [0.05, 0.55, 0.75, 0.85, 0.95] {
+        let x = ar1(1_000_000, rho: rho, using: &g)
+        let (geyer, r) = try! bestOf(3) { try LongRunVarianceMethod.initialSequence(.monotone).estimate(x) }
+        let (fft, _) = try! bestOf(3) { try Autocovariances.estimate(x, maxLag: 40_000) }
+        let (direct, _) = try! bestOf(3) { try Autocovariances.estimate(x, maxLag: 31) }
+        print(String(format: "ρ = %.2f: Geyer %.4f s (lags %d); Autocovariances FFT 40000 lags %.4f s, direct 31 lags %.4f s",
+                     rho, geyer, r.batchSize ?? -1, fft, direct))
+    }
+    exit(0)
+}
+
 let jsonPath = argument("--json") ?? "benchmark-output/chainbench.json"
 let repeats = argument("--repeats").flatMap(Int.init) ?? 5
 let runPeers = !CommandLine.arguments.contains("--no-peers")

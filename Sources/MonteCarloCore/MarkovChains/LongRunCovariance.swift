@@ -130,23 +130,21 @@ extension LongRunVarianceMethod {
         guard n >= 2 else { throw .insufficientSamples(needed: 2, available: n, reason: "for a long-run covariance") }
         var means = [Double](repeating: 0, count: p)
         var centred = [Double](repeating: 0, count: n * p)
-        var constant = [Bool](repeating: false, count: p)
         columnMajor.withUnsafeBufferPointer { x in
             centred.withUnsafeMutableBufferPointer { c in
                 for j in 0..<p {
                     let column = UnsafeBufferPointer(rebasing: x[(j * n)..<((j + 1) * n)])
                     let first = column[0]
-                    constant[j] = column.allSatisfy { $0 == first }
-                    let mean = constant[j] ? first : Self.stableMean(Array(column))
+                    let constant = column.allSatisfy { $0 == first }
+                    let mean = constant ? first : Self.stableMean(column)
                     means[j] = mean
-                    for t in 0..<n { c[j * n + t] = constant[j] ? 0 : column[t] - mean }
+                    for t in 0..<n { c[j * n + t] = constant ? 0 : column[t] - mean }
                 }
             }
         }
-        let lambda: [Double] = centred.withUnsafeBufferPointer { c in
-            if p == 1 { return [LongRunCovarianceKernel.dot(c, c) / Double(n - 1)] }
-            return Matrix(rows: n, columns: p, columnMajor: Array(c)).gram().storage.map { $0 / Double(n - 1) }
-        }
+        let lambda: [Double] = p == 1
+            ? centred.withUnsafeBufferPointer { [LongRunCovarianceKernel.dot($0, $0) / Double(n - 1)] }
+            : Matrix(rows: n, columns: p, columnMajor: centred).gram().storage.map { $0 / Double(n - 1) }
         let core = try centred.withUnsafeBufferPointer { buffer throws(MonteCarloError) in
             try computeCore(buffer, rows: n, columns: p, ranges: ranges, vector: true)
         }

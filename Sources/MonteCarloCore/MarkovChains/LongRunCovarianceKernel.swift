@@ -16,7 +16,7 @@ import LinearAlgebra
 ///   Wⱼ = [j, j + b) that meet the chain, partial ones at both ends included, so the result is
 ///   exactly γ̂₀ + 2 Σ_{k<b} (1 − k/b) γ̂ₖ with divisor-n autocovariances;
 /// - Tukey–Hanning: 1[|t − s| < b] (1 + cos(π(t − s)/b))/2, where cos(θ(t − s)) =
-///   cos θt cos θs + sin θt sin θs separates, leaving three box sums.
+///   cos θt cos θs + sin θt sin θs separates, leaving three box sums (rolled, not prefixed).
 ///
 /// The draws are centred at the grand mean of each column (all chains together) before the
 /// call. Storage is column-major: column j is `centred[j·n ..< (j+1)·n]`.
@@ -54,12 +54,12 @@ enum LongRunCovarianceKernel {
     }
 
     /// Σ over the n_c − b + 1 full windows of each chain of SⱼSⱼᵀ, and the number of windows.
-    static func overlappingBatchSums(_ centred: UnsafeBufferPointer<Double>, rows n: Int, columns p: Int,
-                                     ranges: [Range<Int>], batchSize b: Int) -> (gram: [Double], windows: Int) {
+    /// `prefixes` are the chains' ``PrefixSums``, shared by the two sizes of a lugsail estimate.
+    static func overlappingBatchSums(prefixes: [PrefixSums], columns p: Int, batchSize b: Int) -> (gram: [Double], windows: Int) {
         var accumulator = GramAccumulator(columns: p)
         var windows = 0
-        for range in ranges {
-            let prefix = PrefixSums(centred, rows: n, columns: p, range: range)
+        for prefix in prefixes {
+            let range = 0..<prefix.length
             let count = range.count - b + 1
             var first = 0
             while first < count {
@@ -78,12 +78,10 @@ enum LongRunCovarianceKernel {
 
     /// n × the Bartlett spectral variance with truncation b: Σ over every window that meets a
     /// chain (partial windows included) of SⱼSⱼᵀ / b.
-    static func bartlett(_ centred: UnsafeBufferPointer<Double>, rows n: Int, columns p: Int,
-                         ranges: [Range<Int>], truncation b: Int) -> [Double] {
+    static func bartlett(prefixes: [PrefixSums], columns p: Int, truncation b: Int) -> [Double] {
         var accumulator = GramAccumulator(columns: p)
-        for range in ranges {
-            let length = range.count
-            let prefix = PrefixSums(centred, rows: n, columns: p, range: range)
+        for prefix in prefixes {
+            let length = prefix.length
             // Window j covers [j, j + b) ∩ [0, length), for j = −(b − 1) … length − 1.
             let count = length + b - 1
             var first = 0
@@ -104,42 +102,59 @@ enum LongRunCovarianceKernel {
     }
 
     /// n × the Tukey–Hanning spectral variance with truncation b (weights (1 + cos(πk/b))/2
-    /// for |k| < b).
+    /// for |k| < b). The three window sums U, V_c, V_s over (t − b, t + b) are rolled along each
+    /// chain (one addition and one subtraction per step) with phases counted, not divided.
     static func tukeyHanning(_ centred: UnsafeBufferPointer<Double>, rows n: Int, columns p: Int,
                              ranges: [Range<Int>], truncation b: Int) -> [Double] {
-        // cos(πt/b) and sin(πt/b) have period 2b in t.
+        // cos(πs/b) and sin(πs/b) have period 2b in s.
         let period = 2 * b
         let cosines = (0..<period).map { cos(Double.pi * Double($0) / Double(b)) }
         let sines = (0..<period).map { sin(Double.pi * Double($0) / Double(b)) }
         var accumulator = CrossAccumulator(columns: p)
         for range in ranges {
             let length = range.count
-            let plain = PrefixSums(centred, rows: n, columns: p, range: range)
-            let cosine = PrefixSums(centred, rows: n, columns: p, range: range) { t, x in x * cosines[t % period] }
-            let sine = PrefixSums(centred, rows: n, columns: p, range: range) { t, x in x * sines[t % period] }
+            // Per column: the rolling sums and the next t, carried from chunk to chunk.
+            var rolling = [SIMD3<Double>](repeating: .zero, count: p)
+            for j in 0..<p {
+                let base = j * n + range.lowerBound
+                var start = SIMD3<Double>.zero
+                for s in 0..<min(b - 1, length) {
+                    let x = centred[base + s]
+                    start += SIMD3(x, x * cosines[s % period], x * sines[s % period])
+                }
+                rolling[j] = start
+            }
             var first = 0
             while first < length {
                 let m = min(chunkRows, length - first)
                 accumulator.fill(rows: m) { j, left, right in
                     let base = j * n + range.lowerBound
-                    plain.withColumn(j) { u in
-                        cosine.withColumn(j) { c in
-                            sine.withColumn(j) { s in
-                                for r in 0..<m {
-                                    let t = first + r
-                                    let lower = max(t - b + 1, 0), upper = min(t + b, length)
-                                    let x = centred[base + t]
-                                    let phase = t % period
-                                    left[r] = x
-                                    right[r] = u[upper] - u[lower]
-                                    left[m + r] = x * cosines[phase]
-                                    right[m + r] = c[upper] - c[lower]
-                                    left[2 * m + r] = x * sines[phase]
-                                    right[2 * m + r] = s[upper] - s[lower]
-                                }
-                            }
+                    var sums = rolling[j]
+                    var phase = first % period                       // of t
+                    var addPhase = (first + b - 1) % period          // of t + b − 1
+                    var dropPhase = (first + b) % period             // of t − b (≡ t + b)
+                    for r in 0..<m {
+                        let t = first + r
+                        if t + b - 1 < length {
+                            let x = centred[base + t + b - 1]
+                            sums += SIMD3(x, x * cosines[addPhase], x * sines[addPhase])
                         }
+                        if t >= b {
+                            let x = centred[base + t - b]
+                            sums -= SIMD3(x, x * cosines[dropPhase], x * sines[dropPhase])
+                        }
+                        let x = centred[base + t]
+                        left[r] = x
+                        right[r] = sums.x
+                        left[m + r] = x * cosines[phase]
+                        right[m + r] = sums.y
+                        left[2 * m + r] = x * sines[phase]
+                        right[2 * m + r] = sums.z
+                        phase = phase + 1 == period ? 0 : phase + 1
+                        addPhase = addPhase + 1 == period ? 0 : addPhase + 1
+                        dropPhase = dropPhase + 1 == period ? 0 : dropPhase + 1
                     }
+                    rolling[j] = sums
                 }
                 first += m
             }
@@ -176,13 +191,12 @@ enum LongRunCovarianceKernel {
 
 // MARK: - Helpers
 
-/// Prefix sums Pᵢ = Σ_{t<i} g(t, x_t) of each column over one chain (i = 0 … length).
+/// Prefix sums Pᵢ = Σ_{t<i} x_t of each column over one chain (i = 0 … length).
 struct PrefixSums {
     let length: Int
     private var sums: [Double]
 
-    init(_ centred: UnsafeBufferPointer<Double>, rows n: Int, columns p: Int, range: Range<Int>,
-         transform: ((Int, Double) -> Double)? = nil) {
+    init(_ centred: UnsafeBufferPointer<Double>, rows n: Int, columns p: Int, range: Range<Int>) {
         length = range.count
         sums = [Double](repeating: 0, count: (length + 1) * p)
         let stride = length + 1
@@ -192,16 +206,9 @@ struct PrefixSums {
                 var s = 0.0
                 let o = j * stride
                 out[o] = 0
-                if let transform {
-                    for t in 0..<length {
-                        s += transform(t, centred[base + t])
-                        out[o + t + 1] = s
-                    }
-                } else {
-                    for t in 0..<length {
-                        s += centred[base + t]
-                        out[o + t + 1] = s
-                    }
+                for t in 0..<length {
+                    s += centred[base + t]
+                    out[o + t + 1] = s
                 }
             }
         }

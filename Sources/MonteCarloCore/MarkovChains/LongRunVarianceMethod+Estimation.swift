@@ -113,8 +113,9 @@ extension LongRunVarianceMethod {
         case .overlappingBatchMeans(let size, let lugsail):
             let b = try size.resolve(length: shortest)
             try requireTwo(b, "overlapping batch means")
+            let prefixes = ranges.map { PrefixSums(centred, rows: n, columns: p, range: $0) }
             func obm(_ b: Int) -> [Double] {
-                let sums = LongRunCovarianceKernel.overlappingBatchSums(centred, rows: n, columns: p, ranges: ranges, batchSize: b)
+                let sums = LongRunCovarianceKernel.overlappingBatchSums(prefixes: prefixes, columns: p, batchSize: b)
                 let scale = Double(n) / (Double(n - b) * Double(b) * Double(sums.windows))
                 return sums.gram.map { $0 * scale }
             }
@@ -129,9 +130,10 @@ extension LongRunVarianceMethod {
         case .spectral(let window, let truncation, let lugsail):
             let b = try truncation.resolve(length: shortest)
             try requireTwo(b, "a spectral estimate (truncation \(b) at most half the chain)")
+            let prefixes = window == .bartlett ? ranges.map { PrefixSums(centred, rows: n, columns: p, range: $0) } : []
             func sv(_ b: Int) -> [Double] {
                 let sum = switch window {
-                case .bartlett: LongRunCovarianceKernel.bartlett(centred, rows: n, columns: p, ranges: ranges, truncation: b)
+                case .bartlett: LongRunCovarianceKernel.bartlett(prefixes: prefixes, columns: p, truncation: b)
                 case .tukeyHanning: LongRunCovarianceKernel.tukeyHanning(centred, rows: n, columns: p, ranges: ranges, truncation: b)
                 }
                 return sum.map { $0 / Double(n) }
@@ -182,16 +184,19 @@ extension LongRunVarianceMethod {
 
     /// The mean by pairwise-blocked sums (four partial sums, fixed order).
     static func stableMean(_ values: [Double]) -> Double {
-        values.withUnsafeBufferPointer { buffer in
-            var s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0
-            var i = 0
-            let n = buffer.count
-            while i + 4 <= n {
-                s0 += buffer[i]; s1 += buffer[i + 1]; s2 += buffer[i + 2]; s3 += buffer[i + 3]
-                i += 4
-            }
-            while i < n { s0 += buffer[i]; i += 1 }
-            return ((s0 + s1) + (s2 + s3)) / Double(n)
+        values.withUnsafeBufferPointer { stableMean($0) }
+    }
+
+    /// The mean of a buffer by four partial sums (fixed order).
+    static func stableMean(_ buffer: UnsafeBufferPointer<Double>) -> Double {
+        var s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0
+        var i = 0
+        let n = buffer.count
+        while i + 4 <= n {
+            s0 += buffer[i]; s1 += buffer[i + 1]; s2 += buffer[i + 2]; s3 += buffer[i + 3]
+            i += 4
         }
+        while i < n { s0 += buffer[i]; i += 1 }
+        return ((s0 + s1) + (s2 + s3)) / Double(n)
     }
 }
