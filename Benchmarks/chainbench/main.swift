@@ -15,6 +15,7 @@
 //
 // Usage: chainbench [--json PATH (default benchmark-output/chainbench.json)] [--no-peers] [--repeats R (default 5)]
 //        chainbench --coverage [R]
+//        chainbench --profile-geyer   (per-column times of the initial sequence vs Autocovariances' FFT)
 import Dispatch
 import Foundation
 import BenchmarkSupport

@@ -7,8 +7,9 @@ import LinearAlgebra
 ///
 /// Every estimator here is a quadratic form (1/n) Σₜ Σₛ W(t, s) xₜ xₛᵀ of the centred draws
 /// with a symmetric weight W that is zero across chains, and each weight is written as a sum
-/// of outer products of window indicators, so that the double sum becomes prefix-sum
-/// differences (one pass) followed by one Gram matrix (BLAS `dsyrk` or `dgemm`):
+/// of outer products of window indicators, so that the double sum becomes
+/// window sums rolled along each chain (one pass, no O(n) scratch) followed by one Gram matrix
+/// (BLAS `dsyrk` or `dgemm`) per chunk of 4096 windows:
 ///
 /// - batch means: W = (1/b) Σⱼ 1_{Bⱼ} 1_{Bⱼ}ᵀ over the non-overlapping batches Bⱼ;
 /// - overlapping batch means: the same over the n − b + 1 full windows of each chain;
@@ -16,7 +17,7 @@ import LinearAlgebra
 ///   Wⱼ = [j, j + b) that meet the chain, partial ones at both ends included, so the result is
 ///   exactly γ̂₀ + 2 Σ_{k<b} (1 − k/b) γ̂ₖ with divisor-n autocovariances;
 /// - Tukey–Hanning: 1[|t − s| < b] (1 + cos(π(t − s)/b))/2, where cos(θ(t − s)) =
-///   cos θt cos θs + sin θt sin θs separates, leaving three box sums (rolled, not prefixed).
+///   cos θt cos θs + sin θt sin θs separates, leaving three box sums.
 ///
 /// The draws are centred at the grand mean of each column (all chains together) before the
 /// call. Storage is column-major: column j is `centred[j·n ..< (j+1)·n]`.
@@ -54,20 +55,31 @@ enum LongRunCovarianceKernel {
     }
 
     /// Σ over the n_c − b + 1 full windows of each chain of SⱼSⱼᵀ, and the number of windows.
-    /// `prefixes` are the chains' ``PrefixSums``, shared by the two sizes of a lugsail estimate.
-    static func overlappingBatchSums(prefixes: [PrefixSums], columns p: Int, batchSize b: Int) -> (gram: [Double], windows: Int) {
+    /// Window sums are rolled (Sⱼ₊₁ = Sⱼ + x_{j+b} − xⱼ), carried per column from chunk to chunk.
+    static func overlappingBatchSums(_ centred: UnsafeBufferPointer<Double>, rows n: Int, columns p: Int,
+                                     ranges: [Range<Int>], batchSize b: Int) -> (gram: [Double], windows: Int) {
         var accumulator = GramAccumulator(columns: p)
         var windows = 0
-        for prefix in prefixes {
-            let range = 0..<prefix.length
+        for range in ranges {
             let count = range.count - b + 1
+            var rolling = (0..<p).map { j in
+                let base = j * n + range.lowerBound
+                var s = 0.0
+                for t in 0..<b { s += centred[base + t] }
+                return s
+            }
             var first = 0
             while first < count {
                 let m = min(chunkRows, count - first)
                 accumulator.fill(rows: m) { j, left in
-                    prefix.withColumn(j) { sums in
-                        for r in 0..<m { left[r] = sums[first + r + b] - sums[first + r] }
+                    let base = j * n + range.lowerBound
+                    var s = rolling[j]
+                    for r in 0..<m {
+                        let window = first + r
+                        left[r] = s
+                        if window + b < range.count { s += centred[base + window + b] - centred[base + window] }
                     }
+                    rolling[j] = s
                 }
                 first += m
             }
@@ -77,23 +89,28 @@ enum LongRunCovarianceKernel {
     }
 
     /// n × the Bartlett spectral variance with truncation b: Σ over every window that meets a
-    /// chain (partial windows included) of SⱼSⱼᵀ / b.
-    static func bartlett(prefixes: [PrefixSums], columns p: Int, truncation b: Int) -> [Double] {
+    /// chain (partial windows included) of SⱼSⱼᵀ / b, window sums rolled as for OBM.
+    static func bartlett(_ centred: UnsafeBufferPointer<Double>, rows n: Int, columns p: Int,
+                         ranges: [Range<Int>], truncation b: Int) -> [Double] {
         var accumulator = GramAccumulator(columns: p)
-        for prefix in prefixes {
-            let length = prefix.length
+        for range in ranges {
+            let length = range.count
             // Window j covers [j, j + b) ∩ [0, length), for j = −(b − 1) … length − 1.
             let count = length + b - 1
+            var rolling = (0..<p).map { j in centred[j * n + range.lowerBound] }   // window −(b − 1) = {x₀}
             var first = 0
             while first < count {
                 let m = min(chunkRows, count - first)
                 accumulator.fill(rows: m) { column, left in
-                    prefix.withColumn(column) { sums in
-                        for r in 0..<m {
-                            let j = first + r - (b - 1)
-                            left[r] = sums[min(j + b, length)] - sums[max(j, 0)]
-                        }
+                    let base = column * n + range.lowerBound
+                    var s = rolling[column]
+                    for r in 0..<m {
+                        let j = first + r - (b - 1)
+                        left[r] = s
+                        if j + b < length { s += centred[base + j + b] }
+                        if j >= 0 { s -= centred[base + j] }
                     }
+                    rolling[column] = s
                 }
                 first += m
             }
@@ -102,8 +119,9 @@ enum LongRunCovarianceKernel {
     }
 
     /// n × the Tukey–Hanning spectral variance with truncation b (weights (1 + cos(πk/b))/2
-    /// for |k| < b). The three window sums U, V_c, V_s over (t − b, t + b) are rolled along each
-    /// chain (one addition and one subtraction per step) with phases counted, not divided.
+    /// for |k| < b): Σₜ xₜ Rₜᵀ / 2 with Rₜ = Uₜ + cos θt V_c,t + sin θt V_s,t, where the three
+    /// window sums over (t − b, t + b) — of xₛ, xₛ cos θs and xₛ sin θs, θ = π/b — are rolled
+    /// along each chain (one addition and one subtraction per step, phases counted, not divided).
     static func tukeyHanning(_ centred: UnsafeBufferPointer<Double>, rows n: Int, columns p: Int,
                              ranges: [Range<Int>], truncation b: Int) -> [Double] {
         // cos(πs/b) and sin(πs/b) have period 2b in s.
@@ -113,7 +131,7 @@ enum LongRunCovarianceKernel {
         var accumulator = CrossAccumulator(columns: p)
         for range in ranges {
             let length = range.count
-            // Per column: the rolling sums and the next t, carried from chunk to chunk.
+            // Per column: the rolling sums, carried from chunk to chunk.
             var rolling = [SIMD3<Double>](repeating: .zero, count: p)
             for j in 0..<p {
                 let base = j * n + range.lowerBound
@@ -143,13 +161,8 @@ enum LongRunCovarianceKernel {
                             let x = centred[base + t - b]
                             sums -= SIMD3(x, x * cosines[dropPhase], x * sines[dropPhase])
                         }
-                        let x = centred[base + t]
-                        left[r] = x
-                        right[r] = sums.x
-                        left[m + r] = x * cosines[phase]
-                        right[m + r] = sums.y
-                        left[2 * m + r] = x * sines[phase]
-                        right[2 * m + r] = sums.z
+                        left[r] = centred[base + t]
+                        right[r] = sums.x + cosines[phase] * sums.y + sines[phase] * sums.z
                         phase = phase + 1 == period ? 0 : phase + 1
                         addPhase = addPhase + 1 == period ? 0 : addPhase + 1
                         dropPhase = dropPhase + 1 == period ? 0 : dropPhase + 1
@@ -191,36 +204,6 @@ enum LongRunCovarianceKernel {
 
 // MARK: - Helpers
 
-/// Prefix sums Pᵢ = Σ_{t<i} x_t of each column over one chain (i = 0 … length).
-struct PrefixSums {
-    let length: Int
-    private var sums: [Double]
-
-    init(_ centred: UnsafeBufferPointer<Double>, rows n: Int, columns p: Int, range: Range<Int>) {
-        length = range.count
-        sums = [Double](repeating: 0, count: (length + 1) * p)
-        let stride = length + 1
-        sums.withUnsafeMutableBufferPointer { out in
-            for j in 0..<p {
-                let base = j * n + range.lowerBound
-                var s = 0.0
-                let o = j * stride
-                out[o] = 0
-                for t in 0..<length {
-                    s += centred[base + t]
-                    out[o + t + 1] = s
-                }
-            }
-        }
-    }
-
-    func withColumn<R>(_ j: Int, _ body: (UnsafeBufferPointer<Double>) -> R) -> R {
-        sums.withUnsafeBufferPointer { all in
-            body(UnsafeBufferPointer(rebasing: all[(j * (length + 1))..<((j + 1) * (length + 1))]))
-        }
-    }
-}
-
 /// Accumulates Σ rows of AᵀA over chunks of A filled column by column (p = 1: a plain sum of
 /// squares; otherwise BLAS `dsyrk`).
 struct GramAccumulator {
@@ -252,8 +235,7 @@ struct GramAccumulator {
     func result() -> [Double] { sum }
 }
 
-/// Accumulates Σ rows of (LᵀR + RᵀL)/2 over chunks of L and R, each 3m × p (three stacked
-/// blocks of m rows per column), symmetrized at the end.
+/// Accumulates LᵀR over chunks of L and R (m × p each), symmetrized ((S + Sᵀ)/2) at the end.
 struct CrossAccumulator {
     let columns: Int
     private var sum: [Double]
@@ -268,7 +250,7 @@ struct CrossAccumulator {
     mutating func fill(rows m: Int,
                        _ body: (Int, UnsafeMutableBufferPointer<Double>, UnsafeMutableBufferPointer<Double>) -> Void) {
         let p = columns
-        let height = 3 * m
+        let height = m
         if left.count != height * p {
             left = [Double](repeating: 0, count: height * p)
             right = [Double](repeating: 0, count: height * p)

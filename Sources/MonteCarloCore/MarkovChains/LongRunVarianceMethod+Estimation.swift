@@ -20,9 +20,9 @@ extension LongRunVarianceMethod {
     ///   two draws or when a chain is shorter than two batches (batch means, OBM) or twice the
     ///   truncation (spectral); `MonteCarloError/invalidParameter(name:value:requirement:)` for
     ///   a batch size below 1, an empty chain list or an empty chain.
-    /// - Complexity: O(n) for batch means, OBM and the spectral windows (prefix sums, one pass
-    ///   each); O(n) for initial sequences of a fast-mixing series, O(n log n) per doubling of
-    ///   the lag range otherwise.
+    /// - Complexity: O(n) for batch means, OBM and the spectral windows (rolled window sums,
+    ///   one pass each); O(n L) for initial sequences summing L < 512 lags (L ≈ 8 for a
+    ///   fast-mixing series), O(n log n) beyond.
     ///
     /// **Statistical properties.** See each case of ``LongRunVarianceMethod`` for bias,
     /// variance and consistency, and the type's discussion for the guards. The result's
@@ -113,9 +113,8 @@ extension LongRunVarianceMethod {
         case .overlappingBatchMeans(let size, let lugsail):
             let b = try size.resolve(length: shortest)
             try requireTwo(b, "overlapping batch means")
-            let prefixes = ranges.map { PrefixSums(centred, rows: n, columns: p, range: $0) }
             func obm(_ b: Int) -> [Double] {
-                let sums = LongRunCovarianceKernel.overlappingBatchSums(prefixes: prefixes, columns: p, batchSize: b)
+                let sums = LongRunCovarianceKernel.overlappingBatchSums(centred, rows: n, columns: p, ranges: ranges, batchSize: b)
                 let scale = Double(n) / (Double(n - b) * Double(b) * Double(sums.windows))
                 return sums.gram.map { $0 * scale }
             }
@@ -130,10 +129,9 @@ extension LongRunVarianceMethod {
         case .spectral(let window, let truncation, let lugsail):
             let b = try truncation.resolve(length: shortest)
             try requireTwo(b, "a spectral estimate (truncation \(b) at most half the chain)")
-            let prefixes = window == .bartlett ? ranges.map { PrefixSums(centred, rows: n, columns: p, range: $0) } : []
             func sv(_ b: Int) -> [Double] {
                 let sum = switch window {
-                case .bartlett: LongRunCovarianceKernel.bartlett(prefixes: prefixes, columns: p, truncation: b)
+                case .bartlett: LongRunCovarianceKernel.bartlett(centred, rows: n, columns: p, ranges: ranges, truncation: b)
                 case .tukeyHanning: LongRunCovarianceKernel.tukeyHanning(centred, rows: n, columns: p, ranges: ranges, truncation: b)
                 }
                 return sum.map { $0 / Double(n) }
