@@ -50,6 +50,23 @@ struct LongRunVarianceInputTests {
         #expect(throws: MonteCarloError.invalidParameter(name: "batch size", value: 0, requirement: "at least 1")) {
             try LongRunVarianceMethod.BatchSize.fixed(0).resolve(length: 100)
         }
+        // A huge batch size is an error, not an overflow trap.
+        for method in [LongRunVarianceMethod.batchMeans(.fixed(.max)), .spectral(.tukeyHanning, truncation: .fixed(.max))] {
+            #expect(throws: MonteCarloError.insufficientSamples(needed: .max, available: 400,
+                                                                reason: method.resolved == .batchMeans(.fixed(.max))
+                                                                    ? "(two batches of \(Int.max)) in every chain for batch means"
+                                                                    : "(two batches of \(Int.max)) in every chain for a spectral estimate (truncation \(Int.max) at most half the chain)")) {
+                try method.estimate(Self.series)
+            }
+        }
+        #expect(throws: MonteCarloError.invalidParameter(name: "chains", value: 0, requirement: "at least 1")) {
+            try LongRunVarianceMethod.auto.estimate(chains: [])
+        }
+        #expect(throws: MonteCarloError.self) {
+            var state = BatchMeansState(batchSize: .max)
+            try state.add(1)
+            return try state.longRunVariance()
+        }
         #expect(throws: MonteCarloError.self) {
             try LongRunVarianceMethod.initialSequence().estimateCovariance(columnMajor: Self.series, dimension: 2, chainLengths: [200])
         }

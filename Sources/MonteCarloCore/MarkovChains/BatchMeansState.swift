@@ -179,7 +179,8 @@ public struct BatchMeansState: MergeableState, Hashable {
     public func longRunVariance() throws(MonteCarloError) -> LongRunVariance {
         let a = batchMeans.count
         guard a >= 2 else {
-            throw .insufficientSamples(needed: 2 * batchSize, available: count,
+            let needed = batchSize.multipliedReportingOverflow(by: 2)
+            throw .insufficientSamples(needed: needed.overflow ? Int.max : needed.partialValue, available: count,
                                        reason: "(two complete batches of \(batchSize)) for batch means")
         }
         let n = values.count

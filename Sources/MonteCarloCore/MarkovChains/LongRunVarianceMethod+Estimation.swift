@@ -88,8 +88,9 @@ extension LongRunVarianceMethod {
                      ranges: [Range<Int>], vector: Bool) throws(MonteCarloError) -> Core {
         let shortest = ranges.map(\.count).min()!
         func requireTwo(_ b: Int, _ what: String) throws(MonteCarloError) {
-            guard shortest >= 2 * b else {
-                throw .insufficientSamples(needed: 2 * b, available: shortest,
+            guard b <= shortest / 2 else {   // (not 2b > shortest: 2b may overflow)
+                let needed = b.multipliedReportingOverflow(by: 2)
+                throw .insufficientSamples(needed: needed.overflow ? Int.max : needed.partialValue, available: shortest,
                                            reason: "(two batches of \(b)) in every chain for \(what)")
             }
         }
