@@ -117,8 +117,9 @@ extension LongRunVarianceMethod {
     /// **Statistical properties.** Each entry of Σ̂_∞ has the bias and variance of the scalar
     /// method (Vats, Flegal & Jones 2018 and 2019 for multivariate BM and SV); mESS is
     /// explained at ``LongRunCovariance``.
-    public func estimateCovariance(columnMajor: [Double], dimension p: Int,
+    public func estimateCovariance(columnMajor: [Double], dimension: Int,
                                    chainLengths: [Int]) throws(MonteCarloError) -> LongRunCovariance {
+        let p = dimension
         guard p >= 1 else { throw .invalidParameter(name: "dimension", value: Double(p), requirement: "at least 1") }
         guard columnMajor.count % p == 0 else {
             throw .dimensionMismatch(what: "values (a multiple of the dimension \(p))", expected: (columnMajor.count / p + 1) * p,
