@@ -6,9 +6,9 @@
 /// γ̂ₖ = (1/n) Σ_c Σₜ (x_{c,t} − μ̂)(x_{c,t+k} − μ̂), so chains that disagree add a positive
 /// constant to every lag and lengthen the positive sequence (the estimate grows rather than
 /// hides the disagreement). Lags are computed in doubling ranges until a pair sum
-/// Γₘ = γ̂₂ₘ + γ̂₂ₘ₊₁ is not positive: lags 0…31, 32…63, … up to 511 directly (SIMD, four lags
-/// per pass, each range computed once), then all lags by one FFT per chain
-/// (``Autocovariances``); so a series summed over L lags costs O(n L) for L < 512 (O(32 n) when
+/// Γₘ = γ̂₂ₘ + γ̂₂ₘ₊₁ is not positive: lags 0…7, 8…15, 16…31, … up to 511 directly (SIMD, four
+/// lags per pass, each range computed once), then all lags by one FFT per chain
+/// (``Autocovariances``); so a series summed over L lags costs O(n L) for L < 512 (O(8 n) when
 /// it mixes fast) and O(n log n) beyond.
 enum InitialSequenceEstimator {
     /// σ̂² = −γ̂₀ + 2 Σ_{m<M} Γₘ (may be ≤ 0 for an antithetic series: the caller guards it),
@@ -23,7 +23,7 @@ enum InitialSequenceEstimator {
         var sums: [Double] = []
         var lags = -1
         while true {
-            let target = lags < 0 ? min(31, maximumLag) : (lags < directLimit ? min(2 * lags + 1, maximumLag) : maximumLag)
+            let target = lags < 0 ? min(7, maximumLag) : (lags < directLimit ? min(2 * lags + 1, maximumLag) : maximumLag)
             if target <= directLimit {
                 sums += [Double](repeating: 0, count: target - lags)
                 for range in ranges where range.count > lags + 1 {
