@@ -50,6 +50,9 @@ func ar1(_ n: Int, rho: Double, using g: inout Xoshiro256PlusPlus) -> [Double] {
     return x
 }
 
+/// ρ = 0.05, 0.15, …: one AR(1) coefficient per column.
+func columnRhos(_ p: Int) -> [Double] { (0..<p).map { 0.05 + 0.1 * Double($0) } }
+
 let methods: [(String, LongRunVarianceMethod)] = [
     ("BM √n", .batchMeans(.squareRoot)),
     ("BM ∛n", .batchMeans(.cubeRoot)),
@@ -94,6 +97,15 @@ if CommandLine.arguments.contains("--coverage") {
     exit(0)
 }
 
+if let name = argument("--profile-vector") {
+    // Repeats one vector method for `perf record` (diagnostics).
+    var g = RandomStreams(seed: 7).stream(0)
+    let flat = Array(columnRhos(10).map { ar1(1_000_000, rho: $0, using: &g) }.joined())
+    let method = methods.first { $0.0 == name }?.1 ?? .auto
+    for _ in 0..<20 { _ = try! method.estimateCovariance(columnMajor: flat, dimension: 10, chainLengths: [1_000_000]) }
+    exit(0)
+}
+
 if CommandLine.arguments.contains("--profile-geyer") {
     // Per-column times of the initial monotone sequence and of Autocovariances (diagnostics).
     var g = RandomStreams(seed: 7).stream(0)
@@ -112,7 +124,7 @@ let jsonPath = argument("--json") ?? "benchmark-output/chainbench.json"
 let repeats = argument("--repeats").flatMap(Int.init) ?? 5
 let runPeers = !CommandLine.arguments.contains("--no-peers")
 let n = 1_000_000, p = 10
-let rhos = (0..<p).map { 0.05 + 0.1 * Double($0) }
+let rhos = columnRhos(p)
 
 do {
     var context = RunContext.now()

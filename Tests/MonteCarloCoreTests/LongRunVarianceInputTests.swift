@@ -63,6 +63,18 @@ struct LongRunVarianceInputTests {
             try LongRunVarianceMethod.auto.estimate(chains: [])
         }
         #expect(throws: MonteCarloError.self) {
+            try LongRunVarianceMethod.auto.estimateCovariance(columnMajor: [], dimension: 3, chainLengths: [0])
+        }
+        // Vector NaN: the flat index; finite values whose sum overflows: a typed error.
+        var columns = Self.series + Self.series
+        columns[400 + 9] = .nan
+        #expect(throws: MonteCarloError.nonFinite(quantity: "series value", index: 409)) {
+            try LongRunVarianceMethod.auto.estimateCovariance(columnMajor: columns, dimension: 2, chainLengths: [400])
+        }
+        #expect(throws: MonteCarloError.self) {
+            try LongRunVarianceMethod.auto.estimate([Double](repeating: 1e308, count: 10) + [0])
+        }
+        #expect(throws: MonteCarloError.self) {
             var state = BatchMeansState(batchSize: .max)
             try state.add(1)
             return try state.longRunVariance()

@@ -125,29 +125,33 @@ extension LongRunVarianceMethod {
             throw .dimensionMismatch(what: "values (a multiple of the dimension \(p))", expected: (columnMajor.count / p + 1) * p,
                                      actual: columnMajor.count)
         }
-        if let bad = columnMajor.firstIndex(where: { !$0.isFinite }) { throw .nonFinite(quantity: "series value", index: bad) }
         let n = columnMajor.count / p
-        let ranges = try SampleDependence.chains(lengths: chainLengths, longRunVariance: self).chainRanges(count: n)
-        guard n >= 2 else { throw .insufficientSamples(needed: 2, available: n, reason: "for a long-run covariance") }
+        // Means (screening for NaN and ∞ on the way), before the chain lengths are checked.
         var means = [Double](repeating: 0, count: p)
-        var centred = [Double](repeating: 0, count: n * p)
-        columnMajor.withUnsafeBufferPointer { x in
-            centred.withUnsafeMutableBufferPointer { c in
-                for j in 0..<p {
-                    let column = UnsafeBufferPointer(rebasing: x[(j * n)..<((j + 1) * n)])
-                    let first = column[0]
-                    let constant = column.allSatisfy { $0 == first }
-                    let mean = constant ? first : Self.stableMean(column)
-                    means[j] = mean
-                    for t in 0..<n { c[j * n + t] = constant ? 0 : column[t] - mean }
-                }
+        try columnMajor.withUnsafeBufferPointer { x throws(MonteCarloError) in
+            for j in 0..<p {
+                let column = UnsafeBufferPointer(rebasing: x[(j * n)..<((j + 1) * n)])
+                let mean = try Self.checkedMean(column, offset: j * n)
+                // A constant column is centred at its value exactly, so it contributes exact zeros.
+                means[j] = !column.isEmpty && column.allSatisfy({ $0 == column[0] }) ? column[0] : mean
             }
         }
-        let lambda: [Double] = p == 1
-            ? centred.withUnsafeBufferPointer { [LongRunCovarianceKernel.dot($0, $0) / Double(n - 1)] }
-            : Matrix(rows: n, columns: p, columnMajor: centred).gram().storage.map { $0 / Double(n - 1) }
-        let core = try centred.withUnsafeBufferPointer { buffer throws(MonteCarloError) in
-            try computeCore(buffer, rows: n, columns: p, ranges: ranges, vector: true)
+        let ranges = try SampleDependence.chains(lengths: chainLengths, longRunVariance: self).chainRanges(count: n)
+        guard n >= 2 else { throw .insufficientSamples(needed: 2, available: n, reason: "for a long-run covariance") }
+        let (lambda, core) = try columnMajor.withUnsafeBufferPointer { x throws(MonteCarloError) in
+            // Λ by chunks of centred rows (no centred copy of the draws).
+            var gram = GramAccumulator(columns: p)
+            var first = 0
+            while first < n {
+                let m = min(LongRunCovarianceKernel.chunkRows, n - first)
+                gram.fill(rows: m) { j, left in
+                    let mu = means[j]
+                    for r in 0..<m { left[r] = x[j * n + first + r] - mu }
+                }
+                first += m
+            }
+            let lambda = gram.result().map { $0 / Double(n - 1) }
+            return (lambda, try computeCore(x, means: means, rows: n, columns: p, ranges: ranges, vector: true))
         }
         var sigma = core.sigma
         if let plain = core.plain, LongRunCovariance.logDeterminant(sigma, p) == nil { sigma = plain }

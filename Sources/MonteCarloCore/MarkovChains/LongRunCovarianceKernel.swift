@@ -19,8 +19,9 @@ import LinearAlgebra
 /// - Tukey–Hanning: 1[|t − s| < b] (1 + cos(π(t − s)/b))/2, where cos(θ(t − s)) =
 ///   cos θt cos θs + sin θt sin θs separates, leaving three box sums.
 ///
-/// The draws are centred at the grand mean of each column (all chains together) before the
-/// call. Storage is column-major: column j is `centred[j·n ..< (j+1)·n]`.
+/// Every function takes the raw draws and the grand mean μⱼ of each column (all chains
+/// together) and centres on the fly (xₜ − μⱼ), so no centred copy of the n × p draws is made.
+/// Storage is column-major: column j is `data[j·n ..< (j+1)·n]`.
 enum LongRunCovarianceKernel {
     /// Rows of the window-sum matrices handed to BLAS at a time (bounded memory, warm cache).
     static let chunkRows = 4096
@@ -29,7 +30,7 @@ enum LongRunCovarianceKernel {
 
     /// Σ over the non-overlapping batches of size b of each chain of SⱼSⱼᵀ (Sⱼ the batch sums),
     /// and the number of batches a; the batch-means estimate is that sum / (b (a − 1)).
-    static func batchSums(_ centred: UnsafeBufferPointer<Double>, rows n: Int, columns p: Int,
+    static func batchSums(_ data: UnsafeBufferPointer<Double>, means: [Double], rows n: Int, columns p: Int,
                           ranges: [Range<Int>], batchSize b: Int) -> (gram: [Double], batches: Int) {
         var accumulator = GramAccumulator(columns: p)
         var batches = 0
@@ -41,10 +42,7 @@ enum LongRunCovarianceKernel {
                 accumulator.fill(rows: count) { j, left in
                     let base = j * n + range.lowerBound
                     for r in 0..<count {
-                        let start = base + (first + r) * b
-                        var s = 0.0
-                        for t in start..<(start + b) { s += centred[t] }
-                        left[r] = s
+                        left[r] = centredSum(data, from: base + (first + r) * b, count: b, mean: means[j])
                     }
                 }
                 first += count
@@ -56,28 +54,24 @@ enum LongRunCovarianceKernel {
 
     /// Σ over the n_c − b + 1 full windows of each chain of SⱼSⱼᵀ, and the number of windows.
     /// Window sums are rolled (Sⱼ₊₁ = Sⱼ + x_{j+b} − xⱼ), carried per column from chunk to chunk.
-    static func overlappingBatchSums(_ centred: UnsafeBufferPointer<Double>, rows n: Int, columns p: Int,
+    static func overlappingBatchSums(_ data: UnsafeBufferPointer<Double>, means: [Double], rows n: Int, columns p: Int,
                                      ranges: [Range<Int>], batchSize b: Int) -> (gram: [Double], windows: Int) {
         var accumulator = GramAccumulator(columns: p)
         var windows = 0
         for range in ranges {
             let count = range.count - b + 1
-            var rolling = (0..<p).map { j in
-                let base = j * n + range.lowerBound
-                var s = 0.0
-                for t in 0..<b { s += centred[base + t] }
-                return s
-            }
+            var rolling = (0..<p).map { j in centredSum(data, from: j * n + range.lowerBound, count: b, mean: means[j]) }
             var first = 0
             while first < count {
                 let m = min(chunkRows, count - first)
                 accumulator.fill(rows: m) { j, left in
                     let base = j * n + range.lowerBound
+                    let mu = means[j]
                     var s = rolling[j]
                     for r in 0..<m {
                         let window = first + r
                         left[r] = s
-                        if window + b < range.count { s += centred[base + window + b] - centred[base + window] }
+                        if window + b < range.count { s += (data[base + window + b] - mu) - (data[base + window] - mu) }
                     }
                     rolling[j] = s
                 }
@@ -90,25 +84,26 @@ enum LongRunCovarianceKernel {
 
     /// n × the Bartlett spectral variance with truncation b: Σ over every window that meets a
     /// chain (partial windows included) of SⱼSⱼᵀ / b, window sums rolled as for OBM.
-    static func bartlett(_ centred: UnsafeBufferPointer<Double>, rows n: Int, columns p: Int,
+    static func bartlett(_ data: UnsafeBufferPointer<Double>, means: [Double], rows n: Int, columns p: Int,
                          ranges: [Range<Int>], truncation b: Int) -> [Double] {
         var accumulator = GramAccumulator(columns: p)
         for range in ranges {
             let length = range.count
             // Window j covers [j, j + b) ∩ [0, length), for j = −(b − 1) … length − 1.
             let count = length + b - 1
-            var rolling = (0..<p).map { j in centred[j * n + range.lowerBound] }   // window −(b − 1) = {x₀}
+            var rolling = (0..<p).map { j in data[j * n + range.lowerBound] - means[j] }   // window −(b − 1) = {x₀}
             var first = 0
             while first < count {
                 let m = min(chunkRows, count - first)
                 accumulator.fill(rows: m) { column, left in
                     let base = column * n + range.lowerBound
+                    let mu = means[column]
                     var s = rolling[column]
                     for r in 0..<m {
                         let j = first + r - (b - 1)
                         left[r] = s
-                        if j + b < length { s += centred[base + j + b] }
-                        if j >= 0 { s -= centred[base + j] }
+                        if j + b < length { s += data[base + j + b] - mu }
+                        if j >= 0 { s -= data[base + j] - mu }
                     }
                     rolling[column] = s
                 }
@@ -122,7 +117,7 @@ enum LongRunCovarianceKernel {
     /// for |k| < b): Σₜ xₜ Rₜᵀ / 2 with Rₜ = Uₜ + cos θt V_c,t + sin θt V_s,t, where the three
     /// window sums over (t − b, t + b) — of xₛ, xₛ cos θs and xₛ sin θs, θ = π/b — are rolled
     /// along each chain (one addition and one subtraction per step, phases counted, not divided).
-    static func tukeyHanning(_ centred: UnsafeBufferPointer<Double>, rows n: Int, columns p: Int,
+    static func tukeyHanning(_ data: UnsafeBufferPointer<Double>, means: [Double], rows n: Int, columns p: Int,
                              ranges: [Range<Int>], truncation b: Int) -> [Double] {
         // cos(πs/b) and sin(πs/b) have period 2b in s.
         let period = 2 * b
@@ -137,7 +132,7 @@ enum LongRunCovarianceKernel {
                 let base = j * n + range.lowerBound
                 var start = SIMD3<Double>.zero
                 for s in 0..<min(b - 1, length) {
-                    let x = centred[base + s]
+                    let x = data[base + s] - means[j]
                     start += SIMD3(x, x * cosines[s % period], x * sines[s % period])
                 }
                 rolling[j] = start
@@ -147,6 +142,7 @@ enum LongRunCovarianceKernel {
                 let m = min(chunkRows, length - first)
                 accumulator.fill(rows: m) { j, left, right in
                     let base = j * n + range.lowerBound
+                    let mu = means[j]
                     var sums = rolling[j]
                     var phase = first % period                       // of t
                     var addPhase = (first + b - 1) % period          // of t + b − 1
@@ -154,14 +150,14 @@ enum LongRunCovarianceKernel {
                     for r in 0..<m {
                         let t = first + r
                         if t + b - 1 < length {
-                            let x = centred[base + t + b - 1]
+                            let x = data[base + t + b - 1] - mu
                             sums += SIMD3(x, x * cosines[addPhase], x * sines[addPhase])
                         }
                         if t >= b {
-                            let x = centred[base + t - b]
+                            let x = data[base + t - b] - mu
                             sums -= SIMD3(x, x * cosines[dropPhase], x * sines[dropPhase])
                         }
-                        left[r] = centred[base + t]
+                        left[r] = data[base + t] - mu
                         right[r] = sums.x + cosines[phase] * sums.y + sines[phase] * sums.z
                         phase = phase + 1 == period ? 0 : phase + 1
                         addPhase = addPhase + 1 == period ? 0 : addPhase + 1
@@ -283,6 +279,46 @@ struct CrossAccumulator {
 }
 
 extension LongRunCovarianceKernel {
+/// Σ (xₜ − μ) over `count` values from `start`, with four partial sums (fixed order).
+static func centredSum(_ x: UnsafeBufferPointer<Double>, from start: Int, count: Int, mean mu: Double) -> Double {
+    var s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0
+    var i = start
+    let end = start + count
+    while i + 4 <= end {
+        s0 += x[i] - mu
+        s1 += x[i + 1] - mu
+        s2 += x[i + 2] - mu
+        s3 += x[i + 3] - mu
+        i += 4
+    }
+    while i < end {
+        s0 += x[i] - mu
+        i += 1
+    }
+    return (s0 + s1) + (s2 + s3)
+}
+
+/// Σ (xₜ − μ)² with four partial sums (fixed order).
+static func centredSquares(_ x: UnsafeBufferPointer<Double>, mean mu: Double) -> Double {
+    var s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0
+    var i = 0
+    let n = x.count
+    while i + 4 <= n {
+        let d0 = x[i] - mu, d1 = x[i + 1] - mu, d2 = x[i + 2] - mu, d3 = x[i + 3] - mu
+        s0 += d0 * d0
+        s1 += d1 * d1
+        s2 += d2 * d2
+        s3 += d3 * d3
+        i += 4
+    }
+    while i < n {
+        let d = x[i] - mu
+        s0 += d * d
+        i += 1
+    }
+    return (s0 + s1) + (s2 + s3)
+}
+
 /// Σ aᵢbᵢ with four partial sums (fixed order: deterministic).
 static func dot(_ a: UnsafeBufferPointer<Double>, _ b: UnsafeBufferPointer<Double>) -> Double {
     var s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0

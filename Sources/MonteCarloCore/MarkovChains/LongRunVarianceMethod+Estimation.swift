@@ -28,17 +28,18 @@ extension LongRunVarianceMethod {
     /// variance and consistency, and the type's discussion for the guards. The result's
     /// ``LongRunVariance/effectiveSampleSize`` is n s²/σ̂²_∞ (`Estimate/effectiveSampleSize`).
     public func estimate(_ series: [Double], chainLengths: [Int]) throws(MonteCarloError) -> LongRunVariance {
-        if let bad = series.firstIndex(where: { !$0.isFinite }) { throw .nonFinite(quantity: "series value", index: bad) }
-        let ranges = try SampleDependence.chains(lengths: chainLengths, longRunVariance: self).chainRanges(count: series.count)
         let n = series.count
+        let mean = try series.withUnsafeBufferPointer { buffer throws(MonteCarloError) in try Self.checkedMean(buffer, offset: 0) }
+        let ranges = try SampleDependence.chains(lengths: chainLengths, longRunVariance: self).chainRanges(count: n)
         guard n >= 2 else { throw .insufficientSamples(needed: 2, available: n, reason: "for a long-run variance") }
-        let mean = Self.stableMean(series)
-        let centred = series.map { $0 - mean }
         let constant = series.allSatisfy { $0 == series[0] }
-        let s2 = constant ? 0 : centred.withUnsafeBufferPointer { LongRunCovarianceKernel.dot($0, $0) } / Double(n - 1)
-        let core = try centred.withUnsafeBufferPointer { buffer throws(MonteCarloError) in
-            try computeCore(buffer, rows: n, columns: 1, ranges: ranges, vector: false)
+        let centre = constant ? series[0] : mean
+        let core = try series.withUnsafeBufferPointer { buffer throws(MonteCarloError) in
+            try computeCore(buffer, means: [centre], rows: n, columns: 1, ranges: ranges, vector: false)
         }
+        let s2 = constant ? 0 : series.withUnsafeBufferPointer {
+            LongRunCovarianceKernel.centredSquares($0, mean: mean)
+        } / Double(n - 1)
         let sigma2 = constant ? 0 : Self.guarded(core.sigma[0], plain: core.plain?[0], sampleVariance: s2, count: n)
         return LongRunVariance(mean: constant ? series[0] : mean, sampleCount: n, sampleVariance: s2,
                                longRunVariance: sigma2, degreesOfFreedom: core.degreesOfFreedom,
@@ -83,8 +84,10 @@ extension LongRunVarianceMethod {
     }
 
     /// The estimate of the concrete method on centred column-major draws (n × p).
-    /// `vector` selects what `.auto` stands for (``resolvedForVectors`` or ``resolved``).
-    func computeCore(_ centred: UnsafeBufferPointer<Double>, rows n: Int, columns p: Int,
+    /// `data` are the raw draws (column-major) and `means` their grand column means (the
+    /// kernels centre on the fly); `vector` selects what `.auto` stands for
+    /// (``resolvedForVectors`` or ``resolved``).
+    func computeCore(_ data: UnsafeBufferPointer<Double>, means: [Double], rows n: Int, columns p: Int,
                      ranges: [Range<Int>], vector: Bool) throws(MonteCarloError) -> Core {
         let shortest = ranges.map(\.count).min()!
         func requireTwo(_ b: Int, _ what: String) throws(MonteCarloError) {
@@ -99,14 +102,14 @@ extension LongRunVarianceMethod {
         case .batchMeans(let size, let lugsail):
             let b = try size.resolve(length: shortest)
             try requireTwo(b, "batch means")
-            let big = LongRunCovarianceKernel.batchSums(centred, rows: n, columns: p, ranges: ranges, batchSize: b)
+            let big = LongRunCovarianceKernel.batchSums(data, means: means, rows: n, columns: p, ranges: ranges, batchSize: b)
             let a = big.batches
             let plain = big.gram.map { $0 / (Double(b) * Double(a - 1)) }
             guard lugsail else {
                 return Core(sigma: plain, degreesOfFreedom: Double(a - 1), batchSize: b, name: "batch-means(b=\(b))")
             }
             let bs = max(1, b / 3)
-            let small = LongRunCovarianceKernel.batchSums(centred, rows: n, columns: p, ranges: ranges, batchSize: bs)
+            let small = LongRunCovarianceKernel.batchSums(data, means: means, rows: n, columns: p, ranges: ranges, batchSize: bs)
             let smallEstimate = small.gram.map { $0 / (Double(bs) * Double(small.batches - 1)) }
             return Core(sigma: combine(plain, smallEstimate), plain: plain,
                         degreesOfFreedom: Self.lugsailBatchMeansDegreesOfFreedom(batches: a),
@@ -115,7 +118,7 @@ extension LongRunVarianceMethod {
             let b = try size.resolve(length: shortest)
             try requireTwo(b, "overlapping batch means")
             func obm(_ b: Int) -> [Double] {
-                let sums = LongRunCovarianceKernel.overlappingBatchSums(centred, rows: n, columns: p, ranges: ranges, batchSize: b)
+                let sums = LongRunCovarianceKernel.overlappingBatchSums(data, means: means, rows: n, columns: p, ranges: ranges, batchSize: b)
                 let scale = Double(n) / (Double(n - b) * Double(b) * Double(sums.windows))
                 return sums.gram.map { $0 * scale }
             }
@@ -132,8 +135,8 @@ extension LongRunVarianceMethod {
             try requireTwo(b, "a spectral estimate (truncation \(b) at most half the chain)")
             func sv(_ b: Int) -> [Double] {
                 let sum = switch window {
-                case .bartlett: LongRunCovarianceKernel.bartlett(centred, rows: n, columns: p, ranges: ranges, truncation: b)
-                case .tukeyHanning: LongRunCovarianceKernel.tukeyHanning(centred, rows: n, columns: p, ranges: ranges, truncation: b)
+                case .bartlett: LongRunCovarianceKernel.bartlett(data, means: means, rows: n, columns: p, ranges: ranges, truncation: b)
+                case .tukeyHanning: LongRunCovarianceKernel.tukeyHanning(data, means: means, rows: n, columns: p, ranges: ranges, truncation: b)
                 }
                 return sum.map { $0 / Double(n) }
             }
@@ -150,7 +153,10 @@ extension LongRunVarianceMethod {
             guard p == 1 else {
                 throw .invalidArgument("Geyer's initial sequence estimators are scalar; use batch means, overlapping batch means or a spectral method for vectors")
             }
-            let result = try InitialSequenceEstimator.estimate(centred, ranges: ranges, kind: kind)
+            let centred = data.map { $0 - means[0] }
+            let result = try centred.withUnsafeBufferPointer { buffer throws(MonteCarloError) in
+                try InitialSequenceEstimator.estimate(buffer, ranges: ranges, kind: kind)
+            }
             return Core(sigma: [result.value], degreesOfFreedom: nil, batchSize: result.lags,
                         name: "initial-\(kind == .monotone ? "monotone" : "positive")-sequence(lags=\(result.lags))")
         case .auto:
@@ -179,6 +185,19 @@ extension LongRunVarianceMethod {
     static func spectralDegreesOfFreedom(n: Int, b: Int, window: LagWindow, lugsail: Bool) -> Double {
         let integral = LongRunCovarianceKernel.squaredWindowIntegral(window, lugsail: lugsail)
         return max(1, Double(n - b) / (Double(b) * integral))
+    }
+
+    /// The mean of a buffer, which also screens it: a NaN or infinite value makes the sum
+    /// non-finite, and only then is the buffer scanned for the first bad index (reported as
+    /// `offset` + its index).
+    /// - Throws: `MonteCarloError/nonFinite(quantity:index:)`; `MonteCarloError/invalidArgument(_:)`
+    ///   when finite values overflow the sum (magnitudes near 10³⁰⁸).
+    static func checkedMean(_ buffer: UnsafeBufferPointer<Double>, offset: Int) throws(MonteCarloError) -> Double {
+        let mean = stableMean(buffer)
+        if mean.isFinite { return mean }
+        if let bad = buffer.firstIndex(where: { !$0.isFinite }) { throw .nonFinite(quantity: "series value", index: offset + bad) }
+        guard buffer.isEmpty else { throw .invalidArgument("the values overflow a double when summed (magnitudes near 1e308)") }
+        return 0
     }
 
     /// The mean by pairwise-blocked sums (four partial sums, fixed order).
