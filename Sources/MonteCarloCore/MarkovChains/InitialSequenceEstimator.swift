@@ -13,9 +13,11 @@
 enum InitialSequenceEstimator {
     /// σ̂² = −γ̂₀ + 2 Σ_{m<M} Γₘ (may be ≤ 0 for an antithetic series: the caller guards it),
     /// and the number of lags used.
-    static func estimate(_ centred: UnsafeBufferPointer<Double>, ranges: [Range<Int>],
+    /// `data` are the raw draws and `mean` their grand mean (centred on the fly; a centred copy
+    /// of a chain is made only for the FFT stage).
+    static func estimate(_ data: UnsafeBufferPointer<Double>, mean: Double, ranges: [Range<Int>],
                          kind: LongRunVarianceMethod.InitialSequence) throws(MonteCarloError) -> (value: Double, lags: Int) {
-        let n = centred.count
+        let n = data.count
         let longest = ranges.map(\.count).max()!
         let maximumLag = longest - 1
         // Lagged sums Σ over chains, extended in place: directly up to `directLimit` lags, then
@@ -27,17 +29,19 @@ enum InitialSequenceEstimator {
             if target <= directLimit {
                 sums += [Double](repeating: 0, count: target - lags)
                 for range in ranges where range.count > lags + 1 {
-                    let chain = UnsafeBufferPointer(rebasing: centred[range])
+                    let chain = UnsafeBufferPointer(rebasing: data[range])
                     let upper = min(target, range.count - 1)
-                    let part = directLagSums(chain, from: lags + 1, through: upper)
+                    let part = directLagSums(chain, mean: mean, from: lags + 1, through: upper)
                     for k in (lags + 1)...upper { sums[k] += part[k - lags - 1] }
                 }
             } else {
                 sums = [Double](repeating: 0, count: target + 1)
                 for range in ranges {
-                    let chain = UnsafeBufferPointer(rebasing: centred[range])
+                    let centred = data[range].map { $0 - mean }
                     let upper = min(target, range.count - 1)
-                    let gamma = try Autocovariances.centredEstimate(chain, maxLag: upper)
+                    let gamma = try centred.withUnsafeBufferPointer { chain throws(MonteCarloError) in
+                        try Autocovariances.centredEstimate(chain, maxLag: upper)
+                    }
                     let weight = Double(range.count)   // back to lagged sums
                     for k in 0...upper { sums[k] += gamma[k] * weight }
                 }
@@ -65,42 +69,71 @@ enum InitialSequenceEstimator {
     /// n = 10⁶: 32 direct lags cost ~6 ms, GSL's radix-2 FFT ~160 ms).
     static let directLimit = 511
 
-    /// Σₜ xₜ xₜ₊ₖ for k = first … maxLag (maxLag < n): four lags per pass with SIMD4 and two
-    /// independent accumulators, then the last few products of each lag one by one.
-    static func directLagSums(_ x: UnsafeBufferPointer<Double>, from first: Int, through maxLag: Int) -> [Double] {
+    /// Σₜ (xₜ − μ)(xₜ₊ₖ − μ) for k = first … maxLag (maxLag < n), blocked: each block of 8192
+    /// draws (plus the maxLag that follow) is centred into a cache-resident scratch buffer,
+    /// zero-padded past the end of the series so that products beyond it vanish, and every lag
+    /// is accumulated from it four lags at a time (SIMD4, two independent accumulators each).
+    static func directLagSums(_ x: UnsafeBufferPointer<Double>, mean mu: Double, from first: Int, through maxLag: Int) -> [Double] {
         let n = x.count
-        var sums = [Double](repeating: 0, count: maxLag + 1 - first)
-        guard let base = x.baseAddress, first <= maxLag else { return sums }
-        var k = first
-        while k <= maxLag {
-            let width = min(4, maxLag + 1 - k)
-            // Full-width part: t + k + 3 < n for every lane.
-            let full = width == 4 ? max(0, n - k - 3) : 0
-            var even = SIMD4<Double>(repeating: 0), odd = SIMD4<Double>(repeating: 0)
-            var t = 0
-            while t + 1 < full {
-                let a = UnsafeRawPointer(base + t + k).loadUnaligned(as: SIMD4<Double>.self)
-                let b = UnsafeRawPointer(base + t + 1 + k).loadUnaligned(as: SIMD4<Double>.self)
-                even += x[t] * a
-                odd += x[t + 1] * b
-                t += 2
-            }
-            if t < full {
-                even += x[t] * UnsafeRawPointer(base + t + k).loadUnaligned(as: SIMD4<Double>.self)
-                t += 1
-            }
-            let total = even + odd
-            for lane in 0..<width {
-                let lag = k + lane
-                var s = width == 4 ? total[lane] : 0
-                var u = width == 4 ? full : 0
-                while u + lag < n {
-                    s += x[u] * x[u + lag]
-                    u += 1
+        guard first <= maxLag, n > 0 else { return [Double](repeating: 0, count: max(0, maxLag + 1 - first)) }
+        let block = 8192
+        let groups = (maxLag - first) / 4 + 1
+        var scratch = [Double](repeating: 0, count: block + maxLag + 8)
+        var accumulators = [SIMD4<Double>](repeating: .zero, count: 2 * groups)
+        var t0 = 0
+        while t0 < n {
+            let rows = min(block, n - t0)
+            scratch.withUnsafeMutableBufferPointer { buffer in
+                let available = min(n - t0, buffer.count)
+                for i in 0..<available { buffer[i] = x[t0 + i] - mu }
+                for i in available..<buffer.count { buffer[i] = 0 }
+                let base = UnsafeRawPointer(buffer.baseAddress!)
+                accumulators.withUnsafeMutableBufferPointer { acc in
+                    // Two groups (eight lags) per pass: each xᵢ is loaded once for both.
+                    var g = 0
+                    while g < groups {
+                        let k = first + 4 * g
+                        let pair = g + 1 < groups
+                        var a0 = acc[2 * g], a1 = acc[2 * g + 1]
+                        var b0 = pair ? acc[2 * g + 2] : .zero, b1 = pair ? acc[2 * g + 3] : .zero
+                        var i = 0
+                        if pair {
+                            while i + 1 < rows {
+                                let x0 = buffer[i], x1 = buffer[i + 1]
+                                a0 += x0 * base.loadUnaligned(fromByteOffset: (i + k) * 8, as: SIMD4<Double>.self)
+                                b0 += x0 * base.loadUnaligned(fromByteOffset: (i + k + 4) * 8, as: SIMD4<Double>.self)
+                                a1 += x1 * base.loadUnaligned(fromByteOffset: (i + 1 + k) * 8, as: SIMD4<Double>.self)
+                                b1 += x1 * base.loadUnaligned(fromByteOffset: (i + 1 + k + 4) * 8, as: SIMD4<Double>.self)
+                                i += 2
+                            }
+                            if i < rows {
+                                a0 += buffer[i] * base.loadUnaligned(fromByteOffset: (i + k) * 8, as: SIMD4<Double>.self)
+                                b0 += buffer[i] * base.loadUnaligned(fromByteOffset: (i + k + 4) * 8, as: SIMD4<Double>.self)
+                            }
+                            acc[2 * g + 2] = b0
+                            acc[2 * g + 3] = b1
+                        } else {
+                            while i + 1 < rows {
+                                a0 += buffer[i] * base.loadUnaligned(fromByteOffset: (i + k) * 8, as: SIMD4<Double>.self)
+                                a1 += buffer[i + 1] * base.loadUnaligned(fromByteOffset: (i + 1 + k) * 8, as: SIMD4<Double>.self)
+                                i += 2
+                            }
+                            if i < rows {
+                                a0 += buffer[i] * base.loadUnaligned(fromByteOffset: (i + k) * 8, as: SIMD4<Double>.self)
+                            }
+                        }
+                        acc[2 * g] = a0
+                        acc[2 * g + 1] = a1
+                        g += pair ? 2 : 1
+                    }
                 }
-                sums[lag - first] = s
             }
-            k += width
+            t0 += block
+        }
+        var sums = [Double](repeating: 0, count: maxLag + 1 - first)
+        for g in 0..<groups {
+            let total = accumulators[2 * g] + accumulators[2 * g + 1]
+            for lane in 0..<4 where first + 4 * g + lane <= maxLag { sums[4 * g + lane] = total[lane] }
         }
         return sums
     }

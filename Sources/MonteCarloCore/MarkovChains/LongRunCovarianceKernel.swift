@@ -127,15 +127,15 @@ enum LongRunCovarianceKernel {
         for range in ranges {
             let length = range.count
             // Per column: the rolling sums, carried from chunk to chunk.
-            var rolling = [SIMD3<Double>](repeating: .zero, count: p)
+            var rolling = [(u: Double, c: Double, s: Double)](repeating: (0, 0, 0), count: p)
             for j in 0..<p {
                 let base = j * n + range.lowerBound
-                var start = SIMD3<Double>.zero
                 for s in 0..<min(b - 1, length) {
                     let x = data[base + s] - means[j]
-                    start += SIMD3(x, x * cosines[s % period], x * sines[s % period])
+                    rolling[j].u += x
+                    rolling[j].c += x * cosines[s % period]
+                    rolling[j].s += x * sines[s % period]
                 }
-                rolling[j] = start
             }
             var first = 0
             while first < length {
@@ -143,27 +143,35 @@ enum LongRunCovarianceKernel {
                 accumulator.fill(rows: m) { j, left, right in
                     let base = j * n + range.lowerBound
                     let mu = means[j]
-                    var sums = rolling[j]
+                    var (u, c, s) = rolling[j]
                     var phase = first % period                       // of t
                     var addPhase = (first + b - 1) % period          // of t + b − 1
                     var dropPhase = (first + b) % period             // of t − b (≡ t + b)
-                    for r in 0..<m {
-                        let t = first + r
-                        if t + b - 1 < length {
-                            let x = data[base + t + b - 1] - mu
-                            sums += SIMD3(x, x * cosines[addPhase], x * sines[addPhase])
+                    cosines.withUnsafeBufferPointer { cosines in
+                        sines.withUnsafeBufferPointer { sines in
+                            for r in 0..<m {
+                                let t = first + r
+                                if t + b - 1 < length {
+                                    let x = data[base + t + b - 1] - mu
+                                    u += x
+                                    c += x * cosines[addPhase]
+                                    s += x * sines[addPhase]
+                                }
+                                if t >= b {
+                                    let x = data[base + t - b] - mu
+                                    u -= x
+                                    c -= x * cosines[dropPhase]
+                                    s -= x * sines[dropPhase]
+                                }
+                                left[r] = data[base + t] - mu
+                                right[r] = u + cosines[phase] * c + sines[phase] * s
+                                phase = phase + 1 == period ? 0 : phase + 1
+                                addPhase = addPhase + 1 == period ? 0 : addPhase + 1
+                                dropPhase = dropPhase + 1 == period ? 0 : dropPhase + 1
+                            }
                         }
-                        if t >= b {
-                            let x = data[base + t - b] - mu
-                            sums -= SIMD3(x, x * cosines[dropPhase], x * sines[dropPhase])
-                        }
-                        left[r] = data[base + t] - mu
-                        right[r] = sums.x + cosines[phase] * sums.y + sines[phase] * sums.z
-                        phase = phase + 1 == period ? 0 : phase + 1
-                        addPhase = addPhase + 1 == period ? 0 : addPhase + 1
-                        dropPhase = dropPhase + 1 == period ? 0 : dropPhase + 1
                     }
-                    rolling[j] = sums
+                    rolling[j] = (u, c, s)
                 }
                 first += m
             }

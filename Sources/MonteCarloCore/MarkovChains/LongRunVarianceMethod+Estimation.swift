@@ -153,10 +153,7 @@ extension LongRunVarianceMethod {
             guard p == 1 else {
                 throw .invalidArgument("Geyer's initial sequence estimators are scalar; use batch means, overlapping batch means or a spectral method for vectors")
             }
-            let centred = data.map { $0 - means[0] }
-            let result = try centred.withUnsafeBufferPointer { buffer throws(MonteCarloError) in
-                try InitialSequenceEstimator.estimate(buffer, ranges: ranges, kind: kind)
-            }
+            let result = try InitialSequenceEstimator.estimate(data, mean: means[0], ranges: ranges, kind: kind)
             return Core(sigma: [result.value], degreesOfFreedom: nil, batchSize: result.lags,
                         name: "initial-\(kind == .monotone ? "monotone" : "positive")-sequence(lags=\(result.lags))")
         case .auto:
