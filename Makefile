@@ -31,6 +31,8 @@ bench: deps
 	.build/release/steinbench --json benchmark-output/steinbench.json
 	$(SWIFT) build -c release --product steinvvbench
 	.build/release/steinvvbench --json benchmark-output/steinvvbench.json
+	$(SWIFT) build -c release --product chainbench
+	.build/release/chainbench --json benchmark-output/chainbench.json
 	$(SWIFT) build -c release --product benchreport
 	.build/release/benchreport benchmark-output
 

@@ -107,6 +107,10 @@ let package = Package(
             name: "steinbench",
             dependencies: ["MonteCarlo", "BenchmarkSupport"],
             path: "Benchmarks/steinbench"),
+        .executableTarget(
+            name: "chainbench",
+            dependencies: ["MonteCarlo", "BenchmarkSupport"],
+            path: "Benchmarks/chainbench"),
 
         // MARK: - Examples and notebooks
         .executableTarget(

@@ -139,14 +139,14 @@ extension GSL {
 extension GSL {
     /// Σₜ xₜ xₜ₊ₖ for k = 0 … maxLag of a centred series, by a zero-padded radix-2 real FFT.
     ///
-    /// The series is padded to a power of two at least 2n, so the circular correlation equals
-    /// the linear one; the power spectrum |X_j|² is formed in GSL's half-complex layout and
-    /// transformed back.
+    /// The series is padded to a power of two at least n + maxLag, so the circular correlation
+    /// equals the linear one at lags 0 … maxLag (a wrapped product xₜ xₜ₊ₖ₋N needs t ≥ N − k > n − 1);
+    /// the power spectrum |X_j|² is formed in GSL's half-complex layout and transformed back.
     static func laggedProductSums(centred series: UnsafeBufferPointer<Double>, maxLag: Int) throws(MonteCarloError) -> [Double] {
         prepare()
         let n = series.count
         var size = 1
-        while size < 2 * n { size <<= 1 }
+        while size < n + min(maxLag, n - 1) + 1 { size <<= 1 }
         var buffer = [Double](repeating: 0, count: size)
         buffer.withUnsafeMutableBufferPointer { $0.baseAddress!.update(from: series.baseAddress!, count: n) }
         var status = buffer.withUnsafeMutableBufferPointer { gsl_fft_real_radix2_transform($0.baseAddress!, 1, size) }
