@@ -160,7 +160,7 @@ public struct AutomaticControlVariates: Sendable, Hashable, Codable {
             let p = zv.controlCount(dimension: sample.dimension)
             let g = zv.controls(for: sample)
             for (k, evaluation) in groups.enumerated() {
-                let training = groups.enumerated().filter { $0.offset != k }.flatMap(\.element)
+                let training = sample.training(excluding: evaluation, from: groups.enumerated().filter { $0.offset != k }.flatMap(\.element))
                 try requireCount(training.count, atLeast: p + 2, "to fit \(p) zero-variance controls")
                 let beta = try zv.fit(controls: g, p: p, values: values, rows: training)
                 let e = evaluation.map { i in values[i] - (0..<p).reduce(0) { $0 + beta[$1 + 1] * g[i * p + $1] } }
@@ -173,7 +173,7 @@ public struct AutomaticControlVariates: Sendable, Hashable, Codable {
             let p = q == 0 ? 0 : zv.controlCount(dimension: sample.dimension)
             let controls = p == 0 ? [] : zv.controls(for: sample)
             for (k, evaluation) in groups.enumerated() {
-                let training = groups.enumerated().filter { $0.offset != k }.flatMap(\.element)
+                let training = sample.training(excluding: evaluation, from: groups.enumerated().filter { $0.offset != k }.flatMap(\.element))
                 try requireCount(training.count, atLeast: p + 2, "for the polynomial part of a semi-exact fit")
                 let fit = try KernelFit(kernel: kernel, sample: sample, values: values, controls: controls, polynomialCount: p,
                                         training: training, nugget: 1e-8, estimatesCondition: false)

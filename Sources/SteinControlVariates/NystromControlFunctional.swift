@@ -121,7 +121,9 @@ public struct NystromControlFunctional: Sendable, Hashable, Codable {
             method = "nystrom-control-functional-cross-fitted"
             try requireCount(n, atLeast: 2 * folds, "(2 per fold) for \(folds)-fold cross-fitting")
             let all = try sample.folds(folds)
-            groups = all.indices.map { k in (all.enumerated().filter { $0.offset != k }.flatMap(\.element), all[k]) }
+            groups = all.indices.map { k in
+                (sample.training(excluding: all[k], from: all.enumerated().filter { $0.offset != k }.flatMap(\.element)), all[k])
+            }
         case .sampleSplit(let fraction):
             method = "nystrom-control-functional-split"
             let (fitSet, evaluation) = try SteinControlFunctional.split(sample, fitFraction: fraction)

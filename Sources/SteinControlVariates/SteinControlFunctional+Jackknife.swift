@@ -43,7 +43,7 @@ extension SteinControlFunctional {
             var sum = 0.0, count = 0
             var log = FitLog()
             for (k, evaluation) in reduced.enumerated() where !evaluation.isEmpty {
-                let training = reduced.enumerated().filter { $0.offset != k }.flatMap(\.element)
+                let training = data.sample.training(excluding: evaluation, from: reduced.enumerated().filter { $0.offset != k }.flatMap(\.element))
                 guard !training.isEmpty else { continue }
                 let fit = try Surrogate(candidates[k], data: data, training: training, log: &log, estimatesCondition: false)
                 sum += fit.residuals(data, at: evaluation).residuals.reduce(0, +)

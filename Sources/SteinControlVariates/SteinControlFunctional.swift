@@ -235,7 +235,7 @@ public struct SteinControlFunctional: Sendable, Hashable, Codable {
             let groups = try sample.folds(folds)
             var candidates: [Candidate] = []
             for (k, evaluation) in groups.enumerated() {
-                let training = groups.enumerated().filter { $0.offset != k }.flatMap(\.element)
+                let training = sample.training(excluding: evaluation, from: groups.enumerated().filter { $0.offset != k }.flatMap(\.element))
                 let candidate = try select(data, training: training, baseLength: baseLength)
                 candidates.append(candidate)
                 let fit = try Surrogate(candidate, data: data, training: training, log: &log)
@@ -263,7 +263,7 @@ public struct SteinControlFunctional: Sendable, Hashable, Codable {
             // The variance: cross-fitting at the selected candidate.
             let groups = try sample.folds(folds)
             for (k, evaluation) in groups.enumerated() {
-                let training = groups.enumerated().filter { $0.offset != k }.flatMap(\.element)
+                let training = sample.training(excluding: evaluation, from: groups.enumerated().filter { $0.offset != k }.flatMap(\.element))
                 let fit = try Surrogate(candidate, data: data, training: training, log: &log)
                 let (e, rounding) = fit.residuals(data, at: evaluation)
                 accumulator.addGroup(residuals: e, roundingErrors: rounding, indices: evaluation)
@@ -456,7 +456,7 @@ public struct SteinControlFunctional: Sendable, Hashable, Codable {
                     var accumulator = ResidualAccumulator()
                     var failed = false
                     for (k, evaluation) in inner.enumerated() {
-                        let innerTraining = inner.enumerated().filter { $0.offset != k }.flatMap(\.element)
+                        let innerTraining = data.sample.training(excluding: evaluation, from: inner.enumerated().filter { $0.offset != k }.flatMap(\.element))
                         guard let fit = try? KernelFit(kernel: kernel, sample: data.sample, values: values, controls: data.controls,
                                                        polynomialCount: data.polynomialCount, training: innerTraining,
                                                        nugget: lambda, estimatesCondition: false) else {
@@ -480,14 +480,14 @@ public struct SteinControlFunctional: Sendable, Hashable, Codable {
 
     /// The draws that fit and the draws that are averaged in the split form: an evenly spaced
     /// fraction for independent draws; for chains, the first fraction of every chain fits and
-    /// the rest of it is averaged (contiguous, so neighbours of fitting draws are not averaged,
-    /// except at one boundary per chain).
+    /// the rest of it is averaged, and the fitting draws within `gap` (``SteinSample/foldGap``)
+    /// steps of the evaluation part are left out.
     static func split(_ sample: SteinSample, fitFraction fraction: Double) throws(MonteCarloError) -> (fit: [Int], evaluation: [Int]) {
-        try split(count: sample.count, dependence: sample.dependence, fitFraction: fraction)
+        try split(count: sample.count, dependence: sample.dependence, gap: sample.foldGap, fitFraction: fraction)
     }
 
     /// As ``split(_:fitFraction:)`` for `n` draws with the given dependence.
-    static func split(count n: Int, dependence: SampleDependence,
+    static func split(count n: Int, dependence: SampleDependence, gap: Int,
                       fitFraction fraction: Double) throws(MonteCarloError) -> (fit: [Int], evaluation: [Int]) {
         if dependence.isChain {
             var fit: [Int] = [], evaluation: [Int] = []
@@ -496,7 +496,7 @@ public struct SteinControlFunctional: Sendable, Hashable, Codable {
                 fit.append(contentsOf: range.lowerBound..<cut)
                 evaluation.append(contentsOf: cut..<range.upperBound)
             }
-            return (fit, evaluation)
+            return (SteinSample.training(excluding: evaluation, from: fit, count: n, dependence: dependence, gap: gap), evaluation)
         }
         let fitCount = Int((Double(n) * fraction).rounded())
         let fitSet = (0..<fitCount).map { $0 * n / max(fitCount, 1) }

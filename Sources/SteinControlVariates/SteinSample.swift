@@ -28,6 +28,14 @@ public struct SteinSample: Sendable, Hashable, Codable {
     public let scores: [Double]
     /// Whether the draws are independent or Markov chains (and how to estimate their long-run variance).
     public let dependence: SampleDependence
+    /// For chains, how many draws on each side of an evaluation block are kept out of the
+    /// training set that fits its control: ⌈τ̂⌉, the largest integrated autocorrelation time of
+    /// the coordinates (Geyer's initial monotone sequence, pooled chains). 0 for independent draws.
+    ///
+    /// Why: a draw and its chain neighbours are nearly the same point (a rejected MCMC proposal
+    /// repeats it exactly), so a kernel fit trained on the neighbours of an evaluation block
+    /// interpolates its draws and the held-out residuals understate the error.
+    public let foldGap: Int
 
     /// Creates a sample from flat row-major arrays.
     /// - Parameters:
@@ -57,6 +65,7 @@ public struct SteinSample: Sendable, Hashable, Codable {
         if let bad = points.firstIndex(where: { !$0.isFinite }) { throw .nonFinite(quantity: "point", index: bad / dimension) }
         if let bad = scores.firstIndex(where: { !$0.isFinite }) { throw .nonFinite(quantity: "score", index: bad / dimension) }
         _ = try dependence.chainRanges(count: count)
+        self.foldGap = Self.autocorrelationGap(points: points, dimension: dimension, dependence: dependence)
         self.count = count
         self.dimension = dimension
         self.points = points
@@ -103,6 +112,56 @@ public struct SteinSample: Sendable, Hashable, Codable {
     /// within each chain for chains.
     func folds(_ k: Int) throws(MonteCarloError) -> [[Int]] {
         try dependence.folds(count: count, folds: k)
+    }
+
+    /// ⌈largest τ̂ over the coordinates⌉ for chains, 0 for independent draws (or when τ̂
+    /// cannot be estimated, e.g. chains too short).
+    static func autocorrelationGap(points: [Double], dimension d: Int, dependence: SampleDependence) -> Int {
+        guard case .chains(let lengths, _) = dependence else { return 0 }
+        let n = points.count / d
+        var largest = 1.0
+        for j in 0..<d {
+            let series = (0..<n).map { points[$0 * d + j] }
+            guard let result = try? LongRunVarianceMethod.initialSequence(.monotone).estimate(series, chainLengths: lengths),
+                  result.sampleVariance > 0 else { continue }
+            largest = max(largest, result.longRunVariance / result.sampleVariance)
+        }
+        return Int(largest.rounded(.up))
+    }
+
+    /// `candidates` without the draws within ``foldGap`` steps of an `evaluation` draw of the
+    /// same chain (independent draws: `candidates` unchanged). When that would remove more than
+    /// half of the candidates, the gap is halved until it does not.
+    func training(excluding evaluation: [Int], from candidates: [Int]) -> [Int] {
+        Self.training(excluding: evaluation, from: candidates, count: count, dependence: dependence, gap: foldGap)
+    }
+
+    /// As ``training(excluding:from:)`` for `count` draws with the given dependence and gap.
+    static func training(excluding evaluation: [Int], from candidates: [Int], count: Int,
+                         dependence: SampleDependence, gap: Int) -> [Int] {
+        guard gap > 0, !evaluation.isEmpty, let ranges = try? dependence.chainRanges(count: count) else { return candidates }
+        // Distance from every draw to the nearest evaluation draw of its chain.
+        var distance = [Int](repeating: Int.max, count: count)
+        var isEvaluation = [Bool](repeating: false, count: count)
+        for i in evaluation { isEvaluation[i] = true }
+        for range in ranges {
+            var last: Int? = nil
+            for i in range {
+                if isEvaluation[i] { last = i }
+                if let last { distance[i] = i - last }
+            }
+            last = nil
+            for i in range.reversed() {
+                if isEvaluation[i] { last = i }
+                if let last { distance[i] = min(distance[i], last - i) }
+            }
+        }
+        var g = gap
+        while true {
+            let kept = candidates.filter { distance[$0] > g }
+            if 2 * kept.count >= candidates.count || g == 0 { return kept }
+            g /= 2
+        }
     }
 
     /// Inner cross-validation folds of a training set (sorted draw indices): every K-th entry

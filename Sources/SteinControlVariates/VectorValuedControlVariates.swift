@@ -151,7 +151,8 @@ public struct VectorValuedControlVariates: Sendable, Hashable, Codable {
         for v in values { try sample.validate(values: v) }
         let all = Array(0..<sample.count)
         let data = TaskData(pooled: sample, pointIndices: Array(repeating: all, count: values.count), values: values,
-                            sharedDraws: true, dependences: Array(repeating: sample.dependence, count: values.count))
+                            sharedDraws: true, dependences: Array(repeating: sample.dependence, count: values.count),
+                            gaps: Array(repeating: sample.foldGap, count: values.count))
         return try run(data)
     }
 
@@ -175,7 +176,7 @@ public struct VectorValuedControlVariates: Sendable, Hashable, Codable {
         }
         let pooled = try SteinSample(count: points.count / d, dimension: d, points: points, scores: scores)
         return try run(TaskData(pooled: pooled, pointIndices: indices, values: tasks.map(\.values), sharedDraws: false,
-                                dependences: tasks.map(\.sample.dependence)))
+                                dependences: tasks.map(\.sample.dependence), gaps: tasks.map(\.sample.foldGap)))
     }
 
     // MARK: - Estimation
@@ -246,8 +247,10 @@ public struct VectorValuedControlVariates: Sendable, Hashable, Codable {
             }
             let member = try Self.membership(data, folds: folds)
             for k in 0..<folds {
-                let training = member.map { fold in fold.indices.filter { fold[$0] != k } }
                 let evaluation = member.map { fold in fold.indices.filter { fold[$0] == k } }
+                let training = member.enumerated().map { t, fold in
+                    data.training(task: t, excluding: evaluation[t], from: fold.indices.filter { fold[$0] != k })
+                }
                 let b = try selectTaskCovariance(data, training: training, kernel: stein, log: &log)
                 let fit = try VectorValuedFit(data, training: training, kernel: stein, taskCovariance: b, nugget: nugget)
                 log.record(fit)
@@ -264,7 +267,8 @@ public struct VectorValuedControlVariates: Sendable, Hashable, Codable {
             methodName = "vector-valued-control-variates-split"
             var training: [[Int]] = [], evaluation: [[Int]] = []
             for (t, m) in counts.enumerated() {
-                let (fitSet, rest) = try SteinControlFunctional.split(count: m, dependence: data.dependences[t], fitFraction: fraction)
+                let (fitSet, rest) = try SteinControlFunctional.split(count: m, dependence: data.dependences[t], gap: data.gaps[t],
+                                                                 fitFraction: fraction)
                 try requireCount(fitSet.count, atLeast: 2, "in the fitting part of the split")
                 try requireCount(rest.count, atLeast: 2, "in the evaluation part of the split")
                 training.append(fitSet)
@@ -518,11 +522,12 @@ public struct VectorValuedControlVariates: Sendable, Hashable, Codable {
                     let fold = { (t: Int, position: Int, count: Int) in
                         data.dependences[t].isChain ? position * folds / count : position % folds
                     }
-                    let inner = training.enumerated().map { t, list in
-                        list.enumerated().filter { fold(t, $0.offset, list.count) != k }.map(\.element)
-                    }
                     let held = training.enumerated().map { t, list in
                         list.enumerated().filter { fold(t, $0.offset, list.count) == k }.map(\.element)
+                    }
+                    let inner = training.enumerated().map { t, list in
+                        data.training(task: t, excluding: held[t],
+                                      from: list.enumerated().filter { fold(t, $0.offset, list.count) != k }.map(\.element))
                     }
                     guard let fit = try? VectorValuedFit(data, training: inner, kernel: stein, taskCovariance: candidate,
                                                          nugget: nugget) else {

@@ -14,6 +14,14 @@ struct TaskData {
     let sharedDraws: Bool
     /// Per task, how its draws depend on each other (on the task's own draw indices).
     let dependences: [SampleDependence]
+    /// Per task, the fold gap of its sample (``SteinSample/foldGap``).
+    let gaps: [Int]
+
+    /// Task t's `candidates` without the draws within its fold gap of `evaluation` (task indices).
+    func training(task t: Int, excluding evaluation: [Int], from candidates: [Int]) -> [Int] {
+        SteinSample.training(excluding: evaluation, from: candidates, count: values[t].count,
+                             dependence: dependences[t], gap: gaps[t])
+    }
 
     var taskCount: Int { values.count }
 }
