@@ -226,7 +226,10 @@ struct MCMCSteinExample: ParsableCommand {
     {
         let sample = try SteinSample(points: points, scores: scores, dependence: .chains(lengths: lengths))
         let independent = try sample.with(dependence: .independent)
-        return try Banana().integrands.map { integrand throws(MonteCarloError) in
+        // A loop, not `map` with a typed-throws closure: an error thrown through such a closure
+        // crashed the process here (Swift 6.3.1) instead of reaching the caller.
+        var perIntegrand: [(results: [ExampleResult], autocorrelationTime: Double?)] = []
+        for integrand in Banana().integrands {
             let values = points.map(integrand.f)
             let mean = try SampleMean().estimate(sample: sample, values: values)
             var results = [
@@ -243,8 +246,9 @@ struct MCMCSteinExample: ParsableCommand {
                                              try SteinControlFunctional(polynomialDegree: 2).estimate(sample: sample, values: values),
                                              truth: integrand.truth))
             }
-            return (results, mean.diagnostics.figures["integratedAutocorrelationTime"])
+            perIntegrand.append((results, mean.diagnostics.figures["integratedAutocorrelationTime"]))
         }
+        return perIntegrand
     }
 
     func report() throws(MonteCarloError) {

@@ -89,10 +89,22 @@ import MonteCarloCore
 /// It is a warning, not a correction: no resampling of the same draws sees the missing tail.
 ///
 /// ESS is σ²_f / `variance`, σ²_f the sample variance of f over all n draws; the
-/// variance-reduction factor is ESS / n. For MCMC output, give the sample its chains
-/// (``SteinSample/dependence``): folds, jackknife groups and the split then take contiguous
-/// blocks within each chain, and `variance` uses the long-run variance of the held-out residual
-/// series (<doc:MarkovChainErrorBars>).
+/// variance-reduction factor is ESS / n.
+///
+/// **On Markov chains** (``SteinSample/dependence`` = `.chains`; <doc:MarkovChainErrorBars>):
+/// fold k is the k-th of K contiguous blocks of every chain, and the draws within
+/// ``SteinSample/foldGap`` = ⌈τ̂⌉ steps of an evaluation block are left out of the fit that
+/// predicts it (a draw's chain neighbours are nearly the same point, exactly the same after a
+/// rejection, and an interpolating fit would otherwise reproduce the held-out draws). The
+/// estimate stays consistent for an ergodic chain (every fitted control has mean zero under π);
+/// its bias from a start out of stationarity is O(1/n). `variance` is the larger of the
+/// long-run variance of the held-out residual series in draw order (the sample's
+/// `LongRunVarianceMethod`, pooled about the grand mean) over n and the delete-a-block
+/// jackknife, whose groups are contiguous blocks within each chain (Künsch 1989); Student-t
+/// with the winner's degrees of freedom (the long-run variance estimator's, or G − 1). The
+/// between-fold χ² inflation is not applied. Measured over 200 replications
+/// (`ChainCalibrationTests`, AR(1) chains with ρ = 0.8 and MALA chains): coverage 97–99% at
+/// n = 400, conservative (empirical / reported variance 0.31–0.46).
 ///
 /// **Hyper-parameters.** The length-scale is ``KernelSpecification/lengthScale`` (median
 /// heuristic by default). With ``Tuning/crossValidated(folds:lengthScaleMultipliers:nuggets:)``

@@ -53,6 +53,15 @@ import MonteCarloCore
 /// - ``Form/sampleSplit(fitFraction:)``: one fit on an evenly spaced fraction of every task's
 ///   draws, the rest averaged; unbiased, covariance C/n_eval, raised to the jackknife (5 groups)
 ///   in the same way.
+/// - On Markov chains (each task's ``SteinSample/dependence``): folds, split and jackknife
+///   groups are contiguous blocks within each chain, each fit leaves out the
+///   ``SteinSample/foldGap`` draws next to its evaluation block, every diagonal entry is the
+///   long-run variance of that task's held-out residual series (then raised to the jackknife),
+///   and the off-diagonal entries are the held-out lag-0 correlations rescaled with the
+///   diagonal: an approximation that ignores cross-lag covariances between tasks (exact
+///   marginal error bars, approximate joint ones). Measured (`ChainCalibrationTests`, AR(1),
+///   ρ = 0.8, 4 chains of 100, 200 replications): coverage 95.0% and 95.5% for the two
+///   components, conservative (empirical / reported variance 0.38–0.52).
 /// - ``Form/weighted(varianceFolds:)``: the values are the full-data constants ĉ_t (the
 ///   estimate of the paper's code): a bias, not estimated, is declared; the covariance is the
 ///   cross-fitted one. A component more than 3 cross-fitted standard errors from its

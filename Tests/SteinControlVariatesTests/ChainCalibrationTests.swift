@@ -30,6 +30,9 @@ struct ChainCalibrationTests {
         /// Whether the error bar includes the conservative delete-a-block jackknife (every
         /// control-variate estimator on chains; the sample mean has none).
         var isKernel: Bool { self != .plain }
+
+        /// Whether the estimator fits kernel matrices (O(n³) per fit).
+        var fitsKernels: Bool { [.cf, .secf, .auto].contains(self) }
     }
 
     static let conservativeLimit = 0.1
@@ -92,7 +95,7 @@ struct ChainCalibrationTests {
     /// Sample sizes: the kernel estimators cost O(n³) per fit with K(K − 1) jackknife refits, so
     /// the default run uses n = 400 for them (full scale: 1000, the size).
     static func size(_ method: Method) -> Int {
-        method.isKernel ? CalibrationScale.current.choose(fast: 400, full: 1000) : 1000
+        method.fitsKernels ? CalibrationScale.current.choose(fast: 400, full: 1000) : 1000
     }
 
     /// The default run: every cheap estimator with 1 and 4 chains, and one chain layout per kernel
