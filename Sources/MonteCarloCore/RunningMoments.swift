@@ -114,7 +114,7 @@ public struct RunningMoments: MergeableState, Hashable {
     }
 
     /// Σ (x − c)² with four independent partial sums.
-    private static func squaredDeviations(_ values: UnsafeBufferPointer<Double>, about c: Double) -> Double {
+    static func squaredDeviations(_ values: UnsafeBufferPointer<Double>, about c: Double) -> Double {
         var s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0
         var i = 0
         let n = values.count

@@ -306,25 +306,9 @@ static func centredSum(_ x: UnsafeBufferPointer<Double>, from start: Int, count:
     return (s0 + s1) + (s2 + s3)
 }
 
-/// Σ (xₜ − μ)² with four partial sums (fixed order).
+/// Σ (xₜ − μ)² with four partial sums (fixed order), as `RunningMoments` computes it.
 static func centredSquares(_ x: UnsafeBufferPointer<Double>, mean mu: Double) -> Double {
-    var s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0
-    var i = 0
-    let n = x.count
-    while i + 4 <= n {
-        let d0 = x[i] - mu, d1 = x[i + 1] - mu, d2 = x[i + 2] - mu, d3 = x[i + 3] - mu
-        s0 += d0 * d0
-        s1 += d1 * d1
-        s2 += d2 * d2
-        s3 += d3 * d3
-        i += 4
-    }
-    while i < n {
-        let d = x[i] - mu
-        s0 += d * d
-        i += 1
-    }
-    return (s0 + s1) + (s2 + s3)
+    RunningMoments.squaredDeviations(x, about: mu)
 }
 
 /// Σ aᵢbᵢ with four partial sums (fixed order: deterministic).
