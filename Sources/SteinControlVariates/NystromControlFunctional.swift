@@ -165,6 +165,9 @@ public struct NystromControlFunctional: Sendable, Hashable, Codable {
             "lengthScale": baseLength, "landmarks": Double(landmarkCount), "relativeJitter": largestJitter,
         ]
         if case .crossFitted(let k) = form { figures["folds"] = Double(k) }
+        let convergence = convergenceCheck(values, on: sample)
+        figures.merge(convergence.figures) { $1 }
+        warnings = convergence.warnings + warnings
         return Estimate(
             value: value, variance: variance, sampleCount: n, effectiveSampleSize: ess, degreesOfFreedom: degreesOfFreedom,
             diagnostics: Diagnostics(method: fellBack ? "sample-mean (\(method) fell back)" : method,

@@ -185,3 +185,19 @@ func monteCarloError(_ error: LinearAlgebraError, quantity: String) -> MonteCarl
     case .lapackFailure(let routine, let info): return .invalidArgument("\(quantity): LAPACK \(routine) failed (info = \(info)).")
     }
 }
+
+/// For two or more chains of equal length (at least 4 draws each): the rank-normalized split-R̂
+/// of `values` (Vehtari et al. 2021, as ArviZ computes it) as the figure `rHat`, and a warning
+/// when it exceeds 1.01 — no long-run variance can make an error bar honest for chains that have
+/// not mixed. Nothing for independent draws, one chain or unequal lengths.
+func convergenceCheck(_ values: [Double], on sample: SteinSample) -> (figures: [String: Double], warnings: [String]) {
+    guard case .chains(let lengths, _) = sample.dependence, lengths.count >= 2,
+          let length = lengths.first, length >= 4, lengths.allSatisfy({ $0 == length }) else { return ([:], []) }
+    let chains = (0..<lengths.count).map { Array(values[($0 * length)..<(($0 + 1) * length)]) }
+    guard let rHat = try? ChainDiagnostics.rankNormalizedSplitRHat(chains) else { return ([:], []) }
+    var warnings: [String] = []
+    if !(rHat <= ChainSummary.rHatThreshold) {
+        warnings.append("R̂ = \(String(format: "%.3f", rHat)) > \(ChainSummary.rHatThreshold) for the integrand over the \(lengths.count) chains: they have not mixed, so the error bar cannot be trusted; run longer chains or fix the sampler.")
+    }
+    return (["rHat": rHat], warnings)
+}

@@ -18,6 +18,8 @@ import MonteCarloCore
 /// σ̂²_∞/n for chains, σ̂²_∞ the long-run variance of fᵢ estimated by the sample's
 /// `LongRunVarianceMethod` (Student-t interval when that estimator has degrees of freedom, as
 /// batch means does). ESS = s² / `variance`: n for independent draws, n s²/σ̂²_∞ for chains.
+/// With two or more chains of equal length, the figure `rHat` is the rank-normalized split-R̂ of
+/// the values and a warning is raised above 1.01 (the error bar assumes chains that have mixed).
 ///
 /// - Complexity: O(n), or O(n log n) for the initial-sequence long-run variance.
 public struct SampleMean: Sendable, Hashable, Codable {
@@ -38,6 +40,8 @@ public struct SampleMean: Sendable, Hashable, Codable {
             figures["integratedAutocorrelationTime"] = result.sampleVariance > 0 ? result.longRunVariance / result.sampleVariance : 1
             if let b = result.batchSize { figures["batchSize"] = Double(b) }
         }
+        let convergence = convergenceCheck(values, on: sample)
+        figures.merge(convergence.figures) { $1 }
         // Independent draws: ESS is n by definition (not s²/(s²/n), which may round).
         let ess = sample.dependence.isChain ? result.effectiveSampleSize : Double(sample.count)
         return Estimate(
@@ -45,6 +49,6 @@ public struct SampleMean: Sendable, Hashable, Codable {
             effectiveSampleSize: ess, degreesOfFreedom: result.degreesOfFreedom,
             diagnostics: Diagnostics(
                 method: sample.dependence.isChain ? "sample-mean (\(result.method))" : "sample-mean",
-                varianceReductionFactor: ess / Double(sample.count), figures: figures))
+                varianceReductionFactor: ess / Double(sample.count), figures: figures, warnings: convergence.warnings))
     }
 }

@@ -354,6 +354,9 @@ public struct SteinControlFunctional: Sendable, Hashable, Codable {
         }
         if sample.dependence.isChain {
             figures["plainMeanLongRunVariance"] = plain.longRunVariance
+            let convergence = convergenceCheck(values, on: sample)
+            figures.merge(convergence.figures) { $1 }
+            warnings = convergence.warnings + warnings
         }
         return Estimate(
             value: value, variance: variance, sampleCount: n, effectiveSampleSize: ess,

@@ -170,6 +170,8 @@ public struct ZeroVarianceControlVariates: Sendable, Hashable, Codable {
             }
         }
         let ess = Estimate.effectiveSampleSize(perDrawVariance: perDraw, estimatorVariance: variance, evaluations: n)
+        let convergence = convergenceCheck(values, on: sample)
+        figures.merge(convergence.figures) { $1 }
         return Estimate(
             value: combined.value, variance: variance, sampleCount: n, effectiveSampleSize: ess,
             degreesOfFreedom: degreesOfFreedom,
@@ -177,7 +179,7 @@ public struct ZeroVarianceControlVariates: Sendable, Hashable, Codable {
                 method: "zero-variance-degree-\(degree)-cross-fitted", coefficients: fullCoefficients,
                 varianceReductionFactor: ess / Double(n),
                 figures: figures,
-                warnings: (combined.atFloor ? [ResidualAccumulator.roundingWarning] : [])
+                warnings: convergence.warnings + (combined.atFloor ? [ResidualAccumulator.roundingWarning] : [])
                     + (combined.inflated ? [ResidualAccumulator.inflationWarning] : [])))
     }
 
