@@ -32,9 +32,9 @@ struct ChainConvergenceTests {
                 let rHat = try #require(estimate.diagnostics.figures["rHat"])
                 let warned = estimate.diagnostics.warnings.contains { $0.contains("R̂") }
                 // Mixed: split-R̂ of 8 half-chains of 250 draws with τ = 3 stays below 1.01 (its
-                // sampling SD is a few thousandths here). Shifted by 1 SD, one chain of four moves
-                // the pooled variance by 3/16 of the within-chain variance, so R̂ ≈ √(1 + 3/16) ≈ 1.09
-                // before rank normalization: far above 1.01.
+                // sampling SD is a few thousandths here). Shifted by 1 SD, the chain means
+                // (0, 0, 0, 1) have variance 1/4 against a within-chain variance of 1, so
+                // R̂ ≈ √(1 + 1/4) ≈ 1.12 before rank normalization: far above 1.01.
                 #expect(expectWarning ? rHat > 1.01 : rHat < 1.01, "shift \(shift): R̂ \(rHat)")
                 #expect(warned == expectWarning, "\(estimate.diagnostics.warnings)")
             }
