@@ -7,7 +7,7 @@ struct BatchMeansStateTests {
     static let chain = ChainTestSupport.ar1Chains(1, length: 1237, rho: 0.7, seed: 51, stream: 0).map { $0 + 3 }
 
     static func single(_ x: ArraySlice<Double>, batchSize: Int, start: Int = 0) throws -> BatchMeansState {
-        var state = BatchMeansState(batchSize: batchSize, chainStart: start)
+        var state = try BatchMeansState(batchSize: batchSize, chainStart: start)
         try state.add(contentsOf: x)
         return state
     }
@@ -86,7 +86,7 @@ struct BatchMeansStateTests {
         #expect(a.count == 100)
         #expect(throws: MonteCarloError.self) { try Self.single(Self.chain[0..<19], batchSize: 10).longRunVariance() }
         #expect(throws: MonteCarloError.invalidParameter(name: "batch size", value: 0, requirement: "at least 1")) {
-            try BatchMeansState(validatingBatchSize: 0)
+            try BatchMeansState(batchSize: 0)
         }
     }
 

@@ -75,7 +75,7 @@ struct LongRunVarianceInputTests {
             try LongRunVarianceMethod.auto.estimate([Double](repeating: 1e308, count: 10) + [0])
         }
         #expect(throws: MonteCarloError.self) {
-            var state = BatchMeansState(batchSize: .max)
+            var state = try BatchMeansState(batchSize: .max)
             try state.add(1)
             return try state.longRunVariance()
         }

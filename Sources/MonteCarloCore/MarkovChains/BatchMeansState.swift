@@ -4,9 +4,9 @@
 ///
 /// ```swift
 /// // Two halves of one chain, processed apart (e.g. on two machines), then joined.
-/// var first = BatchMeansState(batchSize: 50)
+/// var first = try BatchMeansState(batchSize: 50)
 /// try first.add(contentsOf: chain[0..<1234])
-/// var second = BatchMeansState(batchSize: 50, chainStart: 1234)
+/// var second = try BatchMeansState(batchSize: 50, chainStart: 1234)
 /// try second.add(contentsOf: chain[1234...])
 /// try first.append(second)
 /// let r = try first.longRunVariance()   // == batchMeans(.fixed(50)) on the whole chain
@@ -52,21 +52,13 @@ public struct BatchMeansState: MergeableState, Hashable {
 
     /// An empty state for batches of `batchSize`, whose first value will be draw `chainStart`
     /// of its chain.
-    /// - Precondition: batchSize ≥ 1 and chainStart ≥ 0 (use ``init(validatingBatchSize:chainStart:)``
-    ///   for sizes that come from data).
-    public init(batchSize: Int, chainStart: Int = 0) {
-        precondition(batchSize >= 1 && chainStart >= 0, "batch size must be at least 1 and chainStart non-negative")
-        self.batchSize = batchSize
-        self.chainStart = chainStart
-    }
-
-    /// An empty state, validating its arguments.
     /// - Throws: `MonteCarloError/invalidParameter(name:value:requirement:)` for a batch size
     ///   below 1 or a negative chain start.
-    public init(validatingBatchSize batchSize: Int, chainStart: Int = 0) throws(MonteCarloError) {
+    public init(batchSize: Int, chainStart: Int = 0) throws(MonteCarloError) {
         guard batchSize >= 1 else { throw .invalidParameter(name: "batch size", value: Double(batchSize), requirement: "at least 1") }
         guard chainStart >= 0 else { throw .invalidParameter(name: "chainStart", value: Double(chainStart), requirement: "non-negative") }
-        self.init(batchSize: batchSize, chainStart: chainStart)
+        self.batchSize = batchSize
+        self.chainStart = chainStart
     }
 
     /// The number of values added.
