@@ -35,51 +35,17 @@ extension DataMatrixFile {
     static func parseCmdStanCSVWithHeaderLine(
         _ text: String, source: String, includeSamplerColumns: Bool
     ) throws(MonteCarloError) -> (file: DataMatrixFile, headerLine: Int?) {
-        var names: [String]? = nil
-        var headerLine: Int? = nil
-        var rows: [[Double]] = []
         var configuration: [String: String] = [:]
-        for (index, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            let line = rawLine.trimmingCharacters(in: .whitespacesAndNewlines)
-            guard !line.isEmpty else { continue }
-            if line.hasPrefix("#") {
-                // "#     num_warmup = 1000 (Default)"
-                let body = line.dropFirst().split(separator: "=", maxSplits: 1)
-                if body.count == 2 {
-                    let key = body[0].trimmingCharacters(in: .whitespaces)
-                    let value = body[1].split(separator: " ", omittingEmptySubsequences: true).first.map(String.init) ?? ""
-                    if configuration[key] == nil { configuration[key] = value }
-                }
-                continue
-            }
-            let fields = line.split(separator: ",", omittingEmptySubsequences: false).map {
-                $0.trimmingCharacters(in: .whitespaces).trimmingCharacters(in: CharacterSet(charactersIn: "\""))
-            }
-            let numbers = fields.map { Double($0) }
-            if names == nil, rows.isEmpty, numbers.contains(where: { $0 == nil }) {
-                names = fields
-                headerLine = index + 1
-                continue
-            }
-            let expected = names?.count ?? rows.first?.count ?? fields.count
-            guard fields.count == expected else {
-                let what = fields.count < expected ? "a missing column" : "an extra column"
-                throw .invalidArgument("\(source), line \(index + 1): \(fields.count) fields, expected \(expected) (ragged row: \(what)).")
-            }
-            var row: [Double] = []
-            row.reserveCapacity(fields.count)
-            for (column, field) in fields.enumerated() {
-                let name = names.map { " (\($0[column]))" } ?? ""
-                guard let value = numbers[column] else {
-                    throw .invalidArgument("\(source), line \(index + 1), column \(column + 1)\(name): \"\(field)\" is not a number.")
-                }
-                guard value.isFinite else {
-                    throw .invalidArgument("\(source), line \(index + 1), column \(column + 1)\(name): \(field) is not finite.")
-                }
-                row.append(value)
-            }
-            rows.append(row)
+        let parsed = try parseCSVRows(text, source: source) { body in
+            // "#     num_warmup = 1000 (Default)"
+            let parts = body.split(separator: "=", maxSplits: 1)
+            guard parts.count == 2 else { return }
+            let key = parts[0].trimmingCharacters(in: .whitespaces)
+            let value = parts[1].split(separator: " ", omittingEmptySubsequences: true).first.map(String.init) ?? ""
+            if configuration[key] == nil { configuration[key] = value }
         }
+        let (names, headerLine) = (parsed.names, parsed.headerLine)
+        var rows = parsed.rows
         if ["1", "true"].contains(configuration["save_warmup"]?.lowercased() ?? ""),
            let warmup = configuration["num_warmup"].flatMap({ Int($0) }), warmup > 0 {
             let thin = max(1, configuration["thin"].flatMap { Int($0) } ?? 1)

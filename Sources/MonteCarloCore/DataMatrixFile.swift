@@ -30,39 +30,61 @@ public struct DataMatrixFile: Sendable, Hashable {
 
     /// Parses CSV text; `source` names the file in error messages.
     public static func parseCSV(_ text: String, source: String) throws(MonteCarloError) -> DataMatrixFile {
+        let parsed = try parseCSVRows(text, source: source)
+        guard let width = parsed.names?.count ?? parsed.rows.first?.count, !parsed.rows.isEmpty else {
+            throw .invalidArgument("\(source) has no data rows.")
+        }
+        return DataMatrixFile(columnNames: parsed.names ?? (0..<width).map(String.init), rows: parsed.rows)
+    }
+
+    /// The header (a first row that is not all numeric) and the numeric rows of CSV text, for
+    /// plain and CmdStan CSV alike. Blank lines are skipped; with `comment`, lines starting with
+    /// `#` are handed to it (without the `#`) instead of being parsed.
+    /// - Throws: `MonteCarloError/invalidArgument(_:)` naming `source`, the line and (for a field)
+    ///   the column, with its name when there is a header: a ragged row (a missing or an extra
+    ///   column), a field that is not a number, NaN or an infinite value.
+    static func parseCSVRows(_ text: String, source: String, comment: ((Substring) -> Void)? = nil)
+        throws(MonteCarloError) -> (names: [String]?, headerLine: Int?, rows: [[Double]])
+    {
         var names: [String]? = nil
+        var headerLine: Int? = nil
         var rows: [[Double]] = []
         for (index, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             let line = rawLine.trimmingCharacters(in: .whitespacesAndNewlines)
             guard !line.isEmpty else { continue }
+            if let comment, line.hasPrefix("#") {
+                comment(line.dropFirst())
+                continue
+            }
             let fields = line.split(separator: ",", omittingEmptySubsequences: false).map {
                 $0.trimmingCharacters(in: .whitespaces).trimmingCharacters(in: CharacterSet(charactersIn: "\""))
             }
             let numbers = fields.map { Double($0) }
             if names == nil, rows.isEmpty, numbers.contains(where: { $0 == nil }) {
                 names = fields
+                headerLine = index + 1
                 continue
             }
             let expected = names?.count ?? rows.first?.count ?? fields.count
             guard fields.count == expected else {
-                throw .invalidArgument("\(source), line \(index + 1): \(fields.count) fields, expected \(expected) (ragged row).")
+                let what = fields.count < expected ? "a missing column" : "an extra column"
+                throw .invalidArgument("\(source), line \(index + 1): \(fields.count) fields, expected \(expected) (ragged row: \(what)).")
             }
             var row: [Double] = []
+            row.reserveCapacity(fields.count)
             for (column, field) in fields.enumerated() {
+                let name = names.map { " (\($0[column]))" } ?? ""
                 guard let value = numbers[column] else {
-                    throw .invalidArgument("\(source), line \(index + 1), column \(column + 1): \"\(field)\" is not a number.")
+                    throw .invalidArgument("\(source), line \(index + 1), column \(column + 1)\(name): \"\(field)\" is not a number.")
                 }
                 guard value.isFinite else {
-                    throw .invalidArgument("\(source), line \(index + 1), column \(column + 1): \(field) is not finite.")
+                    throw .invalidArgument("\(source), line \(index + 1), column \(column + 1)\(name): \(field) is not finite.")
                 }
                 row.append(value)
             }
             rows.append(row)
         }
-        guard let width = names?.count ?? rows.first?.count, !rows.isEmpty else {
-            throw .invalidArgument("\(source) has no data rows.")
-        }
-        return DataMatrixFile(columnNames: names ?? (0..<width).map(String.init), rows: rows)
+        return (names, headerLine, rows)
     }
 
     /// Parses a `.npy` file.
