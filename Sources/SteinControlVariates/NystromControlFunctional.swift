@@ -149,7 +149,7 @@ public struct NystromControlFunctional: Sendable, Hashable, Codable {
         var degreesOfFreedom = combined.degreesOfFreedom
         var warnings: [String] = []
         let perDraw = sampleVariance(values)
-        let plain = try plainMeanVariance(values, on: sample)
+        let plain = try sample.dependence.varianceOfMean(values)
         var fellBack = false
         if !(variance <= plain.varianceOfMean) {
             warnings.append("The Nyström control functional's estimated variance \(variance) exceeds the sample mean's \(plain.varianceOfMean); the plain sample mean is reported instead.")

@@ -61,12 +61,7 @@ struct ResidualAccumulator {
     /// held-out draws did not sample); the variance is then raised to the between-fold estimate
     /// Σₖ (nₖ/N)² (ēₖ − ē)² · K/(K − 1) and `inflated` is set.
     /// `withinVariance` is Σₖ (nₖ/N)² s²ₖ/nₖ before any between-fold inflation.
-    func combine() throws(MonteCarloError) -> (value: Double, variance: Double, withinVariance: Double, atFloor: Bool, inflated: Bool) {
-        let result = try combine(dependence: .independent)
-        return (result.value, result.variance, result.withinVariance, result.atFloor, result.inflated)
-    }
-
-    /// As ``combine()`` for independent draws. For chains, the residuals are put back in draw
+    /// For independent draws as described above. For chains, the residuals are put back in draw
     /// order; the draws of each chain that were evaluated form one series per chain (contiguous
     /// when the folds are contiguous blocks), and the variance is the long-run variance of the
     /// mean of that series (pooled about the grand mean, so fold means that disagree widen it),
@@ -164,16 +159,6 @@ func sampleVariance(_ values: [Double]) -> Double {
     return moments.sampleVariance
 }
 
-/// Indices 0..<n split into `folds` groups by i mod K (the convention of ControlVariateMonteCarlo).
-func foldIndices(count n: Int, folds: Int) -> [[Int]] {
-    (0..<folds).map { k in Array(stride(from: k, to: n, by: folds)) }
-}
-
-/// The variance of the plain sample mean of `values` on `sample`'s draws: s²/n for independent
-/// draws, the long-run variance of the mean for chains.
-func plainMeanVariance(_ values: [Double], on sample: SteinSample) throws(MonteCarloError) -> LongRunVariance {
-    try sample.dependence.varianceOfMean(values)
-}
 
 /// A LinearAlgebra error as the toolkit's error.
 func monteCarloError(_ error: LinearAlgebraError, quantity: String) -> MonteCarloError {

@@ -322,7 +322,7 @@ public struct SteinControlFunctional: Sendable, Hashable, Codable {
             value = combined.value
         }
         let perDraw = sampleVariance(values)
-        let plain = try plainMeanVariance(values, on: sample)
+        let plain = try sample.dependence.varianceOfMean(values)
         var fellBack = log.fallbacks == log.fits
         if !fellBack, !(variance <= plain.varianceOfMean) {
             warnings.append("The control functional's estimated variance \(variance) exceeds the sample mean's \(plain.varianceOfMean); the plain sample mean is reported instead.")

@@ -167,8 +167,13 @@ public struct SteinSample: Sendable, Hashable, Codable {
     /// Inner cross-validation folds of a training set (sorted draw indices): every K-th entry
     /// for independent draws, K contiguous runs of the list for chains.
     func innerFolds(of training: [Int], folds k: Int) -> [[Int]] {
+        Self.innerFolds(of: training, folds: k, chains: dependence.isChain)
+    }
+
+    /// As ``innerFolds(of:folds:)`` for draws that are (`chains`) or are not Markov chains.
+    static func innerFolds(of training: [Int], folds k: Int, chains: Bool) -> [[Int]] {
         let m = training.count
-        if dependence.isChain {
+        if chains {
             return (0..<k).map { j in Array(training[(j * m / k)..<((j + 1) * m / k)]) }
         }
         return (0..<k).map { j in stride(from: j, to: m, by: k).map { training[$0] } }

@@ -526,17 +526,15 @@ public struct VectorValuedControlVariates: Sendable, Hashable, Codable {
                 let candidate = (0..<(tasks * tasks)).map { (1 - gamma) * ($0 % (tasks + 1) == 0 ? 1 : 0) + gamma * correlation[$0] }
                 var score = 0.0
                 var failed = false
+                // Inner folds of every task: every K-th training draw, or K contiguous runs for chains.
+                let innerFolds = training.enumerated().map { t, list in
+                    SteinSample.innerFolds(of: list, folds: folds, chains: data.dependences[t].isChain)
+                }
                 for k in 0..<folds {
-                    // Inner folds: every K-th training draw, or K contiguous runs for chains.
-                    let fold = { (t: Int, position: Int, count: Int) in
-                        data.dependences[t].isChain ? position * folds / count : position % folds
-                    }
-                    let held = training.enumerated().map { t, list in
-                        list.enumerated().filter { fold(t, $0.offset, list.count) == k }.map(\.element)
-                    }
-                    let inner = training.enumerated().map { t, list in
+                    let held = innerFolds.map { $0[k] }
+                    let inner = innerFolds.enumerated().map { t, groups in
                         data.training(task: t, excluding: held[t],
-                                      from: list.enumerated().filter { fold(t, $0.offset, list.count) != k }.map(\.element))
+                                      from: groups.enumerated().filter { $0.offset != k }.flatMap(\.element).sorted())
                     }
                     guard let fit = try? VectorValuedFit(data, training: inner, kernel: stein, taskCovariance: candidate,
                                                          nugget: nugget) else {
