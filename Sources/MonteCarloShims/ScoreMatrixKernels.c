@@ -197,20 +197,23 @@ MC_INLINE void mc_transpose(const double *src, int64_t rows, int64_t cols, doubl
         for (int64_t c = 0; c < cols; c++) dst[a * cols + c] = src[c * rows + a];
 }
 
-/// dst[r·cols + c] = exp(min(max(src[r·stride + c] + shift, low), high) − maximum) for a
-/// rows × cols block (cols ≤ 64); with `softplus`, also adds softplus(src) to `softplus_lanes`
+/// dst[r·cols + c] = exp(min(max(src[r·stride + c] + shift + row_shift[r], low), high) − maximum) for a
+/// rows × cols block (cols ≤ 64; no row shift when `row_shift` is NULL); with `softplus`, also adds
+/// softplus(src) to `softplus_lanes`
 /// (1: directly; 2: from the weights, which then must be e^{src − maximum}, with scale = e^maximum).
 /// Prefetches the block `ahead` doubles further on.
 MC_INLINE void mc_weight_block(const double *src, int64_t stride, int64_t rows, int64_t cols, double shift,
-                                   double low, double high, double maximum, double *dst, int softplus,
-                                   double scale, mc_lanes *softplus_lanes, int64_t ahead) {
+                                   const double *row_shift, double low, double high, double maximum, double *dst,
+                                   int softplus, double scale, mc_lanes *softplus_lanes, int64_t ahead) {
 #pragma clang fp contract(off)
     for (int64_t r = 0; r < rows; r++) {
         const double *s = src + r * stride;
         double *d = dst + r * cols;
+        // shift + 0 is shift exactly, so a NULL row shift leaves the bits of the plain weights.
+        const double row = shift + (row_shift ? row_shift[r] : 0);
         for (int64_t c = 0; c < cols; c += MC_LANES) __builtin_prefetch(s + c + ahead);
         for (int64_t c = 0; c < cols; c++) {
-            double v = s[c] + shift;
+            double v = s[c] + row;
             v = v > low ? v : low;
             v = v < high ? v : high;
             d[c] = mc_exp(v - maximum);
@@ -236,7 +239,7 @@ void mc_partition_band(const double *scores, int64_t batch, int64_t band, const 
     const double shift = p->log_shift, high = p->clip, low = -p->clip, maximum = p->maximum, centre = p->pair_shift;
     const int keep_tail = p->tail_capacity > 0;
     // Softplus from the weights when they are plain e^{S − M} with e^M representable.
-    const int fused = shift == 0 && p->clip == INFINITY && maximum > -700 && maximum < 700;
+    const int fused = shift == 0 && !p->row_shift && p->clip == INFINITY && maximum > -700 && maximum < 700;
     const int softplus = p->softplus == 0 ? 0 : (fused ? 2 : 1);
     const double scale = fused ? mc_exp(maximum) : 0;
     mc_tail tail = {tail_values, 0, p->tail_capacity, p->tail_floor};
@@ -245,7 +248,9 @@ void mc_partition_band(const double *scores, int64_t batch, int64_t band, const 
     mc_lanes squares = zero, pair_squares = zero, softplus_lanes = zero;
 
     // Diagonal tile: pairs a < c within the band's own 64 × 64 block (scalar; 1/64 of the work).
-    mc_weight_block(scores + i0 * b + i0, b, ti, ti, shift, low, high, maximum, upper, 0, 0, 0, MC_TILE);
+    const double *row_shift = p->row_shift;
+    mc_weight_block(scores + i0 * b + i0, b, ti, ti, shift, row_shift ? row_shift + i0 : 0, low, high, maximum, upper, 0,
+                    0, 0, MC_TILE);
     for (int64_t a = 0; a < ti; a++) {
         double row = 0, column = 0;
         for (int64_t c = a + 1; c < ti; c++) {
@@ -274,10 +279,10 @@ void mc_partition_band(const double *scores, int64_t batch, int64_t band, const 
     // Off-diagonal tiles: upper[a, c] = w(i0 + a, j0 + c), lower[a, c] = w(j0 + c, i0 + a).
     for (int64_t j0 = i0 + MC_TILE; j0 < b; j0 += MC_TILE) {
         const int64_t tj = b - j0 < MC_TILE ? b - j0 : MC_TILE;
-        mc_weight_block(scores + i0 * b + j0, b, ti, tj, shift, low, high, maximum, upper, softplus, scale, &softplus_lanes,
-                        MC_TILE);
-        mc_weight_block(scores + j0 * b + i0, b, tj, ti, shift, low, high, maximum, raw, softplus, scale, &softplus_lanes,
-                        MC_TILE * b);
+        mc_weight_block(scores + i0 * b + j0, b, ti, tj, shift, row_shift ? row_shift + i0 : 0, low, high, maximum, upper,
+                        softplus, scale, &softplus_lanes, MC_TILE);
+        mc_weight_block(scores + j0 * b + i0, b, tj, ti, shift, row_shift ? row_shift + j0 : 0, low, high, maximum, raw,
+                        softplus, scale, &softplus_lanes, MC_TILE * b);
         mc_transpose(raw, ti, tj, lower);
         double *jrow = row_sums + (j0 - i0), *jcolumn = column_sums + (j0 - i0);
         const int64_t full = tj & ~(int64_t)7;

@@ -2,7 +2,8 @@ import Dispatch
 import MonteCarloCore
 
 /// The sums over the off-diagonal weights wᵢⱼ = φ(Sᵢⱼ)/φ_max of a score matrix that the
-/// partition bounds (NWJ, DV, JS, SMILE) and their U-statistic variance need, in one pass.
+/// partition bounds (NWJ, DV, JS, SMILE) and their U-statistic variance need, in one pass; with
+/// a per-row shift, the same sums of InfoNCE's row-softmax weights.
 ///
 /// The pairs i < j are visited in bands of 64 rows (C kernel `mc_partition_band`, which walks
 /// each band in 64 × 64 tiles and keeps its sums in 8 fixed lanes); a band is one work item,
@@ -30,12 +31,16 @@ struct PartitionSums {
     ///     ``TailFloorSample``). If fewer than `tailCapacity` exceed it, the pass is repeated
     ///     with no floor, so the kept values never depend on it.
     ///   - softplus: Whether to sum softplus(Sᵢⱼ) too (the Jensen–Shannon objective).
+    ///   - rowShift: `nil`, or B values cᵢ added to row i before clipping: wᵢⱼ = exp(min(max(Sᵢⱼ +
+    ///     logShift + cᵢ, −clip), clip) − maximum). InfoNCE passes cᵢ = −log Σⱼ e^{Sᵢⱼ}, making w the
+    ///     row softmax. Valid for the duration of the call.
     init(_ scores: ScoreMatrix, logShift: Double, clip: Double, maximum: Double, pairShift: Double,
-         tailCapacity: Int, keepTail: Bool, tailFloor floor: Double = -.infinity, softplus: Bool = false) {
+         tailCapacity: Int, keepTail: Bool, tailFloor floor: Double = -.infinity, softplus: Bool = false,
+         rowShift: UnsafePointer<Double>? = nil) {
         let b = scores.batchSize
         var parameters = ShimKernels.PartitionParameters(
             logShift: logShift, clip: clip, maximum: maximum, pairShift: pairShift, tailFloor: floor,
-            tailCapacity: keepTail ? tailCapacity : 0, softplus: softplus)
+            tailCapacity: keepTail ? tailCapacity : 0, softplus: softplus, rowShift: SharedPointer(rowShift))
         var parts = PartitionSums.parts(scores, parameters)
         if keepTail && floor > -.infinity && parts.reduce(0, { $0 + $1.tail.count }) < tailCapacity {
             parameters.tailFloor = -.infinity

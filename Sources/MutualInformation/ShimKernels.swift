@@ -26,6 +26,8 @@ enum ShimKernels {
         var tailCapacity: Int
         /// Whether to sum softplus(S) over the off-diagonal entries too.
         var softplus: Bool
+        /// `nil`, or B per-row shifts added to S before clipping (InfoNCE: −log Σⱼ e^{Sᵢⱼ}).
+        var rowShift: SharedPointer<UnsafePointer<Double>?> = SharedPointer(nil)
     }
 
     /// The scalar sums of one band (see `mc_partition_band`).
@@ -49,7 +51,7 @@ enum ShimKernels {
         var c = mc_partition_parameters(
             log_shift: parameters.logShift, clip: parameters.clip, maximum: parameters.maximum,
             pair_shift: parameters.pairShift, tail_floor: parameters.tailFloor, tail_capacity: Int64(parameters.tailCapacity),
-            softplus: parameters.softplus ? 1 : 0)
+            softplus: parameters.softplus ? 1 : 0, row_shift: parameters.rowShift.pointer)
         var sums = mc_partition_band_sums()
         mc_partition_band(scores, Int64(batchSize), Int64(band), &c, rowSums, columnSums, tail, workspace, &sums)
         return BandSums(squares: sums.squares, pairSquares: sums.pair_squares, softplusSum: sums.softplus_sum,

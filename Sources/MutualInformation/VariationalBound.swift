@@ -274,35 +274,28 @@ struct PartitionComputation {
             return
         }
 
-        // Linearised U-statistic over the B pairs with kernel h = Ãᵢⱼ − s·W̃ᵢⱼ (centred):
-        // Ãᵢⱼ = (ãᵢ + ãⱼ)/2 with ã = Sᵢᵢ − D, W̃ᵢⱼ = Wᵢⱼ − W̄, s = kernelScale.
-        let pairCount = Double(b * (b - 1) / 2)
-        let centredDiagonal = diagonal.map { $0 - jointTerm }
-        let diagonalSum = centredDiagonal.reduce(0, +)
-        let diagonalSquares = centredDiagonal.reduce(0) { $0 + $1 * $1 }
-        var rowKernelSums = [Double](repeating: 0, count: b)  // Rᵢ = Σ_{j≠i} hᵢⱼ
-        var crossAW = 0.0                                      // Σ_pairs Ãᵢⱼ Wᵢⱼ
-        for i in 0..<b {
-            let pairWeightSum = 0.5 * (rowSums[i] + columnSums[i])  // Σ_{j≠i} Wᵢⱼ
-            rowKernelSums[i] = 0.5 * (Double(b - 2) * centredDiagonal[i] + diagonalSum)
-                - kernelScale * (pairWeightSum - Double(b - 1) * meanWeight)
-            crossAW += 0.5 * centredDiagonal[i] * pairWeightSum
-        }
-        let sumAA = (Double(b - 2) * diagonalSquares + diagonalSum * diagonalSum) / 4
-        let sumA = Double(b - 1) * diagonalSum / 2
-        let sumAWCentred = crossAW - meanWeight * sumA
-        let sumWWCentred = max(0, pairSquares - pairCount * (meanWeight - pairShift) * (meanWeight - pairShift))
-        let kernelSquares = sumAA - 2 * kernelScale * sumAWCentred + kernelScale * kernelScale * sumWWCentred
-        let disjointCount = pairCount * Double((b - 2) * (b - 3) / 2)
-        let rowSquares = rowKernelSums.reduce(0) { $0 + $1 * $1 }
-        var variance = (rowSquares - kernelSquares) / disjointCount
+        // Linearised U-statistic over the B pairs with kernel h = (aᵢ + aⱼ)/2 − s·Wᵢⱼ.
+        let kernel = PairKernelVariance(
+            diagonal: diagonal, rowSums: rowSums, columnSums: columnSums, meanWeight: meanWeight,
+            pairSquares: pairSquares, pairShift: pairShift, kernelScale: kernelScale)
+        var variance = kernel.variance
         var warnings: [String] = []
+        var figures: [String: Double] = ["linearisedVariance": kernel.variance]
+        if logarithmic {
+            // The log of the partition mean is not linear: add half the delete-one jackknife's
+            // excess over the jackknife of its own linearisation (see the doc comment).
+            let correction = PartitionComputation.jackknifeNonlinearity(
+                diagonal: diagonal, jointTerm: jointTerm, rowSums: rowSums, columnSums: columnSums, total: total)
+            figures["nonlinearityCorrection"] = correction
+            if correction.isFinite {
+                variance += correction
+            } else {
+                warnings.append("Deleting one pair leaves no partition weight: the log-partition term rests on "
+                    + "one pair, and its nonlinearity is not in the variance.")
+            }
+        }
         if !(variance > 0) {
-            // Delete-one jackknife: U₍₋ₖ₎ − U = −Rₖ / C(B−1, 2) for the centred kernel.
-            let reduced = Double((b - 1) * (b - 2) / 2)
-            let leaveOut = rowKernelSums.map { -$0 / reduced }
-            let mean = leaveOut.reduce(0, +) / Double(b)
-            variance = Double(b - 1) / Double(b) * leaveOut.reduce(0) { $0 + ($1 - mean) * ($1 - mean) }
+            variance = kernel.jackknifeVariance
             warnings.append("The unbiased U-statistic variance estimate was not positive; the conservative "
                 + "delete-one jackknife variance is reported instead.")
         }
@@ -310,11 +303,11 @@ struct PartitionComputation {
         let maxShare = maxNegativeShare
         let weightESS = total * total / squares
         let paretoK = tail.count >= 6 ? ParetoTailDiagnostic.shape(largestFirst: tail) : nil
-        var figures: [String: Double] = [
+        figures.merge([
             "batchSize": Double(b), "logBatchSize": log(Double(b)), "jointTerm": jointTerm,
             "logPartition": logPartition, "maxNegativeShare": maxShare,
             "negativeWeightESS": weightESS, "negativePairs": offDiagonalCount,
-        ]
+        ]) { $1 }
         if wantsSoftplus {
             figures["jensenShannonObjective"] = jensenShannonObjective(diagonal: diagonal, offDiagonalSoftplusSum: sums.softplusSum)
         }
@@ -340,6 +333,36 @@ struct PartitionComputation {
             value: value, variance: variance, batchSize: b,
             diagonalVariance: diagonal.withUnsafeBufferPointer { sampleVariance($0) },
             figures: figures, warnings: warnings, declaredBias: bias, heavyTail: heavy)
+    }
+
+    /// Half the excess of the delete-one jackknife variance of D − log Ẑ over that of its
+    /// linearisation D − (Ẑ − Ẑ_full)/Ẑ_full, deleting pair k (row k, column k and Sₖₖ).
+    ///
+    /// With uₖ = Ẑ₍₋ₖ₎/Ẑ − 1, the deleted values are Lₖ + Nₖ with Lₖ = D₍₋ₖ₎ − uₖ (linear) and
+    /// Nₖ = uₖ − log(1 + uₖ) ≥ 0, so the excess is ((B − 1)/B)[Σ(Nₖ − N̄)² + 2Σ(Lₖ − L̄)(Nₖ − N̄)],
+    /// computed without the cancellation of two large jackknife variances. Infinite when a
+    /// deletion leaves no weight (uₖ = −1).
+    static func jackknifeNonlinearity(diagonal: [Double], jointTerm: Double, rowSums: [Double], columnSums: [Double],
+                                      total: Double) -> Double {
+        let b = diagonal.count
+        let reducedCount = Double((b - 1) * (b - 2)), fullCount = Double(b * (b - 1))
+        var linear = [Double](repeating: 0, count: b), nonlinear = linear
+        var linearMean = 0.0, nonlinearMean = 0.0
+        for k in 0..<b {
+            let remaining = total - rowSums[k] - columnSums[k]
+            guard remaining > 0 else { return .infinity }
+            let u = (remaining * fullCount - total * reducedCount) / (total * reducedCount)
+            linear[k] = (Double(b) * jointTerm - diagonal[k]) / Double(b - 1) - u
+            nonlinear[k] = u - log1p(u)
+            linearMean += linear[k] / Double(b)
+            nonlinearMean += nonlinear[k] / Double(b)
+        }
+        var excess = 0.0
+        for k in 0..<b {
+            let n = nonlinear[k] - nonlinearMean
+            excess += n * n + 2 * (linear[k] - linearMean) * n
+        }
+        return 0.5 * Double(b - 1) / Double(b) * excess
     }
 }
 
@@ -386,15 +409,36 @@ struct InfoNCEComputation {
 
     var evaluation: BatchEvaluation {
         let b = scores.batchSize
-        let meanRow = rowTerms.reduce(0, +) / Double(b)
-        var squares = 0.0
-        for k in 0..<b {
-            let influence = (rowTerms[k] - meanRow) - (columnSoftmaxSums[k] - 1)
-            squares += influence * influence
+        // Linearised in the row means Ẑᵢ = (1/B) Σⱼ e^{Sᵢⱼ}: value ≈ mean_i aᵢ − (1/B) Σ_{i≠j} pᵢⱼ
+        // with pᵢⱼ the row softmax and aᵢ = gᵢ − pᵢᵢ, a U-statistic with kernel
+        // (aᵢ + aⱼ)/2 − (B − 1)(pᵢⱼ + pⱼᵢ)/2.
+        var rowShifts = [Double](repeating: 0, count: b)  // −log Σⱼ e^{Sᵢⱼ}, so e^{Sᵢⱼ + shift} = pᵢⱼ
+        var diagonalTerms = [Double](repeating: 0, count: b)
+        var diagonalSoftmax = 0.0
+        for i in 0..<b {
+            rowShifts[i] = rowTerms[i] - scores[i, i]
+            let p = exp(rowTerms[i])
+            diagonalTerms[i] = rowTerms[i] - p
+            diagonalSoftmax += p
         }
-        let variance = squares / Double(b * (b - 1))
-        let ceiling = log(Double(b))
+        let offDiagonalCount = Double(b * (b - 1))
+        let centre = (Double(b) - diagonalSoftmax) / offDiagonalCount  // mean off-diagonal pᵢⱼ
+        let sums = rowShifts.withUnsafeBufferPointer {
+            PartitionSums(scores, logShift: 0, clip: .infinity, maximum: 0, pairShift: centre, tailCapacity: 0,
+                          keepTail: false, rowShift: $0.baseAddress)
+        }
+        let kernel = PairKernelVariance(
+            diagonal: diagonalTerms, rowSums: sums.rowSums, columnSums: sums.columnSums,
+            meanWeight: sums.rowSums.reduce(0, +) / offDiagonalCount, pairSquares: sums.pairSquares,
+            pairShift: centre, kernelScale: Double(b - 1))
+        var variance = kernel.variance
         var warnings: [String] = []
+        if !(variance > 0) {
+            variance = kernel.jackknifeVariance
+            warnings.append("The unbiased U-statistic variance estimate was not positive; the conservative "
+                + "delete-one jackknife variance is reported instead.")
+        }
+        let ceiling = log(Double(b))
         if ceiling - value < 1 {
             warnings.append(String(
                 format: "InfoNCE estimate %.3g is within 1 nat of its ceiling log B = %.3g: the true MI may be much "

@@ -2,28 +2,45 @@ import Foundation
 import MonteCarloCore
 
 /// A mergeable state that averages a ``VariationalBound`` over many independent batches and
-/// takes its standard error from the batch-to-batch spread.
+/// takes its standard error from the batch-to-batch spread once there are enough batches.
 ///
 /// ```swift
 /// var accumulator = VariationalBoundAccumulator(bound: .nwj, batchSize: 64)
 /// for batch in batches { try accumulator.add(try ScoreMatrix(x: batch.x, y: batch.y, critic: critic)) }
 /// let estimate = try accumulator.estimate()
+/// print(estimate.diagnostics.figures["varianceFromBatchSpread"]!)  // 1: from the spread of the batches
 /// ```
 ///
 /// Shards built on other threads or machines combine with ``merge(_:)`` (the state is `Codable`);
 /// the result depends only on the multiset of batches, up to rounding.
 ///
-/// **Statistical properties.** The value is the mean of the m per-batch values; `variance` is
-/// their sample variance divided by m, which is unbiased when batches are independent (fresh
-/// pairs for every batch, critic fixed) and needs no model of the dependence inside a batch.
-/// `degreesOfFreedom` = m − 1, so intervals are Student-t. The expectation is that of one
-/// batch's value: batches must share B because InfoNCE's, DV's and SMILE's biases depend on B
-/// (merging different B throws). With heavy-tailed partition terms (NWJ/DV at high I) the
-/// sample variance across batches still underestimates the truth until m ≫ e^{2I}/B²;
-/// `figures["heavyTailBatches"]` counts batches in which one off-diagonal e^S was more than 10%
-/// of the batch's sum (a warning is added when any was). ESS is the
-/// pooled per-draw variance of the diagonal scores divided by `variance`.
+/// **Statistical properties.** The value is the mean of the m per-batch values. Its expectation
+/// is that of one batch's value: batches must share B because InfoNCE's, DV's and SMILE's biases
+/// depend on B (merging different B throws); the bias is declared as for one batch.
+/// - `variance`, with m ≥ ``minimumBatchesForSpread`` (10) batches: the sample variance of the
+///   per-batch values divided by m, unbiased when batches are independent (fresh pairs for every
+///   batch, critic fixed) and free of any model of the dependence inside a batch;
+///   `degreesOfFreedom` = m − 1, so intervals are Student-t. The threshold: below 10 batches the
+///   spread's own relative error √(2/(m − 1)) exceeds 47% (and a t quantile with < 9 degrees
+///   of freedom widens the interval by > 15%), while the within-batch variance of
+///   ``VariationalBound/estimate(from:)`` is calibrated to within about 10% on the correlated
+///   Gaussian benchmark (see there).
+/// - With 1 ≤ m < 10 batches: the pooled within-batch variance, Σ_b v_b / m² (v_b from
+///   ``VariationalBound/estimate(from:)``, which needs B ≥ 4), normal intervals.
+/// - `diagnostics.figures["varianceFromBatchSpread"]` is 1 for the batch-to-batch variance and 0
+///   for the pooled within-batch variance; `batchVariance` is the per-batch sample variance of the
+///   values and `meanWithinBatchVariance` the mean per-batch reported variance of the first
+///   (up to) 10 batches, so their ratio checks the one-batch error bar.
+/// - Heavy tails: with heavy-tailed partition terms (NWJ/DV at high I) the sample variance across
+///   batches still underestimates the truth until m ≫ e^{2I}/B²; `figures["heavyTailBatches"]`
+///   counts batches in which one off-diagonal e^S was more than 10% of the batch's sum (a
+///   warning is added when any was).
+/// - ESS: the pooled per-draw variance of the diagonal scores divided by `variance`.
 public struct VariationalBoundAccumulator: MergeableState, Hashable {
+    /// The number of batches from which ``estimate()`` takes the batch-to-batch variance; with
+    /// fewer it pools the batches' own variances.
+    public static let minimumBatchesForSpread = 10
+
     /// The bound evaluated on each batch.
     public let bound: VariationalBound
     /// The batch size B every added batch must have.
@@ -36,6 +53,9 @@ public struct VariationalBoundAccumulator: MergeableState, Hashable {
     public private(set) var heavyTailBatches = 0
     /// The largest per-batch share of one off-diagonal e^S in the batch's sum.
     public private(set) var maxNegativeShare = 0.0
+    /// Moments of the within-batch variances (``VariationalBound/estimate(from:)``) of the batches
+    /// added while the state held fewer than ``minimumBatchesForSpread`` batches (B ≥ 4 only).
+    public private(set) var withinBatchVariances = RunningMoments()
 
     /// An empty state.
     public init(bound: VariationalBound, batchSize: Int) {
@@ -54,16 +74,30 @@ public struct VariationalBoundAccumulator: MergeableState, Hashable {
         try bound.validate()
         let b = batchSize
         let value: Double
+        var withinVariance: Double?
         switch bound {
         case .infoNCE:
-            value = InfoNCEComputation(scores).value
-        default:
-            let computation = try PartitionComputation(bound, scores, withVariance: false)
+            let computation = InfoNCEComputation(scores)
             value = computation.value
+            if batchValues.count < Self.minimumBatchesForSpread && b >= 4 {
+                withinVariance = computation.evaluation.variance
+            }
+        default:
+            // The within-batch variance is needed only while the spread is not yet used.
+            let wantsVariance = batchValues.count < Self.minimumBatchesForSpread && b >= 4
+            let computation = try PartitionComputation(bound, scores, withVariance: wantsVariance)
+            value = computation.value
+            if wantsVariance { withinVariance = computation.evaluation.variance }
             maxNegativeShare = max(maxNegativeShare, computation.maxNegativeShare)
             if computation.maxNegativeShare > 0.1 { heavyTailBatches += 1 }
         }
         guard value.isFinite else { throw .nonFinite(quantity: "batch value of \(bound.name)", index: batchValues.count) }
+        if let withinVariance {
+            guard withinVariance.isFinite else {
+                throw .nonFinite(quantity: "within-batch variance of \(bound.name)", index: batchValues.count)
+            }
+            withinBatchVariances.add(withinVariance)
+        }
         batchValues.add(value)
         for i in 0..<b { jointScores.add(scores[i, i]) }
     }
@@ -76,18 +110,29 @@ public struct VariationalBoundAccumulator: MergeableState, Hashable {
         }
         batchValues.merge(other.batchValues)
         jointScores.merge(other.jointScores)
+        withinBatchVariances.merge(other.withinBatchVariances)
         heavyTailBatches += other.heavyTailBatches
         maxNegativeShare = max(maxNegativeShare, other.maxNegativeShare)
     }
 
-    /// The mean over batches with its batch-to-batch standard error.
-    /// - Throws: `MonteCarloError/insufficientSamples(needed:available:reason:)` with fewer than 2 batches.
+    /// The mean over batches with the batch-to-batch standard error (m ≥ 10 batches) or the
+    /// pooled within-batch one (1 ≤ m < 10).
+    /// - Throws: `MonteCarloError/insufficientSamples(needed:available:reason:)` with no batches, or
+    ///   with fewer than ``minimumBatchesForSpread`` batches of B < 4 pairs (too small for a
+    ///   within-batch variance).
     public func estimate() throws(MonteCarloError) -> Estimate {
         let m = batchValues.count
-        guard m >= 2 else {
-            throw .insufficientSamples(needed: 2, available: m, reason: "batches for a batch-to-batch standard error")
+        guard m >= 1 else {
+            throw .insufficientSamples(needed: 1, available: 0, reason: "batches (add a score matrix first)")
         }
-        let variance = batchValues.varianceOfMean
+        let fromSpread = m >= Self.minimumBatchesForSpread
+        guard fromSpread || withinBatchVariances.count == m else {
+            throw .insufficientSamples(
+                needed: Self.minimumBatchesForSpread, available: m,
+                reason: "batches for a batch-to-batch standard error (batches of B = \(batchSize) < 4 pairs have no "
+                    + "variance of their own)")
+        }
+        let variance = fromSpread ? batchValues.varianceOfMean : withinBatchVariances.mean / Double(m)
         let ess = variance > 0 ? jointScores.sampleVariance / variance : Double(jointScores.count)
         var warnings: [String] = []
         if heavyTailBatches > 0 {
@@ -103,13 +148,18 @@ public struct VariationalBoundAccumulator: MergeableState, Hashable {
         case .infoNCE: "A lower bound whose expectation is below I; every value ≤ log B."
         default: "Biased upward at finite B by about Var(Ẑ)/(2Ẑ²) (log of a mean); SMILE with finite τ is not a bound."
         }
+        var figures = [
+            "batches": Double(m), "batchSize": Double(batchSize), "logBatchSize": ceiling,
+            "heavyTailBatches": Double(heavyTailBatches), "maxNegativeShare": maxNegativeShare,
+            "varianceFromBatchSpread": fromSpread ? 1 : 0,
+        ]
+        if m >= 2 { figures["batchVariance"] = batchValues.sampleVariance }
+        if withinBatchVariances.count > 0 { figures["meanWithinBatchVariance"] = withinBatchVariances.mean }
         return Estimate(
             value: batchValues.mean, variance: variance, sampleCount: m * batchSize, effectiveSampleSize: ess,
-            degreesOfFreedom: Double(m - 1),
+            degreesOfFreedom: fromSpread ? Double(m - 1) : nil,
             diagnostics: Diagnostics(
-                method: "\(bound.name)-batches", declaredBias: bias,
-                figures: ["batches": Double(m), "batchSize": Double(batchSize), "logBatchSize": ceiling,
-                          "heavyTailBatches": Double(heavyTailBatches), "maxNegativeShare": maxNegativeShare],
-                warnings: warnings))
+                method: fromSpread ? "\(bound.name)-batches" : "\(bound.name)-batches-pooled-within",
+                declaredBias: bias, figures: figures, warnings: warnings))
     }
 }

@@ -178,13 +178,66 @@ struct VariationalBoundTests {
                 disjointCount += 1
             }
         }
-        let expected = u * u - disjointSum / disjointCount
+        var expected = u * u - disjointSum / disjointCount
+        if logarithmic {
+            // Plus half the excess of the delete-one jackknife (pair k deleted: the bound recomputed
+            // on the (B − 1) × (B − 1) submatrix) over the jackknife of the linearised value.
+            var exact: [Double] = [], linear: [Double] = []
+            for k in 0..<b {
+                let keep = (0..<b).filter { $0 != k }
+                exact.append(try bound.value(of: ScoreMatrix(rows: keep.map { i in keep.map { j in scores[i, j] } })))
+                var z = 0.0
+                for i in keep { for j in keep where j != i { z += phi(scores[i, j]) } }
+                z /= Double((b - 1) * (b - 2))
+                linear.append(keep.reduce(0) { $0 + scores[$1, $1] } / Double(b - 1) - (z - mean) / mean)
+            }
+            expected += 0.5 * (Self.jackknifeVariance(exact) - Self.jackknifeVariance(linear))
+        }
         let e = try bound.estimate(from: scores)
         if expected > 0 {
             #expect(abs(e.variance - expected) < 1e-10 * max(1, expected), "\(bound.name): \(e.variance) vs \(expected)")
         } else {
             #expect(e.diagnostics.warnings.contains { $0.contains("jackknife") })
         }
+    }
+
+    /// ((n − 1)/n) Σ (vₖ − v̄)².
+    static func jackknifeVariance(_ values: [Double]) -> Double {
+        let n = Double(values.count), mean = values.reduce(0, +) / n
+        return (n - 1) / n * values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) }
+    }
+
+    @Test func infoNCEVarianceMatchesBruteForceUStatistic() throws {
+        // U² − θ²̂ of the kernel (aᵢ + aⱼ)/2 − (B − 1)(pᵢⱼ + pⱼᵢ)/2, pᵢⱼ the row softmax and
+        // aᵢ = log pᵢᵢ − pᵢᵢ, by explicit O(B⁴) sums.
+        let b = 7
+        var g = Xoshiro256PlusPlus(seed: 9)
+        let values = (0..<(b * b)).map { _ in 1.5 * g.nextStandardNormal() }
+        let scores = try ScoreMatrix(batchSize: b, values: values)
+        var p = [[Double]](repeating: [Double](repeating: 0, count: b), count: b)
+        for i in 0..<b {
+            let total = (0..<b).reduce(0) { $0 + exp(scores[i, $1]) }
+            for j in 0..<b { p[i][j] = exp(scores[i, j]) / total }
+        }
+        var pairs: [(Int, Int, Double)] = []
+        for i in 0..<b {
+            for j in (i + 1)..<b {
+                let a = 0.5 * (log(p[i][i]) - p[i][i] + log(p[j][j]) - p[j][j])
+                pairs.append((i, j, a - Double(b - 1) * 0.5 * (p[i][j] + p[j][i])))
+            }
+        }
+        let u = pairs.reduce(0) { $0 + $1.2 } / Double(pairs.count)
+        var disjointSum = 0.0, disjointCount = 0.0
+        for p in pairs {
+            for q in pairs where p.0 != q.0 && p.0 != q.1 && p.1 != q.0 && p.1 != q.1 {
+                disjointSum += p.2 * q.2
+                disjointCount += 1
+            }
+        }
+        let expected = u * u - disjointSum / disjointCount
+        let e = try VariationalBound.infoNCE.estimate(from: scores)
+        #expect(expected > 0)
+        #expect(abs(e.variance - expected) < 1e-10 * max(1, expected), "\(e.variance) vs \(expected)")
     }
 
     @Test func heavyTailWarning() throws {

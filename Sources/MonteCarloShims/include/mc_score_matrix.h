@@ -18,7 +18,8 @@
 double mc_score_offdiagonal_max(const double *scores, int64_t batch, int64_t row_begin, int64_t row_end,
                                 double *diagonal, int64_t sample_stride, double *sample);
 
-/// How the partition weights are formed: w = exp(min(max(S + log_shift, −clip), clip) − maximum).
+/// How the partition weights are formed: w = exp(min(max(S + log_shift + row_shift[i], −clip), clip) − maximum)
+/// for entry (i, j) (row_shift[i] = 0 when row_shift is NULL).
 typedef struct {
     double log_shift;
     double clip;          ///< +∞ for no clipping
@@ -27,6 +28,7 @@ typedef struct {
     double tail_floor;    ///< only weights above this enter the tail buffer
     int64_t tail_capacity;  ///< keep at least this many of the band's largest weights (0: keep none)
     int32_t softplus;     ///< nonzero: also sum softplus(S) over the band's entries
+    const double *row_shift;  ///< NULL, or B per-row shifts (InfoNCE's −log Σⱼ e^{Sᵢⱼ}: w = row softmax)
 } mc_partition_parameters;
 
 /// The scalar sums of one band.
