@@ -65,13 +65,19 @@ public struct VariationalBoundAccumulator: MergeableState, Hashable {
 
     /// Adds one batch.
     /// - Throws: `MonteCarloError/dimensionMismatch(what:expected:actual:)` for a batch of the
-    ///   wrong size and the errors of ``VariationalBound/value(of:)``.
-    /// - Complexity: O(B²).
+    ///   wrong size, `MonteCarloError/nonFinite(quantity:index:)` for a non-finite score (e.g. from
+    ///   ``ScoreMatrix/shifted(by:)``) or batch value, and the errors of ``VariationalBound/value(of:)``.
+    /// - Complexity: O(B²); the first ``minimumBatchesForSpread`` batches also compute their own
+    ///   variance (a second O(B²) pass for InfoNCE).
     public mutating func add(_ scores: ScoreMatrix) throws(MonteCarloError) {
         guard scores.batchSize == batchSize else {
             throw .dimensionMismatch(what: "batch size of a score matrix", expected: batchSize, actual: scores.batchSize)
         }
         try bound.validate()
+        // `ScoreMatrix.shifted(by:)` can make scores non-finite; catch them before the kernels.
+        if let bad = scores.values.firstIndex(where: { !$0.isFinite }) {
+            throw .nonFinite(quantity: "critic score S[\(bad / batchSize), \(bad % batchSize)]", index: bad)
+        }
         let b = batchSize
         let value: Double
         var withinVariance: Double?
