@@ -82,6 +82,7 @@ struct BoundVarianceCalibrationTests {
     /// I ∈ {2, 6, 10}; the full run adds 4 and 8.
     static let levels: [Double] = CalibrationScale.current.isFull ? [2, 4, 6, 8, 10] : [2, 6, 10]
 
+    /// Prints one markdown row per bound and level (`| bound | I | R | s²/v̄ | accepted | mean | verdict |`).
     @Test(arguments: levels)
     func withinBatchVarianceIsCalibrated(mutualInformation mi: Double) throws {
         let count = CalibrationScale.current.replications(fast: 200, full: 2_000)
@@ -89,6 +90,9 @@ struct BoundVarianceCalibrationTests {
         for (name, estimates) in zip(Self.names, columns) {
             let check = try StatisticalCheck.varianceCalibration(of: estimates)
             #expect(check.passed, "\(name) at I = \(mi): \(check)")
+            let mean = estimates.reduce(0) { $0 + $1.value } / Double(estimates.count)
+            print(String(format: "| %@ | %.0f | %d | %.3f | %.3f…%.3f | %.3f | %@ |", name, mi, count, check.statistic,
+                         check.lowerBound, check.upperBound, mean, check.passed ? "pass" : "FAIL"))
         }
 
         // Values, only where the expectation is known (see the suite's comment).
@@ -143,6 +147,8 @@ struct BoundVarianceCalibrationTests {
         for (label, estimates) in [("batch-to-batch (m = 10)", spread), ("pooled within-batch (m = 5)", pooled)] {
             let check = try StatisticalCheck.varianceCalibration(of: estimates)
             #expect(check.passed, "\(bound.name), \(label): \(check)")
+            print(String(format: "| accumulator %@, %@ | 2 | %d | %.3f | %.3f…%.3f | | %@ |", bound.name, label, count,
+                         check.statistic, check.lowerBound, check.upperBound, check.passed ? "pass" : "FAIL"))
         }
     }
 
