@@ -143,7 +143,7 @@ public struct VariationalBoundAccumulator: MergeableState, Hashable {
         var warnings: [String] = []
         if heavyTailBatches > 0 {
             warnings.append("\(heavyTailBatches) of \(m) batches had one off-diagonal e^S above 10% of the partition "
-                + "sum: the partition term is heavy-tailed and the batch-to-batch error bar may be too small.")
+                + "sum: the partition term is heavy-tailed and the error bar may be too small.")
         }
         let ceiling = log(Double(batchSize))
         if bound == .infoNCE, ceiling - batchValues.mean < 1 {
