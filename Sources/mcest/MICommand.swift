@@ -43,9 +43,10 @@ struct MICommand: ParsableCommand {
             its normal scores Φ⁻¹(F̂) fitted on the training rows (MI is unchanged by such maps and \
             heavy tails are tamed). InfoNCE trains on InfoNCE; the others on the logistic \
             (Jensen–Shannon) loss, NWJ scored at T + 1.
-              auto (default)  fits gaussian, quadratic and rff on 70% of the training rows, picks \
-            the one with the highest bound on the other 30% (never on evaluation rows), and refits \
-            it on all training rows.
+              auto (default)  fits quadratic and rff on 70% of the training rows, picks the one \
+            with the higher bound on the other 30% (never on evaluation rows), and refits it on all \
+            training rows. (gaussian is not a candidate: on heavy-tailed data its e^T can pass a \
+            small validation part and explode on the evaluation rows.)
 
             Unusable bounds: when NWJ's or DV's partition term is dominated by single pairs (one \
             e^S above 10% of a batch's sum, or an overflow), the command reports InfoNCE on the \
@@ -235,7 +236,7 @@ struct MICommand: ParsableCommand {
         case .gaussian: d + 2
         case .quadratic, .rff: 2 * (1 + d + d * (d + 1) / 2)  // n ≥ 2p for the quadratic features
         case .mlp: max(d + 2, 16)
-        case .auto: max((d + 2) * 10 / 7 + 1, 27)               // the Gaussian candidate on 70%, 8 validation pairs
+        case .auto: max(2 * (1 + d + d * (d + 1) / 2) * 10 / 7 + 1, 27)  // quadratic on 70%, 8 validation pairs
         }
         guard trainCount >= neededTraining, evaluationCount >= 8 else {
             throw .invalidArgument("Too few rows: a bound on \(d) columns with --critic \(family.rawValue) needs at least "
