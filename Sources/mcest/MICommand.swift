@@ -38,11 +38,13 @@ struct MICommand: ParsableCommand {
             Critics (--critic, bounds only):
               gaussian   plug-in Gaussian log p(y|x) − log p(y) on the raw columns (optimal for \
             Gaussian data; explodes on heavy tails).
-              quadratic  full quadratic features, Newton fit; rff  the same plus 200 random Fourier \
-            features (length scale 1); mlp  a small separable network (Adam). These three see each column through \
-            its normal scores Φ⁻¹(F̂) fitted on the training rows (MI is unchanged by such maps and \
-            heavy tails are tamed). InfoNCE trains on InfoNCE; the others on the logistic \
-            (Jensen–Shannon) loss, NWJ scored at T + 1.
+              quadratic  full quadratic features, Newton fit.
+              rff        quadratic plus 200 random Fourier features (length scale 1), Newton fit.
+              mlp        a small separable network g(x)ᵀh(y), 600 Adam steps.
+            quadratic, rff and mlp see each column through its normal scores Φ⁻¹(F̂), F̂ the \
+            training rows' distribution function (an invertible map of each column leaves I \
+            unchanged, and heavy tails can no longer blow up e^T). For infonce they are trained on \
+            InfoNCE, otherwise on the logistic (Jensen–Shannon) loss; NWJ is scored at T + 1.
               auto (default)  fits quadratic and rff on 70% of the training rows, picks the one \
             with the higher bound on the other 30% (never on evaluation rows), and refits it on all \
             training rows. (gaussian is not a candidate: on heavy-tailed data its e^T can pass a \
@@ -103,7 +105,7 @@ struct MICommand: ParsableCommand {
     @Option(name: .customLong("batch-size"), help: "Largest batch B for the bounds (B² critic scores per batch).")
     var batchSize: Int = 128
 
-    @Option(help: "Seed of the KSG subsampling partitions and of the bounds' train/evaluation split.")
+    @Option(help: "Seed of the KSG subsampling partitions, and of the bounds' split, Fourier features and MLP.")
     var seed: UInt64 = 2024
 
     @Flag(help: "Print one JSON object instead of text.")
