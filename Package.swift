@@ -173,7 +173,7 @@ let package = Package(
             name: "VarianceReductionTests",
             dependencies: ["VarianceReduction", "MonteCarloCore", "StatisticalTesting"]),
         .testTarget(name: "StatisticalTestingTests", dependencies: ["StatisticalTesting", "MonteCarloCore"]),
-        .testTarget(name: "mcestTests", dependencies: ["mcest", "MonteCarloCore"]),
+        .testTarget(name: "mcestTests", dependencies: ["mcest", "MonteCarloCore", "MutualInformation"]),
         .testTarget(
             name: "ExampleRunTests",
             dependencies: [

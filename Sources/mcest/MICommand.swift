@@ -7,10 +7,10 @@ import MonteCarlo
 ///
 /// Methods: KSG (algorithms 1 and 2, ``KSGEstimator``), the closed-form Gaussian estimator
 /// (``GaussianMutualInformation``), and the variational bounds NWJ, DV, InfoNCE and SMILE
-/// (``VariationalBound``). The bounds need a critic; without a trained one the command uses the
-/// Gaussian critic log p(y|x) − log p(y) (``GaussianCritic``) whose means and covariance are
-/// plug-in estimates from a training half of the rows, and evaluates the bound on the other half,
-/// so the critic is never fitted on the pairs it is scored on.
+/// (``VariationalBound``). The bounds need a critic: ``TrainedCritic`` of the family given by
+/// `--critic`, or chosen by ``CriticSelection`` (`auto`), fitted on a training split of the rows;
+/// the bound is averaged over batches of the other rows with ``VariationalBoundAccumulator``, so
+/// the critic is never fitted on the pairs it is scored on.
 struct MICommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "mi",
@@ -27,16 +27,36 @@ struct MICommand: ParsableCommand {
               gaussian   Closed form ½ log(det Σxx det Σyy / det Σ) with the sample covariance, \
             Wishart bias-corrected, delta-method SE. Exact for Gaussian data; for other data it \
             estimates the Gaussian (canonical-correlation) proxy, not I.
-              nwj, dv, infonce, smile  Variational bounds on a critic score matrix. No critic is \
-            trained: the rows are split at random (--seed) into halves; the Gaussian critic \
-            T(x, y) = log p(y|x) − log p(y) is fitted by plug-in means and covariance on the first \
-            half and the bound is evaluated on the second half (NWJ at T + 1, where it is tight; \
-            DV, InfoNCE, SMILE at T). The evaluation half is cut into batches of B ≤ --batch-size \
-            pairs (all B(B − 1) off-diagonal negatives used); SE by the delta method within each \
-            batch, batches averaged. InfoNCE never exceeds log B; SMILE clips e^T to [e^−τ, e^τ].
+              nwj, dv, infonce, smile  Variational bounds on a critic score matrix. The rows are \
+            shuffled (--seed) and split: half (at most 4000 rows) train the critic, the rest evaluate \
+            the bound, so the critic never sees the pairs it is scored on. The evaluation rows are cut \
+            into at least 2 batches of B ≤ --batch-size pairs (all B(B − 1) off-diagonal negatives \
+            used); the value is the batch mean (VariationalBoundAccumulator) and the SE their spread \
+            (Student-t interval, batches − 1 df). InfoNCE never exceeds log B; SMILE clips e^T to \
+            [e^−τ, e^τ].
+
+            Critics (--critic, bounds only):
+              gaussian   plug-in Gaussian log p(y|x) − log p(y) on the raw columns (optimal for \
+            Gaussian data; explodes on heavy tails).
+              quadratic  full quadratic features, Newton fit.
+              rff        quadratic plus 200 random Fourier features (length scale 1), Newton fit.
+              mlp        a small separable network g(x)ᵀh(y), 600 Adam steps.
+            quadratic, rff and mlp see each column through its normal scores Φ⁻¹(F̂), F̂ the \
+            training rows' distribution function (an invertible map of each column leaves I \
+            unchanged, and heavy tails can no longer blow up e^T). For infonce they are trained on \
+            InfoNCE, otherwise on the logistic (Jensen–Shannon) loss; NWJ is scored at T + 1.
+              auto (default)  fits quadratic and rff on 70% of the training rows, picks the one \
+            with the higher bound on the other 30% (never on evaluation rows), and refits it on all \
+            training rows. (gaussian is not a candidate: on heavy-tailed data its e^T can pass a \
+            small validation part and explode on the evaluation rows.)
+
+            Unusable bounds: when NWJ's or DV's partition term is dominated by single pairs (one \
+            e^S above 10% of a batch's sum, or an overflow), the command reports InfoNCE on the \
+            same critic and batches instead, says so (warning, "FALLBACK" line, JSON "fallback" \
+            object) and exits 0; it never prints the unusable value.
 
             Output: I ± SE, 95% interval, n, ESS, method, the batch size for bounds, and warnings \
-            (heavy tails, InfoNCE ceiling, ties, non-Gaussian margins). Bad input (unknown column, \
+            (heavy tails, InfoNCE ceiling, ties, non-Gaussian margins), and for bounds the critic. Bad input (unknown column, \
             non-numeric or NaN cell, too few rows, overlapping X and Y) exits with code 2.
             """)
 
@@ -44,6 +64,21 @@ struct MICommand: ParsableCommand {
         case ksg, ksg2, gaussian, nwj, dv, infonce, smile
 
         var isBound: Bool { ![.ksg, .ksg2, .gaussian].contains(self) }
+    }
+
+    /// The critic of the bounds (`TrainedCritic.Family`, or `auto` for `CriticSelection`).
+    enum Critic: String, ExpressibleByArgument, CaseIterable {
+        case gaussian, quadratic, rff, mlp, auto
+
+        var trainedFamily: TrainedCritic.Family? {
+            switch self {
+            case .gaussian: .gaussian
+            case .quadratic: .quadratic
+            case .rff: .randomFourier
+            case .mlp: .mlp
+            case .auto: nil
+            }
+        }
     }
 
     @Argument(help: "CSV (header optional) or .npy file of paired samples, one row per pair.")
@@ -58,6 +93,9 @@ struct MICommand: ParsableCommand {
     @Option(help: "Estimator (see the methods above).")
     var method: Method = .ksg
 
+    @Option(help: "Critic of the bounds: gaussian, quadratic, rff, mlp or auto (default auto; bounds only).")
+    var critic: Critic?
+
     @Option(help: "k, the number of neighbours (ksg, ksg2).")
     var neighbors: Int = 3
 
@@ -65,9 +103,9 @@ struct MICommand: ParsableCommand {
     var tau: Double = 5
 
     @Option(name: .customLong("batch-size"), help: "Largest batch B for the bounds (B² critic scores per batch).")
-    var batchSize: Int = 1024
+    var batchSize: Int = 128
 
-    @Option(help: "Seed of the KSG subsampling partitions and of the bounds' train/evaluation split.")
+    @Option(help: "Seed of the KSG subsampling partitions, and of the bounds' split, Fourier features and MLP.")
     var seed: UInt64 = 2024
 
     @Flag(help: "Print one JSON object instead of text.")
@@ -77,6 +115,10 @@ struct MICommand: ParsableCommand {
         guard neighbors >= 1 else { throw ValidationError("--neighbors must be at least 1 (got \(neighbors)).") }
         guard tau > 0, !tau.isNaN else { throw ValidationError("--tau must be positive (got \(tau)).") }
         guard batchSize >= 4 else { throw ValidationError("--batch-size must be at least 4 (got \(batchSize)).") }
+        if let critic, !method.isBound {
+            throw ValidationError("--critic \(critic.rawValue) applies only to the bounds (nwj, dv, infonce, smile), "
+                + "not to --method \(method.rawValue).")
+        }
     }
 
     func run() throws {
@@ -189,10 +231,19 @@ struct MICommand: ParsableCommand {
 
     func bound(x: [[Double]], y: [[Double]], context: MIReport.Context) throws(MonteCarloError) -> (Estimate, MIReport.Context) {
         let n = x.count, dx = x[0].count, dy = y[0].count, d = dx + dy
-        let trainCount = n / 2, evaluationCount = n - trainCount
-        guard trainCount >= d + 2, evaluationCount >= 4 else {
-            throw .invalidArgument("Too few rows: a bound on \(d) columns needs at least \(2 * max(d + 2, 4)) rows (a training "
-                + "half with a nonsingular \(d)×\(d) covariance and an evaluation half of at least 4 pairs); \(file) has \(n).")
+        // Half the rows train the critic, at most `Self.maximumTrainingRows`; the rest evaluate.
+        let trainCount = min(n / 2, Self.maximumTrainingRows), evaluationCount = n - trainCount
+        let family = critic ?? .auto
+        let neededTraining = switch family {
+        case .gaussian: d + 2
+        case .quadratic, .rff: 2 * (1 + d + d * (d + 1) / 2)  // n ≥ 2p for the quadratic features
+        case .mlp: max(d + 2, 16)
+        case .auto: max(2 * (1 + d + d * (d + 1) / 2) * 10 / 7 + 1, 27)  // quadratic on 70%, 8 validation pairs
+        }
+        guard trainCount >= neededTraining, evaluationCount >= 8 else {
+            throw .invalidArgument("Too few rows: a bound on \(d) columns with --critic \(family.rawValue) needs at least "
+                + "\(max(2 * neededTraining, 16)) rows (a training half of \(neededTraining) pairs to fit the critic and an "
+                + "evaluation half of at least 8 pairs for two batches); \(file) has \(n).")
         }
         // Seeded random split: a file sorted by some column would otherwise give a critic
         // fitted on a different region from the evaluation pairs.
@@ -201,97 +252,104 @@ struct MICommand: ParsableCommand {
         for i in stride(from: n - 1, to: 0, by: -1) { order.swapAt(i, Int(generator.next() % UInt64(i + 1))) }
         let train = order[..<trainCount], evaluation = Array(order[trainCount...])
 
-        let critic = try GaussianCritic.fitted(x: train.map { x[$0] }, y: train.map { y[$0] })
-
         let bound: VariationalBound = switch method {
         case .nwj: .nwj
         case .dv: .donskerVaradhan
         case .infonce: .infoNCE
         default: .smile(tau: tau)
         }
-        let offset = method == .nwj ? 1.0 : 0.0
-        let batches = (evaluationCount + batchSize - 1) / batchSize
+        // At least 2 batches (the standard error is their spread), each of at most --batch-size pairs.
+        let batches = max(2, (evaluationCount + batchSize - 1) / batchSize)
         let b = evaluationCount / batches
-        var estimates: [Estimate] = []
-        for m in 0..<batches {
-            let rows = evaluation[(m * b)..<((m + 1) * b)]
-            let scores = try critic.scoreMatrix(x: rows.map { x[$0] }, y: rows.map { y[$0] }, offset: offset)
-            estimates.append(try bound.estimate(from: scores))
-        }
-        var combined = Self.combine(estimates, bound: bound)
-        let marginWarnings = Self.marginWarnings(
-            x: x, y: y, names: context.xColumns + context.yColumns, consequence: "The Gaussian critic is then not the optimal critic and the bound can be far below I")
-        if !marginWarnings.isEmpty {
-            var diagnostics = combined.diagnostics
-            diagnostics.warnings += marginWarnings
-            combined = Estimate(value: combined.value, variance: combined.variance, sampleCount: combined.sampleCount,
-                                effectiveSampleSize: combined.effectiveSampleSize, degreesOfFreedom: combined.degreesOfFreedom,
-                                diagnostics: diagnostics)
+
+        let trainX = train.map { x[$0] }, trainY = train.map { y[$0] }
+        let settings = TrainedCritic.Settings(seed: seed)
+        let fitted: TrainedCritic
+        var selectionNote: String?
+        do {
+            if let single = family.trainedFamily {
+                fitted = try TrainedCritic.fit(single, x: trainX, y: trainY, for: bound, settings: settings)
+            } else {
+                let selection = try CriticSelection.select(x: trainX, y: trainY, for: bound, batchSize: b, settings: settings)
+                fitted = selection.critic
+                selectionNote = "--critic auto chose \(fitted.family.rawValue) by the bound's mean on \(selection.validationPairs) "
+                    + "validation pairs held out of the training rows (batches of \(selection.validationBatchSize); "
+                    + selection.candidates.map { candidate in
+                        candidate.family.rawValue + " " + (candidate.validationValue.map { String(format: "%.4g", $0) } ?? "failed")
+                            + (candidate.heavyTailBatches > 0 ? " (heavy-tailed)" : "")
+                    }.joined(separator: ", ") + "), then refitted on all \(trainCount) training rows."
+            }
+        } catch {
+            throw .invalidArgument("Fitting the \(family.rawValue) critic failed: \(error.description)")
         }
 
+        // The requested bound and InfoNCE (the fallback) on the same score matrices.
+        var accumulator = VariationalBoundAccumulator(bound: bound, batchSize: b)
+        var fallback = VariationalBoundAccumulator(bound: .infoNCE, batchSize: b)
+        let canFallBack = bound == .nwj || bound == .donskerVaradhan
+        var overflowed = false
+        for m in 0..<batches {
+            let rows = evaluation[(m * b)..<((m + 1) * b)]
+            let scores = try fitted.scoreMatrix(x: rows.map { x[$0] }, y: rows.map { y[$0] })
+            if canFallBack { try fallback.add(scores) }
+            do { try accumulator.add(scores) } catch {
+                guard canFallBack, case .nonFinite = error else { throw error }
+                overflowed = true
+            }
+        }
         var context = context
+        context.critic = fitted.family.rawValue
+        let unusable = canFallBack && (overflowed || accumulator.heavyTailBatches > 0)
+        var estimate = try unusable ? fallback.estimate() : accumulator.estimate()
+        if unusable {
+            let reason = overflowed
+                ? "its partition term mean e^S overflowed in a batch"
+                : "in \(accumulator.heavyTailBatches) of \(batches) batches one product pair carried more than 10% of the "
+                    + String(format: "partition sum (largest share %.0f%%)", 100 * accumulator.maxNegativeShare)
+            context.fallback = MIReport.Fallback(from: method.rawValue, to: "infonce", reason: reason)
+            var diagnostics = estimate.diagnostics
+            diagnostics.warnings.insert("\(method.rawValue.uppercased()) is unusable here: \(reason), so its value is "
+                + "noise from a few pairs. Reported instead: InfoNCE with the same critic and batches (a lower bound, "
+                + "≤ log B).", at: 0)
+            estimate = Self.replacingDiagnostics(estimate, diagnostics)
+        }
+        let marginWarnings = fitted.family == .gaussian ? Self.marginWarnings(
+            x: x, y: y, names: context.xColumns + context.yColumns,
+            consequence: "The Gaussian critic is then not the optimal critic and the bound can be far below I") : []
+        if !marginWarnings.isEmpty {
+            var diagnostics = estimate.diagnostics
+            diagnostics.warnings += marginWarnings
+            estimate = Self.replacingDiagnostics(estimate, diagnostics)
+        }
+
         context.batchSize = b
         context.batches = batches
         context.trainingRows = trainCount
         context.evaluationRows = batches * b
+        let reported = unusable ? "InfoNCE" : method.rawValue
         context.notes = [
-            "Critic: Gaussian T(x, y) = log p(y|x) − log p(y)\(offset != 0 ? " + 1 (NWJ is tight there)" : "") with plug-in "
-                + "mean and covariance fitted on a random half of the rows (\(trainCount) rows, seed \(seed)); the bound is "
-                + "evaluated on the other half, never on the training rows.",
-            "\(batches) batch\(batches == 1 ? "" : "es") of B = \(b) pairs (all B(B − 1) off-diagonal negatives)"
+            "Critic: " + fitted.summary + "; fitted on a random \(trainCount == n / 2 ? "half" : "subset") of the rows "
+                + "(\(trainCount) rows, seed \(seed)); the bound is evaluated on the other \(evaluationCount) rows, never on "
+                + "training rows.",
+        ] + (selectionNote.map { [$0] } ?? []) + [
+            "\(batches) batches of B = \(b) pairs (all B(B − 1) off-diagonal negatives)"
                 + (batches * b < evaluationCount ? ", \(evaluationCount - batches * b) leftover row(s) unused" : "")
-                + "; standard error by the delta method within each batch"
-                + (batches > 1 ? ", batches averaged." : "."),
+                + "; \(reported) averaged over the batches, standard error from their spread (Student-t, \(batches - 1) df).",
             method == .smile
-                ? "SMILE is not a bound (clipping biases it either way); with this critic it is close to I for Gaussian "
-                    + "data, and can fall far below I for non-Gaussian data."
-                : "In expectation a lower bound on I for this critic (up to the declared finite-B bias), tight only for "
-                    + "Gaussian data: for non-Gaussian data a Gaussian critic can fall far below I.",
+                ? "SMILE is not a bound (clipping biases it either way); with a good critic it is close to I."
+                : "In expectation a lower bound on I for this critic (up to the declared finite-B bias); it falls short "
+                    + "of I by as much as the critic misses the optimal log-ratio.",
         ]
-        return (combined, context)
+        return (estimate, context)
     }
 
-    /// The mean of independent batch estimates, variance Σ varₖ / m², warnings merged.
-    static func combine(_ estimates: [Estimate], bound: VariationalBound) -> Estimate {
-        guard estimates.count > 1, let first = estimates.first else { return estimates[0] }
-        let m = Double(estimates.count)
-        let value = estimates.reduce(0) { $0 + $1.value } / m
-        let variance = estimates.reduce(0) { $0 + $1.variance } / (m * m)
-        let diagonalVariance = estimates.reduce(0) { $0 + $1.effectiveSampleSize * $1.variance } / m
-        var figures = first.diagnostics.figures
-        for key in ["jointTerm", "logPartition"] where figures[key] != nil {
-            figures[key] = estimates.reduce(0) { $0 + ($1.diagnostics.figures[key] ?? 0) } / m
-        }
-        for key in ["maxNegativeShare", "paretoK"] where figures[key] != nil {
-            figures[key] = estimates.compactMap { $0.diagnostics.figures[key] }.max()
-        }
-        figures["negativeWeightESS"] = nil
-        figures["batches"] = m
-        let spread = estimates.reduce(0) { $0 + ($1.value - value) * ($1.value - value) } / (m - 1)
-        figures["batchToBatchStandardError"] = (spread / m).squareRoot()
-        var warnings: [String] = []
-        var counts: [String: Int] = [:]
-        for estimate in estimates {
-            for warning in estimate.diagnostics.warnings {
-                // Group by the text before the first number so per-batch variants merge.
-                let key = String(warning.prefix { !$0.isNumber })
-                if counts[key] == nil { warnings.append(warning) }
-                counts[key, default: 0] += 1
-            }
-        }
-        warnings = warnings.map { warning in
-            let count = counts[String(warning.prefix { !$0.isNumber })] ?? 1
-            return count > 1 || estimates.count > 1 ? "In \(count) of \(estimates.count) batches (first shown): " + warning : warning
-        }
-        if m >= 3, (spread / m).squareRoot() > 2 * variance.squareRoot() {
-            warnings.append(String(format: "The batch-to-batch standard error %.3g is more than twice the delta-method "
-                + "standard error %.3g: the within-batch variance is probably underestimated (heavy tails).",
-                (spread / m).squareRoot(), variance.squareRoot()))
-        }
-        return Estimate(value: value, variance: variance, sampleCount: estimates.reduce(0) { $0 + $1.sampleCount },
-                        effectiveSampleSize: variance > 0 ? diagonalVariance / variance : m * Double(first.sampleCount),
-                        diagnostics: Diagnostics(method: first.diagnostics.method, declaredBias: first.diagnostics.declaredBias,
-                                                 figures: figures, warnings: warnings))
+    /// At most this many rows train the critic (the rest evaluate): the fits cost O(rows).
+    static let maximumTrainingRows = 4000
+
+    static func replacingDiagnostics(_ estimate: Estimate, _ diagnostics: Diagnostics) -> Estimate {
+        Estimate(value: estimate.value, variance: estimate.variance, sampleCount: estimate.sampleCount,
+                 effectiveSampleSize: estimate.effectiveSampleSize, degreesOfFreedom: estimate.degreesOfFreedom,
+                 diagnostics: diagnostics)
     }
 }
 
@@ -308,7 +366,16 @@ struct MIReport: Encodable {
         var batches: Int? = nil
         var trainingRows: Int? = nil
         var evaluationRows: Int? = nil
+        var critic: String? = nil
+        var fallback: Fallback? = nil
         var notes: [String] = []
+    }
+
+    /// The bound reported instead of the requested one, and why.
+    struct Fallback: Encodable {
+        let from: String
+        let to: String
+        let reason: String
     }
 
     struct Interval: Encodable {
@@ -362,7 +429,7 @@ struct MIReport: Encodable {
     private enum CodingKeys: String, CodingKey {
         case value, variance, standardError, interval, sampleCount, effectiveSampleSize, method, diagnostics
         case degreesOfFreedom
-        case unit, file, rows, xColumns, yColumns, seed, batchSize
+        case unit, file, rows, xColumns, yColumns, seed, batchSize, critic, fallback
     }
 
     func encode(to encoder: any Encoder) throws {
@@ -386,6 +453,8 @@ struct MIReport: Encodable {
         try container.encode(context.yColumns, forKey: .yColumns)
         try container.encode(context.seed, forKey: .seed)
         try container.encode(context.batchSize, forKey: .batchSize)
+        try container.encode(context.critic, forKey: .critic)
+        try container.encode(context.fallback, forKey: .fallback)
     }
 
     var text: String {
@@ -401,6 +470,10 @@ struct MIReport: Encodable {
                 + (interval.degreesOfFreedom.map { String(format: " (Student-t, %.0f df)", $0) } ?? " (normal)"),
             "  n = \(sampleCount), ESS = \(NumberFormat.count(effectiveSampleSize)), estimator \(diagnostics.estimator)",
         ]
+        if let fallback = context.fallback {
+            lines.append("  FALLBACK: \(fallback.from) is unusable on these data; the value above is \(fallback.to)")
+        }
+        if let critic = context.critic { lines.append("  critic \(critic)") }
         if let batchSize = context.batchSize {
             lines.append("  batch size B = \(batchSize) (\(context.batches ?? 1) batch\(context.batches == 1 ? "" : "es"); log B = "
                 + String(format: "%.3f", log(Double(batchSize))) + ")")

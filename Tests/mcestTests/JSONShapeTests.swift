@@ -77,8 +77,14 @@ struct JSONShapeTests {
             scores += "\(-a)\n"
             values += "\(a * a + a)\n"
         }
-        Self.checkShape(try Self.json(["mi", try Self.write(pairs, "mi.csv", in: dir), "--x", "x1", "--y", "y1",
-                                       "--method", "gaussian"]), "mi")
+        let miPath = try Self.write(pairs, "mi.csv", in: dir)
+        Self.checkShape(try Self.json(["mi", miPath, "--x", "x1", "--y", "y1", "--method", "gaussian"]), "mi")
+        // A bound with the default critic adds the critic, the batch layout and a null fallback.
+        let bound = try #require(try Self.json(["mi", miPath, "--x", "x1", "--y", "y1", "--method", "nwj"]) as? [String: Any])
+        Self.checkShape(bound, "mi nwj")
+        #expect(bound["critic"] is String && bound["batchSize"] is Int && bound["fallback"] is NSNull, "\(bound)")
+        let boundDiagnostics = bound["diagnostics"] as? [String: Any]
+        #expect(boundDiagnostics?["batches"] is Int && boundDiagnostics?["notes"] is [String])
         let cv = try #require(try Self.json(["cv", "--samples", try Self.write(samples, "X.csv", in: dir),
                                              "--scores", try Self.write(scores, "U.csv", in: dir),
                                              "--values", try Self.write(values, "F.csv", in: dir), "--method", "zv1"]) as? [Any])
