@@ -15,9 +15,12 @@ import Testing
 ///   and Barber–Agakov at I ∈ {2, 6, 10}. At R = 200 the accepted ratio is about 0.70…1.37:
 ///   standard errors 1.2× too small or too large (ratio 1.44 or 0.69) fail. The χ² law assumes
 ///   normal batch values; NWJ's partition term has Var_Q(r) = e^{2I} − 1 and an infinite fourth
-///   moment, so its s² is more variable than χ² says. The seed-to-seed spread of the ratio was
-///   measured for the fixed seeds used here (see the report in the commit): the NWJ rows are the
-///   least stable, and the full run (`MONTECARLO_CALIBRATION=full`, R = 2000) tightens them.
+///   moment, and InfoNCE's rows have a long tail when a negative outscores the positive, so their
+///   s² is more variable than χ² says. Measured in a numpy replication of these estimators over
+///   40 seeds at R = 200: the ratio's 5–95% range was 0.82–1.22 for every bound and level, and 1
+///   seed in 40 fell outside the bounds for NWJ at I = 6 and for InfoNCE at I = 6 and 10
+///   (nominally 1 in 1000); the seeds here are not chosen. The full run
+///   (`MONTECARLO_CALIBRATION=full`, R = 2000, I = 2, 4, 6, 8, 10) narrows the bounds to 0.90…1.11.
 /// - Value: only where the expectation is known. NWJ at S = 1 + log r is unbiased for I, checked
 ///   at I = 2 only: from I = 6 on, the rare pairs that bring the partition mean E_Q r up to 1 are
 ///   mostly missing from a few hundred batches, so the mean of the batches is skewed above I (at
@@ -119,7 +122,7 @@ struct BoundVarianceCalibrationTests {
     // MARK: - The accumulator
 
     /// Accumulators of m batches per replication (B = 32, d = 5, I = 2): the batch-to-batch
-    /// variance with 10 batches and the pooled within-batch variance with 5.
+    /// variance with m = 8 (the threshold) and the pooled within-batch variance with m = 4.
     @Test(arguments: [VariationalBound.infoNCE, .smile(tau: 1), .donskerVaradhan])
     func accumulatorVarianceIsCalibrated(bound: VariationalBound) throws {
         let count = CalibrationScale.current.replications(fast: 200, full: 1_000)
@@ -131,20 +134,20 @@ struct BoundVarianceCalibrationTests {
         let streams = RandomStreams(seed: 0x14_1000)
         for r in 0..<count {
             var generator = streams.stream(r)
-            var ten = VariationalBoundAccumulator(bound: bound, batchSize: b)
-            var five = ten
+            var full = VariationalBoundAccumulator(bound: bound, batchSize: b)
+            var half = full
             for k in 0..<VariationalBoundAccumulator.minimumBatchesForSpread {
                 let batch = correlatedGaussianBatch(count: b, dimension: d, correlation: rho, using: &generator)
                 let scores = try critic.scoreMatrix(x: batch.x, y: batch.y)
-                try ten.add(scores)
-                if k < 5 { try five.add(scores) }
+                try full.add(scores)
+                if k < VariationalBoundAccumulator.minimumBatchesForSpread / 2 { try half.add(scores) }
             }
-            spread.append(try ten.estimate())
-            pooled.append(try five.estimate())
+            spread.append(try full.estimate())
+            pooled.append(try half.estimate())
         }
-        #expect(spread.allSatisfy { $0.diagnostics.figures["varianceFromBatchSpread"] == 1 && $0.degreesOfFreedom == 9 })
+        #expect(spread.allSatisfy { $0.diagnostics.figures["varianceFromBatchSpread"] == 1 && $0.degreesOfFreedom == 7 })
         #expect(pooled.allSatisfy { $0.diagnostics.figures["varianceFromBatchSpread"] == 0 && $0.degreesOfFreedom == nil })
-        for (label, estimates) in [("batch-to-batch (m = 10)", spread), ("pooled within-batch (m = 5)", pooled)] {
+        for (label, estimates) in [("batch-to-batch (m = 8)", spread), ("pooled within-batch (m = 4)", pooled)] {
             let check = try StatisticalCheck.varianceCalibration(of: estimates)
             #expect(check.passed, "\(bound.name), \(label): \(check)")
             print(String(format: "| accumulator %@, %@ | 2 | %d | %.3f | %.3f…%.3f | | %@ |", bound.name, label, count,
