@@ -31,8 +31,9 @@ struct MICommand: ParsableCommand {
             shuffled (--seed) and split: half (at most 4000 rows) train the critic, the rest evaluate \
             the bound, so the critic never sees the pairs it is scored on. The evaluation rows are cut \
             into at least 2 batches of B ≤ --batch-size pairs (all B(B − 1) off-diagonal negatives \
-            used); the value is the batch mean (VariationalBoundAccumulator) and the SE their spread \
-            (Student-t interval, batches − 1 df). InfoNCE never exceeds log B; SMILE clips e^T to \
+            used); the value is the batch mean (VariationalBoundAccumulator); the SE is their spread \
+            (Student-t interval, batches − 1 df) from 8 batches on, and the pooled within-batch \
+            variances (normal interval) below 8. InfoNCE never exceeds log B; SMILE clips e^T to \
             [e^−τ, e^τ].
 
             Critics (--critic, bounds only):
@@ -258,7 +259,7 @@ struct MICommand: ParsableCommand {
         case .infonce: .infoNCE
         default: .smile(tau: tau)
         }
-        // At least 2 batches (the standard error is their spread), each of at most --batch-size pairs.
+        // At least 2 batches (from 8 on, the standard error is their spread), each of at most --batch-size pairs.
         let batches = max(2, (evaluationCount + batchSize - 1) / batchSize)
         let b = evaluationCount / batches
 
@@ -334,7 +335,11 @@ struct MICommand: ParsableCommand {
         ] + (selectionNote.map { [$0] } ?? []) + [
             "\(batches) batches of B = \(b) pairs (all B(B − 1) off-diagonal negatives)"
                 + (batches * b < evaluationCount ? ", \(evaluationCount - batches * b) leftover row(s) unused" : "")
-                + "; \(reported) averaged over the batches, standard error from their spread (Student-t, \(batches - 1) df).",
+                + "; \(reported) averaged over the batches, "
+                + (batches >= VariationalBoundAccumulator.minimumBatchesForSpread
+                    ? "standard error from their spread (Student-t, \(batches - 1) df)."
+                    : "standard error from the pooled within-batch variances (normal interval; fewer than "
+                        + "\(VariationalBoundAccumulator.minimumBatchesForSpread) batches are too few for their spread)."),
             method == .smile
                 ? "SMILE is not a bound (clipping biases it either way); with a good critic it is close to I."
                 : "In expectation a lower bound on I for this critic (up to the declared finite-B bias); it falls short "
