@@ -24,7 +24,8 @@ enum CoreCases {
         let exponential = Integrand<Double> { exp($0) }
         let uniform = UniformDistribution.unit
         let identity = try VectorIntegrand<Double>(outputDimension: 1) { [$0] }
-        let eU = "E[e^U]", onUniform = "i.i.d. U(0, 1)"
+        let eU = "E[e^U]", onUniform = "i.i.d. U(0, 1)", pairsUniform = "antithetic pairs, U(0, 1)"
+        let rqmcUniform = "randomized QMC points, U(0, 1)"
         let e1 = M_E - 1
         func controlVariate(_ fitting: ControlVariateMonteCarlo<UniformDistribution>.CoefficientFitting)
             throws(MonteCarloError) -> ControlVariateMonteCarlo<UniformDistribution> {
@@ -34,7 +35,8 @@ enum CoreCases {
 
         // The European call: payoff of Z ~ N(0, 1); control e^(−rT) S_T with mean S₀.
         let option = try EuropeanCallOption(spot: 100, strike: 105, rate: 0.05, volatility: 0.2, maturity: 1)
-        let call = "European call", onNormal = "i.i.d. N(0, 1)"
+        let call = "European call", onNormal = "i.i.d. N(0, 1)", pairsNormal = "antithetic pairs, N(0, 1)"
+        let rqmcNormal = "randomized QMC points, N(0, 1)"
         let payoff = Integrand<Double> { option.discountedPayoff($0) }
         let discountedTerminal = try VectorIntegrand<Double>(outputDimension: 1) { z in
             [option.spot * exp(-0.5 * option.volatility * option.volatility * option.maturity
@@ -47,7 +49,7 @@ enum CoreCases {
         let cube = try UnitCube(dimension: 5)
         let product = Integrand<[Double]> { u in exp(u[0] + u[1] / 2 + u[2] / 3 + u[3] / 4 + u[4] / 5) }
         let productTruth = (1...5).reduce(1.0) { $0 * Double($1) * (exp(1 / Double($1)) - 1) }
-        let product5 = "5-d product", onCube = "U(0, 1)⁵"
+        let product5 = "5-d product", onCube = "randomized QMC points, U(0, 1)⁵"
 
         // Importance sampling.
         let shifted = try NormalDistribution(mean: 3, standardDeviation: 1)
@@ -59,19 +61,19 @@ enum CoreCases {
 
         return [
             row("plain", onUniform, eU, truth: e1, PlainMonteCarlo(sampler: uniform, integrand: exponential), samples: 1000),
-            row("antithetic", onUniform, eU, truth: e1, AntitheticMonteCarlo(sampler: uniform, integrand: exponential), samples: 500),
+            row("antithetic", pairsUniform, eU, truth: e1, AntitheticMonteCarlo(sampler: uniform, integrand: exponential), samples: 500),
             row("control variate, cross-fitted", onUniform, eU, truth: e1, try controlVariate(.crossFitted(folds: 2)), samples: 1000),
             row("control variate, pilot 20%", onUniform, eU, truth: e1, try controlVariate(.pilot(fraction: 0.2)), samples: 1000),
             row("control variate, OLS", onUniform, eU, truth: e1, try controlVariate(.ordinaryLeastSquares), samples: 1000),
-            row("RQMC Sobol (16 × 64)", onUniform, eU, truth: e1,
+            row("RQMC Sobol (16 × 64)", rqmcUniform, eU, truth: e1,
                 try RandomizedQuasiMonteCarlo(sampler: uniform, integrand: exponential, sequence: .sobol,
                                               pointsPerReplicate: 64), samples: 16),
-            row("RQMC Halton (16 × 64)", onUniform, eU, truth: e1,
+            row("RQMC Halton (16 × 64)", rqmcUniform, eU, truth: e1,
                 try RandomizedQuasiMonteCarlo(sampler: uniform, integrand: exponential, sequence: .halton,
                                               pointsPerReplicate: 64), samples: 16),
 
             row("plain", onNormal, call, truth: price, PlainMonteCarlo(sampler: normal, integrand: payoff), samples: 2000),
-            row("antithetic", onNormal, call, truth: price, AntitheticMonteCarlo(sampler: normal, integrand: payoff), samples: 1000),
+            row("antithetic", pairsNormal, call, truth: price, AntitheticMonteCarlo(sampler: normal, integrand: payoff), samples: 1000),
             row("control variate, cross-fitted", onNormal, call, truth: price,
                 try ControlVariateMonteCarlo(sampler: normal, integrand: payoff, controls: discountedTerminal,
                                              controlMeans: [option.spot], fitting: .crossFitted(folds: 2)),
@@ -80,7 +82,7 @@ enum CoreCases {
                 try ControlVariateMonteCarlo(sampler: normal, integrand: payoff, controls: discountedTerminal,
                                              controlMeans: [option.spot], fitting: .ordinaryLeastSquares),
                 samples: 2000),
-            row("RQMC Sobol (16 × 128)", onNormal, call, truth: price,
+            row("RQMC Sobol (16 × 128)", rqmcNormal, call, truth: price,
                 try RandomizedQuasiMonteCarlo(sampler: normal, integrand: payoff, sequence: .sobol,
                                               pointsPerReplicate: 128), samples: 16),
 

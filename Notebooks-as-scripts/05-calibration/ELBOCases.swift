@@ -22,7 +22,7 @@ enum ELBOCases {
         let narrow = EvidenceLowerBound(model: model, approximation: try GaussianApproximation.meanField(
             mean: [model.posteriorMean], standardDeviations: [narrowSD]))
         let narrowELBO = elbo(mean: model.posteriorMean, sd: narrowSD)
-        let logEvidence = "log p(x) (IWAE_K < it; bias declared)"
+        let logEvidence = "log p(x) (the bound is below it; bias declared)"
         let iwaeJudgement = Judgement.varianceOnly("IWAE_K and Rényi objectives have no closed form; their bias relative to log p(x) is declared")
         let family = "ELBO"
 
