@@ -53,6 +53,18 @@ enum CalibrationTable {
         }.joined(separator: "\n")
     }
 
+    /// Why the variance-only rows are judged so, one line per distinct reason with its rows.
+    static func varianceOnlyReasons(_ outcomes: [Outcome]) -> String {
+        var reasons: [String] = []
+        var rows: [String: [String]] = [:]
+        for o in outcomes {
+            guard case .varianceOnly(let reason) = o.row.judgement else { continue }
+            if rows[reason] == nil { reasons.append(reason) }
+            rows[reason, default: []].append("\(o.row.estimator) (\(o.row.problem))")
+        }
+        return reasons.map { "- \($0): \(rows[$0]!.joined(separator: "; "))." }.joined(separator: "\n")
+    }
+
     /// Coverage per row: the bar ends at the observed coverage, the whisker is its Wilson 95%
     /// interval, the band is the acceptance region of the coverage check; failing rows are red,
     /// known-bad ones orange.

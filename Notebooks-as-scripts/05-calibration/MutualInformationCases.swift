@@ -42,7 +42,7 @@ enum MutualInformationCases {
         let truth = critic.mutualInformation
         let problem = "I = \(Fmt.fixed(information, 0)) nats"
         let input = "i.i.d. Gaussian pairs (5 + 5), B = 256, exact critic"
-        let dvBias = Judgement.varianceOnly("DV at finite B: E[−log mean e^S] ≥ 0 by Jensen, a bias of order Var(e^S)/B² not in the error bar")
+        let dvBias = Judgement.varianceOnly("DV at finite B: −E log(mean of e^S over pairs) ≥ 0 by Jensen, a bias of about half that mean's variance, O(Var(e^S)/B), not in the error bar")
         let rows = [
             RowSpec(estimator: "NWJ at T + 1", problem: problem, truth: truth, size: batch),
             RowSpec(estimator: "DV (MINE)", problem: problem, truth: truth, size: batch, judgement: dvBias),

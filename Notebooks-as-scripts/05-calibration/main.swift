@@ -219,6 +219,10 @@ func report(withChart: Bool) -> String {
 
     \(CalibrationTable.knownBadList(outcomes))
 
+    ## Rows judged by their variance only
+
+    \(CalibrationTable.varianceOnlyReasons(outcomes))
+
     ## Columns
 
     - **n**: draws, data points, directions or integrand evaluations per run.
