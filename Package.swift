@@ -164,7 +164,8 @@ let package = Package(
         .executableTarget(
             name: "notebook-calibration",
             dependencies: ["MonteCarlo", "StatisticalTesting", "NotebookSupport"],
-            path: "Notebooks-as-scripts/05-calibration"),
+            path: "Notebooks-as-scripts/05-calibration",
+            exclude: ["calibration-table.md"]),
 
         // MARK: - Tests
         .testTarget(name: "MonteCarloCoreTests", dependencies: ["MonteCarloCore", "StatisticalTesting"]),

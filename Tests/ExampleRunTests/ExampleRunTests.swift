@@ -76,6 +76,10 @@ struct ExampleRunTests {
         for value in z { #expect(abs(value) <= 5, "z = \(value)") }
     }
 
+    /// The example prints SW₂² ± SE (512 orthogonal directions) every 5 steps along four flows
+    /// (plain, lower, upper and both control variates). Every flow must end well below where it
+    /// started (by more than 5 combined standard errors), and no printed step may rise above the
+    /// previous one by more than 5 combined standard errors.
     @Test("the gradient-flow example decreases SW and writes a well-formed plot")
     func gradientFlow() throws {
         let output = FileManager.default.temporaryDirectory.appendingPathComponent("gradient-flow-\(UUID().uuidString)")
@@ -85,6 +89,34 @@ struct ExampleRunTests {
         let data = try Data(contentsOf: output.appendingPathComponent("gradient-flow.svg"))
         #expect(XMLParser(data: data).parse())
         #expect(run.output.contains("lower CV"))
+        // Rows "  <step>  <value> ± <se>  <value> ± <se> …" under the header line "  step …".
+        var steps: [Int] = []
+        var flows: [[(value: Double, error: Double)]] = []
+        for line in run.output.split(separator: "\n").map(String.init) {
+            guard let step = try Self.matches(#"^  (\d+)\s+\S+ ± "#, in: line).first.flatMap({ Int($0[0]) }) else { continue }
+            let cells = try Self.matches(#"([-−]?[0-9.]+(?:e[-+]?[0-9]+)?) ± ([0-9.]+(?:e[-+]?[0-9]+)?)"#, in: line).map {
+                (value: Double($0[0].replacingOccurrences(of: "−", with: "-")) ?? .nan, error: Double($0[1]) ?? .nan)
+            }
+            steps.append(step)
+            flows.append(cells)
+        }
+        #expect(steps == [0, 5, 10], "\(run.output)")
+        guard steps.count >= 2, flows.allSatisfy({ $0.count == 4 }) else {
+            Issue.record("expected 4 flows per printed step: \(run.output)")
+            return
+        }
+        for flow in 0..<4 {
+            let path = flows.map { $0[flow] }
+            #expect(path.allSatisfy { $0.value.isFinite && $0.error.isFinite && $0.value > 0 }, "flow \(flow): \(path)")
+            func combined(_ a: (value: Double, error: Double), _ b: (value: Double, error: Double)) -> Double {
+                5 * (a.error * a.error + b.error * b.error).squareRoot()
+            }
+            let first = path[0], last = path[path.count - 1]
+            #expect(first.value - last.value > combined(first, last), "flow \(flow): SW₂² \(first) → \(last)")
+            for (before, after) in zip(path, path.dropFirst()) {
+                #expect(after.value - before.value <= combined(before, after), "flow \(flow) rises: \(before) → \(after)")
+            }
+        }
     }
 
     /// One row of an example's `--json` output (`ExampleResult` in NotebookSupport).
@@ -176,7 +208,7 @@ struct ExampleRunTests {
 
     @Test("notebooks at scale 0.02 exit 0 and write a report and well-formed SVG plots",
           arguments: ["notebook-variance-vs-n", "notebook-sliced-wasserstein", "notebook-mutual-information",
-                      "notebook-elbo", "notebook-calibration"])
+                      "notebook-elbo"])
     func notebooks(name: String) throws {
         let output = FileManager.default.temporaryDirectory.appendingPathComponent("\(name)-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: output) }
@@ -193,5 +225,35 @@ struct ExampleRunTests {
             let text = String(decoding: data, as: UTF8.self)
             #expect(text.contains("<svg") && text.contains("<text"), "\(plot) has no text (axis labels)")
         }
+    }
+
+    /// The calibration notebook's exit status is its verdict: 0 when every row passes or is on
+    /// the known-bad list, 1 when another row fails. A quick run (R = 20) of the cheap families
+    /// exits 0 and writes its report, the Markdown table and a well-formed chart; the same run
+    /// with a miscalibrated row that is not known bad (plain Monte Carlo reporting SE/4) exits 1
+    /// and names it; a passing row declared known bad is reported, not failed.
+    @Test("notebook-calibration exits 0 on known-bad rows only, 1 on an unexpected FAIL, and reports known-bad rows that pass")
+    func calibrationNotebookExitStatus() throws {
+        let output = FileManager.default.temporaryDirectory.appendingPathComponent("calibration-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: output) }
+        let table = output.appendingPathComponent("table.md")
+        let quick = ["--quick", "--families", "core,chains,ELBO"]
+        let clean = try Self.run("notebook-calibration", [output.path] + quick + ["--markdown", table.path])
+        #expect(clean.status == 0, "\(clean.output.suffix(1500))")
+        #expect(!clean.output.contains("unexpected FAIL:"), "\(clean.output.suffix(1500))")
+        // The deliberate bad examples fail and are shown as known bad.
+        #expect(clean.output.contains("FAIL (known bad)"), "\(clean.output.suffix(1500))")
+        #expect(FileManager.default.fileExists(atPath: output.appendingPathComponent("report.md").path))
+        let markdown = try String(contentsOf: table, encoding: .utf8)
+        #expect(markdown.contains("| family | estimator | input |") && markdown.contains("| chains |") && markdown.contains("| ELBO |"))
+        let chart = try Data(contentsOf: output.appendingPathComponent("coverage.svg"))
+        #expect(XMLParser(data: chart).parse())
+
+        let plain = "core | plain | i.i.d. U(0, 1) | E[e^U]"
+        let injected = try Self.run("notebook-calibration", [output.path, "--quick", "--families", "core", "--inject-failure",
+                                                             "--expect-bad", plain])
+        #expect(injected.status == 1, "\(injected.output.suffix(1500))")
+        #expect(injected.output.contains("unexpected FAIL: core | injected: plain reporting SE/4"), "\(injected.output.suffix(1500))")
+        #expect(injected.output.contains("known bad, passes now (take it off KnownBad.swift): \(plain)"), "\(injected.output.suffix(1500))")
     }
 }

@@ -1,0 +1,54 @@
+// KnownBad.swift — the rows expected to fail, each with the reason. A row on this list that
+// fails is shown as "known bad" and does not fail the run; a row on it that passes is reported
+// so that the list can be shortened; a failing row *not* on it makes the notebook exit 1.
+//
+// Keys are the rows' identifiers: "family | estimator | input | problem" (printed by
+// `--list`). Rows marked "issue #14" are being fixed on other branches; remove them from the
+// list when the fix lands and the row passes.
+
+enum KnownBad {
+    static let rows: [String: String] = [
+        // Deliberate bad examples: they show what a miscalibrated error bar looks like.
+        "core | IS self-normalized | i.i.d. from q = N(3, 1) | P(X > 3)":
+            "deliberately poor proposal: Σw is ruled by draws too rare to appear in a run",
+        "chains | i.i.d. formula s²/n on the chain | AR(1) ρ = 0.8, 1 chain of 1000 | E[x₁ + x₂²]":
+            "deliberately wrong error bar: s²/n ignores the autocorrelation (τ ≈ 9)",
+        "chains | i.i.d. formula s²/n on the chain | AR(1) ρ = 0.8, 4 chains of 250 | E[x₁ + x₂²]":
+            "deliberately wrong error bar: s²/n ignores the autocorrelation (τ ≈ 9)",
+        "chains | i.i.d. formula s²/n on the chain | AR(1) ρ = 0.8, Student-t₅ innovations, 4 × 250 | E[x₁ + x₂²]":
+            "deliberately wrong error bar: s²/n ignores the autocorrelation (τ ≈ 9)",
+        "chains | i.i.d. formula s²/n on the chain | MALA chains (4 × 250) | E[cos(x₁ + x₂) + sin x₂ + cos x₁]":
+            "deliberately wrong error bar: s²/n ignores the autocorrelation",
+
+        // Issue #14, Stein tail intervals: kernel controls without the polynomial part leave the
+        // error of f's x² term in π's tails, which the draws barely see (coverage ≈ 80%).
+        "Stein | CF, cross-fitted (5 folds) | i.i.d. Gaussian (d = 1), f growing in the tails | E[1 + x + x² + sin(πx)e^{−x²}]":
+            "issue #14: the residual's error lies in π's tails; the interval is too narrow",
+        "Stein | vector-valued CV (f with a 2nd task) | i.i.d. Gaussian (d = 1), f growing in the tails | E[1 + x + x² + sin(πx)e^{−x²}]":
+            "issue #14: the residual's error lies in π's tails; the interval is too narrow",
+
+        // Issue #14, MI plug-in standard errors.
+        "MI | Gaussian plug-in | i.i.d. Student-t ν = 5 (2 + 2), ρ = 0.6 | Gaussian proxy of I (its estimand)":
+            "issue #14: the variance assumes Gaussian fourth moments (a sandwich variance is coming)",
+        "MI | KSG-1, k = 3 (subsampling SE) | i.i.d. Student-t ν = 5 (2 + 2), ρ = 0.6 | I":
+            "issue #14: the subsampling SE is about 25% low in variance here, and KSG's bias is a sizeable fraction of an SE",
+        "MI | KSG-2, k = 3 (subsampling SE) | i.i.d. Student-t ν = 5 (2 + 2), ρ = 0.6 | I":
+            "issue #14: the subsampling SE is about 25% low in variance here, and KSG's bias is a sizeable fraction of an SE",
+
+        // Issue #14, score-matrix bound variances: the delta method misses the dependence between
+        // the rows and columns of the B × B matrix, and at I = 10 nats the partition term is
+        // ruled by a few pairs (e^{2I} − 1 ≈ 5·10⁸ is the variance of the density ratio).
+        "MI | InfoNCE | i.i.d. Gaussian pairs (5 + 5), B = 256, exact critic | I = 6 nats":
+            "issue #14: the delta-method variance is too small",
+        "MI | InfoNCE | i.i.d. Gaussian pairs (5 + 5), B = 256, exact critic | I = 10 nats":
+            "issue #14: the delta-method variance is too small",
+        "MI | DV (MINE) | i.i.d. Gaussian pairs (5 + 5), B = 256, exact critic | I = 10 nats":
+            "issue #14: the delta-method variance is too small at 10 nats",
+        "MI | JS, DV at S | i.i.d. Gaussian pairs (5 + 5), B = 256, exact critic | I = 10 nats":
+            "issue #14: the delta-method variance is too small at 10 nats",
+        "MI | NWJ at T + 1 | i.i.d. Gaussian pairs (5 + 5), B = 256, exact critic | I = 10 nats":
+            "issue #14: the variance is right but the estimate is far from normal at 10 nats (a few pairs rule the partition term), so the normal interval under-covers",
+        "MI | JS, NWJ at S + 1 | i.i.d. Gaussian pairs (5 + 5), B = 256, exact critic | I = 10 nats":
+            "issue #14: the variance is right but the estimate is far from normal at 10 nats (a few pairs rule the partition term), so the normal interval under-covers",
+    ]
+}
