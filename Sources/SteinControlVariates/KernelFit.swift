@@ -134,6 +134,14 @@ struct KernelFit {
 
     /// Residuals eᵢ = fᵢ − c(xᵢ) at `indices`, and a bound on the rounding error of each
     /// (see ``steinControlResiduals(kernel:sample:values:controls:basisCoefficients:centers:kernelCoefficients:at:)``).
+    /// f(xᵢ) − Φ(xᵢ)β̂: the residual with the constant and polynomial part only (what remains
+    /// where the kernel part has decayed, beyond the training draws; see ``UnseenTailTerm``).
+    func uncontrolledResidual(values: [Double], controls: [Double], at i: Int) -> Double {
+        var fitted = basisCoefficients[0]
+        for j in 0..<polynomialCount { fitted += basisCoefficients[j + 1] * controls[i * polynomialCount + j] }
+        return values[i] - fitted
+    }
+
     func residuals(sample: SteinSample, values: [Double], controls: [Double], at indices: [Int]) -> (residuals: [Double], rounding: [Double]) {
         steinControlResiduals(kernel: kernel, sample: sample, values: values, controls: controls,
                               basisCoefficients: basisCoefficients, centers: training, kernelCoefficients: coefficients, at: indices)

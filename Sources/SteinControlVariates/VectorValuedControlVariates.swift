@@ -47,9 +47,14 @@ import MonteCarloCore
 ///   without the group with the B it selected; figure `jackknifeRaisedComponents`), as
 ///   ``SteinControlFunctional`` does: held-out residual covariances ignore the dependence between
 ///   fold means through the shared fits and were measured too narrow (91% coverage of 95%
-///   intervals on one sample). Off-diagonal entries are rescaled with the diagonal, so the
-///   correlations are the held-out ones and the matrix stays positive semi-definite. Normal
-///   intervals.
+///   intervals on one sample). When a task's held-out residuals have Pareto k̂ ≥ ½, its
+///   diagonal entry then gets the unseen-tail term of `UnseenTailTerm` (the largest
+///   (f_t − ĉ_t)² among the task's 5 outermost draws over n_t², ĉ_t from the fit that held the
+///   draw out; figure `unseenTailComponents` counts the tasks): the error beyond the draws,
+///   which neither the held-out covariance nor the jackknife sees (before it, `mcest cv
+///   --method vv` was held to the plain error bar on sin x₁). Off-diagonal entries are rescaled
+///   with the diagonal, so the correlations are the held-out ones and the matrix stays positive
+///   semi-definite. Normal intervals.
 /// - ``Form/sampleSplit(fitFraction:)``: one fit on an evenly spaced fraction of every task's
 ///   draws, the rest averaged; unbiased, covariance C/n_eval, raised to the jackknife (5 groups)
 ///   in the same way.
@@ -225,8 +230,20 @@ public struct VectorValuedControlVariates: Sendable, Hashable, Codable {
         let methodName: String
         // Every held-out fit: its training and evaluation draws per task, and its B (for the jackknife).
         var fits: [(training: [[Int]], evaluation: [[Int]], taskCovariance: [Double])] = []
+        // Per task, its outermost draws (task indices) and f − ĉ there from the fits that held them out.
+        let outermost = (0..<tasks).map { t in
+            let pooledIndices = UnseenTailTerm.outermostDraws(points: data.pooled.points, dimension: data.pooled.dimension,
+                                                              among: data.pointIndices[t])
+            return pooledIndices.compactMap { data.pointIndices[t].firstIndex(of: $0) }
+        }
+        var tailResiduals = [[Double]](repeating: [], count: tasks)
 
         func addGroup(_ fit: VectorValuedFit, evaluation: [[Int]]) {
+            for t in 0..<tasks {
+                for o in outermost[t] where evaluation[t].contains(o) {
+                    tailResiduals[t].append(data.values[t][o] - fit.constants[t])
+                }
+            }
             if data.sharedDraws {
                 let (psi, rounding) = fit.predictions(data, at: evaluation[0])
                 let m = evaluation[0].count
@@ -287,6 +304,7 @@ public struct VectorValuedControlVariates: Sendable, Hashable, Codable {
             let fit = try VectorValuedFit(data, training: training, kernel: stein, taskCovariance: b, nugget: nugget)
             log.record(fit)
             addGroup(fit, evaluation: evaluation)
+            for t in 0..<tasks { tailResiduals[t] = outermost[t].map { data.values[t][$0] - fit.constants[t] } }
             fits.append((training, evaluation, b))
         case .weighted(let folds):
             methodName = "vector-valued-control-variates-weighted"
@@ -298,6 +316,16 @@ public struct VectorValuedControlVariates: Sendable, Hashable, Codable {
         var combined = try combine(groups, data: data)
         let jackknife = try jackknifeVariances(data, fits: fits, kernel: stein)
         let raised = Self.raise(&combined.covariance, to: jackknife, skipping: [])
+        // The unseen-tail term (see UnseenTailTerm) of every task whose held-out residuals are heavy-tailed.
+        var tailVariance = [Double](repeating: 0, count: tasks)
+        for t in 0..<tasks {
+            var accumulator = ResidualAccumulator()
+            for residuals in groups.residuals[t] { accumulator.addGroup(residuals: residuals, roundingErrors: []) }
+            tailVariance[t] = UnseenTailTerm.variance(uncontrolledResiduals: tailResiduals[t],
+                                                      shape: accumulator.residualTailShape, count: counts[t])
+        }
+        let withTail = { (covariance: [Double]) in (0..<tasks).map { covariance[$0 * tasks + $0] + tailVariance[$0] } }
+        _ = Self.raise(&combined.covariance, to: withTail(combined.covariance), skipping: [])
         var warnings: [String] = []
         var declaredBias: String? = nil
         var values = combined.values
@@ -310,6 +338,7 @@ public struct VectorValuedControlVariates: Sendable, Hashable, Codable {
             for t in fallbacks { groups.residuals[t] = groups.raw[t]; groups.rounding[t] = groups.raw[t].map { $0.map { _ in 0 } } }
             combined = try combine(groups, data: data)
             _ = Self.raise(&combined.covariance, to: jackknife, skipping: Set(fallbacks))
+            _ = Self.raise(&combined.covariance, to: withTail(combined.covariance), skipping: Set(fallbacks))
             values = combined.values
             for t in fallbacks {
                 warnings.append("Integrand \(t): the control's estimated variance exceeds the sample mean's; the plain sample mean is reported instead.")
@@ -342,6 +371,7 @@ public struct VectorValuedControlVariates: Sendable, Hashable, Codable {
             "baseLengthScale": baseLength, "lengthScale": baseLength, "tasks": Double(tasks),
             "sampleMeanFallbacks": Double(fallbacks.count),
             "jackknifeRaisedComponents": Double(raised.subtracting(fallbacks).count),
+            "unseenTailComponents": Double((0..<tasks).filter { tailVariance[$0] > 0 && !fallbacks.contains($0) }.count),
             "relativeJitter": log.largestRelativeJitter, "reciprocalConditionNumber": log.smallestReciprocalCondition,
         ]
         if !log.shrinkage.isEmpty { figures["taskCorrelationShrinkage"] = log.shrinkage.reduce(0, +) / Double(log.shrinkage.count) }

@@ -111,15 +111,19 @@ struct VectorValuedTests {
     /// Calibration of the default cross-fitted form on the d = 4 South function and a partner
     /// sharing its hard part (truths 1 and 0), n = 100: on one sample (joint covariance: the
     /// interval of μ₁ − μ₂ from v₁₁ + v₂₂ − 2v₁₂ is checked too) and on two samples of 100.
-    /// Coverage above its lower acceptance bound, mean bias within its region, and the variance
-    /// ratio below its upper bound (false-alarm probability 10⁻³ each): the jackknife is
-    /// conservative by design (coverage 97.4–98.2% at 1000 replications, above the two-sided
-    /// region's 97.1%). Before the jackknife, the one-sample held-out error bar was too narrow at 1000
+    /// **A smoke test by default** (R = 60: it detects 85% coverage with probability of only
+    /// about 0.6); the full run (R = 1000) is `MONTECARLO_CALIBRATION=full`. Two-sided verdicts
+    /// (false-alarm probability 10⁻³ each): coverage above its lower acceptance bound and at
+    /// most 99.5% at R = 1000 (the jackknife is conservative by design: measured 97.4–98.2% at
+    /// 1000 replications, above the Binomial region's 97.1%, so the upper end is stated rather
+    /// than the Binomial one), mean bias within its region, and the variance ratio below its
+    /// upper bound and at least 0.1 times its χ² lower bound (reported variance at most 10 times
+    /// the empirical one; measured about 2.2). Before the jackknife, the one-sample held-out error bar was too narrow at 1000
     /// replications — coverage 91.3% for μ₁ and 92.2% for μ₁ − μ₂ (accepted 92.6–97.1%), like
     /// the scalar cross-fitted ``SteinControlFunctional`` (91.0%): the held-out variance ignores the covariance between fold
     /// means through the shared fits. The length-scale is fixed at the median-heuristic value
     /// for N(0, I₄), ½√(median of 2χ²₄) ≈ 1.3, to keep the debug run short.
-    @Test("vector-valued error bars are calibrated", .tags(.calibration), arguments: [true, false])
+    @Test("vector-valued error bars are calibrated (smoke test; full run with MONTECARLO_CALIBRATION=full)", .tags(.calibration), arguments: [true, false])
     func calibration(sharedSample: Bool) throws {
         let replications = CalibrationScale.current.replications(fast: 60, full: 1000)
         let target = try StandardNormalVector(dimension: 4)
@@ -149,9 +153,11 @@ struct VectorValuedTests {
             // 97.4–98.2%, reported variance about 2.2× the empirical one): the error bars must not
             // be too narrow — coverage at least its lower acceptance bound, variance ratio at most
             // its upper bound — and the estimates unbiased.
-            let conservative = report.coverage.statistic >= report.coverage.lowerBound && report.meanBias.passed
+            let conservativeWithinLimits = report.coverage.statistic >= report.coverage.lowerBound && report.meanBias.passed
                 && report.varianceRatio <= report.varianceCalibration.upperBound
-            #expect(conservative, "shared sample \(sharedSample), component \(index): \(report)")
+                && report.varianceRatio >= TailCalibrationTests.conservativeLimit * report.varianceCalibration.lowerBound
+                && (replications < 1000 || report.coverage.statistic <= 0.995)
+            #expect(conservativeWithinLimits, "shared sample \(sharedSample), component \(index): \(report)")
         }
     }
 
