@@ -129,7 +129,7 @@ public struct KSGEstimator: Sendable, Hashable, Codable {
 
     func estimate(_ data: PairedSamples) throws(MonteCarloError) -> Estimate {
         let n = data.count, k = neighbors, m = subsampleBlocks
-        let full = try KSGComputation(data, algorithm: algorithm, k: k)
+        let full = try KSGComputation(data, algorithm: algorithm, k: k, jackknife: true)
         let blockSize = n / m
         guard blockSize >= k + 1 else {
             throw .insufficientSamples(needed: m * (k + 1), available: n,
@@ -176,6 +176,10 @@ public struct KSGEstimator: Sendable, Hashable, Codable {
                     + "one dimension, negative (underestimates I) in higher dimension and at high MI.",
                 figures: ["neighbors": Double(k), "subsampleBlocks": Double(m), "blockSize": Double(blockSize),
                           "repetitions": Double(repetitions), "subsampleMeanShift": blockMeans.mean - full.value,
+                          "jackknifeVariance": full.jackknife!.jackknifeVariance,
+                          "firstOrderVariance": full.jackknife!.firstOrderVariance,
+                          "smoothedVariance": full.jackknife!.smoothedVariance,
+                          "pointTermVariance": perPoint / Double(n),
                           "zeroDistances": Double(full.zeroDistances)],
                 warnings: warnings))
     }
@@ -235,10 +239,16 @@ struct KSGComputation {
     let value: Double
     let pointTermVariance: Double
     let zeroDistances: Int
+    /// The leave-one-out analysis (`nil` unless requested).
+    let jackknife: KSGJackknife?
 
-    init(_ data: PairedSamples, algorithm: KSGEstimator.Algorithm, k: Int) throws(MonteCarloError) {
+    init(_ data: PairedSamples, algorithm: KSGEstimator.Algorithm, k: Int, jackknife wantsJackknife: Bool = false)
+        throws(MonteCarloError) {
         let n = data.count, dx = data.xDimension, dy = data.yDimension, d = dx + dy
         guard n > k else { throw .insufficientSamples(needed: k + 1, available: n, reason: "for k = \(k) neighbours") }
+        if wantsJackknife && n < k + 2 {
+            throw .insufficientSamples(needed: k + 2, available: n, reason: "for the jackknife variance with k = \(k) neighbours")
+        }
         var xValues = [Double](repeating: 0, count: n * dx)
         var yValues = [Double](repeating: 0, count: n * dy)
         for i in 0..<n {
@@ -254,38 +264,93 @@ struct KSGComputation {
 
         // Per-point terms, computed in fixed chunks (independent of the thread count) and
         // summed in index order afterwards, so the result does not depend on scheduling.
-        var pointTerms = [Double](repeating: 0, count: n)
+        var points = KSGJackknife.PointData(terms: [Double](repeating: 0, count: n),
+                                            countX: wantsJackknife ? [Int](repeating: 0, count: n) : [],
+                                            countY: wantsJackknife ? [Int](repeating: 0, count: n) : [],
+                                            radiusX: wantsJackknife ? [Double](repeating: 0, count: n) : [],
+                                            radiusY: wantsJackknife ? [Double](repeating: 0, count: n) : [],
+                                            neighbours: wantsJackknife ? [Int](repeating: 0, count: n * (k + 1)) : [])
         let chunkCount = min(n, 64)
         var zeroCounts = [Int](repeating: 0, count: chunkCount)
+        let marginals: (x: KSGJackknife.Marginal, y: KSGJackknife.Marginal)?
         if dx == 1 && dy == 1 {
             let plane = PlanarNeighborIndex(x: xs, y: ys, neighbors: k)
-            zeroCounts[0] = pointTerms.withUnsafeMutableBufferPointer { terms in
-                KSGComputation.evaluatePlanar(plane: plane, xs: xs, ys: ys, psi: psi, algorithm: algorithm, k: k,
-                                              chunks: chunkCount, into: terms.baseAddress!)
-            }
+            zeroCounts[0] = KSGComputation.evaluatePlanar(plane: plane, xs: xs, ys: ys, psi: psi, algorithm: algorithm, k: k,
+                                                          chunks: chunkCount, into: &points, jackknife: wantsJackknife)
+            marginals = wantsJackknife
+                ? (.line(sorted: plane.sortedX, order: plane.xOrder), .line(sorted: plane.sortedY, order: plane.yOrder)) : nil
         } else {
             let jointTree = data.joint.withUnsafeBufferPointer { KDTree($0, count: n, dimension: d) }
             let xCounter = MarginalCounter(xs, count: n, dimension: dx)
             let yCounter = MarginalCounter(ys, count: n, dimension: dy)
-            pointTerms.withUnsafeMutableBufferPointer { termsBuffer in
+            let search = wantsJackknife ? k + 1 : k
+            points.withOutputs { output in
                 zeroCounts.withUnsafeMutableBufferPointer { zerosBuffer in
-                    let output = SendablePointers(terms: termsBuffer.baseAddress!, zeros: zerosBuffer.baseAddress!)
+                    let zeros = SharedPointer(zerosBuffer.baseAddress!)
                     DispatchQueue.concurrentPerform(iterations: chunkCount) { chunk in
                         let range = (chunk * n / chunkCount)..<((chunk + 1) * n / chunkCount)
-                        output.zeros[chunk] = KSGComputation.evaluate(
+                        zeros.pointer[chunk] = KSGComputation.evaluate(
                             range, data: data, xs: xs, ys: ys, jointTree: jointTree, xCounter: xCounter, yCounter: yCounter,
-                            psi: psi, algorithm: algorithm, k: k, into: output.terms)
+                            psi: psi, algorithm: algorithm, k: k, search: search, into: output)
                     }
                 }
             }
+            if wantsJackknife {
+                func marginal(_ counter: MarginalCounter, _ values: [Double], _ dimension: Int) -> KSGJackknife.Marginal {
+                    if let tree = counter.tree { return .tree(tree) }
+                    return KSGJackknife.Marginal(values, count: n, dimension: dimension)
+                }
+                marginals = (marginal(xCounter, xs, dx), marginal(yCounter, ys, dy))
+            } else {
+                marginals = nil
+            }
         }
         var terms = RunningMoments()
-        terms.add(contentsOf: pointTerms)
+        terms.add(contentsOf: points.terms)
         let zeros = zeroCounts.reduce(0, +)
         let base = algorithm == .one ? psi[k] + psi[n] : psi[k] - 1 / Double(k) + psi[n]
         value = base + terms.mean
         pointTermVariance = terms.sampleVariance
         zeroDistances = zeros
+        jackknife = marginals.map {
+            KSGJackknife(points: points, xs: xs, ys: ys, dx: dx, dy: dy, x: $0.x, y: $0.y, psi: psi, algorithm: algorithm,
+                         k: k, chunks: chunkCount)
+        }
+    }
+}
+
+/// Output pointers shared by the parallel chunks; each chunk writes the entries of its own points.
+struct PointOutputs: @unchecked Sendable {
+    let terms: UnsafeMutablePointer<Double>
+    /// `nil` unless the jackknife pieces are wanted.
+    let countX: UnsafeMutablePointer<Int>?
+    let countY: UnsafeMutablePointer<Int>?
+    let radiusX: UnsafeMutablePointer<Double>?
+    let radiusY: UnsafeMutablePointer<Double>?
+    let neighbours: UnsafeMutablePointer<Int>?
+}
+
+extension KSGJackknife.PointData {
+    /// Runs `body` with pointers to the arrays (the optional ones `nil` when empty).
+    mutating func withOutputs<R>(_ body: (PointOutputs) -> R) -> R {
+        terms.withUnsafeMutableBufferPointer { t in
+            countX.withUnsafeMutableBufferPointer { cx in
+                countY.withUnsafeMutableBufferPointer { cy in
+                    radiusX.withUnsafeMutableBufferPointer { rx in
+                        radiusY.withUnsafeMutableBufferPointer { ry in
+                            neighbours.withUnsafeMutableBufferPointer { nb in
+                                // Empty arrays give nil (their buffers' addresses must never be written).
+                                body(PointOutputs(terms: t.baseAddress!, countX: cx.isEmpty ? nil : cx.baseAddress,
+                                                  countY: cy.isEmpty ? nil : cy.baseAddress,
+                                                  radiusX: rx.isEmpty ? nil : rx.baseAddress,
+                                                  radiusY: ry.isEmpty ? nil : ry.baseAddress,
+                                                  neighbours: nb.isEmpty ? nil : nb.baseAddress))
+                            }
+                        }
+                    }
+                }
+            }
+        }
     }
 }
 
@@ -294,10 +359,11 @@ extension KSGComputation {
     /// original index); returns the number of zero k-NN distances.
     static func evaluate(_ range: Range<Int>, data: PairedSamples, xs: [Double], ys: [Double], jointTree: KDTree,
                          xCounter: MarginalCounter, yCounter: MarginalCounter, psi: [Double],
-                         algorithm: KSGEstimator.Algorithm, k: Int, into terms: UnsafeMutablePointer<Double>) -> Int {
+                         algorithm: KSGEstimator.Algorithm, k: Int, search: Int, into output: PointOutputs) -> Int {
         let dx = data.xDimension, dy = data.yDimension, d = dx + dy
-        let distances = UnsafeMutablePointer<Double>.allocate(capacity: k)
-        let neighbours = UnsafeMutablePointer<Int>.allocate(capacity: k)
+        let terms = output.terms
+        let distances = UnsafeMutablePointer<Double>.allocate(capacity: search)
+        let neighbours = UnsafeMutablePointer<Int>.allocate(capacity: search)
         let stack = UnsafeMutablePointer<Int>.allocate(capacity: KDTree.stackCapacity)
         let scratch = UnsafeMutablePointer<Double>.allocate(capacity: KDTree.leafSize)
         defer {
@@ -319,8 +385,11 @@ extension KSGComputation {
                                     for position in range {
                                         let i = tree.indices[position]
                                         let q = joint.baseAddress! + i * d
-                                        tree.nearest(q, k: k, excluding: i, distances: distances, neighbours: neighbours,
-                                                     stack: stack, scratch: scratch)
+                                        tree.nearest(q, k: search, excluding: i, distances: distances,
+                                                     neighbours: neighbours, stack: stack, scratch: scratch)
+                                        if let found = output.neighbours {
+                                            for t in 0..<search { found[i * search + t] = neighbours[t] }
+                                        }
                                         let xq = xp.baseAddress! + i * dx, yq = yp.baseAddress! + i * dy
                                         switch algorithm {
                                         case .one:
@@ -331,6 +400,7 @@ extension KSGComputation {
                                             let nx = countX(xq, epsilon, true) - own
                                             let ny = countY(yq, epsilon, true) - own
                                             terms[i] = -(psi[nx + 1] + psi[ny + 1])
+                                            output.record(i, nx, ny, epsilon, epsilon)
                                         case .two:
                                             var ex = 0.0, ey = 0.0
                                             for t in 0..<k {
@@ -342,6 +412,7 @@ extension KSGComputation {
                                             let nx = countX(xq, ex, false) - 1
                                             let ny = countY(yq, ey, false) - 1
                                             terms[i] = -(psi[nx] + psi[ny])
+                                            output.record(i, nx, ny, ex, ey)
                                         }
                                     }
                                 }
@@ -374,10 +445,16 @@ extension PairedSamples {
     }
 }
 
-/// Output pointers shared by the parallel chunks; each chunk writes a disjoint range.
-struct SendablePointers: @unchecked Sendable {
-    let terms: UnsafeMutablePointer<Double>
-    let zeros: UnsafeMutablePointer<Int>
+extension PointOutputs {
+    /// Stores point i's counts and radii when the jackknife pieces are wanted.
+    @inline(__always)
+    func record(_ i: Int, _ nx: Int, _ ny: Int, _ rx: Double, _ ry: Double) {
+        guard let countX, let countY, let radiusX, let radiusY else { return }
+        countX[i] = nx
+        countY[i] = ny
+        radiusX[i] = rx
+        radiusY[i] = ry
+    }
 }
 
 /// Max-norm range counts in a marginal space: binary search in 1-D, a k-d tree otherwise.

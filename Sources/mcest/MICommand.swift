@@ -25,8 +25,8 @@ struct MICommand: ParsableCommand {
             SE by subsampling without replacement (8 disjoint blocks, 4 random partitions from --seed); \
             Student-t interval. Biased low in higher dimension or at high MI (declared, not corrected).
               gaussian   Closed form ½ log(det Σxx det Σyy / det Σ) with the sample covariance, \
-            Wishart bias-corrected, delta-method SE. Exact for Gaussian data; for other data it \
-            estimates the Gaussian (canonical-correlation) proxy, not I.
+            Wishart bias-corrected, sandwich (influence-function) SE with empirical fourth moments. \
+            Estimand: the Gaussian MI of the covariance; it equals I only for Gaussian data.
               nwj, dv, infonce, smile  Variational bounds on a critic score matrix. No critic is \
             trained: the rows are split at random (--seed) into halves; the Gaussian critic \
             T(x, y) = log p(y|x) − log p(y) is fitted by plug-in means and covariance on the first \
@@ -159,7 +159,11 @@ struct MICommand: ParsableCommand {
         let estimate = Estimate(value: base.value, variance: base.variance, sampleCount: base.sampleCount,
                                 effectiveSampleSize: base.effectiveSampleSize, degreesOfFreedom: base.degreesOfFreedom,
                                 diagnostics: diagnostics)
-        return (estimate, ["Closed-form Gaussian estimator, Wishart bias-corrected; delta-method standard error."])
+        return (estimate, [
+            "Closed-form Gaussian estimator, Wishart bias-corrected; sandwich (influence-function) standard error "
+                + "with empirical fourth moments (valid without normality when E‖Z‖⁴ < ∞).",
+            GaussianMutualInformation.estimandNote,
+        ])
     }
 
     /// Warns when a column's excess kurtosis or skewness is far from 0 (the Gaussian estimator then
