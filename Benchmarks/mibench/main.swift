@@ -2,7 +2,10 @@
 // nothing), with same-run peer comparisons (Benchmarks/peers/mutual_information_sklearn.py; run
 // Benchmarks/peers/setup-venv.sh first to get the peers in .build/peers-venv, else python3 from PATH
 // is used, and a missing peer is skipped):
-// - KSG k = 3 on n = 100 000 one-dimensional pairs vs sklearn.feature_selection.mutual_info_regression;
+// - KSG k = 3 on n = 100 000 one-dimensional pairs vs sklearn.feature_selection.mutual_info_regression
+//   on the same data (written to benchmark-output/mibench-ksg-1d.csv): the value alone, the
+//   estimate with its standard error, and the whole `mcest mi FILE --x 0 --y 1 --method ksg`
+//   process (reading the CSV, estimate, SE, printing; .build/release/mcest, built by make bench);
 // - KSG k = 3 on n = 100 000 pairs in 3 + 3 dimensions vs a KSG written with scipy.spatial.cKDTree;
 // - the score-matrix bounds (NWJ, DV, InfoNCE, JS, SMILE τ = 5, each with its variance) at B = 4096
 //   (no peer; the target is < 50 ms each).
@@ -47,9 +50,9 @@ struct MIReport: Codable, Sendable {
 
 /// The targets as `benchreport` rows.
 func headlineRows(comparisons: [Comparison], bounds: [BoundTiming]) -> [SummaryRow] {
-    var rows = zip(comparisons, [10.0, 3.0]).map { comparison, target in
+    var rows = comparisons.map { comparison in
         SummaryRow.speedup(benchmark: "mibench", measure: comparison.name, swiftSeconds: comparison.swiftSeconds,
-                           peer: comparison.peer, atLeast: target)
+                           peer: comparison.peer, atLeast: comparison.name.contains("cKDTree") ? 3.0 : 10.0)
     }
     for bound in bounds {
         rows.append(SummaryRow(benchmark: "mibench", measure: "\(bound.name) with its variance, B = \(bound.batchSize)",
@@ -84,6 +87,8 @@ do {
     print("mibench: KSG algorithm 1, k = \(k), n = \(n), ρ = \(rho), cores \(context.cores), load average \(context.loadAverageBefore)")
 
     var timings: [KSGTiming] = []
+    let csvPath = "benchmark-output/mibench-ksg-1d.csv"
+    var skippedCLI: String?
     for d in [1, 3] where only == nil || only == "ksg\(d)" {
         let (x, y) = correlatedPairs(n: n, dimension: d, rho: rho, seed: UInt64(10 + d))
         let trueValue = -Double(d) / 2 * log(1 - rho * rho)
@@ -97,14 +102,43 @@ do {
             let (time, value) = try bestOf(repeats) { try ksg.value(x: x, y: y) }
             timings.append(KSGTiming(name: "KSG \(d)+\(d) value", n: n, dimension: d, seconds: time, value: value, trueValue: trueValue))
         }
-        // The estimate with its subsampling variance (1 + repetitions passes), for reference; timed once.
-        let start = DispatchTime.now().uptimeNanoseconds
-        let estimate = try ksg.estimate(x: x, y: y)
-        timings.append(KSGTiming(name: "KSG \(d)+\(d) estimate (with variance)", n: n, dimension: d,
-                                 seconds: seconds(since: start), value: estimate.value, trueValue: trueValue))
+        // The estimate with its standard error (jackknife + 8 subsample blocks).
+        let (time, estimate) = d == 1
+            ? try bestOf(repeats) { try ksg.estimate(x: x.map { $0[0] }, y: y.map { $0[0] }) }
+            : try bestOf(repeats) { try ksg.estimate(x: x, y: y) }
+        timings.append(KSGTiming(name: "KSG \(d)+\(d) estimate (with SE)", n: n, dimension: d,
+                                 seconds: time, value: estimate.value, trueValue: trueValue))
+        if d == 1 {
+            // The same data for the CLI and for scikit-learn.
+            var csv = ""
+            csv.reserveCapacity(n * 40)
+            for i in 0..<n { csv += "\(x[i][0]),\(y[i][0])\n" }
+            try FileManager.default.createDirectory(atPath: "benchmark-output", withIntermediateDirectories: true)
+            try csv.write(toFile: csvPath, atomically: true, encoding: .utf8)
+            let mcest = packageRoot.appendingPathComponent(".build/release/mcest").path
+            if FileManager.default.isExecutableFile(atPath: mcest) {
+                let (time, status) = try bestOf(repeats) { () throws -> Int32 in
+                    let process = Process()
+                    process.executableURL = URL(fileURLWithPath: mcest)
+                    process.arguments = ["mi", csvPath, "--x", "0", "--y", "1", "--method", "ksg"]
+                    process.standardOutput = FileHandle.nullDevice
+                    try process.run()
+                    process.waitUntilExit()
+                    return process.terminationStatus
+                }
+                if status == 0 {
+                    timings.append(KSGTiming(name: "mcest mi --method ksg 1+1 (whole process)", n: n, dimension: 1,
+                                             seconds: time, value: estimate.value, trueValue: trueValue))
+                } else {
+                    skippedCLI = "mcest exited with status \(status)"
+                }
+            } else {
+                skippedCLI = "\(mcest) not built (make bench builds it)"
+            }
+        }
     }
     for t in timings {
-        print("  " + t.name.padding(toLength: 36, withPad: " ", startingAt: 0)
+        print("  " + t.name.padding(toLength: 44, withPad: " ", startingAt: 0)
               + String(format: " %.3f s   Î = %.5f  (true %.5f)", t.seconds, t.value, t.trueValue))
     }
 
@@ -142,15 +176,26 @@ do {
     if runPeers {
         print("peers (\(peerPython)):")
         let sklearn = runPeer("sklearn mutual_info_regression", script: "mutual_information_sklearn.py",
-                              arguments: ["--peer", "sklearn", "--n", "\(n)", "--dim", "1", "--k", "\(k)", "--rho", "\(rho)",
-                                          "--repeats", "\(repeats)"])
+                              arguments: ["--peer", "sklearn", "--csv", csvPath, "--k", "\(k)", "--repeats", "\(repeats)"])
         let ckdtree = runPeer("scipy cKDTree KSG", script: "mutual_information_sklearn.py",
                               arguments: ["--peer", "ckdtree", "--n", "\(n)", "--dim", "3", "--k", "\(k)", "--rho", "\(rho)",
                                           "--repeats", "\(repeats)"])
         comparisons.append(Comparison(name: "KSG 1+1, n = \(n) vs sklearn", swiftSeconds: timings[0].seconds,
                                       swiftValue: timings[0].value, peer: sklearn))
-        comparisons.append(Comparison(name: "KSG 3+3, n = \(n) vs cKDTree", swiftSeconds: timings[2].seconds,
-                                      swiftValue: timings[2].value, peer: ckdtree))
+        func timing(_ name: String) -> KSGTiming? { timings.first { $0.name == name } }
+        if let t = timing("KSG 1+1 estimate (with SE)") {
+            comparisons.append(Comparison(name: "KSG 1+1 estimate with SE, n = \(n) vs sklearn", swiftSeconds: t.seconds,
+                                          swiftValue: t.value, peer: sklearn))
+        }
+        if let t = timing("mcest mi --method ksg 1+1 (whole process)") {
+            comparisons.append(Comparison(name: "mcest mi --method ksg (whole process), n = \(n) vs sklearn",
+                                          swiftSeconds: t.seconds, swiftValue: t.value, peer: sklearn))
+        }
+        if let reason = skippedCLI { skipped.append("mcest mi --method ksg (whole process): \(reason)") }
+        if let t = timing("KSG 3+3 value") {
+            comparisons.append(Comparison(name: "KSG 3+3, n = \(n) vs cKDTree", swiftSeconds: t.seconds,
+                                          swiftValue: t.value, peer: ckdtree))
+        }
         for comparison in comparisons {
             print(comparison.line)
             if let reason = comparison.peer.skipped { skipped.append("\(comparison.name): \(reason)") }

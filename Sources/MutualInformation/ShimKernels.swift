@@ -70,21 +70,12 @@ enum ShimKernels {
 
     /// For the positions p in `positions` of an increasing array: counts[p − lowerBound] =
     /// #{q : |sorted[q] − sorted[p]| < radius[p − lowerBound]} when `strict` (0 for a radius ≤ 0),
-    /// else ≤ radius; p itself included. Exact (the reference's predicates). With `lefts`, also
-    /// each window's first position (the window is lefts[·] ..< lefts[·] + counts[·]).
+    /// else ≤ radius; p itself included. Exact (the reference's predicates).
     static func rangeCounts(_ sorted: UnsafePointer<Double>, count n: Int, radius: UnsafePointer<Double>, strict: Bool,
-                            positions: Range<Int>, into counts: UnsafeMutablePointer<Int>,
-                            lefts: UnsafeMutablePointer<Int>? = nil) {
+                            positions: Range<Int>, into counts: UnsafeMutablePointer<Int>) {
         counts.withMemoryRebound(to: Int64.self, capacity: positions.count) { out in
-            if let lefts {
-                lefts.withMemoryRebound(to: Int64.self, capacity: positions.count) { first in
-                    mc_ksg_range_counts(sorted, Int64(n), radius, strict ? 1 : 0, Int64(positions.lowerBound),
-                                        Int64(positions.upperBound), out, first)
-                }
-            } else {
-                mc_ksg_range_counts(sorted, Int64(n), radius, strict ? 1 : 0, Int64(positions.lowerBound),
-                                    Int64(positions.upperBound), out, nil)
-            }
+            mc_ksg_range_counts(sorted, Int64(n), radius, strict ? 1 : 0, Int64(positions.lowerBound),
+                                Int64(positions.upperBound), out)
         }
     }
 
