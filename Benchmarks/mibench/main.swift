@@ -3,9 +3,9 @@
 // Benchmarks/peers/setup-venv.sh first to get the peers in .build/peers-venv, else python3 from PATH
 // is used, and a missing peer is skipped):
 // - KSG k = 3 on n = 100 000 one-dimensional pairs vs sklearn.feature_selection.mutual_info_regression
-//   on the same data (written to benchmark-output/mibench-ksg-1d.csv): the value alone, the
+//   on the same data (written to benchmark-output/mibench-ksg-1d.npy): the value alone, the
 //   estimate with its standard error, and the whole `mcest mi FILE --x 0 --y 1 --method ksg`
-//   process (reading the CSV, estimate, SE, printing; .build/release/mcest, built by make bench);
+//   process (reading the .npy file, estimate, SE, printing; .build/release/mcest, built by make bench);
 // - KSG k = 3 on n = 100 000 pairs in 3 + 3 dimensions vs a KSG written with scipy.spatial.cKDTree;
 // - the score-matrix bounds (NWJ, DV, InfoNCE, JS, SMILE τ = 5, each with its variance) at B = 4096
 //   (no peer; the target is < 50 ms each).
@@ -13,6 +13,11 @@
 // Usage: mibench [--json PATH (default benchmark-output/mibench.json)] [--no-peers] [--repeats R (default 3)]
 //                [--n N (default 100000)] [--batch B (default 4096)] [--only ksg1|ksg3|bounds]
 //                [--bound nwj|dv|infonce|js|smile (with --only bounds: time one bound)]
+//        mibench --calibration [--replications R (default 200)] [--sizes 500,2000,10000] [--pairs 1,2,10]
+//                [--nu inf,3]: no timing; for each cell, KSG-1 and KSG-2 (k = 3) on R independent data
+//                sets (pairs with dispersion correlations 0.6, 0.3, …; Gaussian or Student-t ν) and the
+//                ratio mean reported variance / empirical variance of the estimates, with the χ² band
+//                (false alarm 10⁻³) that PlugInVarianceCalibrationTests applies.
 import Dispatch
 import Foundation
 import BenchmarkSupport
@@ -75,6 +80,62 @@ func correlatedPairs(n: Int, dimension d: Int, rho: Double, seed: UInt64) -> (x:
     return (xs, ys)
 }
 
+/// The `--calibration` table (see the usage note).
+func calibrationTable() throws {
+    func list(_ flag: String, _ fallback: String) -> [String] { (argument(flag) ?? fallback).split(separator: ",").map(String.init) }
+    let replications = Int(argument("--replications") ?? "") ?? 200
+    let nu = Double(replications - 1)
+    let lower = ChiSquaredDistribution.quantile(0.0005, degreesOfFreedom: nu) / nu
+    let upper = ChiSquaredDistribution.quantile(0.9995, degreesOfFreedom: nu) / nu
+    print("KSG (k = 3) reported/empirical variance over \(replications) data sets; χ² band for the ratio "
+          + String(format: "%.3f…%.3f", 1 / upper, 1 / lower))
+    for n in list("--sizes", "500,2000,10000").compactMap({ Int($0) }) {
+        for pairs in list("--pairs", "1,2,10").compactMap({ Int($0) }) {
+            for degrees in list("--nu", "inf,3").compactMap({ Double($0) }) {
+                var sigma = Matrix.identity(2 * pairs)
+                for c in 0..<pairs {
+                    sigma[c, pairs + c] = c % 2 == 0 ? 0.6 : 0.3
+                    sigma[pairs + c, c] = sigma[c, pairs + c]
+                }
+                var line = "  N = \(n), \(pairs) + \(pairs) d, " + (degrees.isFinite ? "Student-t ν = \(Int(degrees))" : "Gaussian") + ":"
+                let start = DispatchTime.now().uptimeNanoseconds
+                for algorithm in [KSGEstimator.Algorithm.one, .two] {
+                    var g = Xoshiro256PlusPlus(seed: UInt64(7 * n + pairs))
+                    let normal = try MultivariateNormalDistribution(mean: [Double](repeating: 0, count: 2 * pairs), covariance: sigma)
+                    let t = degrees.isFinite ? try MultivariateStudentTDistribution(dispersion: sigma, degreesOfFreedom: degrees) : nil
+                    var values = RunningMoments(), reported = RunningMoments(), plain = RunningMoments()
+                    for r in 0..<replications {
+                        var x: [[Double]] = [], y: [[Double]] = []
+                        for _ in 0..<n {
+                            let z = t?.draw(using: &g) ?? normal.draw(using: &g)
+                            x.append(Array(z[0..<pairs]))
+                            y.append(Array(z[pairs...]))
+                        }
+                        let e = try KSGEstimator(algorithm: algorithm, neighbors: 3, seed: UInt64(r)).estimate(x: x, y: y)
+                        values.add(e.value)
+                        reported.add(e.variance)
+                        plain.add(e.diagnostics.figures["subsampleVariance"] ?? .nan)
+                    }
+                    let ratio = reported.mean / values.sampleVariance
+                    line += String(format: "  ksg%d %.3f%@ (plain subsampling %.3f)", algorithm == .one ? 1 : 2, ratio,
+                                   (1 / upper <= ratio && ratio <= 1 / lower) ? "" : " OUT", plain.mean / values.sampleVariance)
+                }
+                print(line + String(format: "  [%.0f s]", seconds(since: start)))
+            }
+        }
+    }
+}
+
+if CommandLine.arguments.contains("--calibration") {
+    do {
+        try calibrationTable()
+        exit(0)
+    } catch {
+        print("mibench: error: \(error)")
+        exit(2)
+    }
+}
+
 do {
     let n = Int(argument("--n") ?? "") ?? 100_000
     let k = 3, rho = 0.6
@@ -87,7 +148,7 @@ do {
     print("mibench: KSG algorithm 1, k = \(k), n = \(n), ρ = \(rho), cores \(context.cores), load average \(context.loadAverageBefore)")
 
     var timings: [KSGTiming] = []
-    let csvPath = "benchmark-output/mibench-ksg-1d.csv"
+    let dataPath = "benchmark-output/mibench-ksg-1d.npy"
     var skippedCLI: String?
     for d in [1, 3] where only == nil || only == "ksg\(d)" {
         let (x, y) = correlatedPairs(n: n, dimension: d, rho: rho, seed: UInt64(10 + d))
@@ -109,18 +170,25 @@ do {
         timings.append(KSGTiming(name: "KSG \(d)+\(d) estimate (with SE)", n: n, dimension: d,
                                  seconds: time, value: estimate.value, trueValue: trueValue))
         if d == 1 {
-            // The same data for the CLI and for scikit-learn.
-            var csv = ""
-            csv.reserveCapacity(n * 40)
-            for i in 0..<n { csv += "\(x[i][0]),\(y[i][0])\n" }
+            // The same data for the CLI and for scikit-learn, as a NumPy .npy file (float64, C
+            // order, n × 2): a CSV of 10⁵ rows takes mcest longer to parse than the estimate.
+            var header = "{'descr': '<f8', 'fortran_order': False, 'shape': (\(n), 2), }"
+            while (10 + header.utf8.count + 1) % 64 != 0 { header += " " }
+            header += "\n"
+            var bytes: [UInt8] = [0x93] + Array("NUMPY".utf8) + [1, 0]
+            bytes += [UInt8(header.utf8.count & 0xFF), UInt8(header.utf8.count >> 8)] + Array(header.utf8)
+            bytes.reserveCapacity(bytes.count + 16 * n)
+            for i in 0..<n {
+                for v in [x[i][0], y[i][0]] { withUnsafeBytes(of: v.bitPattern.littleEndian) { bytes += $0 } }
+            }
             try FileManager.default.createDirectory(atPath: "benchmark-output", withIntermediateDirectories: true)
-            try csv.write(toFile: csvPath, atomically: true, encoding: .utf8)
+            try Data(bytes).write(to: URL(fileURLWithPath: dataPath))
             let mcest = packageRoot.appendingPathComponent(".build/release/mcest").path
             if FileManager.default.isExecutableFile(atPath: mcest) {
                 let (time, status) = try bestOf(repeats) { () throws -> Int32 in
                     let process = Process()
                     process.executableURL = URL(fileURLWithPath: mcest)
-                    process.arguments = ["mi", csvPath, "--x", "0", "--y", "1", "--method", "ksg"]
+                    process.arguments = ["mi", dataPath, "--x", "0", "--y", "1", "--method", "ksg"]
                     process.standardOutput = FileHandle.nullDevice
                     try process.run()
                     process.waitUntilExit()
@@ -176,7 +244,7 @@ do {
     if runPeers {
         print("peers (\(peerPython)):")
         let sklearn = runPeer("sklearn mutual_info_regression", script: "mutual_information_sklearn.py",
-                              arguments: ["--peer", "sklearn", "--csv", csvPath, "--k", "\(k)", "--repeats", "\(repeats)"])
+                              arguments: ["--peer", "sklearn", "--data", dataPath, "--k", "\(k)", "--repeats", "\(repeats)"])
         let ckdtree = runPeer("scipy cKDTree KSG", script: "mutual_information_sklearn.py",
                               arguments: ["--peer", "ckdtree", "--n", "\(n)", "--dim", "3", "--k", "\(k)", "--rho", "\(rho)",
                                           "--repeats", "\(repeats)"])

@@ -32,7 +32,7 @@ static inline int mc_outside_right(const double *s, int64_t q, double x, double 
     } while (0)
 
 void mc_ksg_range_counts(const double *sorted, int64_t n, const double *radius, int32_t strict, int64_t begin,
-                         int64_t end, int64_t *counts) {
+                         int64_t end, int64_t *counts, int64_t *lefts) {
     const double *s = sorted;
     // Points per unit length on each side, from the previous query: the next query's edges are
     // predicted as p ∓ density · r, off by about the square root of the count (the edges of
@@ -43,6 +43,7 @@ void mc_ksg_range_counts(const double *sorted, int64_t n, const double *radius, 
         const double x = s[p], r = radius[p - begin];
         if (strict && !(r > 0)) {
             counts[p - begin] = 0;
+            if (lefts) lefts[p - begin] = p;
             continue;
         }
         double left_guess = (double)p - left_density * r, right_guess = (double)(p + 1) + right_density * r;
@@ -94,6 +95,7 @@ void mc_ksg_range_counts(const double *sorted, int64_t n, const double *radius, 
 #undef INSIDE
 #undef OUTSIDE
         counts[p - begin] = right - left;
+        if (lefts) lefts[p - begin] = left;
         if (r > 0 && r < INFINITY) {
             left_density = (double)(p - left) / r;
             right_density = (double)(right - p - 1) / r;

@@ -83,14 +83,17 @@ public enum GaussianMutualInformation {
     /// Var_P(PMI) = Σᵢ ρᵢ² and the sandwich agrees with the Gaussian formula in expectation.
     /// With heavy tails the sandwich itself is noisy: it uses fourth moments, so its own
     /// variance needs eighth moments (Student-t: ν > 8), and for ν ≤ 4 (infinite fourth
-    /// moments) Î is no longer √n-normal and no variance estimate is reliable: measured on
-    /// 2 + 2-dimensional Student-t data at n = 2000 (reported/empirical variance), see the
+    /// moments) Î is no longer √n-normal and no variance estimate is reliable. Measured
+    /// reported/empirical variance on 2 + 2-dimensional data, n = 500 and 2000, 400 data sets:
+    /// Gaussian 0.97, 1.08; Student-t ν = 10: 0.92, 1.03; ν = 5: 1.03, 0.94; ν = 4: 0.97, 0.90;
+    /// ν = 3: 0.67, 0.81 (not honest; the Gaussian-moment variance gives 0.09, 0.05). See the
     /// MutualInformation article "Standard errors of the plug-in estimators".
     ///
     /// *Gaussian variance.* Σᵢ ρ̂ᵢ²/n + d_x d_y/(2n²): the delta-method variance under Gaussian
     /// fourth moments (Var ρ̂ᵢ ≈ (1 − ρᵢ²)²/n, canonical correlations asymptotically independent,
     /// ∂I/∂ρᵢ = ρᵢ/(1 − ρᵢ²)), equal to Var_P(PMI)/n, the efficiency bound, plus the same
-    /// independence term. Too small for heavy-tailed data (50× too small on Student-t ν = 3).
+    /// independence term. Too small for heavy-tailed data: measured 0.40–0.48 of the empirical
+    /// variance on Student-t ν = 5 data and 0.05–0.09 at ν = 3 (2 + 2 d, n = 500 and 2000).
     ///
     /// ESS = s²_ψ / `variance` (about n: the estimator is asymptotically the mean of the n
     /// influence values ψᵢ; below n near independence, where the second term dominates).
@@ -203,21 +206,28 @@ struct GaussianBlocks {
     /// (row-major n × d).
     func influenceVariance(centred: [Double], count n: Int) -> Double {
         let d = covariance.rows, dx = xDimension
-        let inverses = [joint.inverse(), xx.inverse(), yy.inverse()]
+        // The three inverses as dense row-major arrays, with the coordinate range each acts on.
+        var forms: [(inverse: [Double], range: Range<Int>, sign: Double)] = []
+        for (factor, range, sign) in [(xx, 0..<dx, 0.5), (yy, dx..<d, 0.5), (joint, 0..<d, -0.5)] {
+            let inverse = factor.inverse(), m = range.count
+            var flat = [Double](repeating: 0, count: m * m)
+            for p in 0..<m { for q in 0..<m { flat[p * m + q] = inverse[p, q] } }
+            forms.append((flat, range, sign))
+        }
         var moments = RunningMoments()
         for i in 0..<n {
-            let row = i * d
-            // zᵀ A z over the coordinates `range` of the row, A the inverse of that block.
-            func quadratic(_ a: Matrix, _ range: Range<Int>) -> Double {
+            var psi = 0.0
+            for form in forms {
+                let m = form.range.count, offset = i * d + form.range.lowerBound
                 var total = 0.0
-                for (p, u) in range.enumerated() {
+                for p in 0..<m {
                     var inner = 0.0
-                    for (q, v) in range.enumerated() { inner += a[p, q] * centred[row + v] }
-                    total += centred[row + u] * inner
+                    for q in 0..<m { inner += form.inverse[p * m + q] * centred[offset + q] }
+                    total += centred[offset + p] * inner
                 }
-                return total
+                psi += form.sign * total
             }
-            moments.add(0.5 * (quadratic(inverses[1], 0..<dx) + quadratic(inverses[2], dx..<d) - quadratic(inverses[0], 0..<d)))
+            moments.add(psi)
         }
         return moments.sampleVariance
     }

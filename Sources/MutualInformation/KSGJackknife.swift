@@ -83,15 +83,41 @@ struct KSGJackknife {
             leaveOneOut[j] = points.terms[j] - (spreadX[j] - selfX) - (spreadY[j] - selfY)
         }
         // bⱼ: for the pairs (i, j) with j among i's k neighbours, the change of tᵢ when j leaves,
-        // replacing the count decrements counted in aⱼ.
+        // replacing the count decrements counted in aⱼ. The new radii first (one per marginal
+        // for algorithm 1, two for algorithm 2), then all their counts in one batch each.
+        let radii = Replacement(points: points, xs: xs, ys: ys, dx: dx, dy: dy, algorithm: algorithm, k: k, chunks: chunks)
+        let keepX = x.counts(radii.keepX, coordinates: xs, dimension: dx, strict: strict, chunks: chunks)
+        let keepY = y.counts(radii.keepY, coordinates: ys, dimension: dy, strict: strict, chunks: chunks)
+        let otherX = algorithm == .two ? x.counts(radii.otherX, coordinates: xs, dimension: dx, strict: false, chunks: chunks) : []
+        let otherY = algorithm == .two ? y.counts(radii.otherY, coordinates: ys, dimension: dy, strict: false, chunks: chunks) : []
         var corrections = [Double](repeating: 0, count: n * k)
         corrections.withUnsafeMutableBufferPointer { buffer in
             let out = SharedPointer(buffer.baseAddress!)
             DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
+                var ax = [Double](repeating: 0, count: k + 1), ay = ax
                 for i in (chunk * n / chunks)..<((chunk + 1) * n / chunks) {
-                    KSGJackknife.replacements(of: i, points: points, xs: xs, ys: ys, dx: dx, dy: dy, x: x, y: y, psi: psi,
-                                              algorithm: algorithm, k: k, weightX: incrementsX[i], weightY: incrementsY[i],
-                                              into: out.pointer + i * k)
+                    let term = points.terms[i]
+                    radii.gaps(of: i, points: points, xs: xs, ys: ys, dx: dx, dy: dy, k: k, x: &ax, y: &ay)
+                    for s in 0..<k {
+                        let changed: Double, counted: Double
+                        switch algorithm {
+                        case .one:
+                            // ε becomes the (k + 1)-th joint distance whichever neighbour leaves.
+                            let epsilon = radii.keepX[i], own = epsilon > 0 ? 1 : 0
+                            let mx = keepX[i] - own - (ax[s] < epsilon ? 1 : 0), my = keepY[i] - own - (ay[s] < epsilon ? 1 : 0)
+                            changed = -(psi[mx + 1] + psi[my + 1])
+                            counted = (ax[s] < points.radiusX[i] ? incrementsX[i] : 0) + (ay[s] < points.radiusY[i] ? incrementsY[i] : 0)
+                        case .two:
+                            // The extents without j: `other` if j held the largest, else `keep`.
+                            let holdsX = s == radii.largestX[i], holdsY = s == radii.largestY[i]
+                            let ex = holdsX ? radii.otherX[i] : radii.keepX[i], ey = holdsY ? radii.otherY[i] : radii.keepY[i]
+                            let cx = holdsX ? otherX[i] : keepX[i], cy = holdsY ? otherY[i] : keepY[i]
+                            let mx = cx - 1 - (ax[s] <= ex ? 1 : 0), my = cy - 1 - (ay[s] <= ey ? 1 : 0)
+                            changed = -(psi[max(mx, 1)] + psi[max(my, 1)])
+                            counted = (ax[s] <= points.radiusX[i] ? incrementsX[i] : 0) + (ay[s] <= points.radiusY[i] ? incrementsY[i] : 0)
+                        }
+                        out.pointer[i * k + s] = changed - term - counted
+                    }
                 }
             }
         }
@@ -103,78 +129,123 @@ struct KSGJackknife {
         variance = moments.sampleVariance / Double(n)
     }
 
-    /// For each of i's k neighbours j (slot s), t₍ᵢ₎ without j minus tᵢ, less the count
-    /// decrements already in aⱼ; written to out[s].
-    static func replacements(of i: Int, points: PointData, xs: [Double], ys: [Double], dx: Int, dy: Int,
-                             x: Marginal, y: Marginal, psi: [Double], algorithm: KSGEstimator.Algorithm, k: Int,
-                             weightX: Double, weightY: Double, into out: UnsafeMutablePointer<Double>) {
-        let row = i * (k + 1)
-        func gap(_ values: [Double], _ d: Int, _ a: Int, _ b: Int) -> Double {
-            var m = 0.0
-            for c in 0..<d { m = max(m, abs(values[a * d + c] - values[b * d + c])) }
-            return m
-        }
-        let term = points.terms[i]
-        switch algorithm {
-        case .one:
-            // ε becomes the (k + 1)-th joint distance for every removed neighbour.
-            let next = points.neighbours[row + k]
-            let epsilon = max(gap(xs, dx, i, next), gap(ys, dy, i, next))
-            let own = epsilon > 0 ? 1 : 0
-            let nx = x.count(xs, dx, i, radius: epsilon, strict: true) - own
-            let ny = y.count(ys, dy, i, radius: epsilon, strict: true) - own
-            for s in 0..<k {
-                let j = points.neighbours[row + s]
-                let gx = gap(xs, dx, i, j), gy = gap(ys, dy, i, j)
-                let mx = nx - (gx < epsilon ? 1 : 0), my = ny - (gy < epsilon ? 1 : 0)
-                let changed = -(psi[mx + 1] + psi[my + 1])
-                let counted = (gx < points.radiusX[i] ? weightX : 0) + (gy < points.radiusY[i] ? weightY : 0)
-                out[s] = changed - term - counted
-            }
-        case .two:
-            // The extents over the k + 1 nearest without j: the largest of the others.
+    /// The radii of point i's windows once one of its k neighbours has left: for algorithm 1 the
+    /// (k + 1)-th joint distance (`keepX` = `keepY`); for algorithm 2 the largest marginal
+    /// distances among the k + 1 nearest without the neighbour, which is `keep` unless the
+    /// neighbour at slot `largest` left, then `other`.
+    struct Replacement {
+        var keepX: [Double], keepY: [Double]
+        var otherX: [Double], otherY: [Double]
+        var largestX: [Int], largestY: [Int]
+
+        init(points: PointData, xs: [Double], ys: [Double], dx: Int, dy: Int, algorithm: KSGEstimator.Algorithm, k: Int,
+             chunks: Int) {
+            let n = points.terms.count, two = algorithm == .two
+            keepX = [Double](repeating: 0, count: n)
+            keepY = keepX
+            otherX = two ? keepX : []
+            otherY = otherX
+            largestX = two ? [Int](repeating: 0, count: n) : []
+            largestY = largestX
             var ax = [Double](repeating: 0, count: k + 1), ay = ax
-            for t in 0...k {
-                ax[t] = gap(xs, dx, i, points.neighbours[row + t])
-                ay[t] = gap(ys, dy, i, points.neighbours[row + t])
-            }
-            var cacheX: [Double: Int] = [:], cacheY: [Double: Int] = [:]
-            for s in 0..<k {
-                var ex = 0.0, ey = 0.0
-                for t in 0...k where t != s {
-                    ex = max(ex, ax[t])
-                    ey = max(ey, ay[t])
+            for i in 0..<n {
+                gaps(of: i, points: points, xs: xs, ys: ys, dx: dx, dy: dy, k: k, x: &ax, y: &ay)
+                if !two {
+                    keepX[i] = max(ax[k], ay[k])
+                    keepY[i] = keepX[i]
+                    continue
                 }
-                let cx: Int
-                if let cached = cacheX[ex] { cx = cached } else { cx = x.count(xs, dx, i, radius: ex, strict: false); cacheX[ex] = cx }
-                let cy: Int
-                if let cached = cacheY[ey] { cy = cached } else { cy = y.count(ys, dy, i, radius: ey, strict: false); cacheY[ey] = cy }
-                let mx = cx - 1 - (ax[s] <= ex ? 1 : 0), my = cy - 1 - (ay[s] <= ey ? 1 : 0)
-                let changed = -(psi[max(mx, 1)] + psi[max(my, 1)])
-                let counted = (ax[s] <= points.radiusX[i] ? weightX : 0) + (ay[s] <= points.radiusY[i] ? weightY : 0)
-                out[s] = changed - term - counted
+                var firstX = 0, firstY = 0
+                for t in 1..<max(k, 1) {
+                    if ax[t] > ax[firstX] { firstX = t }
+                    if ay[t] > ay[firstY] { firstY = t }
+                }
+                var restX = ax[k], restY = ay[k]
+                for t in 0..<k {
+                    if t != firstX { restX = max(restX, ax[t]) }
+                    if t != firstY { restY = max(restY, ay[t]) }
+                }
+                keepX[i] = max(ax[firstX], ax[k])
+                keepY[i] = max(ay[firstY], ay[k])
+                otherX[i] = restX
+                otherY[i] = restY
+                largestX[i] = firstX
+                largestY[i] = firstY
+            }
+        }
+
+        /// The marginal max-norm distances from point i to its k + 1 nearest neighbours.
+        func gaps(of i: Int, points: PointData, xs: [Double], ys: [Double], dx: Int, dy: Int, k: Int,
+                  x ax: inout [Double], y ay: inout [Double]) {
+            for t in 0...k {
+                let j = points.neighbours[i * (k + 1) + t]
+                var gx = 0.0, gy = 0.0
+                for c in 0..<dx { gx = max(gx, abs(xs[j * dx + c] - xs[i * dx + c])) }
+                for c in 0..<dy { gy = max(gy, abs(ys[j * dy + c] - ys[i * dy + c])) }
+                ax[t] = gx
+                ay[t] = gy
             }
         }
     }
 }
 
 extension KSGJackknife.Marginal {
-    /// #{points within `radius` of point i} (max norm; strict or not), i included.
-    func count(_ values: [Double], _ d: Int, _ i: Int, radius: Double, strict: Bool) -> Int {
+    /// counts[i] = #{points within radii[i] of point i} (max norm, strict or not, i included).
+    func counts(_ radii: [Double], coordinates values: [Double], dimension d: Int, strict: Bool, chunks: Int) -> [Int] {
+        let n = radii.count
+        var result = [Int](repeating: 0, count: n)
         switch self {
-        case .line(let sorted, _):
-            return sorted.withUnsafeBufferPointer { SortedLine.count($0, values[i], radius: radius, strict: strict) }
+        case .line(let sorted, let order):
+            let windows = Self.windows(sorted: sorted, order: order, radii: radii, strict: strict, chunks: chunks)
+            for p in 0..<n { result[order[p]] = windows.counts[p] }
         case .tree(let tree):
-            let stack = UnsafeMutablePointer<Int>.allocate(capacity: KDTree.stackCapacity)
-            let scratch = UnsafeMutablePointer<Double>.allocate(capacity: KDTree.leafSize)
-            defer {
-                stack.deallocate()
-                scratch.deallocate()
-            }
-            return values.withUnsafeBufferPointer { v in
-                tree.withView { $0.count(v.baseAddress! + i * d, radius: radius, strict: strict, stack: stack, scratch: scratch) }
+            result.withUnsafeMutableBufferPointer { buffer in
+                let out = SharedPointer(buffer.baseAddress!)
+                DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
+                    let stack = UnsafeMutablePointer<Int>.allocate(capacity: KDTree.stackCapacity)
+                    let scratch = UnsafeMutablePointer<Double>.allocate(capacity: KDTree.leafSize)
+                    defer {
+                        stack.deallocate()
+                        scratch.deallocate()
+                    }
+                    tree.withView { view in
+                        values.withUnsafeBufferPointer { v in
+                            for i in (chunk * n / chunks)..<((chunk + 1) * n / chunks) {
+                                out.pointer[i] = view.count(v.baseAddress! + i * d, radius: radii[i], strict: strict,
+                                                            stack: stack, scratch: scratch)
+                            }
+                        }
+                    }
+                }
             }
         }
+        return result
+    }
+
+    /// The windows of a sorted line by position: counts and first positions (C kernel
+    /// `mc_ksg_range_counts`, queries in sorted order), radii given by original index.
+    static func windows(sorted: [Double], order: [Int], radii: [Double], strict: Bool,
+                        chunks: Int) -> (counts: [Int], lefts: [Int]) {
+        let n = sorted.count
+        var byPosition = [Double](repeating: 0, count: n)
+        for p in 0..<n { byPosition[p] = radii[order[p]] }
+        var counts = [Int](repeating: 0, count: n), lefts = counts
+        counts.withUnsafeMutableBufferPointer { c in
+            lefts.withUnsafeMutableBufferPointer { l in
+                sorted.withUnsafeBufferPointer { s in
+                    byPosition.withUnsafeBufferPointer { r in
+                        let pointers = SharedPointer((c.baseAddress!, l.baseAddress!, s.baseAddress!, r.baseAddress!))
+                        DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
+                            let range = (chunk * n / chunks)..<((chunk + 1) * n / chunks)
+                            ShimKernels.rangeCounts(pointers.pointer.2, count: n, radius: pointers.pointer.3 + range.lowerBound,
+                                                    strict: strict, positions: range, into: pointers.pointer.0 + range.lowerBound,
+                                                    lefts: pointers.pointer.1 + range.lowerBound)
+                        }
+                    }
+                }
+            }
+        }
+        return (counts, lefts)
     }
 
     /// result[j] = Σ over i whose window (radius radii[i] around point i) holds j of weights[i],
@@ -186,24 +257,11 @@ extension KSGJackknife.Marginal {
         switch self {
         case .line(let sorted, let order):
             // Each window is a run of positions: add its weight at the first and remove it after the last.
-            var first = [Int](repeating: 0, count: n), last = first
-            first.withUnsafeMutableBufferPointer { f in
-                last.withUnsafeMutableBufferPointer { l in
-                    let out = SharedPointer((f.baseAddress!, l.baseAddress!))
-                    DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
-                        sorted.withUnsafeBufferPointer { s in
-                            for i in (chunk * n / chunks)..<((chunk + 1) * n / chunks) {
-                                let edges = SortedLine.window(s, values[i], radius: radii[i], strict: strict)
-                                out.pointer.0[i] = edges.lowerBound
-                                out.pointer.1[i] = edges.upperBound
-                            }
-                        }
-                    }
-                }
-            }
-            for i in 0..<n where first[i] < last[i] {
-                difference[first[i]] += weights[i]
-                difference[last[i]] -= weights[i]
+            let windows = Self.windows(sorted: sorted, order: order, radii: radii, strict: strict, chunks: chunks)
+            for p in 0..<n where windows.counts[p] > 0 {
+                let weight = weights[order[p]]
+                difference[windows.lefts[p]] += weight
+                difference[windows.lefts[p] + windows.counts[p]] -= weight
             }
             var result = [Double](repeating: 0, count: n)
             var running = 0.0
@@ -237,27 +295,6 @@ extension KSGJackknife.Marginal {
                 return result
             }
         }
-    }
-}
-
-extension SortedLine {
-    /// The positions of the values v with |v − x| < r (strict) or ≤ r, by two binary searches.
-    static func window(_ sorted: UnsafeBufferPointer<Double>, _ x: Double, radius r: Double, strict: Bool) -> Range<Int> {
-        if strict && !(r > 0) { return 0..<0 }
-        var lo = 0, hi = sorted.count
-        while lo < hi {
-            let mid = (lo + hi) / 2
-            let v = sorted[mid]
-            if v >= x || (strict ? x - v < r : x - v <= r) { hi = mid } else { lo = mid + 1 }
-        }
-        let first = lo
-        hi = sorted.count
-        while lo < hi {
-            let mid = (lo + hi) / 2
-            let v = sorted[mid]
-            if v > x && (strict ? v - x >= r : v - x > r) { hi = mid } else { lo = mid + 1 }
-        }
-        return first..<lo
     }
 }
 

@@ -70,13 +70,16 @@ enum ShimKernels {
 
     /// For the positions p in `positions` of an increasing array: counts[p − lowerBound] =
     /// #{q : |sorted[q] − sorted[p]| < radius[p − lowerBound]} when `strict` (0 for a radius ≤ 0),
-    /// else ≤ radius; p itself included. Exact (the reference's predicates).
+    /// else ≤ radius; p itself included. Exact (the reference's predicates). With `lefts`, also
+    /// each window's first position (the window is lefts[·] ..< lefts[·] + counts[·]).
     static func rangeCounts(_ sorted: UnsafePointer<Double>, count n: Int, radius: UnsafePointer<Double>, strict: Bool,
-                            positions: Range<Int>, into counts: UnsafeMutablePointer<Int>) {
-        counts.withMemoryRebound(to: Int64.self, capacity: positions.count) { out in
-            mc_ksg_range_counts(sorted, Int64(n), radius, strict ? 1 : 0, Int64(positions.lowerBound),
-                                Int64(positions.upperBound), out)
+                            positions: Range<Int>, into counts: UnsafeMutablePointer<Int>,
+                            lefts: UnsafeMutablePointer<Int>? = nil) {
+        func wide(_ p: UnsafeMutablePointer<Int>) -> UnsafeMutablePointer<Int64> {
+            UnsafeMutableRawPointer(p).assumingMemoryBound(to: Int64.self)  // Int is Int64 on every supported platform
         }
+        mc_ksg_range_counts(sorted, Int64(n), radius, strict ? 1 : 0, Int64(positions.lowerBound),
+                            Int64(positions.upperBound), wide(counts), lefts.map(wide))
     }
 
     /// The KSG radii of the points at x positions `positions` (see `mc_ksg_plane_radii`):

@@ -159,10 +159,10 @@ struct MICommand: ParsableCommand {
         let estimate = Estimate(value: base.value, variance: base.variance, sampleCount: base.sampleCount,
                                 effectiveSampleSize: base.effectiveSampleSize, degreesOfFreedom: base.degreesOfFreedom,
                                 diagnostics: diagnostics)
+        // The estimand (the Gaussian MI of the covariance) is printed from `declaredBias`.
         return (estimate, [
             "Closed-form Gaussian estimator, Wishart bias-corrected; sandwich (influence-function) standard error "
                 + "with empirical fourth moments (valid without normality when E‖Z‖⁴ < ∞).",
-            GaussianMutualInformation.estimandNote,
         ])
     }
 

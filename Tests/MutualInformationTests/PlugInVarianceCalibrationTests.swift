@@ -38,37 +38,53 @@ struct PlugInVarianceCalibrationTests {
 
     // MARK: - Gaussian plug-in
 
-    /// The Gaussian plug-in on R data sets: sandwich and Gaussian-moment estimates of each.
+    /// The Gaussian plug-in on R data sets (2 + 2 d): the estimates with the sandwich variance,
+    /// and the same estimates with the Gaussian-moment variance (from `figures`).
     static func gaussianPlugIn(replications: Int, n: Int, nu: Double, seed: UInt64) throws -> (sandwich: [Estimate], gaussian: [Estimate]) {
         var g = Xoshiro256PlusPlus(seed: seed)
         var sandwich: [Estimate] = [], gaussian: [Estimate] = []
         for _ in 0..<replications {
             let (x, y) = try draws(n, pairs: 2, nu: nu, using: &g)
-            sandwich.append(try GaussianMutualInformation.estimate(x: x, y: y))
-            gaussian.append(try GaussianMutualInformation.estimate(x: x, y: y, variance: .gaussian))
+            let e = try GaussianMutualInformation.estimate(x: x, y: y)
+            sandwich.append(e)
+            gaussian.append(Estimate(value: e.value, variance: e.diagnostics.figures["gaussianVariance"]!, sampleCount: n,
+                                     effectiveSampleSize: Double(n), diagnostics: e.diagnostics))
         }
         return (sandwich, gaussian)
     }
 
-    @Test("Gaussian plug-in, Gaussian data: sandwich variance calibrated, intervals cover", arguments: [500, 2000])
-    func gaussianPlugInOnGaussianData(n: Int) throws {
-        let replications = CalibrationScale.current.replications(fast: 200, full: 1000)
-        let (sandwich, _) = try Self.gaussianPlugIn(replications: replications, n: n, nu: .infinity, seed: UInt64(n))
+    /// Gaussian data: the sandwich is calibrated, the intervals cover I, and the mean sandwich
+    /// variance is within 5 of its standard errors of the exact Gaussian formula
+    /// Σᵢ ρᵢ²/n + d_x d_y/(2n²) at the true canonical correlations (the two estimate the same
+    /// variance on Gaussian data; the formula is evaluated at the truth, not at the estimates).
+    @Test("Gaussian plug-in, Gaussian data: sandwich calibrated, equal to the Gaussian formula in expectation")
+    func gaussianPlugInOnGaussianData() throws {
+        let n = 500, replications = CalibrationScale.current.replications(fast: 200, full: 2000)
+        let (sandwich, _) = try Self.gaussianPlugIn(replications: replications, n: n, nu: .infinity, seed: 11)
         let calibration = try StatisticalCheck.varianceCalibration(of: sandwich)
         #expect(calibration.passed, "\(calibration)")
         let truth = try GaussianMutualInformation.exact(covariance: Self.dispersion(pairs: 2), xDimension: 2)
         let coverage = try StatisticalCheck.coverage(of: sandwich, containing: truth)
         #expect(coverage.passed, "\(coverage)")
+        var variances = RunningMoments()
+        for e in sandwich { variances.add(e.variance) }
+        let exact = (0.6 * 0.6 + 0.3 * 0.3) / Double(n) + 4 / (2 * Double(n * n))
+        let mean = Estimate(value: variances.mean, variance: variances.varianceOfMean, sampleCount: replications,
+                            effectiveSampleSize: Double(replications), diagnostics: Diagnostics(method: "mean sandwich variance"))
+        let check = StatisticalCheck.consistency(of: mean, with: exact)
+        #expect(check.passed, "\(check)")
     }
 
     /// Student-t with ν = 10: fourth moments finite (the sandwich is consistent) and eighth
     /// moments finite (ν > 8), so the reported variances themselves have finite variance and the
     /// χ² comparison applies. The estimand is the Gaussian MI of the covariance, which for t_ν
-    /// is that of the dispersion (same correlations), not the Student-t MI.
+    /// is that of the dispersion (same correlations), not the Student-t MI. (At ν = 3, where
+    /// fourth moments are infinite, the sandwich was measured 0.67–0.81 of the empirical
+    /// variance: not honest, and documented as such.)
     @Test("Gaussian plug-in, Student-t ν = 10 data: sandwich variance calibrated, intervals cover the Gaussian MI")
     func gaussianPlugInOnStudentTData() throws {
         let replications = CalibrationScale.current.replications(fast: 200, full: 1000)
-        let (sandwich, _) = try Self.gaussianPlugIn(replications: replications, n: 2000, nu: 10, seed: 10)
+        let (sandwich, _) = try Self.gaussianPlugIn(replications: replications, n: 1000, nu: 10, seed: 10)
         let calibration = try StatisticalCheck.varianceCalibration(of: sandwich)
         #expect(calibration.passed, "\(calibration)")
         let estimand = try GaussianMutualInformation.exact(covariance: Self.dispersion(pairs: 2), xDimension: 2)
@@ -77,29 +93,15 @@ struct PlugInVarianceCalibrationTests {
     }
 
     /// Power check: on ν = 5 data the Gaussian-moment variance (the old default) is measured
-    /// 0.40–0.48 of the empirical variance, far outside the χ² band, and must be rejected.
+    /// 0.40–0.48 of the empirical variance, far outside the χ² band (empirical/reported
+    /// 0.72…1.33 at R = 200), and must be rejected. (The sandwich is not held to the χ² band
+    /// here: at ν = 5 the eighth moments are infinite, so its reported variances have infinite
+    /// variance and the band's assumptions fail; it measured 0.94–1.03.)
     @Test("the Gaussian-moment variance is rejected on Student-t ν = 5 data")
     func gaussianMomentVarianceFailsOnHeavyTails() throws {
-        let (_, gaussian) = try Self.gaussianPlugIn(replications: 200, n: 1000, nu: 5, seed: 5)
-        let calibration = try StatisticalCheck.varianceCalibration(of: gaussian)
-        #expect(!calibration.passed && calibration.statistic > calibration.upperBound, "\(calibration)")
-    }
-
-    /// On Gaussian data the sandwich and the exact Gaussian formula estimate the same variance:
-    /// the mean of R sandwich variances is within 5 of its standard errors of
-    /// Σᵢ ρᵢ²/n + d_x d_y/(2n²) at the true canonical correlations.
-    @Test("sandwich variance equals the Gaussian formula in expectation on Gaussian data")
-    func sandwichMatchesGaussianFormula() throws {
-        let n = 500, replications = CalibrationScale.current.replications(fast: 200, full: 2000)
-        let (sandwich, _) = try Self.gaussianPlugIn(replications: replications, n: n, nu: .infinity, seed: 11)
-        var variances = RunningMoments()
-        for e in sandwich { variances.add(e.variance) }
-        let rhoSquared = 0.6 * 0.6 + 0.3 * 0.3
-        let exact = rhoSquared / Double(n) + 4 / (2 * Double(n * n))
-        let mean = Estimate(value: variances.mean, variance: variances.varianceOfMean, sampleCount: replications,
-                            effectiveSampleSize: Double(replications), diagnostics: Diagnostics(method: "mean sandwich variance"))
-        let check = StatisticalCheck.consistency(of: mean, with: exact)
-        #expect(check.passed, "\(check)")
+        let (_, gaussian) = try Self.gaussianPlugIn(replications: 200, n: 500, nu: 5, seed: 5)
+        let old = try StatisticalCheck.varianceCalibration(of: gaussian)
+        #expect(!old.passed && old.statistic > old.upperBound, "\(old)")
     }
 
     // MARK: - KSG
@@ -129,9 +131,10 @@ struct PlugInVarianceCalibrationTests {
         return try StatisticalCheck.varianceCalibration(of: estimates)
     }
 
+    /// Both algorithms, both laws, one and two dimensions per side; the rest of the grid runs in
+    /// the full calibration (about 15 s each in a debug build).
     static let defaultKSGCases: [KSGCase] = [
-        KSGCase(n: 500, pairs: 1, nu: .infinity, algorithm: .one), KSGCase(n: 500, pairs: 1, nu: .infinity, algorithm: .two),
-        KSGCase(n: 500, pairs: 2, nu: 3, algorithm: .one), KSGCase(n: 500, pairs: 2, nu: 3, algorithm: .two),
+        KSGCase(n: 500, pairs: 1, nu: .infinity, algorithm: .one), KSGCase(n: 500, pairs: 2, nu: 3, algorithm: .two),
     ]
 
     /// R = 200 per case: the χ² band on empirical/reported is about 0.72…1.33, so standard

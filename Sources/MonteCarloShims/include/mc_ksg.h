@@ -6,7 +6,9 @@
 
 /// For p in [begin, end): counts[p − begin] = #{q : |sorted[q] − sorted[p]| < radius[p − begin]}
 /// when `strict` (0 when radius ≤ 0 or NaN), else #{q : … ≤ radius[p − begin]}; point p itself
-/// included. `sorted` holds n values in increasing order.
+/// included. `sorted` holds n values in increasing order. If `lefts` is not NULL, also
+/// lefts[p − begin] = the window's first position (the window is
+/// [lefts[p − begin], lefts[p − begin] + counts[p − begin])).
 ///
 /// The predicates are evaluated as x − v < r and v − x < r (v = sorted[q], x = sorted[p]) — the
 /// same rounded subtractions as the O(n²) reference — so the counts are exact. Each edge is
@@ -14,7 +16,7 @@
 /// unit length: the queries come in sorted order, so the local density changes slowly) and
 /// then a branch-free bisection of the bracket.
 void mc_ksg_range_counts(const double *sorted, int64_t n, const double *radius, int32_t strict, int64_t begin,
-                         int64_t end, int64_t *counts);
+                         int64_t end, int64_t *counts, int64_t *lefts);
 
 /// The sorted-array neighbour index of n points in the plane (built by the Swift
 /// `PlanarNeighborIndex`): the x order cut into blocks of `block_size` consecutive points, each
