@@ -56,8 +56,9 @@ import MonteCarloCore
 ///    Var ∝ 1/N, which KSG reaches slowly (that rescaling measured 0.51–1.15 of the empirical
 ///    variance, mostly low).
 /// Measured reported/empirical variance over 200 data sets per cell (k = 3, m = 8, one
-/// partition; `mibench --calibration`): 0.76–1.33 over N ∈ {500, 2000}, 1 + 1, 2 + 2 and
-/// 10 + 10 dimensions, Gaussian and Student-t (ν = 3) data, both algorithms, every cell inside
+/// partition; `mibench --calibration`): 0.76–1.33 over N ∈ {500, 2000} in 1 + 1, 2 + 2 and
+/// 10 + 10 dimensions and N = 10⁴ in 1 + 1 and 2 + 2, Gaussian and Student-t (ν = 3) data,
+/// both algorithms, every cell inside
 /// the χ² band (0.73…1.42); plain subsampling gave 0.51–1.15 on the same data. The lowest
 /// ratios are in 10 + 10 dimensions (0.76–0.96), where blocks of N/8 points are very sparse and
 /// f is somewhat smaller there than at N (see the MutualInformation article "Standard errors of the
@@ -77,8 +78,8 @@ import MonteCarloCore
 ///   surface. The variance adds one neighbour and one or two counts per point and marginal, a
 ///   scatter over the marginal windows (linear in one dimension, a tree traversal per point
 ///   otherwise), and the m blocks (about one more estimate per repetition): measured at
-///   N = 10⁵, 1 + 1 d, 0.22 s for the estimate with its variance against 0.073 s for the value
-///   alone (`mibench --only ksg1`). Points are processed in 64 fixed
+///   N = 10⁵, 1 + 1 d, 0.22 s for the estimate with its variance against 0.05–0.07 s for the
+///   value alone (`mibench`, busy 2-core machine). Points are processed in 64 fixed
 ///   chunks on all cores; the terms are summed in index order, so the result does not
 ///   depend on the thread count.
 public struct KSGEstimator: Sendable, Hashable, Codable {
