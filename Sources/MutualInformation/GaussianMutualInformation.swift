@@ -98,7 +98,7 @@ public enum GaussianMutualInformation {
     /// ESS = s²_ψ / `variance` (about n: the estimator is asymptotically the mean of the n
     /// influence values ψᵢ; below n near independence, where the second term dominates).
     public static func estimate(x: [[Double]], y: [[Double]], biasCorrected: Bool = true,
-                                variance method: VarianceMethod = .sandwich) throws(MonteCarloError) -> Estimate {
+                                variance: VarianceMethod = .sandwich) throws(MonteCarloError) -> Estimate {
         let data = try PairedSamples(x: x, y: y)
         let n = data.count, dx = data.xDimension, dy = data.yDimension, d = dx + dy
         guard n >= d + 2 else {
@@ -130,13 +130,13 @@ public enum GaussianMutualInformation {
         let influenceVariance = blocks.influenceVariance(centred: centred, count: n)
         let sandwich = influenceVariance / Double(n) + independenceTerm
         let gaussian = squaredCorrelations / Double(n) + independenceTerm
-        let variance = method == .sandwich ? sandwich : gaussian
+        let reported = variance == .sandwich ? sandwich : gaussian
         return Estimate(
-            value: value, variance: variance, sampleCount: n,
-            effectiveSampleSize: variance > 0 ? min(Double(n), influenceVariance / variance) : Double(n),
+            value: value, variance: reported, sampleCount: n,
+            effectiveSampleSize: reported > 0 ? min(Double(n), influenceVariance / reported) : Double(n),
             diagnostics: Diagnostics(
                 method: (biasCorrected ? "gaussian-plug-in-unbiased" : "gaussian-plug-in")
-                    + (method == .sandwich ? "" : "-gaussian-variance"),
+                    + (variance == .sandwich ? "" : "-gaussian-variance"),
                 declaredBias: Self.estimandNote + (biasCorrected
                     ? " Unbiased for Gaussian data (Wishart correction)."
                     : " Biased upward by about d_x·d_y/(2n) for Gaussian data (exact value in figures)."),
