@@ -18,6 +18,8 @@
 //                sets (pairs with dispersion correlations 0.6, 0.3, …; Gaussian or Student-t ν) and the
 //                ratio mean reported variance / empirical variance of the estimates, with the χ² band
 //                (false alarm 10⁻³) that PlugInVarianceCalibrationTests applies.
+//        mibench --calibration --gaussian [--replications R] [--sizes 500,2000] [--nu inf,10,6,5,4,3]: the
+//                same for the Gaussian plug-in on 2 + 2 d, its sandwich and its Gaussian-moment variance.
 import Dispatch
 import Foundation
 import BenchmarkSupport
@@ -80,10 +82,46 @@ func correlatedPairs(n: Int, dimension d: Int, rho: Double, seed: UInt64) -> (x:
     return (xs, ys)
 }
 
+/// The `--calibration --gaussian` table (see the usage note).
+func gaussianCalibrationTable(replications: Int) throws {
+    func list(_ flag: String, _ fallback: String) -> [String] { (argument(flag) ?? fallback).split(separator: ",").map(String.init) }
+    print("Gaussian plug-in, 2 + 2 d, reported/empirical variance over \(replications) data sets (sandwich, Gaussian-moment)")
+    var sigma = Matrix.identity(4)
+    for (c, rho) in [0.6, 0.3].enumerated() {
+        sigma[c, 2 + c] = rho
+        sigma[2 + c, c] = rho
+    }
+    for degrees in list("--nu", "inf,10,6,5,4,3").compactMap({ Double($0) }) {
+        var line = "  " + (degrees.isFinite ? "Student-t ν = \(Int(degrees))" : "Gaussian") + ":"
+        for n in list("--sizes", "500,2000").compactMap({ Int($0) }) {
+            var g = Xoshiro256PlusPlus(seed: UInt64(n) &+ UInt64(degrees.isFinite ? degrees : 0))
+            let normal = try MultivariateNormalDistribution(mean: [0, 0, 0, 0], covariance: sigma)
+            let t = degrees.isFinite ? try MultivariateStudentTDistribution(dispersion: sigma, degreesOfFreedom: degrees) : nil
+            var values = RunningMoments(), sandwich = RunningMoments(), gaussian = RunningMoments()
+            for _ in 0..<replications {
+                var x: [[Double]] = [], y: [[Double]] = []
+                for _ in 0..<n {
+                    let z = t?.draw(using: &g) ?? normal.draw(using: &g)
+                    x.append(Array(z[0..<2]))
+                    y.append(Array(z[2...]))
+                }
+                let e = try GaussianMutualInformation.estimate(x: x, y: y)
+                values.add(e.value)
+                sandwich.add(e.variance)
+                gaussian.add(e.diagnostics.figures["gaussianVariance"] ?? .nan)
+            }
+            line += String(format: "  n = %d: %.3f, %.3f", n, sandwich.mean / values.sampleVariance,
+                           gaussian.mean / values.sampleVariance)
+        }
+        print(line)
+    }
+}
+
 /// The `--calibration` table (see the usage note).
 func calibrationTable() throws {
     func list(_ flag: String, _ fallback: String) -> [String] { (argument(flag) ?? fallback).split(separator: ",").map(String.init) }
     let replications = Int(argument("--replications") ?? "") ?? 200
+    if CommandLine.arguments.contains("--gaussian") { return try gaussianCalibrationTable(replications: replications) }
     let nu = Double(replications - 1)
     let lower = ChiSquaredDistribution.quantile(0.0005, degreesOfFreedom: nu) / nu
     let upper = ChiSquaredDistribution.quantile(0.9995, degreesOfFreedom: nu) / nu

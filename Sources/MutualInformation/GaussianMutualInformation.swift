@@ -84,15 +84,16 @@ public enum GaussianMutualInformation {
     /// With heavy tails the sandwich itself is noisy: it uses fourth moments, so its own
     /// variance needs eighth moments (Student-t: ν > 8), and for ν ≤ 4 (infinite fourth
     /// moments) Î is no longer √n-normal and no variance estimate is reliable. Measured
-    /// reported/empirical variance on 2 + 2-dimensional data, n = 500 and 2000, 400 data sets:
-    /// Gaussian 0.97, 1.08; Student-t ν = 10: 0.92, 1.03; ν = 5: 1.03, 0.94; ν = 4: 0.97, 0.90;
-    /// ν = 3: 0.67, 0.81 (not honest; the Gaussian-moment variance gives 0.09, 0.05). See the
+    /// reported/empirical variance on 2 + 2-dimensional data, n = 500 and 2000, 400 data sets
+    /// (`mibench --calibration --gaussian`): Gaussian 0.87–1.11; Student-t ν = 10: 1.03–1.05;
+    /// ν = 5: 0.90–0.93; ν = 4: 0.86–0.93; ν = 3: 0.59–0.88 (not honest; the Gaussian-moment
+    /// variance gives 0.07 there). See the
     /// MutualInformation article "Standard errors of the plug-in estimators".
     ///
     /// *Gaussian variance.* Σᵢ ρ̂ᵢ²/n + d_x d_y/(2n²): the delta-method variance under Gaussian
     /// fourth moments (Var ρ̂ᵢ ≈ (1 − ρᵢ²)²/n, canonical correlations asymptotically independent,
     /// ∂I/∂ρᵢ = ρᵢ/(1 − ρᵢ²)), equal to Var_P(PMI)/n, the efficiency bound, plus the same
-    /// independence term. Too small for heavy-tailed data: measured 0.40–0.48 of the empirical
+    /// independence term. Too small for heavy-tailed data: measured 0.32–0.48 of the empirical
     /// variance on Student-t ν = 5 data and 0.05–0.09 at ν = 3 (2 + 2 d, n = 500 and 2000).
     ///
     /// ESS = s²_ψ / `variance` (about n: the estimator is asymptotically the mean of the n
