@@ -35,6 +35,7 @@ bench: deps
 	bash Benchmarks/peers/setup-venv.sh
 	$(SWIFT) build -c release --product swbench
 	$(SWIFT) build -c release --product mibench
+	$(SWIFT) build -c release --product mcest
 	.build/release/swbench --json benchmark-output/swbench.json
 	.build/release/mibench --json benchmark-output/mibench.json
 	$(SWIFT) build -c release --product steinbench

@@ -2,7 +2,10 @@
 // nothing), with same-run peer comparisons (Benchmarks/peers/mutual_information_sklearn.py; run
 // Benchmarks/peers/setup-venv.sh first to get the peers in .build/peers-venv, else python3 from PATH
 // is used, and a missing peer is skipped):
-// - KSG k = 3 on n = 100 000 one-dimensional pairs vs sklearn.feature_selection.mutual_info_regression;
+// - KSG k = 3 on n = 100 000 one-dimensional pairs vs sklearn.feature_selection.mutual_info_regression
+//   on the same data (written to benchmark-output/mibench-ksg-1d.npy): the value alone, the
+//   estimate with its standard error, and the whole `mcest mi FILE --x 0 --y 1 --method ksg`
+//   process (reading the .npy file, estimate, SE, printing; .build/release/mcest, built by make bench);
 // - KSG k = 3 on n = 100 000 pairs in 3 + 3 dimensions vs a KSG written with scipy.spatial.cKDTree;
 // - the score-matrix bounds (NWJ, DV, InfoNCE, JS, SMILE τ = 5, each with its variance) at B = 4096
 //   (no peer; the target is < 50 ms each).
@@ -10,6 +13,13 @@
 // Usage: mibench [--json PATH (default benchmark-output/mibench.json)] [--no-peers] [--repeats R (default 3)]
 //                [--n N (default 100000)] [--batch B (default 4096)] [--only ksg1|ksg3|bounds]
 //                [--bound nwj|dv|infonce|js|smile (with --only bounds: time one bound)]
+//        mibench --calibration [--replications R (default 200)] [--sizes 500,2000,10000] [--pairs 1,2,10]
+//                [--nu inf,3]: no timing; for each cell, KSG-1 and KSG-2 (k = 3) on R independent data
+//                sets (pairs with dispersion correlations 0.6, 0.3, …; Gaussian or Student-t ν) and the
+//                ratio mean reported variance / empirical variance of the estimates, with the χ² band
+//                (false alarm 10⁻³) that PlugInVarianceCalibrationTests applies.
+//        mibench --calibration --gaussian [--replications R] [--sizes 500,2000] [--nu inf,10,6,5,4,3]: the
+//                same for the Gaussian plug-in on 2 + 2 d, its sandwich and its Gaussian-moment variance.
 import Dispatch
 import Foundation
 import BenchmarkSupport
@@ -47,9 +57,9 @@ struct MIReport: Codable, Sendable {
 
 /// The targets as `benchreport` rows.
 func headlineRows(comparisons: [Comparison], bounds: [BoundTiming]) -> [SummaryRow] {
-    var rows = zip(comparisons, [10.0, 3.0]).map { comparison, target in
+    var rows = comparisons.map { comparison in
         SummaryRow.speedup(benchmark: "mibench", measure: comparison.name, swiftSeconds: comparison.swiftSeconds,
-                           peer: comparison.peer, atLeast: target)
+                           peer: comparison.peer, atLeast: comparison.name.contains("cKDTree") ? 3.0 : 10.0)
     }
     for bound in bounds {
         rows.append(SummaryRow(benchmark: "mibench", measure: "\(bound.name) with its variance, B = \(bound.batchSize)",
@@ -72,6 +82,98 @@ func correlatedPairs(n: Int, dimension d: Int, rho: Double, seed: UInt64) -> (x:
     return (xs, ys)
 }
 
+/// The `--calibration --gaussian` table (see the usage note).
+func gaussianCalibrationTable(replications: Int) throws {
+    func list(_ flag: String, _ fallback: String) -> [String] { (argument(flag) ?? fallback).split(separator: ",").map(String.init) }
+    print("Gaussian plug-in, 2 + 2 d, reported/empirical variance over \(replications) data sets (sandwich, Gaussian-moment)")
+    var sigma = Matrix.identity(4)
+    for (c, rho) in [0.6, 0.3].enumerated() {
+        sigma[c, 2 + c] = rho
+        sigma[2 + c, c] = rho
+    }
+    for degrees in list("--nu", "inf,10,6,5,4,3").compactMap({ Double($0) }) {
+        var line = "  " + (degrees.isFinite ? "Student-t ν = \(Int(degrees))" : "Gaussian") + ":"
+        for n in list("--sizes", "500,2000").compactMap({ Int($0) }) {
+            var g = Xoshiro256PlusPlus(seed: UInt64(n) &+ UInt64(degrees.isFinite ? degrees : 0))
+            let normal = try MultivariateNormalDistribution(mean: [0, 0, 0, 0], covariance: sigma)
+            let t = degrees.isFinite ? try MultivariateStudentTDistribution(dispersion: sigma, degreesOfFreedom: degrees) : nil
+            var values = RunningMoments(), sandwich = RunningMoments(), gaussian = RunningMoments()
+            for _ in 0..<replications {
+                var x: [[Double]] = [], y: [[Double]] = []
+                for _ in 0..<n {
+                    let z = t?.draw(using: &g) ?? normal.draw(using: &g)
+                    x.append(Array(z[0..<2]))
+                    y.append(Array(z[2...]))
+                }
+                let e = try GaussianMutualInformation.estimate(x: x, y: y)
+                values.add(e.value)
+                sandwich.add(e.variance)
+                gaussian.add(e.diagnostics.figures["gaussianVariance"] ?? .nan)
+            }
+            line += String(format: "  n = %d: %.3f, %.3f", n, sandwich.mean / values.sampleVariance,
+                           gaussian.mean / values.sampleVariance)
+        }
+        print(line)
+    }
+}
+
+/// The `--calibration` table (see the usage note).
+func calibrationTable() throws {
+    func list(_ flag: String, _ fallback: String) -> [String] { (argument(flag) ?? fallback).split(separator: ",").map(String.init) }
+    let replications = Int(argument("--replications") ?? "") ?? 200
+    if CommandLine.arguments.contains("--gaussian") { return try gaussianCalibrationTable(replications: replications) }
+    let nu = Double(replications - 1)
+    let lower = ChiSquaredDistribution.quantile(0.0005, degreesOfFreedom: nu) / nu
+    let upper = ChiSquaredDistribution.quantile(0.9995, degreesOfFreedom: nu) / nu
+    print("KSG (k = 3) reported/empirical variance over \(replications) data sets; χ² band for the ratio "
+          + String(format: "%.3f…%.3f", 1 / upper, 1 / lower))
+    for n in list("--sizes", "500,2000,10000").compactMap({ Int($0) }) {
+        for pairs in list("--pairs", "1,2,10").compactMap({ Int($0) }) {
+            for degrees in list("--nu", "inf,3").compactMap({ Double($0) }) {
+                var sigma = Matrix.identity(2 * pairs)
+                for c in 0..<pairs {
+                    sigma[c, pairs + c] = c % 2 == 0 ? 0.6 : 0.3
+                    sigma[pairs + c, c] = sigma[c, pairs + c]
+                }
+                var line = "  N = \(n), \(pairs) + \(pairs) d, " + (degrees.isFinite ? "Student-t ν = \(Int(degrees))" : "Gaussian") + ":"
+                let start = DispatchTime.now().uptimeNanoseconds
+                for algorithm in [KSGEstimator.Algorithm.one, .two] {
+                    var g = Xoshiro256PlusPlus(seed: UInt64(7 * n + pairs))
+                    let normal = try MultivariateNormalDistribution(mean: [Double](repeating: 0, count: 2 * pairs), covariance: sigma)
+                    let t = degrees.isFinite ? try MultivariateStudentTDistribution(dispersion: sigma, degreesOfFreedom: degrees) : nil
+                    var values = RunningMoments(), reported = RunningMoments(), plain = RunningMoments()
+                    for r in 0..<replications {
+                        var x: [[Double]] = [], y: [[Double]] = []
+                        for _ in 0..<n {
+                            let z = t?.draw(using: &g) ?? normal.draw(using: &g)
+                            x.append(Array(z[0..<pairs]))
+                            y.append(Array(z[pairs...]))
+                        }
+                        let e = try KSGEstimator(algorithm: algorithm, neighbors: 3, seed: UInt64(r)).estimate(x: x, y: y)
+                        values.add(e.value)
+                        reported.add(e.variance)
+                        plain.add(e.diagnostics.figures["subsampleVariance"] ?? .nan)
+                    }
+                    let ratio = reported.mean / values.sampleVariance
+                    line += String(format: "  ksg%d %.3f%@ (plain subsampling %.3f)", algorithm == .one ? 1 : 2, ratio,
+                                   (1 / upper <= ratio && ratio <= 1 / lower) ? "" : " OUT", plain.mean / values.sampleVariance)
+                }
+                print(line + String(format: "  [%.0f s]", seconds(since: start)))
+            }
+        }
+    }
+}
+
+if CommandLine.arguments.contains("--calibration") {
+    do {
+        try calibrationTable()
+        exit(0)
+    } catch {
+        print("mibench: error: \(error)")
+        exit(2)
+    }
+}
+
 do {
     let n = Int(argument("--n") ?? "") ?? 100_000
     let k = 3, rho = 0.6
@@ -84,6 +186,8 @@ do {
     print("mibench: KSG algorithm 1, k = \(k), n = \(n), ρ = \(rho), cores \(context.cores), load average \(context.loadAverageBefore)")
 
     var timings: [KSGTiming] = []
+    let dataPath = "benchmark-output/mibench-ksg-1d.npy"
+    var skippedCLI: String?
     for d in [1, 3] where only == nil || only == "ksg\(d)" {
         let (x, y) = correlatedPairs(n: n, dimension: d, rho: rho, seed: UInt64(10 + d))
         let trueValue = -Double(d) / 2 * log(1 - rho * rho)
@@ -97,14 +201,50 @@ do {
             let (time, value) = try bestOf(repeats) { try ksg.value(x: x, y: y) }
             timings.append(KSGTiming(name: "KSG \(d)+\(d) value", n: n, dimension: d, seconds: time, value: value, trueValue: trueValue))
         }
-        // The estimate with its subsampling variance (1 + repetitions passes), for reference; timed once.
-        let start = DispatchTime.now().uptimeNanoseconds
-        let estimate = try ksg.estimate(x: x, y: y)
-        timings.append(KSGTiming(name: "KSG \(d)+\(d) estimate (with variance)", n: n, dimension: d,
-                                 seconds: seconds(since: start), value: estimate.value, trueValue: trueValue))
+        // The estimate with its standard error (jackknife + 8 subsample blocks).
+        let (time, estimate) = d == 1
+            ? try bestOf(repeats) { try ksg.estimate(x: x.map { $0[0] }, y: y.map { $0[0] }) }
+            : try bestOf(repeats) { try ksg.estimate(x: x, y: y) }
+        timings.append(KSGTiming(name: "KSG \(d)+\(d) estimate (with SE)", n: n, dimension: d,
+                                 seconds: time, value: estimate.value, trueValue: trueValue))
+        if d == 1 {
+            // The same data for the CLI and for scikit-learn, as a NumPy .npy file (float64, C
+            // order, n × 2): a CSV of 10⁵ rows takes mcest longer to parse than the estimate.
+            var header = "{'descr': '<f8', 'fortran_order': False, 'shape': (\(n), 2), }"
+            while (10 + header.utf8.count + 1) % 64 != 0 { header += " " }
+            header += "\n"
+            var bytes: [UInt8] = [0x93] + Array("NUMPY".utf8) + [1, 0]
+            bytes += [UInt8(header.utf8.count & 0xFF), UInt8(header.utf8.count >> 8)] + Array(header.utf8)
+            bytes.reserveCapacity(bytes.count + 16 * n)
+            for i in 0..<n {
+                for v in [x[i][0], y[i][0]] { withUnsafeBytes(of: v.bitPattern.littleEndian) { bytes += $0 } }
+            }
+            try FileManager.default.createDirectory(atPath: "benchmark-output", withIntermediateDirectories: true)
+            try Data(bytes).write(to: URL(fileURLWithPath: dataPath))
+            let mcest = packageRoot.appendingPathComponent(".build/release/mcest").path
+            if FileManager.default.isExecutableFile(atPath: mcest) {
+                let (time, status) = try bestOf(repeats) { () throws -> Int32 in
+                    let process = Process()
+                    process.executableURL = URL(fileURLWithPath: mcest)
+                    process.arguments = ["mi", dataPath, "--x", "0", "--y", "1", "--method", "ksg"]
+                    process.standardOutput = FileHandle.nullDevice
+                    try process.run()
+                    process.waitUntilExit()
+                    return process.terminationStatus
+                }
+                if status == 0 {
+                    timings.append(KSGTiming(name: "mcest mi --method ksg 1+1 (whole process)", n: n, dimension: 1,
+                                             seconds: time, value: estimate.value, trueValue: trueValue))
+                } else {
+                    skippedCLI = "mcest exited with status \(status)"
+                }
+            } else {
+                skippedCLI = "\(mcest) not built (make bench builds it)"
+            }
+        }
     }
     for t in timings {
-        print("  " + t.name.padding(toLength: 36, withPad: " ", startingAt: 0)
+        print("  " + t.name.padding(toLength: 44, withPad: " ", startingAt: 0)
               + String(format: " %.3f s   Î = %.5f  (true %.5f)", t.seconds, t.value, t.trueValue))
     }
 
@@ -142,15 +282,26 @@ do {
     if runPeers {
         print("peers (\(peerPython)):")
         let sklearn = runPeer("sklearn mutual_info_regression", script: "mutual_information_sklearn.py",
-                              arguments: ["--peer", "sklearn", "--n", "\(n)", "--dim", "1", "--k", "\(k)", "--rho", "\(rho)",
-                                          "--repeats", "\(repeats)"])
+                              arguments: ["--peer", "sklearn", "--data", dataPath, "--k", "\(k)", "--repeats", "\(repeats)"])
         let ckdtree = runPeer("scipy cKDTree KSG", script: "mutual_information_sklearn.py",
                               arguments: ["--peer", "ckdtree", "--n", "\(n)", "--dim", "3", "--k", "\(k)", "--rho", "\(rho)",
                                           "--repeats", "\(repeats)"])
         comparisons.append(Comparison(name: "KSG 1+1, n = \(n) vs sklearn", swiftSeconds: timings[0].seconds,
                                       swiftValue: timings[0].value, peer: sklearn))
-        comparisons.append(Comparison(name: "KSG 3+3, n = \(n) vs cKDTree", swiftSeconds: timings[2].seconds,
-                                      swiftValue: timings[2].value, peer: ckdtree))
+        func timing(_ name: String) -> KSGTiming? { timings.first { $0.name == name } }
+        if let t = timing("KSG 1+1 estimate (with SE)") {
+            comparisons.append(Comparison(name: "KSG 1+1 estimate with SE, n = \(n) vs sklearn", swiftSeconds: t.seconds,
+                                          swiftValue: t.value, peer: sklearn))
+        }
+        if let t = timing("mcest mi --method ksg 1+1 (whole process)") {
+            comparisons.append(Comparison(name: "mcest mi --method ksg (whole process), n = \(n) vs sklearn",
+                                          swiftSeconds: t.seconds, swiftValue: t.value, peer: sklearn))
+        }
+        if let reason = skippedCLI { skipped.append("mcest mi --method ksg (whole process): \(reason)") }
+        if let t = timing("KSG 3+3 value") {
+            comparisons.append(Comparison(name: "KSG 3+3, n = \(n) vs cKDTree", swiftSeconds: t.seconds,
+                                          swiftValue: t.value, peer: ckdtree))
+        }
         for comparison in comparisons {
             print(comparison.line)
             if let reason = comparison.peer.skipped { skipped.append("\(comparison.name): \(reason)") }

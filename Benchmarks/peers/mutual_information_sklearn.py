@@ -9,6 +9,8 @@
   all cores (workers=-1).
 Data: n pairs, d_x = d_y = --dim, coordinate j of Y = rho * X_j + sqrt(1 - rho^2) * noise, so the
 true MI is -dim/2 * log(1 - rho^2) nats (same distributions as mibench, other seeds).
+--data PATH: read X (column 0) and Y (column 1) from a .npy array (or a headerless CSV) instead
+(the same data as the Swift side; --dim is then 1).
 Prints one JSON object on one line: {peer, seconds, value, ...}; seconds is the best of --repeats.
 """
 import argparse, json, sys, time
@@ -36,11 +38,17 @@ def main():
     parser.add_argument("--rho", type=float, default=0.6)
     parser.add_argument("--repeats", type=int, default=1)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--data", default=None, help=".npy (or headerless CSV) n x 2 array: X = column 0, Y = column 1")
     args = parser.parse_args()
     dim = args.dim if args.dim is not None else (1 if args.peer == "sklearn" else 3)
-    rng = np.random.default_rng(args.seed)
-    x = rng.standard_normal((args.n, dim))
-    y = args.rho * x + np.sqrt(1 - args.rho ** 2) * rng.standard_normal((args.n, dim))
+    if args.data is not None:
+        data = np.load(args.data) if args.data.endswith(".npy") else np.loadtxt(args.data, delimiter=",")
+        x, y, dim = data[:, :1].copy(), data[:, 1:2].copy(), 1
+        args.n = x.shape[0]
+    else:
+        rng = np.random.default_rng(args.seed)
+        x = rng.standard_normal((args.n, dim))
+        y = args.rho * x + np.sqrt(1 - args.rho ** 2) * rng.standard_normal((args.n, dim))
     try:
         if args.peer == "sklearn":
             if dim != 1:

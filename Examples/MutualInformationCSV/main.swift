@@ -22,8 +22,9 @@ struct MutualInformationCSVExample: ParsableCommand {
         abstract: "Mutual information between columns of a CSV file, by KSG and by variational bounds.",
         discussion: """
             KSG (Kraskov–Stögbauer–Grassberger, algorithms 1 and 2, max-norm, k neighbours) with a \
-            standard error by subsampling without replacement; the closed-form Gaussian estimator \
-            (exact for Gaussian data only); NWJ and InfoNCE bounds with a Gaussian critic and an \
+            standard error from the leave-one-out jackknife rescaled on 8 random subsamples; the \
+            closed-form Gaussian estimator (estimand: the Gaussian MI of the covariance, which is I \
+            only for Gaussian data; sandwich standard error); NWJ and InfoNCE bounds with a Gaussian critic and an \
             NWJ bound with a quadratic critic fitted by Newton's method, each fitted on a random \
             half of the rows and evaluated on the other half in batches of --batch pairs \
             (standard error from the batch-to-batch spread).
@@ -47,7 +48,7 @@ struct MutualInformationCSVExample: ParsableCommand {
     @Option(help: "Demo file: rows.")
     var rows = 4000
 
-    @Option(help: "Seed of the subsampling, the train/evaluation split and the demo file.")
+    @Option(help: "Seed of the KSG subsamples, the train/evaluation split and the demo file.")
     var seed: UInt64 = 2024
 
     @Option(help: "Folder for the demo file.")

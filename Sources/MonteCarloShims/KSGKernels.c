@@ -32,7 +32,7 @@ static inline int mc_outside_right(const double *s, int64_t q, double x, double 
     } while (0)
 
 void mc_ksg_range_counts(const double *sorted, int64_t n, const double *radius, int32_t strict, int64_t begin,
-                         int64_t end, int64_t *counts) {
+                         int64_t end, int64_t *counts, int64_t *lefts) {
     const double *s = sorted;
     // Points per unit length on each side, from the previous query: the next query's edges are
     // predicted as p ∓ density · r, off by about the square root of the count (the edges of
@@ -43,6 +43,7 @@ void mc_ksg_range_counts(const double *sorted, int64_t n, const double *radius, 
         const double x = s[p], r = radius[p - begin];
         if (strict && !(r > 0)) {
             counts[p - begin] = 0;
+            if (lefts) lefts[p - begin] = p;
             continue;
         }
         double left_guess = (double)p - left_density * r, right_guess = (double)(p + 1) + right_density * r;
@@ -94,6 +95,7 @@ void mc_ksg_range_counts(const double *sorted, int64_t n, const double *radius, 
 #undef INSIDE
 #undef OUTSIDE
         counts[p - begin] = right - left;
+        if (lefts) lefts[p - begin] = left;
         if (r > 0 && r < INFINITY) {
             left_density = (double)(p - left) / r;
             right_density = (double)(right - p - 1) / r;
@@ -150,8 +152,9 @@ static inline void mc_scan(const mc_ksg_plane *pl, int64_t block, int64_t i, dou
     }
 }
 
-int64_t mc_ksg_plane_radii(const mc_ksg_plane *pl, int64_t begin, int64_t end, int64_t k, int32_t algorithm_two,
-                           double *radius_x, double *radius_y, double *dist, int64_t *nb) {
+int64_t mc_ksg_plane_radii(const mc_ksg_plane *pl, int64_t begin, int64_t end, int64_t k, int64_t search,
+                           int32_t algorithm_two, double *radius_x, double *radius_y, double *dist, int64_t *nb,
+                           int64_t *found_neighbours, double *found_distances) {
     const int64_t size = pl->block_size, blocks = (pl->count + size - 1) / size;
     int64_t zeros = 0, home = begin / size, next_block = (home + 1) * size;
     for (int64_t p = begin; p < end; p++) {
@@ -161,26 +164,32 @@ int64_t mc_ksg_plane_radii(const mc_ksg_plane *pl, int64_t begin, int64_t end, i
         }
         const int64_t i = pl->x_order[p];
         const double xq = pl->sorted_x[p], yq = pl->y_in_x_order[p];
-        for (int64_t t = 0; t < k; t++) {
+        for (int64_t t = 0; t < search; t++) {
             dist[t] = INFINITY;
             nb[t] = INT64_MAX;
         }
-        mc_scan(pl, home, i, xq, yq, k, dist, nb);
+        mc_scan(pl, home, i, xq, yq, search, dist, nb);
         int64_t left = home - 1, right = home + 1;
         for (;;) {
             // A block whose x-gap exceeds the k-th distance cannot hold a neighbour, nor can any
             // block beyond it.
             const double left_gap = left >= 0 ? xq - pl->block_upper[left] : INFINITY;
             const double right_gap = right < blocks ? pl->block_lower[right] - xq : INFINITY;
-            const double worst = dist[k - 1];
+            const double worst = dist[search - 1];
             const int left_open = left_gap <= worst, right_open = right_gap <= worst;
             if (!left_open && !right_open) break;
             if (left_open && (!right_open || left_gap <= right_gap)) {
-                mc_scan(pl, left, i, xq, yq, k, dist, nb);
+                mc_scan(pl, left, i, xq, yq, search, dist, nb);
                 left--;
             } else {
-                mc_scan(pl, right, i, xq, yq, k, dist, nb);
+                mc_scan(pl, right, i, xq, yq, search, dist, nb);
                 right++;
+            }
+        }
+        if (found_neighbours) {
+            for (int64_t t = 0; t < search; t++) {
+                found_neighbours[(p - begin) * search + t] = nb[t];
+                found_distances[(p - begin) * search + t] = dist[t];
             }
         }
         if (dist[k - 1] == 0) zeros++;

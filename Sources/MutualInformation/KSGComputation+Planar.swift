@@ -13,18 +13,28 @@ extension KSGComputation {
     /// - Returns: The number of zero k-NN distances.
     static func evaluatePlanar(plane: PlanarNeighborIndex, xs: [Double], ys: [Double], psi: [Double],
                                algorithm: KSGEstimator.Algorithm, k: Int, chunks: Int,
-                               into terms: UnsafeMutablePointer<Double>) -> Int {
+                               into points: inout KSGJackknife.PointData, jackknife: Bool) -> Int {
         let n = plane.count
+        // With the jackknife: the k + 1 nearest of every point, by x position.
+        var found = [Int](repeating: 0, count: jackknife ? n * (k + 1) : 0)
+        var foundDistances = [Double](repeating: 0, count: found.count)
         // Radii by x position and by y position (ε for algorithm 1, the marginal extents for 2).
         var radiusX = [Double](repeating: 0, count: n), radiusY = [Double](repeating: 0, count: n)
         var zeroCounts = [Int](repeating: 0, count: chunks)
         radiusX.withUnsafeMutableBufferPointer { rx in
             radiusY.withUnsafeMutableBufferPointer { ry in
                 zeroCounts.withUnsafeMutableBufferPointer { zeros in
-                    let out = PlanarRadii(x: rx.baseAddress!, y: ry.baseAddress!, zeros: zeros.baseAddress!)
-                    DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
-                        out.zeros[chunk] = nearestRadii((chunk * n / chunks)..<((chunk + 1) * n / chunks), plane: plane,
-                                                        xs: xs, ys: ys, algorithm: algorithm, k: k, into: out)
+                    found.withUnsafeMutableBufferPointer { f in
+                        foundDistances.withUnsafeMutableBufferPointer { fd in
+                            let out = PlanarRadii(x: rx.baseAddress!, y: ry.baseAddress!, zeros: zeros.baseAddress!,
+                                                  neighbours: f.isEmpty ? nil : f.baseAddress,
+                                                  distances: fd.isEmpty ? nil : fd.baseAddress)
+                            DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
+                                out.zeros[chunk] = nearestRadii((chunk * n / chunks)..<((chunk + 1) * n / chunks),
+                                                                plane: plane, xs: xs, ys: ys, algorithm: algorithm, k: k,
+                                                                into: out)
+                            }
+                        }
                     }
                 }
             }
@@ -56,19 +66,28 @@ extension KSGComputation {
             }
         }
         // Per-point terms by original index (each position writes its own point's term).
-        let output = SharedPointer(terms)
-        let epsilons = radiusX, xCounts = countX, yCounts = countY
-        DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
-            for position in (chunk * n / chunks)..<((chunk + 1) * n / chunks) {
-                let i = plane.xOrder[position], yPosition = plane.rankY[i]
-                switch algorithm {
-                case .one:
-                    // The strict count includes the point itself unless ε = 0.
-                    let own = epsilons[position] > 0 ? 1 : 0
-                    let nx = xCounts[position] - own, ny = yCounts[yPosition] - own
-                    output.pointer[i] = -(psi[nx + 1] + psi[ny + 1])
-                case .two:
-                    output.pointer[i] = -(psi[xCounts[position] - 1] + psi[yCounts[yPosition] - 1])
+        let epsilons = radiusX, radiiY = radiusY, xCounts = countX, yCounts = countY, neighbours = found
+        points.withOutputs { output in
+            DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
+                for position in (chunk * n / chunks)..<((chunk + 1) * n / chunks) {
+                    let i = plane.xOrder[position], yPosition = plane.rankY[i]
+                    let nx: Int, ny: Int
+                    switch algorithm {
+                    case .one:
+                        // The strict count includes the point itself unless ε = 0.
+                        let own = epsilons[position] > 0 ? 1 : 0
+                        nx = xCounts[position] - own
+                        ny = yCounts[yPosition] - own
+                        output.terms[i] = -(psi[nx + 1] + psi[ny + 1])
+                    case .two:
+                        nx = xCounts[position] - 1
+                        ny = yCounts[yPosition] - 1
+                        output.terms[i] = -(psi[nx] + psi[ny])
+                    }
+                    output.record(i, nx, ny, epsilons[position], radiiY[yPosition])
+                    if let list = output.neighbours {
+                        for t in 0...k { list[i * (k + 1) + t] = neighbours[position * (k + 1) + t] }
+                    }
                 }
             }
         }
@@ -83,7 +102,10 @@ extension KSGComputation {
             xs.withUnsafeBufferPointer { xp in
                 ys.withUnsafeBufferPointer { yp in
                     ShimKernels.planeRadii(view, x: xp.baseAddress!, y: yp.baseAddress!, positions: range, k: k,
-                                           algorithmTwo: algorithm == .two, radiusX: out.x, radiusY: out.y)
+                                           algorithmTwo: algorithm == .two, radiusX: out.x, radiusY: out.y,
+                                           found: out.neighbours.map {
+                                               ($0 + range.lowerBound * (k + 1), out.distances! + range.lowerBound * (k + 1))
+                                           })
                 }
             }
         }
@@ -95,4 +117,7 @@ struct PlanarRadii: @unchecked Sendable {
     let x: UnsafeMutablePointer<Double>
     let y: UnsafeMutablePointer<Double>
     let zeros: UnsafeMutablePointer<Int>
+    /// With the jackknife: k + 1 neighbours (original indices) and their distances per x position.
+    let neighbours: UnsafeMutablePointer<Int>?
+    let distances: UnsafeMutablePointer<Double>?
 }

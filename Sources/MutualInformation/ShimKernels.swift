@@ -72,20 +72,26 @@ enum ShimKernels {
 
     /// For the positions p in `positions` of an increasing array: counts[p − lowerBound] =
     /// #{q : |sorted[q] − sorted[p]| < radius[p − lowerBound]} when `strict` (0 for a radius ≤ 0),
-    /// else ≤ radius; p itself included. Exact (the reference's predicates).
+    /// else ≤ radius; p itself included. Exact (the reference's predicates). With `lefts`, also
+    /// each window's first position (the window is lefts[·] ..< lefts[·] + counts[·]).
     static func rangeCounts(_ sorted: UnsafePointer<Double>, count n: Int, radius: UnsafePointer<Double>, strict: Bool,
-                            positions: Range<Int>, into counts: UnsafeMutablePointer<Int>) {
-        counts.withMemoryRebound(to: Int64.self, capacity: positions.count) { out in
-            mc_ksg_range_counts(sorted, Int64(n), radius, strict ? 1 : 0, Int64(positions.lowerBound),
-                                Int64(positions.upperBound), out)
+                            positions: Range<Int>, into counts: UnsafeMutablePointer<Int>,
+                            lefts: UnsafeMutablePointer<Int>? = nil) {
+        func wide(_ p: UnsafeMutablePointer<Int>) -> UnsafeMutablePointer<Int64> {
+            UnsafeMutableRawPointer(p).assumingMemoryBound(to: Int64.self)  // Int is Int64 on every supported platform
         }
+        mc_ksg_range_counts(sorted, Int64(n), radius, strict ? 1 : 0, Int64(positions.lowerBound),
+                            Int64(positions.upperBound), wide(counts), lefts.map(wide))
     }
 
     /// The KSG radii of the points at x positions `positions` (see `mc_ksg_plane_radii`):
     /// radiusX by x position and radiusY by y position; returns the number of zero k-NN distances.
+    /// With `found`, the search finds k + 1 neighbours and writes their original indices and
+    /// distances, k + 1 per position from `positions.lowerBound`, to `found`.
     static func planeRadii(_ view: PlanarNeighborView, x: UnsafePointer<Double>, y: UnsafePointer<Double>,
                            positions: Range<Int>, k: Int, algorithmTwo: Bool, radiusX: UnsafeMutablePointer<Double>,
-                           radiusY: UnsafeMutablePointer<Double>) -> Int {
+                           radiusY: UnsafeMutablePointer<Double>,
+                           found: (neighbours: UnsafeMutablePointer<Int>, distances: UnsafeMutablePointer<Double>)? = nil) -> Int {
         func wide(_ p: UnsafePointer<Int>) -> UnsafePointer<Int64> {
             UnsafeRawPointer(p).assumingMemoryBound(to: Int64.self)  // Int is Int64 on every supported platform
         }
@@ -94,13 +100,16 @@ enum ShimKernels {
             y_in_x_order: view.yInXOrder, x_order: wide(view.xOrder), rank_y: wide(view.rankY), block_y: view.blockY,
             block_x: view.blockX, block_index: wide(view.blockIndex), block_lower: view.blockLower,
             block_upper: view.blockUpper, x: x, y: y)
-        let distances = UnsafeMutablePointer<Double>.allocate(capacity: k)
-        let neighbours = UnsafeMutablePointer<Int64>.allocate(capacity: k)
+        let search = found == nil ? k : k + 1
+        let distances = UnsafeMutablePointer<Double>.allocate(capacity: search)
+        let neighbours = UnsafeMutablePointer<Int64>.allocate(capacity: search)
         defer {
             distances.deallocate()
             neighbours.deallocate()
         }
+        let foundNeighbours = found.map { UnsafeMutableRawPointer($0.neighbours).assumingMemoryBound(to: Int64.self) }
         return Int(mc_ksg_plane_radii(&plane, Int64(positions.lowerBound), Int64(positions.upperBound), Int64(k),
-                                      algorithmTwo ? 1 : 0, radiusX, radiusY, distances, neighbours))
+                                      Int64(search), algorithmTwo ? 1 : 0, radiusX, radiusY, distances, neighbours,
+                                      foundNeighbours, found?.distances))
     }
 }

@@ -22,11 +22,11 @@ struct MICommand: ParsableCommand {
 
             Methods and their standard errors:
               ksg, ksg2  Kraskov–Stögbauer–Grassberger algorithm 1 / 2 (max-norm, k = --neighbors). \
-            SE by subsampling without replacement (8 disjoint blocks, 4 random partitions from --seed); \
-            Student-t interval. Biased low in higher dimension or at high MI (declared, not corrected).
+            SE: leave-one-out jackknife, rescaled by its overestimation factor measured on 8 disjoint \
+            random subsamples (--seed); Student-t interval. Biased low in higher dimension or at high MI (declared, not corrected).
               gaussian   Closed form ½ log(det Σxx det Σyy / det Σ) with the sample covariance, \
-            Wishart bias-corrected, delta-method SE. Exact for Gaussian data; for other data it \
-            estimates the Gaussian (canonical-correlation) proxy, not I.
+            Wishart bias-corrected, sandwich (influence-function) SE with empirical fourth moments. \
+            Estimand: the Gaussian MI of the covariance; it equals I only for Gaussian data.
               nwj, dv, infonce, smile  Variational bounds on a critic score matrix. The rows are \
             shuffled (--seed) and split: half (at most 4000 rows) train the critic, the rest evaluate \
             the bound, so the critic never sees the pairs it is scored on. The evaluation rows are cut \
@@ -106,7 +106,7 @@ struct MICommand: ParsableCommand {
     @Option(name: .customLong("batch-size"), help: "Largest batch B for the bounds (B² critic scores per batch).")
     var batchSize: Int = 128
 
-    @Option(help: "Seed of the KSG subsampling partitions, and of the bounds' split, Fourier features and MLP.")
+    @Option(help: "Seed of the KSG standard error's random subsamples, and of the bounds' split, Fourier features and MLP.")
     var seed: UInt64 = 2024
 
     @Flag(help: "Print one JSON object instead of text.")
@@ -172,19 +172,19 @@ struct MICommand: ParsableCommand {
         guard n >= k + 1 else {
             throw .invalidArgument("Too few rows: KSG with k = \(k) neighbours needs at least k + 1 = \(k + 1) rows; \(file) has \(n).")
         }
-        // The subsampling standard error needs blocks of more than k points: 8 blocks when
-        // there are enough rows, fewer (at least 2) for small files.
-        let blocks = min(8, n / (k + 1))
+        // The standard error needs blocks of at least k + 2 points: 8 blocks when there are
+        // enough rows, fewer (at least 2) for small files.
+        let blocks = min(8, n / (k + 2))
         guard blocks >= 2 else {
             throw .invalidArgument("Too few rows: the KSG standard error with k = \(k) needs two disjoint subsamples of "
-                + "k + 1 rows, so at least \(2 * (k + 1)) rows; \(file) has \(n).")
+                + "k + 2 rows, so at least \(2 * (k + 2)) rows; \(file) has \(n).")
         }
-        let estimator = KSGEstimator(algorithm: method == .ksg ? .one : .two, neighbors: k, subsampleBlocks: blocks,
-                                     repetitions: 4, seed: seed)
+        let estimator = KSGEstimator(algorithm: method == .ksg ? .one : .two, neighbors: k, subsampleBlocks: blocks, seed: seed)
         let estimate = try estimator.estimate(x: x, y: y)
         let notes = [
-            "KSG algorithm \(method == .ksg ? 1 : 2), k = \(k), max-norm; standard error by subsampling without "
-                + "replacement (\(blocks) blocks of \(n / blocks) rows, 4 random partitions, seed \(seed)).",
+            "KSG algorithm \(method == .ksg ? 1 : 2), k = \(k), max-norm; standard error: the leave-one-out jackknife "
+                + "rescaled by its overestimation factor measured on \(blocks) disjoint random subsamples of \(n / blocks) rows "
+                + "(seed \(seed)).",
         ]
         return (estimate, notes)
     }
@@ -202,7 +202,11 @@ struct MICommand: ParsableCommand {
         let estimate = Estimate(value: base.value, variance: base.variance, sampleCount: base.sampleCount,
                                 effectiveSampleSize: base.effectiveSampleSize, degreesOfFreedom: base.degreesOfFreedom,
                                 diagnostics: diagnostics)
-        return (estimate, ["Closed-form Gaussian estimator, Wishart bias-corrected; delta-method standard error."])
+        // The estimand (the Gaussian MI of the covariance) is printed from `declaredBias`.
+        return (estimate, [
+            "Closed-form Gaussian estimator, Wishart bias-corrected; sandwich (influence-function) standard error "
+                + "with empirical fourth moments (valid without normality when E‖Z‖⁴ < ∞).",
+        ])
     }
 
     /// Warns when a column's excess kurtosis or skewness is far from 0 (the Gaussian estimator then

@@ -6,7 +6,9 @@
 
 /// For p in [begin, end): counts[p − begin] = #{q : |sorted[q] − sorted[p]| < radius[p − begin]}
 /// when `strict` (0 when radius ≤ 0 or NaN), else #{q : … ≤ radius[p − begin]}; point p itself
-/// included. `sorted` holds n values in increasing order.
+/// included. `sorted` holds n values in increasing order. If `lefts` is not NULL, also
+/// lefts[p − begin] = the window's first position (the window is
+/// [lefts[p − begin], lefts[p − begin] + counts[p − begin])).
 ///
 /// The predicates are evaluated as x − v < r and v − x < r (v = sorted[q], x = sorted[p]) — the
 /// same rounded subtractions as the O(n²) reference — so the counts are exact. Each edge is
@@ -14,7 +16,7 @@
 /// unit length: the queries come in sorted order, so the local density changes slowly) and
 /// then a branch-free bisection of the bracket.
 void mc_ksg_range_counts(const double *sorted, int64_t n, const double *radius, int32_t strict, int64_t begin,
-                         int64_t end, int64_t *counts);
+                         int64_t end, int64_t *counts, int64_t *lefts);
 
 /// The sorted-array neighbour index of n points in the plane (built by the Swift
 /// `PlanarNeighborIndex`): the x order cut into blocks of `block_size` consecutive points, each
@@ -34,15 +36,19 @@ typedef struct {
 /// The KSG radii of the points at x positions [begin, end): their k nearest neighbours in max
 /// norm (ties by original index, the point itself excluded), and then for algorithm 1 ε = the
 /// k-th distance in radius_x[position] and radius_y[y position], for algorithm 2 the largest
-/// |Δx| and |Δy| among the k neighbours. Returns how many k-th distances are 0. `distances`
-/// (k doubles) and `neighbours` (k indices) are scratch.
+/// |Δx| and |Δy| among the k neighbours. Returns how many k-th distances are 0. The search
+/// finds `search` ≥ k neighbours (the radii use the first k); `distances` (`search` doubles) and
+/// `neighbours` (`search` indices) are scratch, and if `found_neighbours` is not NULL the
+/// neighbours' original indices and distances of position p are written to
+/// found_neighbours / found_distances[(p − begin)·search …] (for the jackknife variance).
 ///
 /// A query starts in its own block and visits neighbouring blocks outwards in x order, nearer
 /// side first, stopping on a side once the block's x-gap exceeds the current k-th distance;
 /// inside a block it bisects for y (conditional moves) and walks outwards in y, nearer side
 /// first, until the y-gap exceeds the k-th distance. Distances are max(|Δx|, |Δy|) computed as
 /// in the O(n²) reference, so the neighbours and radii are exactly the reference's.
-int64_t mc_ksg_plane_radii(const mc_ksg_plane *plane, int64_t begin, int64_t end, int64_t k, int32_t algorithm_two,
-                           double *radius_x, double *radius_y, double *distances, int64_t *neighbours);
+int64_t mc_ksg_plane_radii(const mc_ksg_plane *plane, int64_t begin, int64_t end, int64_t k, int64_t search,
+                           int32_t algorithm_two, double *radius_x, double *radius_y, double *distances,
+                           int64_t *neighbours, int64_t *found_neighbours, double *found_distances);
 
 #endif
