@@ -19,8 +19,8 @@ enum MutualInformationCases {
         return CalibrationCase(
             family: "MI", input: input,
             rows: [RowSpec(estimator: "Gaussian plug-in", problem: proxy, truth: gaussianTruth, size: pairs),
-                   RowSpec(estimator: "KSG-1, k = 3 (subsampling SE)", problem: "I", truth: truth, size: pairs),
-                   RowSpec(estimator: "KSG-2, k = 3 (subsampling SE)", problem: "I", truth: truth, size: pairs)],
+                   RowSpec(estimator: "KSG-1, k = 3 (jackknife SE)", problem: "I", truth: truth, size: pairs),
+                   RowSpec(estimator: "KSG-2, k = 3 (jackknife SE)", problem: "I", truth: truth, size: pairs)],
             cost: 2,
             replicate: { generator in
                 let (x, y) = draw(&generator)

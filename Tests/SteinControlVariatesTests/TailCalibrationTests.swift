@@ -46,15 +46,15 @@ struct TailCalibrationTests {
         let estimator = SteinControlFunctional()
         switch problem {
         case .southOneDWithoutPolynomial:
-            return try report(StandardNormalVector(dimension: 1), count: 250, replications: replications, seed: 3101,
+            return try LargeSampleCalibrationTests.report(StandardNormalVector(dimension: 1), count: 250, replications: replications, seed: 3101,
                               truth: 2, estimator: estimator, integrand: TestProblems.southOneD)
         case .bananaSecondMoment, .bananaFirstSquared:
             let banana = IndependentBanana()
             let integrand = banana.integrands[problem == .bananaSecondMoment ? 2 : 1]
-            return try report(banana, count: 200, replications: replications, seed: problem == .bananaSecondMoment ? 3102 : 3103,
+            return try LargeSampleCalibrationTests.report(banana, count: 200, replications: replications, seed: problem == .bananaSecondMoment ? 3102 : 3103,
                               truth: integrand.truth, estimator: estimator, integrand: integrand.f)
         case .sineUnderCorrelatedGaussian:
-            return try report(TestProblems.correlatedGaussian(), count: 200, replications: replications, seed: 3104,
+            return try LargeSampleCalibrationTests.report(TestProblems.correlatedGaussian(), count: 200, replications: replications, seed: 3104,
                               truth: TestProblems.sineFirstTruth, estimator: estimator, integrand: TestProblems.sineFirst)
         }
     }
@@ -92,16 +92,6 @@ struct TailCalibrationTests {
         !honest(report, conservativeLimit: limit) ? "FAIL" : report.passed ? "pass" : "pass (conservative within the stated limit)"
     }
 
-    static func report<D: ScoredSampler>(
-        _ distribution: D, count: Int, replications: Int, seed: UInt64, truth: Double,
-        estimator: SteinControlFunctional, integrand: @escaping ([Double]) -> Double
-    ) throws -> CalibrationReport {
-        try CalibrationReport(replications: replications, seed: seed, truth: truth) {
-            (_, generator: inout Xoshiro256PlusPlus) throws(MonteCarloError) -> Estimate in
-            let sample = try SteinSample(drawing: count, from: distribution, using: &generator)
-            return try estimator.estimate(sample: sample, values: (0..<count).map { integrand(sample.point($0)) })
-        }
-    }
 
     enum SmoothProblem: String, CaseIterable, Sendable, CustomTestStringConvertible {
         /// T4: d = 4 South problem, control functionals (weighted form), n = 250.
