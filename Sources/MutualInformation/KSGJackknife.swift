@@ -82,10 +82,19 @@ struct KSGJackknife {
         }
         let incrementsX = weightX, incrementsY = weightY
         // aⱼ: the increments of every i whose window holds j (j ≠ i).
-        let spreadX = x.spread(weightX, radii: points.radiusX, coordinates: xs, dimension: dx, strict: strict, chunks: chunks,
+        // The two marginals concurrently (a tree's spread is one serial traversal per point).
+        var spreads = [[Double]](repeating: [], count: 2)
+        spreads.withUnsafeMutableBufferPointer { buffer in
+            let out = SharedPointer(buffer.baseAddress!)
+            DispatchQueue.concurrentPerform(iterations: 2) { which in
+                out.pointer[which] = which == 0
+                    ? x.spread(incrementsX, radii: points.radiusX, coordinates: xs, dimension: dx, strict: strict, chunks: chunks,
                                windows: windows?.x)
-        let spreadY = y.spread(weightY, radii: points.radiusY, coordinates: ys, dimension: dy, strict: strict, chunks: chunks,
+                    : y.spread(incrementsY, radii: points.radiusY, coordinates: ys, dimension: dy, strict: strict, chunks: chunks,
                                windows: windows?.y)
+            }
+        }
+        let spreadX = spreads[0], spreadY = spreads[1]
         var leaveOneOut = [Double](repeating: 0, count: n)
         for j in 0..<n {
             // Remove j's own window from its spread: it holds itself unless a strict radius is 0.
