@@ -79,9 +79,9 @@ import MonteCarloCore
 ///   one dimension searched from the edges of the estimate's own windows), a scatter over the
 ///   marginal windows (in one dimension over the count pass's windows, linear; a tree traversal
 ///   per point otherwise), and the m blocks (about one more estimate per repetition, run
-///   concurrently): measured at N = 10⁵, 1 + 1 d, 0.20 s for the estimate with its variance
-///   against 0.06 s for the value alone (`mibench --repeats 7`, 2-core machine with a load
-///   average of about 3.8 from other work). Points are processed in 64 fixed chunks on all
+///   concurrently): measured at N = 10⁵, 1 + 1 d, 0.11 s for the estimate with its variance
+///   against 0.035 s for the value alone (`mibench --repeats 7`, 2-core machine with a load
+///   average of about 2 from other work; both about 1.7 times that under heavier load). Points are processed in 64 fixed chunks on all
 ///   cores (each block in one chunk); the terms are summed in index order, so the result does
 ///   not depend on the thread count or the chunking.
 public struct KSGEstimator: Sendable, Hashable, Codable {

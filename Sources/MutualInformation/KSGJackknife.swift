@@ -285,7 +285,7 @@ extension KSGJackknife.Marginal {
 
     /// result[j] = Σ over i whose window (radius radii[i] around point i) holds j of weights[i],
     /// i = j included.
-    /// `windows`, if given, are the line's windows at `radii` (as ``windows(sorted:order:radii:strict:chunks:)``
+    /// `windows`, if given, are the line's windows at `radii` (as ``windows(sorted:order:radii:strict:chunks:known:)``
     /// would count them).
     func spread(_ weights: [Double], radii: [Double], coordinates values: [Double], dimension d: Int, strict: Bool,
                 chunks: Int, windows known: KSGJackknife.Windows? = nil) -> [Double] {
