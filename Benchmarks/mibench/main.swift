@@ -223,14 +223,10 @@ do {
             try Data(bytes).write(to: URL(fileURLWithPath: dataPath))
             let mcest = packageRoot.appendingPathComponent(".build/release/mcest").path
             if FileManager.default.isExecutableFile(atPath: mcest) {
-                let (time, status) = try bestOf(repeats) { () throws -> Int32 in
-                    let process = Process()
-                    process.executableURL = URL(fileURLWithPath: mcest)
-                    process.arguments = ["mi", dataPath, "--x", "0", "--y", "1", "--method", "ksg"]
-                    process.standardOutput = FileHandle.nullDevice
-                    try process.run()
-                    process.waitUntilExit()
-                    return process.terminationStatus
+                // posix_spawn and waitpid rather than Foundation's Process, whose waitUntilExit
+                // added 40–55 ms (it notices the exit late) to a 0.16–0.2 s run.
+                let (time, status) = bestOf(repeats) { () -> Int32 in
+                    spawnAndWait(mcest, ["mi", dataPath, "--x", "0", "--y", "1", "--method", "ksg"])
                 }
                 if status == 0 {
                     timings.append(KSGTiming(name: "mcest mi --method ksg 1+1 (whole process)", n: n, dimension: 1,
@@ -321,3 +317,21 @@ do {
     print("mibench: error: \(error)")
     exit(2)
 }
+
+/// Runs `path` with `arguments` (standard output to /dev/null) and waits for it; returns its exit
+/// status, or −1 if it could not be started or did not exit normally.
+func spawnAndWait(_ path: String, _ arguments: [String]) -> Int32 {
+    var actions = posix_spawn_file_actions_t()
+    posix_spawn_file_actions_init(&actions)
+    defer { posix_spawn_file_actions_destroy(&actions) }
+    posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+    let argv: [UnsafeMutablePointer<CChar>?] = ([path] + arguments).map { strdup($0) } + [nil]
+    defer { for pointer in argv { free(pointer) } }
+    var pid = pid_t()
+    guard posix_spawn(&pid, path, &actions, nil, argv, environ) == 0 else { return -1 }
+    var status: Int32 = 0
+    while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+    // Normal exit: the low 7 bits are 0 and the status is in bits 8–15.
+    return status & 0x7F == 0 ? (status >> 8) & 0xFF : -1
+}
+

@@ -357,6 +357,11 @@ enum LAPACK {
         openblas_set_num_threads(converted)
     }
 
+    /// Ends OpenBLAS's worker threads (`blas_thread_shutdown_`); the next threaded call restarts them.
+    static func stopBLASWorkers() {
+        _ = blas_thread_shutdown_()
+    }
+
     // MARK: - libm
 
     /// The natural logarithm (C `log`).

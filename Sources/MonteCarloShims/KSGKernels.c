@@ -32,7 +32,8 @@ static inline int mc_outside_right(const double *s, int64_t q, double x, double 
     } while (0)
 
 void mc_ksg_range_counts(const double *sorted, int64_t n, const double *radius, int32_t strict, int64_t begin,
-                         int64_t end, int64_t *counts, int64_t *lefts) {
+                         int64_t end, int64_t *counts, int64_t *lefts, const int64_t *known_lefts,
+                         const int64_t *known_counts) {
     const double *s = sorted;
     // Points per unit length on each side, from the previous query: the next query's edges are
     // predicted as p ∓ density · r, off by about the square root of the count (the edges of
@@ -46,9 +47,18 @@ void mc_ksg_range_counts(const double *sorted, int64_t n, const double *radius, 
             if (lefts) lefts[p - begin] = p;
             continue;
         }
-        double left_guess = (double)p - left_density * r, right_guess = (double)(p + 1) + right_density * r;
-        int64_t left_hint = left_guess > 0 ? (int64_t)left_guess : 0;
-        int64_t right_hint = right_guess < (double)n ? (int64_t)right_guess : n;
+        int64_t left_hint, right_hint;
+        if (known_lefts && known_counts[p - begin] > 0) {
+            // A known window at a nearby radius: its edges are the predictions.
+            left_hint = known_lefts[p - begin];
+            right_hint = left_hint + known_counts[p - begin];
+            left_hint = left_hint < 0 ? 0 : left_hint;
+            right_hint = right_hint < n ? right_hint : n;
+        } else {
+            double left_guess = (double)p - left_density * r, right_guess = (double)(p + 1) + right_density * r;
+            left_hint = left_guess > 0 ? (int64_t)left_guess : 0;
+            right_hint = right_guess < (double)n ? (int64_t)right_guess : n;
+        }
 #define INSIDE(q) mc_inside_left(s, (q), x, r, strict)
 #define OUTSIDE(q) mc_outside_right(s, (q), x, r, strict)
         // Left edge L: the first q ≤ p with INSIDE(q) (INSIDE(p) holds).

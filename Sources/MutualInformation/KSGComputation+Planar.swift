@@ -10,10 +10,13 @@ extension KSGComputation {
     /// (C kernel `mc_ksg_range_counts`: each query's window edges are found by galloping from the
     /// previous query's, which are close); then the per-point terms by original index.
     ///
+    /// With the jackknife, `windows` receives the marginal windows of the count pass (by sorted
+    /// position), which are the windows the jackknife spreads its increments over.
     /// - Returns: The number of zero k-NN distances.
     static func evaluatePlanar(plane: PlanarNeighborIndex, xs: [Double], ys: [Double], psi: [Double],
                                algorithm: KSGEstimator.Algorithm, k: Int, chunks: Int,
-                               into points: inout KSGJackknife.PointData, jackknife: Bool) -> Int {
+                               into points: inout KSGJackknife.PointData, jackknife: Bool,
+                               windows: inout (x: KSGJackknife.Windows, y: KSGJackknife.Windows)?) -> Int {
         let n = plane.count
         // With the jackknife: the k + 1 nearest of every point, by x position.
         var found = [Int](repeating: 0, count: jackknife ? n * (k + 1) : 0)
@@ -42,22 +45,30 @@ extension KSGComputation {
         // Marginal counts (point itself included): x counts by x position, y counts by y position.
         let strict = algorithm == .one
         var countX = [Int](repeating: 0, count: n), countY = [Int](repeating: 0, count: n)
+        // With the jackknife, also the first position of each window.
+        var leftX = [Int](repeating: 0, count: jackknife ? n : 0), leftY = leftX
         countX.withUnsafeMutableBufferPointer { cx in
             countY.withUnsafeMutableBufferPointer { cy in
-                plane.sortedX.withUnsafeBufferPointer { sx in
-                    plane.sortedY.withUnsafeBufferPointer { sy in
-                        radiusX.withUnsafeBufferPointer { rx in
-                            radiusY.withUnsafeBufferPointer { ry in
-                                let counts = SharedPointer((cx.baseAddress!, cy.baseAddress!))
-                                let sorted = SharedPointer((sx.baseAddress!, sy.baseAddress!))
-                                let radii = SharedPointer((rx.baseAddress!, ry.baseAddress!))
-                                DispatchQueue.concurrentPerform(iterations: 2 * chunks) { item in
-                                    let chunk = item / 2, range = (chunk * n / chunks)..<((chunk + 1) * n / chunks)
-                                    let onY = item % 2 == 1
-                                    ShimKernels.rangeCounts(
-                                        onY ? sorted.pointer.1 : sorted.pointer.0, count: n,
-                                        radius: (onY ? radii.pointer.1 : radii.pointer.0) + range.lowerBound, strict: strict,
-                                        positions: range, into: (onY ? counts.pointer.1 : counts.pointer.0) + range.lowerBound)
+                leftX.withUnsafeMutableBufferPointer { lx in
+                    leftY.withUnsafeMutableBufferPointer { ly in
+                        plane.sortedX.withUnsafeBufferPointer { sx in
+                            plane.sortedY.withUnsafeBufferPointer { sy in
+                                radiusX.withUnsafeBufferPointer { rx in
+                                    radiusY.withUnsafeBufferPointer { ry in
+                                        let counts = SharedPointer((cx.baseAddress!, cy.baseAddress!))
+                                        let lefts = SharedPointer((lx.isEmpty ? nil : lx.baseAddress, ly.isEmpty ? nil : ly.baseAddress))
+                                        let sorted = SharedPointer((sx.baseAddress!, sy.baseAddress!))
+                                        let radii = SharedPointer((rx.baseAddress!, ry.baseAddress!))
+                                        DispatchQueue.concurrentPerform(iterations: 2 * chunks) { item in
+                                            let chunk = item / 2, range = (chunk * n / chunks)..<((chunk + 1) * n / chunks)
+                                            let onY = item % 2 == 1
+                                            ShimKernels.rangeCounts(
+                                                onY ? sorted.pointer.1 : sorted.pointer.0, count: n,
+                                                radius: (onY ? radii.pointer.1 : radii.pointer.0) + range.lowerBound, strict: strict,
+                                                positions: range, into: (onY ? counts.pointer.1 : counts.pointer.0) + range.lowerBound,
+                                                lefts: (onY ? lefts.pointer.1 : lefts.pointer.0).map { $0 + range.lowerBound })
+                                        }
+                                    }
                                 }
                             }
                         }
@@ -65,6 +76,8 @@ extension KSGComputation {
                 }
             }
         }
+        windows = jackknife
+            ? (KSGJackknife.Windows(counts: countX, lefts: leftX), KSGJackknife.Windows(counts: countY, lefts: leftY)) : nil
         // Per-point terms by original index (each position writes its own point's term).
         let epsilons = radiusX, radiiY = radiusY, xCounts = countX, yCounts = countY, neighbours = found
         points.withOutputs { output in

@@ -39,6 +39,13 @@ struct KSGJackknife {
         }
     }
 
+    /// The windows of the points of a sorted line (by sorted position): how many points each
+    /// holds and the first position it holds.
+    struct Windows {
+        var counts: [Int]
+        var lefts: [Int]
+    }
+
     /// What one KSG pass knows about each point (all by original index).
     struct PointData {
         /// tᵢ = −ψ(nₓ + 1) − ψ(n_y + 1) (algorithm 1) or −ψ(nₓ) − ψ(n_y) (algorithm 2).
@@ -56,8 +63,10 @@ struct KSGJackknife {
     /// - Parameters:
     ///   - xs, ys: Row-major coordinates by original index (d_x and d_y per point).
     ///   - psi: ψ at integers, psi[m] = ψ(m) for m ≥ 1.
+    ///   - windows: For line marginals, the windows at `points.radiusX` and `points.radiusY` if the
+    ///     pass already has them (else they are counted here).
     init(points: PointData, xs: [Double], ys: [Double], dx: Int, dy: Int, x: Marginal, y: Marginal,
-         psi: [Double], algorithm: KSGEstimator.Algorithm, k: Int, chunks: Int) {
+         windows: (x: Windows, y: Windows)? = nil, psi: [Double], algorithm: KSGEstimator.Algorithm, k: Int, chunks: Int) {
         let n = points.terms.count, strict = algorithm == .one
         // Increment of tᵢ when one point leaves a marginal window of i.
         func increment(_ count: Int) -> Double {
@@ -73,8 +82,19 @@ struct KSGJackknife {
         }
         let incrementsX = weightX, incrementsY = weightY
         // aⱼ: the increments of every i whose window holds j (j ≠ i).
-        let spreadX = x.spread(weightX, radii: points.radiusX, coordinates: xs, dimension: dx, strict: strict, chunks: chunks)
-        let spreadY = y.spread(weightY, radii: points.radiusY, coordinates: ys, dimension: dy, strict: strict, chunks: chunks)
+        // The two marginals concurrently (a tree's spread is one serial traversal per point).
+        var spreads = [[Double]](repeating: [], count: 2)
+        spreads.withUnsafeMutableBufferPointer { buffer in
+            let out = SharedPointer(buffer.baseAddress!)
+            DispatchQueue.concurrentPerform(iterations: 2) { which in
+                out.pointer[which] = which == 0
+                    ? x.spread(incrementsX, radii: points.radiusX, coordinates: xs, dimension: dx, strict: strict, chunks: chunks,
+                               windows: windows?.x)
+                    : y.spread(incrementsY, radii: points.radiusY, coordinates: ys, dimension: dy, strict: strict, chunks: chunks,
+                               windows: windows?.y)
+            }
+        }
+        let spreadX = spreads[0], spreadY = spreads[1]
         var leaveOneOut = [Double](repeating: 0, count: n)
         for j in 0..<n {
             // Remove j's own window from its spread: it holds itself unless a strict radius is 0.
@@ -86,10 +106,13 @@ struct KSGJackknife {
         // replacing the count decrements counted in aⱼ. The new radii first (one per marginal
         // for algorithm 1, two for algorithm 2), then all their counts in one batch each.
         let radii = Replacement(points: points, xs: xs, ys: ys, dx: dx, dy: dy, algorithm: algorithm, k: k, chunks: chunks)
-        let keepX = x.counts(radii.keepX, coordinates: xs, dimension: dx, strict: strict, chunks: chunks)
-        let keepY = y.counts(radii.keepY, coordinates: ys, dimension: dy, strict: strict, chunks: chunks)
-        let otherX = algorithm == .two ? x.counts(radii.otherX, coordinates: xs, dimension: dx, strict: false, chunks: chunks) : []
-        let otherY = algorithm == .two ? y.counts(radii.otherY, coordinates: ys, dimension: dy, strict: false, chunks: chunks) : []
+        // On a line the searches start from the count pass's windows (the new radii are close to its radii).
+        let keepX = x.counts(radii.keepX, coordinates: xs, dimension: dx, strict: strict, chunks: chunks, near: windows?.x)
+        let keepY = y.counts(radii.keepY, coordinates: ys, dimension: dy, strict: strict, chunks: chunks, near: windows?.y)
+        let otherX = algorithm == .two
+            ? x.counts(radii.otherX, coordinates: xs, dimension: dx, strict: false, chunks: chunks, near: windows?.x) : []
+        let otherY = algorithm == .two
+            ? y.counts(radii.otherY, coordinates: ys, dimension: dy, strict: false, chunks: chunks, near: windows?.y) : []
         var corrections = [Double](repeating: 0, count: n * k)
         corrections.withUnsafeMutableBufferPointer { buffer in
             let out = SharedPointer(buffer.baseAddress!)
@@ -191,12 +214,15 @@ struct KSGJackknife {
 
 extension KSGJackknife.Marginal {
     /// counts[i] = #{points within radii[i] of point i} (max norm, strict or not, i included).
-    func counts(_ radii: [Double], coordinates values: [Double], dimension d: Int, strict: Bool, chunks: Int) -> [Int] {
+    /// `near`: for a line, windows of the points at nearby radii, where the searches start (same
+    /// results, faster).
+    func counts(_ radii: [Double], coordinates values: [Double], dimension d: Int, strict: Bool, chunks: Int,
+                near: KSGJackknife.Windows? = nil) -> [Int] {
         let n = radii.count
         var result = [Int](repeating: 0, count: n)
         switch self {
         case .line(let sorted, let order):
-            let windows = Self.windows(sorted: sorted, order: order, radii: radii, strict: strict, chunks: chunks)
+            let windows = Self.windows(sorted: sorted, order: order, radii: radii, strict: strict, chunks: chunks, known: near)
             for p in 0..<n { result[order[p]] = windows.counts[p] }
         case .tree(let tree):
             result.withUnsafeMutableBufferPointer { buffer in
@@ -223,41 +249,52 @@ extension KSGJackknife.Marginal {
     }
 
     /// The windows of a sorted line by position: counts and first positions (C kernel
-    /// `mc_ksg_range_counts`, queries in sorted order), radii given by original index.
+    /// `mc_ksg_range_counts`, queries in sorted order), radii given by original index. `known`:
+    /// windows of the same points at nearby radii, where the searches start (same results).
     static func windows(sorted: [Double], order: [Int], radii: [Double], strict: Bool,
-                        chunks: Int) -> (counts: [Int], lefts: [Int]) {
+                        chunks: Int, known: KSGJackknife.Windows? = nil) -> KSGJackknife.Windows {
         let n = sorted.count
         var byPosition = [Double](repeating: 0, count: n)
         for p in 0..<n { byPosition[p] = radii[order[p]] }
         var counts = [Int](repeating: 0, count: n), lefts = counts
+        let knownLefts = known?.lefts ?? [], knownCounts = known?.counts ?? []
         counts.withUnsafeMutableBufferPointer { c in
             lefts.withUnsafeMutableBufferPointer { l in
                 sorted.withUnsafeBufferPointer { s in
                     byPosition.withUnsafeBufferPointer { r in
-                        let pointers = SharedPointer((c.baseAddress!, l.baseAddress!, s.baseAddress!, r.baseAddress!))
-                        DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
-                            let range = (chunk * n / chunks)..<((chunk + 1) * n / chunks)
-                            ShimKernels.rangeCounts(pointers.pointer.2, count: n, radius: pointers.pointer.3 + range.lowerBound,
-                                                    strict: strict, positions: range, into: pointers.pointer.0 + range.lowerBound,
-                                                    lefts: pointers.pointer.1 + range.lowerBound)
+                        knownLefts.withUnsafeBufferPointer { kl in
+                            knownCounts.withUnsafeBufferPointer { kc in
+                                let pointers = SharedPointer((c.baseAddress!, l.baseAddress!, s.baseAddress!, r.baseAddress!))
+                                let hints = SharedPointer(kl.isEmpty ? nil : (kl.baseAddress!, kc.baseAddress!))
+                                DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
+                                    let range = (chunk * n / chunks)..<((chunk + 1) * n / chunks)
+                                    ShimKernels.rangeCounts(
+                                        pointers.pointer.2, count: n, radius: pointers.pointer.3 + range.lowerBound, strict: strict,
+                                        positions: range, into: pointers.pointer.0 + range.lowerBound,
+                                        lefts: pointers.pointer.1 + range.lowerBound,
+                                        known: hints.pointer.map { (UnsafePointer($0.0 + range.lowerBound), UnsafePointer($0.1 + range.lowerBound)) })
+                                }
+                            }
                         }
                     }
                 }
             }
         }
-        return (counts, lefts)
+        return KSGJackknife.Windows(counts: counts, lefts: lefts)
     }
 
     /// result[j] = Σ over i whose window (radius radii[i] around point i) holds j of weights[i],
     /// i = j included.
+    /// `windows`, if given, are the line's windows at `radii` (as ``windows(sorted:order:radii:strict:chunks:known:)``
+    /// would count them).
     func spread(_ weights: [Double], radii: [Double], coordinates values: [Double], dimension d: Int, strict: Bool,
-                chunks: Int) -> [Double] {
+                chunks: Int, windows known: KSGJackknife.Windows? = nil) -> [Double] {
         let n = weights.count
         var difference = [Double](repeating: 0, count: n + 1)
         switch self {
         case .line(let sorted, let order):
             // Each window is a run of positions: add its weight at the first and remove it after the last.
-            let windows = Self.windows(sorted: sorted, order: order, radii: radii, strict: strict, chunks: chunks)
+            let windows = known ?? Self.windows(sorted: sorted, order: order, radii: radii, strict: strict, chunks: chunks)
             for p in 0..<n where windows.counts[p] > 0 {
                 let weight = weights[order[p]]
                 difference[windows.lefts[p]] += weight

@@ -73,15 +73,22 @@ enum ShimKernels {
     /// For the positions p in `positions` of an increasing array: counts[p − lowerBound] =
     /// #{q : |sorted[q] − sorted[p]| < radius[p − lowerBound]} when `strict` (0 for a radius ≤ 0),
     /// else ≤ radius; p itself included. Exact (the reference's predicates). With `lefts`, also
-    /// each window's first position (the window is lefts[·] ..< lefts[·] + counts[·]).
+    /// each window's first position (the window is lefts[·] ..< lefts[·] + counts[·]). `known`, if
+    /// given, are the windows of the same positions at nearby radii (first positions and counts,
+    /// from `positions.lowerBound`): the searches start from their edges (faster, same results).
     static func rangeCounts(_ sorted: UnsafePointer<Double>, count n: Int, radius: UnsafePointer<Double>, strict: Bool,
                             positions: Range<Int>, into counts: UnsafeMutablePointer<Int>,
-                            lefts: UnsafeMutablePointer<Int>? = nil) {
+                            lefts: UnsafeMutablePointer<Int>? = nil,
+                            known: (lefts: UnsafePointer<Int>, counts: UnsafePointer<Int>)? = nil) {
         func wide(_ p: UnsafeMutablePointer<Int>) -> UnsafeMutablePointer<Int64> {
             UnsafeMutableRawPointer(p).assumingMemoryBound(to: Int64.self)  // Int is Int64 on every supported platform
         }
+        func wide(_ p: UnsafePointer<Int>) -> UnsafePointer<Int64> {
+            UnsafeRawPointer(p).assumingMemoryBound(to: Int64.self)
+        }
         mc_ksg_range_counts(sorted, Int64(n), radius, strict ? 1 : 0, Int64(positions.lowerBound),
-                            Int64(positions.upperBound), wide(counts), lefts.map(wide))
+                            Int64(positions.upperBound), wide(counts), lefts.map(wide), known.map { wide($0.lefts) },
+                            known.map { wide($0.counts) })
     }
 
     /// The KSG radii of the points at x positions `positions` (see `mc_ksg_plane_radii`):

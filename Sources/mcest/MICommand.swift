@@ -180,6 +180,8 @@ struct MICommand: ParsableCommand {
                 + "k + 2 rows, so at least \(2 * (k + 2)) rows; \(file) has \(n).")
         }
         let estimator = KSGEstimator(algorithm: method == .ksg ? .one : .two, neighbors: k, subsampleBlocks: blocks, seed: seed)
+        // KSG uses no BLAS: OpenBLAS's workers, spinning since start-up, would take a core from it.
+        BLASThreads.stopIdleWorkers()
         let estimate = try estimator.estimate(x: x, y: y)
         let notes = [
             "KSG algorithm \(method == .ksg ? 1 : 2), k = \(k), max-norm; standard error: the leave-one-out jackknife "
