@@ -170,15 +170,7 @@ struct VariationalBoundTests {
                 pairs.append((i, j, h))
             }
         }
-        let u = pairs.reduce(0) { $0 + $1.2 } / Double(pairs.count)
-        var disjointSum = 0.0, disjointCount = 0.0
-        for p in pairs {
-            for q in pairs where p.0 != q.0 && p.0 != q.1 && p.1 != q.0 && p.1 != q.1 {
-                disjointSum += p.2 * q.2
-                disjointCount += 1
-            }
-        }
-        var expected = u * u - disjointSum / disjointCount
+        var expected = Self.uStatisticVariance(pairs)
         if logarithmic {
             // Plus half the excess of the delete-one jackknife (pair k deleted: the bound recomputed
             // on the (B − 1) × (B − 1) submatrix) over the jackknife of the linearised value.
@@ -199,6 +191,20 @@ struct VariationalBoundTests {
         } else {
             #expect(e.diagnostics.warnings.contains { $0.contains("jackknife") })
         }
+    }
+
+    /// The unbiased variance estimate U² − θ²̂ of an order-2 U-statistic from its kernel values
+    /// h(i, j), i < j: θ²̂ is the mean of h(p)h(q) over pairs p, q with no index in common.
+    static func uStatisticVariance(_ pairs: [(Int, Int, Double)]) -> Double {
+        let u = pairs.reduce(0) { $0 + $1.2 } / Double(pairs.count)
+        var disjointSum = 0.0, disjointCount = 0.0
+        for p in pairs {
+            for q in pairs where p.0 != q.0 && p.0 != q.1 && p.1 != q.0 && p.1 != q.1 {
+                disjointSum += p.2 * q.2
+                disjointCount += 1
+            }
+        }
+        return u * u - disjointSum / disjointCount
     }
 
     /// ((n − 1)/n) Σ (vₖ − v̄)².
@@ -226,15 +232,7 @@ struct VariationalBoundTests {
                 pairs.append((i, j, a - Double(b - 1) * 0.5 * (p[i][j] + p[j][i])))
             }
         }
-        let u = pairs.reduce(0) { $0 + $1.2 } / Double(pairs.count)
-        var disjointSum = 0.0, disjointCount = 0.0
-        for p in pairs {
-            for q in pairs where p.0 != q.0 && p.0 != q.1 && p.1 != q.0 && p.1 != q.1 {
-                disjointSum += p.2 * q.2
-                disjointCount += 1
-            }
-        }
-        let expected = u * u - disjointSum / disjointCount
+        let expected = Self.uStatisticVariance(pairs)
         let e = try VariationalBound.infoNCE.estimate(from: scores)
         #expect(expected > 0)
         #expect(abs(e.variance - expected) < 1e-10 * max(1, expected), "\(e.variance) vs \(expected)")
