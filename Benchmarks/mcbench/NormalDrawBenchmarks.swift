@@ -1,6 +1,6 @@
 import CGSL
 import MonteCarlo
-import MonteCarloShims
+import GSLShims
 
 // The timed loops of section 1. Each returns the sum of its draws (a checksum the caller prints),
 // so the optimizer cannot drop the loop; `@inline(never)` and a runtime `count` keep it honest.
@@ -43,7 +43,7 @@ final class GSLGenerator {
     /// GSL's Mersenne Twister.
     static func mt19937(seed: UInt64) -> GSLGenerator { GSLGenerator(mc_gsl_rng_type_mt19937(), seed: seed) }
 
-    /// The toolkit's xoshiro256++ registered as a GSL generator type (MonteCarloShims).
+    /// The toolkit's xoshiro256++ registered as a GSL generator type (GSLShims).
     static func xoshiro256pp(seed: UInt64) -> GSLGenerator { GSLGenerator(mc_gsl_rng_type_xoshiro256pp(), seed: seed) }
 }
 

@@ -1,4 +1,4 @@
-import Dispatch
+import MonteCarloCore
 
 extension KSGComputation {
     /// ``evaluate(_:data:xs:ys:jointTree:xCounter:yCounter:psi:algorithm:k:into:)`` for one-dimensional
@@ -32,7 +32,7 @@ extension KSGComputation {
                             let out = PlanarRadii(x: rx.baseAddress!, y: ry.baseAddress!, zeros: zeros.baseAddress!,
                                                   neighbours: f.isEmpty ? nil : f.baseAddress,
                                                   distances: fd.isEmpty ? nil : fd.baseAddress)
-                            DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
+                            ParallelLoop.run(iterations: chunks) { chunk in
                                 out.zeros[chunk] = nearestRadii((chunk * n / chunks)..<((chunk + 1) * n / chunks),
                                                                 plane: plane, xs: xs, ys: ys, algorithm: algorithm, k: k,
                                                                 into: out)
@@ -59,7 +59,7 @@ extension KSGComputation {
                                         let lefts = SharedPointer((lx.isEmpty ? nil : lx.baseAddress, ly.isEmpty ? nil : ly.baseAddress))
                                         let sorted = SharedPointer((sx.baseAddress!, sy.baseAddress!))
                                         let radii = SharedPointer((rx.baseAddress!, ry.baseAddress!))
-                                        DispatchQueue.concurrentPerform(iterations: 2 * chunks) { item in
+                                        ParallelLoop.run(iterations: 2 * chunks) { item in
                                             let chunk = item / 2, range = (chunk * n / chunks)..<((chunk + 1) * n / chunks)
                                             let onY = item % 2 == 1
                                             ShimKernels.rangeCounts(
@@ -81,7 +81,7 @@ extension KSGComputation {
         // Per-point terms by original index (each position writes its own point's term).
         let epsilons = radiusX, radiiY = radiusY, xCounts = countX, yCounts = countY, neighbours = found
         points.withOutputs { output in
-            DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
+            ParallelLoop.run(iterations: chunks) { chunk in
                 for position in (chunk * n / chunks)..<((chunk + 1) * n / chunks) {
                     let i = plane.xOrder[position], yPosition = plane.rankY[i]
                     let nx: Int, ny: Int

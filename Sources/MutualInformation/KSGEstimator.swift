@@ -1,4 +1,3 @@
-import Dispatch
 import Foundation
 import MonteCarloCore
 
@@ -220,7 +219,7 @@ public struct KSGEstimator: Sendable, Hashable, Codable {
         var results = [Result<(value: Double, jackknife: Double), MonteCarloError>](repeating: .success((0, 0)), count: m)
         results.withUnsafeMutableBufferPointer { buffer in
             let out = SharedPointer(buffer.baseAddress!)
-            DispatchQueue.concurrentPerform(iterations: m) { b in
+            ParallelLoop.run(iterations: m) { b in
                 var joint = [Double]()
                 joint.reserveCapacity(blockSize * d)
                 for p in permutation[(b * blockSize)..<((b + 1) * blockSize)] {
@@ -348,7 +347,7 @@ struct KSGComputation {
             points.withOutputs { output in
                 zeroCounts.withUnsafeMutableBufferPointer { zerosBuffer in
                     let zeros = SharedPointer(zerosBuffer.baseAddress!)
-                    DispatchQueue.concurrentPerform(iterations: chunkCount) { chunk in
+                    ParallelLoop.run(iterations: chunkCount) { chunk in
                         let range = (chunk * n / chunkCount)..<((chunk + 1) * n / chunkCount)
                         zeros.pointer[chunk] = KSGComputation.evaluate(
                             range, data: data, xs: xs, ys: ys, jointTree: jointTree, xCounter: xCounter, yCounter: yCounter,

@@ -1,4 +1,3 @@
-import Dispatch
 import Foundation
 import MonteCarloCore
 
@@ -86,7 +85,7 @@ struct KSGJackknife {
         var spreads = [[Double]](repeating: [], count: 2)
         spreads.withUnsafeMutableBufferPointer { buffer in
             let out = SharedPointer(buffer.baseAddress!)
-            DispatchQueue.concurrentPerform(iterations: 2) { which in
+            ParallelLoop.run(iterations: 2) { which in
                 out.pointer[which] = which == 0
                     ? x.spread(incrementsX, radii: points.radiusX, coordinates: xs, dimension: dx, strict: strict, chunks: chunks,
                                windows: windows?.x)
@@ -116,7 +115,7 @@ struct KSGJackknife {
         var corrections = [Double](repeating: 0, count: n * k)
         corrections.withUnsafeMutableBufferPointer { buffer in
             let out = SharedPointer(buffer.baseAddress!)
-            DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
+            ParallelLoop.run(iterations: chunks) { chunk in
                 var ax = [Double](repeating: 0, count: k + 1), ay = ax
                 for i in (chunk * n / chunks)..<((chunk + 1) * n / chunks) {
                     let term = points.terms[i]
@@ -227,7 +226,7 @@ extension KSGJackknife.Marginal {
         case .tree(let tree):
             result.withUnsafeMutableBufferPointer { buffer in
                 let out = SharedPointer(buffer.baseAddress!)
-                DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
+                ParallelLoop.run(iterations: chunks) { chunk in
                     let stack = UnsafeMutablePointer<Int>.allocate(capacity: KDTree.stackCapacity)
                     let scratch = UnsafeMutablePointer<Double>.allocate(capacity: KDTree.leafSize)
                     defer {
@@ -266,7 +265,7 @@ extension KSGJackknife.Marginal {
                             knownCounts.withUnsafeBufferPointer { kc in
                                 let pointers = SharedPointer((c.baseAddress!, l.baseAddress!, s.baseAddress!, r.baseAddress!))
                                 let hints = SharedPointer(kl.isEmpty ? nil : (kl.baseAddress!, kc.baseAddress!))
-                                DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
+                                ParallelLoop.run(iterations: chunks) { chunk in
                                     let range = (chunk * n / chunks)..<((chunk + 1) * n / chunks)
                                     ShimKernels.rangeCounts(
                                         pointers.pointer.2, count: n, radius: pointers.pointer.3 + range.lowerBound, strict: strict,

@@ -1,4 +1,3 @@
-import Dispatch
 import MonteCarloCore
 
 /// The sums over the off-diagonal weights wᵢⱼ = φ(Sᵢⱼ)/φ_max of a score matrix that the
@@ -83,7 +82,7 @@ struct PartitionSums {
             scores.values.withUnsafeBufferPointer { s in
                 let output = SharedPointer(partsBuffer.baseAddress!)
                 let input = SharedPointer(s.baseAddress!)
-                DispatchQueue.concurrentPerform(iterations: bands) { band in
+                ParallelLoop.run(iterations: bands) { band in
                     let offset = band * bandRows
                     var part = Part(offset: offset, rowSums: [Double](repeating: 0, count: b - offset),
                                     columnSums: [Double](repeating: 0, count: b - offset))

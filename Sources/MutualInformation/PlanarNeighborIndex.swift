@@ -1,4 +1,4 @@
-import Dispatch
+import MonteCarloCore
 
 /// Max-norm neighbour queries for points in the plane (one-dimensional X and Y), from sorted
 /// arrays instead of a tree.
@@ -57,7 +57,7 @@ struct PlanarNeighborIndex: Sendable {
         var orders = [[Int]](repeating: [], count: 2)
         orders.withUnsafeMutableBufferPointer { buffer in
             let out = SharedPointer(buffer.baseAddress!)
-            DispatchQueue.concurrentPerform(iterations: 2) { which in
+            ParallelLoop.run(iterations: 2) { which in
                 out.pointer[which] = PlanarNeighborIndex.order(which == 0 ? x : y)
             }
         }

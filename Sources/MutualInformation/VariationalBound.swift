@@ -1,4 +1,3 @@
-import Dispatch
 import Foundation
 import MonteCarloCore
 
@@ -243,7 +242,7 @@ struct PartitionComputation {
                         let s = SharedPointer(values.baseAddress!), d = SharedPointer(diagonalBuffer.baseAddress!)
                         let out = SharedPointer(maximaBuffer.baseAddress!)
                         let sampled = SharedPointer(floorSample == nil ? nil : sampleBuffer.baseAddress)
-                        DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
+                        ParallelLoop.run(iterations: chunks) { chunk in
                             out.pointer[chunk] = ShimKernels.offDiagonalMaximum(
                                 s.pointer, batchSize: b, rows: (chunk * b / chunks)..<((chunk + 1) * b / chunks),
                                 diagonal: d.pointer, sampleStride: sampled.pointer == nil ? 0 : TailFloorSample.stride,
@@ -413,7 +412,7 @@ struct InfoNCEComputation {
                 scores.values.withUnsafeBufferPointer { values in
                     let terms = SharedPointer(termsBuffer.baseAddress!), columns = SharedPointer(columnsBuffer.baseAddress!)
                     let s = SharedPointer(values.baseAddress!)
-                    DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
+                    ParallelLoop.run(iterations: chunks) { chunk in
                         let rows = (chunk * b / chunks)..<((chunk + 1) * b / chunks)
                         let scratch = UnsafeMutablePointer<Double>.allocate(capacity: b + 2 * rows.count)
                         defer { scratch.deallocate() }

@@ -1,4 +1,3 @@
-import Dispatch
 import LinearAlgebra
 import MonteCarloCore
 
@@ -90,7 +89,7 @@ struct ProjectionEvaluator: Sendable {
                 column += workers
             }
         }
-        if workers == 1 { work(0) } else { DispatchQueue.concurrentPerform(iterations: workers, execute: work) }
+        if workers == 1 { work(0) } else { ParallelLoop.run(iterations: workers, work) }
     }
 
     /// Σ αᵢ (pᵢ − p̄)², two passes.

@@ -1,5 +1,4 @@
 import Foundation
-import Dispatch
 import LinearAlgebra
 import MonteCarloCore
 
@@ -346,7 +345,7 @@ extension SlicedWasserstein {
                                 column += workers
                             }
                         }
-                        if workers == 1 { work(0) } else { DispatchQueue.concurrentPerform(iterations: workers, execute: work) }
+                        if workers == 1 { work(0) } else { ParallelLoop.run(iterations: workers, work) }
                     }
                 }
             }

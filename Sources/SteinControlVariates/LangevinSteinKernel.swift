@@ -1,4 +1,3 @@
-import Dispatch
 import Foundation
 import LinearAlgebra
 import MonteCarloCore
@@ -115,9 +114,9 @@ public struct LangevinSteinKernel: Sendable, Hashable, Codable {
     /// kernel (``SteinKernelShims``); `nativeFill: false` forces the Swift loop (the reference
     /// the tests compare the C kernel with). From order ``parallelThreshold`` up, blocks of
     /// columns, balanced for the triangle, are filled on all cores
-    /// (`DispatchQueue.concurrentPerform`); every entry is computed on its own, so the result
-    /// does not depend on the number of cores. Callers that already run kernel fits in parallel
-    /// oversubscribe the cores.
+    /// (`ParallelLoop`); every entry is computed on its own, so the result
+    /// does not depend on the number of cores. Inside another parallel loop (kernel fits run
+    /// per fold in parallel) the blocks run serially instead of oversubscribing the cores.
     /// - Complexity: O(m²d) for m indices.
     package func lowerTriangle(for sample: SteinSample, indices: [Int], diagonalShift: Double = 0, nativeFill: Bool = true) -> Matrix {
         let m = indices.count
@@ -205,7 +204,7 @@ public struct LangevinSteinKernel: Sendable, Hashable, Codable {
         if blocks.count == 1 {
             body(blocks[0])
         } else if blocks.count > 1 {
-            DispatchQueue.concurrentPerform(iterations: blocks.count) { body(blocks[$0]) }
+            ParallelLoop.run(iterations: blocks.count) { body(blocks[$0]) }
         }
     }
 

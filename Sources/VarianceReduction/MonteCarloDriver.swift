@@ -191,7 +191,7 @@ public struct MonteCarloDriver: Sendable {
         if workers <= 1 {
             work(0)
         } else {
-            DispatchQueue.concurrentPerform(iterations: workers, execute: work)
+            ParallelLoop.run(iterations: workers, work)
         }
         return try results.collect()
     }

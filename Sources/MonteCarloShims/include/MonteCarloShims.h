@@ -1,26 +1,9 @@
 #ifndef MONTECARLO_SHIMS_H
 #define MONTECARLO_SHIMS_H
-#include <gsl/gsl_rng.h>
-#include <stdint.h>
+/* Compute kernels in C (no GSL: the GSL glue lives in GSLShims). */
 #include "mc_vector_math.h"
 #include "mc_stein_kernel.h"
 #include "mc_score_matrix.h"
 #include "mc_ksg.h"
 #include "mc_logistic.h"
-
-/// The state layout shared with Swift's `Xoshiro256PlusPlus`: four 64-bit words.
-typedef struct { uint64_t s[4]; } mc_xoshiro256_state;
-
-/// xoshiro256++ (Blackman & Vigna 2019) registered as a GSL generator type, so every
-/// `gsl_ran_*` distribution can draw from the toolkit's streams. `get` returns the upper
-/// 32 bits of one output (max = 2^32 - 1); `get_double` uses the upper 53 bits of one output.
-const gsl_rng_type *mc_gsl_rng_type_xoshiro256pp(void);
-
-/// A `gsl_rng` that views caller-owned state (no allocation); valid while `state` lives.
-static inline gsl_rng mc_gsl_rng_viewing(mc_xoshiro256_state *state) {
-    gsl_rng r;
-    r.type = mc_gsl_rng_type_xoshiro256pp();
-    r.state = state;
-    return r;
-}
 #endif

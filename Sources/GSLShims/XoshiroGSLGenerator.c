@@ -1,4 +1,4 @@
-#include "MonteCarloShims.h"
+#include "GSLShims.h"
 
 static inline uint64_t mc_rotl(const uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
 
