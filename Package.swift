@@ -34,14 +34,18 @@ let package = Package(
         .systemLibrary(
             name: "CBLAS", path: "Sources/CBLAS", pkgConfig: "openblas",
             providers: [.apt(["libopenblas-dev"])]),
+        // GSL glue (xoshiro256++ as a gsl_rng type) apart from the compute kernels, so only
+        // MonteCarloCore sees GSL's headers.
         .target(
-            name: "MonteCarloShims", dependencies: ["CGSL"], path: "Sources/MonteCarloShims"),
+            name: "GSLShims", dependencies: ["CGSL"], path: "Sources/GSLShims"),
+        .target(
+            name: "MonteCarloShims", path: "Sources/MonteCarloShims"),
 
         // MARK: - Library modules
         .target(
             name: "LinearAlgebra", dependencies: ["CBLAS", "CLAPACKE"]),
         .target(
-            name: "MonteCarloCore", dependencies: ["CGSL", "MonteCarloShims", "LinearAlgebra"]),
+            name: "MonteCarloCore", dependencies: ["CGSL", "GSLShims", "LinearAlgebra"]),
         .target(
             name: "VarianceReduction", dependencies: ["MonteCarloCore", "LinearAlgebra"]),
         .target(
@@ -74,7 +78,7 @@ let package = Package(
         .executableTarget(
             name: "mcbench",
             dependencies: [
-                "MonteCarlo", "CGSL", "MonteCarloShims", "BenchmarkSupport",
+                "MonteCarlo", "CGSL", "GSLShims", "BenchmarkSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Benchmarks/mcbench"),
@@ -170,6 +174,7 @@ let package = Package(
         // MARK: - Tests
         .testTarget(name: "MonteCarloCoreTests", dependencies: ["MonteCarloCore", "StatisticalTesting"]),
         .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra"]),
+        .testTarget(name: "ReadmeTests", dependencies: ["MonteCarlo", "StatisticalTesting"]),
         .testTarget(
             name: "VarianceReductionTests",
             dependencies: ["VarianceReduction", "MonteCarloCore", "StatisticalTesting"]),

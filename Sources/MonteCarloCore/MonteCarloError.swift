@@ -1,3 +1,5 @@
+import LinearAlgebra
+
 /// An error raised by a Monte Carlo computation, naming what was wrong and where.
 ///
 /// Every public entry point of the toolkit throws this type (typed throws) for bad input or a
@@ -24,6 +26,11 @@ public enum MonteCarloError: Error, Equatable, Hashable, Sendable, Codable, Cust
     case gsl(status: Int32, reason: String)
     /// States built with different configurations cannot be merged.
     case incompatibleStates(String)
+    /// An iterative fit (`algorithm`, e.g. a critic's Newton iteration) stopped at its iteration
+    /// limit without meeting its tolerance; `detail` gives the last convergence measure.
+    case notConverged(algorithm: String, iterations: Int, detail: String)
+    /// An iterative fit produced a NaN or infinite objective, gradient or step at `step`.
+    case diverged(algorithm: String, step: Int, detail: String)
 
     public var description: String {
         switch self {
@@ -47,6 +54,24 @@ public enum MonteCarloError: Error, Equatable, Hashable, Sendable, Codable, Cust
             return "GSL error \(status): \(reason)."
         case let .incompatibleStates(detail):
             return "Cannot merge accumulator states: \(detail)."
+        case let .notConverged(algorithm, iterations, detail):
+            return "\(algorithm) did not converge in \(iterations) iterations (\(detail))."
+        case let .diverged(algorithm, step, detail):
+            return "\(algorithm) diverged at step \(step): \(detail)."
+        }
+    }
+}
+
+extension MonteCarloError {
+    /// The toolkit's error for a failure of a `LinearAlgebra` operation on `quantity`
+    /// (e.g. "kernel matrix"), keeping the case when one corresponds.
+    public init(_ error: LinearAlgebraError, quantity: String) {
+        switch error {
+        case .notPositiveDefinite(let jitter): self = .notPositiveDefinite(jitterTried: jitter)
+        case .nonFinite(let row, _): self = .nonFinite(quantity: quantity, index: row)
+        case .singular: self = .singularControlCovariance(detail: "the \(quantity) is rank-deficient to working precision")
+        case .dimensionMismatch(let expected, let actual): self = .invalidArgument("\(quantity): expected \(expected), but \(actual).")
+        case .lapackFailure(let routine, let info): self = .invalidArgument("\(quantity): LAPACK \(routine) failed (info = \(info)).")
         }
     }
 }

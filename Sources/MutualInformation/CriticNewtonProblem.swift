@@ -1,3 +1,4 @@
+import MonteCarloCore
 import Foundation
 import LinearAlgebra
 
@@ -158,14 +159,14 @@ struct CriticNewtonProblem {
         return Evaluation(objective: value, gradient: gradient, curvature: curvature)
     }
 
-    func maximize(maximumIterations: Int, tolerance: Double) throws(CriticTrainingError) -> Result {
+    func maximize(maximumIterations: Int, tolerance: Double) throws(MonteCarloError) -> Result {
         let p = parameterCount
         var w = [Double](repeating: 0, count: p)
         var largestJitter = 0.0
         var decrement = Double.infinity
         for iteration in 0..<maximumIterations {
             guard let current = evaluate(w, curvature: true), var system = current.curvature else {
-                throw .diverged(step: iteration, detail: "the objective is not finite at the current coefficients")
+                throw .diverged(algorithm: "Newton's method for the critic", step: iteration, detail: "the objective is not finite at the current coefficients")
             }
             let value = current.objective - penalty(w)
             var gradient = current.gradient
@@ -174,13 +175,13 @@ struct CriticNewtonProblem {
                 system[c, c] += ridge * penaltyMask[c]
             }
             let factor: CholeskyFactorization
-            do { factor = try system.choleskyFactorization() } catch { throw .linearAlgebra(error) }
+            do { factor = try system.choleskyFactorization() } catch { throw MonteCarloError(error, quantity: "Newton system of the critic") }
             largestJitter = max(largestJitter, factor.jitter)
             let step = factor.solve(gradient)
             var slope = 0.0
             for c in 0..<p { slope += gradient[c] * step[c] }
             decrement = 0.5 * slope
-            guard decrement.isFinite else { throw .diverged(step: iteration, detail: "non-finite Newton step") }
+            guard decrement.isFinite else { throw .diverged(algorithm: "Newton's method for the critic", step: iteration, detail: "non-finite Newton step") }
             if decrement <= tolerance {
                 return Result(weights: w, iterations: iteration, decrement: decrement, jitter: largestJitter)
             }
@@ -199,8 +200,8 @@ struct CriticNewtonProblem {
                 }
                 t *= 0.5
             }
-            guard accepted else { throw .notConverged(iterations: iteration + 1, decrement: decrement) }
+            guard accepted else { throw .notConverged(algorithm: "Newton's method for the critic", iterations: iteration + 1, detail: "Newton decrement \(decrement); raise the ridge penalty or the iteration limit, or standardise the data") }
         }
-        throw .notConverged(iterations: maximumIterations, decrement: decrement)
+        throw .notConverged(algorithm: "Newton's method for the critic", iterations: maximumIterations, detail: "Newton decrement \(decrement); raise the ridge penalty or the iteration limit, or standardise the data")
     }
 }

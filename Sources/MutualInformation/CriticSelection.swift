@@ -66,7 +66,7 @@ public struct CriticSelection: Sendable {
     ///   - batchSize: B of the evaluation batches (validation batches use min(B, n_val/2)).
     ///   - validationFraction: f in (0, 1), the share of the training pairs held out.
     ///   - settings: The trained families' settings.
-    /// - Throws: ``CriticTrainingError/invalidInput(_:)`` for an empty family list, f outside
+    /// - Throws: a `MonteCarloError` input case for an empty family list, f outside
     ///   (0, 1), B < 4, or fewer than 8 validation pairs; the last candidate's error if every
     ///   candidate failed; the refit's error.
     /// - Complexity: the sum of the candidates' fits, plus one refit, plus O(n_val B) scores per
@@ -75,24 +75,24 @@ public struct CriticSelection: Sendable {
         families: [TrainedCritic.Family] = [.quadratic, .randomFourier], x: [[Double]], y: [[Double]],
         for bound: VariationalBound, batchSize: Int, validationFraction: Double = 0.3,
         settings: TrainedCritic.Settings = .init()
-    ) throws(CriticTrainingError) -> CriticSelection {
-        guard !families.isEmpty else { throw .invalidInput(.invalidArgument("No critic families to choose from.")) }
+    ) throws(MonteCarloError) -> CriticSelection {
+        guard !families.isEmpty else { throw .invalidArgument("No critic families to choose from.") }
         guard validationFraction > 0, validationFraction < 1 else {
-            throw .invalidInput(.invalidParameter(name: "validationFraction", value: validationFraction,
-                                                  requirement: "in (0, 1)"))
+            throw .invalidParameter(name: "validationFraction", value: validationFraction,
+                                                  requirement: "in (0, 1)")
         }
         guard batchSize >= 4 else {
-            throw .invalidInput(.invalidParameter(name: "batchSize", value: Double(batchSize), requirement: "at least 4"))
+            throw .invalidParameter(name: "batchSize", value: Double(batchSize), requirement: "at least 4")
         }
         guard x.count == y.count else {
-            throw .invalidInput(.dimensionMismatch(what: "number of y draws (one per x draw)", expected: x.count,
-                                                   actual: y.count))
+            throw .dimensionMismatch(what: "number of y draws (one per x draw)", expected: x.count,
+                                                   actual: y.count)
         }
         let n = x.count
         let validationCount = Int((validationFraction * Double(n)).rounded(.down))
         guard validationCount >= 8 else {
-            throw .invalidInput(.insufficientSamples(needed: Int((8 / validationFraction).rounded(.up)), available: n,
-                                                     reason: "training pairs to hold out 8 validation pairs"))
+            throw .insufficientSamples(needed: Int((8 / validationFraction).rounded(.up)), available: n,
+                                                     reason: "training pairs to hold out 8 validation pairs")
         }
         let fitCount = n - validationCount
         let fitX = Array(x[..<fitCount]), fitY = Array(y[..<fitCount])
@@ -102,9 +102,9 @@ public struct CriticSelection: Sendable {
 
         var candidates: [Candidate] = []
         var best: (index: Int, heavy: Bool, value: Double)?
-        var lastError: CriticTrainingError?
+        var lastError: MonteCarloError?
         for family in families {
-            do throws(CriticTrainingError) {
+            do throws(MonteCarloError) {
                 let critic = try TrainedCritic.fit(family, x: fitX, y: fitY, for: bound, settings: settings)
                 var accumulator = VariationalBoundAccumulator(bound: bound, batchSize: b)
                 do throws(MonteCarloError) {
@@ -112,7 +112,7 @@ public struct CriticSelection: Sendable {
                         let rows = (m * b)..<((m + 1) * b)
                         try accumulator.add(try critic.scoreMatrix(x: Array(validX[rows]), y: Array(validY[rows])))
                     }
-                } catch { throw .invalidInput(error) }
+                } catch { throw error }
                 let value = accumulator.batchValues.mean
                 let heavy = accumulator.heavyTailBatches > 0
                 candidates.append(Candidate(family: family, validationValue: value,

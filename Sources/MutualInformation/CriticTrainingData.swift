@@ -8,21 +8,21 @@ struct CriticTrainingData: Sendable {
     let yDimension: Int
     var count: Int { x.count }
 
-    init(x: [[Double]], y: [[Double]]) throws(CriticTrainingError) {
+    init(x: [[Double]], y: [[Double]]) throws(MonteCarloError) {
         guard x.count == y.count else {
-            throw .invalidInput(.dimensionMismatch(what: "number of y draws (one per x draw)", expected: x.count,
-                                                   actual: y.count))
+            throw .dimensionMismatch(what: "number of y draws (one per x draw)", expected: x.count,
+                                                   actual: y.count)
         }
         guard x.count >= 2 else {
-            throw .invalidInput(.insufficientSamples(needed: 2, available: x.count, reason: "to train a critic"))
+            throw .insufficientSamples(needed: 2, available: x.count, reason: "to train a critic")
         }
         let dx = x[0].count, dy = y[0].count
-        guard dx >= 1 else { throw .invalidInput(.dimensionMismatch(what: "coordinates of x[0]", expected: 1, actual: 0)) }
-        guard dy >= 1 else { throw .invalidInput(.dimensionMismatch(what: "coordinates of y[0]", expected: 1, actual: 0)) }
+        guard dx >= 1 else { throw .dimensionMismatch(what: "coordinates of x[0]", expected: 1, actual: 0) }
+        guard dy >= 1 else { throw .dimensionMismatch(what: "coordinates of y[0]", expected: 1, actual: 0) }
         do {
             try Self.check(x, dimension: dx, name: "x")
             try Self.check(y, dimension: dy, name: "y")
-        } catch { throw .invalidInput(error) }
+        } catch { throw error }
         self.x = x
         self.y = y
         xDimension = dx
@@ -42,8 +42,8 @@ struct CriticTrainingData: Sendable {
     }
 
     /// Per-coordinate means and (population) standard deviations.
-    /// - Throws: `invalidInput` if a coordinate is constant.
-    static func standardization(_ draws: [[Double]], name: String) throws(CriticTrainingError)
+    /// - Throws: ``MonteCarloError/invalidArgument(_:)`` if a coordinate is constant.
+    static func standardization(_ draws: [[Double]], name: String) throws(MonteCarloError)
         -> (center: [Double], scale: [Double]) {
         let d = draws[0].count
         var center = [Double](repeating: 0, count: d), scale = [Double](repeating: 0, count: d)
@@ -53,8 +53,8 @@ struct CriticTrainingData: Sendable {
             center[k] = moments.mean
             let sd = (moments.sampleVariance * Double(moments.count - 1) / Double(moments.count)).squareRoot()
             guard sd > 0, sd.isFinite else {
-                throw .invalidInput(.invalidArgument(
-                    "Coordinate \(k) of \(name) is constant (or overflows) in the training pairs; a critic cannot use it."))
+                throw .invalidArgument(
+                    "Coordinate \(k) of \(name) is constant (or overflows) in the training pairs; a critic cannot use it.")
             }
             scale[k] = sd
         }

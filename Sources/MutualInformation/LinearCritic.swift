@@ -166,39 +166,39 @@ public struct LinearCritic: Sendable {
     ///   - objective: The concave objective.
     ///   - features: The feature map (full quadratic by default).
     ///   - options: Newton settings.
-    /// - Throws: ``CriticTrainingError/invalidInput(_:)`` for unequal counts, ragged or empty
+    /// - Throws: `MonteCarloError`: an input case for unequal counts, ragged or empty
     ///   vectors, a NaN/∞ coordinate, a constant coordinate, `.paired` with d_x ≠ d_y or an option
-    ///   out of range; ``CriticTrainingError/tooFewPairs(needed:available:parameters:)`` if
-    ///   n < 2p; ``CriticTrainingError/notConverged(iterations:decrement:)`` at the iteration
+    ///   out of range; ``MonteCarloError/insufficientSamples(needed:available:reason:)`` if
+    ///   n < 2p; ``MonteCarloError/notConverged(algorithm:iterations:detail:)`` at the iteration
     ///   limit or when no damped step improves a non-converged objective;
-    ///   ``CriticTrainingError/linearAlgebra(_:)`` if the Newton system cannot be factored;
-    ///   ``CriticTrainingError/diverged(step:detail:)`` if the objective or the Newton step is not
+    ///   ``MonteCarloError/notPositiveDefinite(jitterTried:)`` if the Newton system cannot be factored;
+    ///   ``MonteCarloError/diverged(algorithm:step:detail:)`` if the objective or the Newton step is not
     ///   finite at an iterate (the line search only accepts finite objectives, so this signals
     ///   overflow in the features themselves).
     /// - Complexity: O(nK p²) per iteration (the weighted Gram matrix), plus O(p³).
     public static func fit(
         x: [[Double]], y: [[Double]], objective: Objective, features: Features = Features(),
         options: Options = Options()
-    ) throws(CriticTrainingError) -> LinearCritic {
+    ) throws(MonteCarloError) -> LinearCritic {
         let data = try CriticTrainingData(x: x, y: y)
         guard options.ridge >= 0, options.ridge.isFinite else {
-            throw .invalidInput(.invalidParameter(name: "ridge", value: options.ridge, requirement: "finite and ≥ 0"))
+            throw .invalidParameter(name: "ridge", value: options.ridge, requirement: "finite and ≥ 0")
         }
         guard options.negativesPerPair >= 1 else {
-            throw .invalidInput(.invalidParameter(name: "negativesPerPair", value: Double(options.negativesPerPair),
-                                                  requirement: "at least 1"))
+            throw .invalidParameter(name: "negativesPerPair", value: Double(options.negativesPerPair),
+                                                  requirement: "at least 1")
         }
         guard options.maximumIterations >= 1 else {
-            throw .invalidInput(.invalidParameter(name: "maximumIterations", value: Double(options.maximumIterations),
-                                                  requirement: "at least 1"))
+            throw .invalidParameter(name: "maximumIterations", value: Double(options.maximumIterations),
+                                                  requirement: "at least 1")
         }
         guard options.tolerance > 0, options.tolerance.isFinite else {
-            throw .invalidInput(.invalidParameter(name: "tolerance", value: options.tolerance,
-                                                  requirement: "positive and finite"))
+            throw .invalidParameter(name: "tolerance", value: options.tolerance,
+                                                  requirement: "positive and finite")
         }
         let layout = try LinearCriticFeatureMap(features, data: data)
         let n = data.count, p = layout.count
-        guard n >= 2 * p else { throw .tooFewPairs(needed: 2 * p, available: n, parameters: p) }
+        guard n >= 2 * p else { throw .insufficientSamples(needed: 2 * p, available: n, reason: "to fit a critic with \(p) parameters") }
         let k = min(options.negativesPerPair, n - 1)
 
         // Feature matrices (column-major): joint pairs Φ_P (n × p), negatives Φ_Q (nK × p), row i·K + s − 1

@@ -30,20 +30,20 @@ struct LinearCriticFeatureMap: Sendable {
         return 1 + dx + dy + qx + qy + c + max(0, features.randomFourierCount)
     }
 
-    init(_ features: LinearCritic.Features, data: CriticTrainingData) throws(CriticTrainingError) {
+    init(_ features: LinearCritic.Features, data: CriticTrainingData) throws(MonteCarloError) {
         dx = data.xDimension
         dy = data.yDimension
         if features.quadratic == .paired, dx != dy {
-            throw .invalidInput(.dimensionMismatch(what: "d_y for paired quadratic terms (must equal d_x)",
-                                                   expected: dx, actual: dy))
+            throw .dimensionMismatch(what: "d_y for paired quadratic terms (must equal d_x)",
+                                                   expected: dx, actual: dy)
         }
         guard features.randomFourierCount >= 0 else {
-            throw .invalidInput(.invalidParameter(name: "randomFourierCount", value: Double(features.randomFourierCount),
-                                                  requirement: "≥ 0"))
+            throw .invalidParameter(name: "randomFourierCount", value: Double(features.randomFourierCount),
+                                                  requirement: "≥ 0")
         }
         guard features.randomFourierBandwidth > 0, features.randomFourierBandwidth.isFinite else {
-            throw .invalidInput(.invalidParameter(name: "randomFourierBandwidth", value: features.randomFourierBandwidth,
-                                                  requirement: "positive and finite"))
+            throw .invalidParameter(name: "randomFourierBandwidth", value: features.randomFourierBandwidth,
+                                                  requirement: "positive and finite")
         }
         self.features = features
         (xCenter, xScale) = try CriticTrainingData.standardization(data.x, name: "x")

@@ -174,33 +174,33 @@ public struct MLPCritic: Sendable, Hashable, Codable {
     }
 
     /// A critic after checking the shape.
-    /// - Throws: ``CriticTrainingError/invalidInput(_:)`` for a dimension, width or embedding < 1
+    /// - Throws: a `MonteCarloError` for a dimension, width or embedding < 1
     ///   or hiddenLayers outside 1…2.
     public static func validated(xDimension: Int, yDimension: Int, architecture: Architecture = Architecture(),
-                                 optimizer: Optimizer = Optimizer(), seed: UInt64) throws(CriticTrainingError) -> MLPCritic {
+                                 optimizer: Optimizer = Optimizer(), seed: UInt64) throws(MonteCarloError) -> MLPCritic {
         for (name, value) in [("xDimension", xDimension), ("yDimension", yDimension),
                               ("hiddenWidth", architecture.hiddenWidth),
                               ("embeddingDimension", architecture.embeddingDimension)] where value < 1 {
-            throw .invalidInput(.invalidParameter(name: name, value: Double(value), requirement: "at least 1"))
+            throw .invalidParameter(name: name, value: Double(value), requirement: "at least 1")
         }
         guard (1...2).contains(architecture.hiddenLayers) else {
-            throw .invalidInput(.invalidParameter(name: "hiddenLayers", value: Double(architecture.hiddenLayers),
-                                                  requirement: "1 or 2"))
+            throw .invalidParameter(name: "hiddenLayers", value: Double(architecture.hiddenLayers),
+                                                  requirement: "1 or 2")
         }
         try checkOptimizer(optimizer)
         return MLPCritic(xDimension: xDimension, yDimension: yDimension, architecture: architecture,
                          optimizer: optimizer, seed: seed)
     }
 
-    static func checkOptimizer(_ o: Optimizer) throws(CriticTrainingError) {
+    static func checkOptimizer(_ o: Optimizer) throws(MonteCarloError) {
         guard o.learningRate > 0, o.learningRate.isFinite else {
-            throw .invalidInput(.invalidParameter(name: "learningRate", value: o.learningRate, requirement: "positive"))
+            throw .invalidParameter(name: "learningRate", value: o.learningRate, requirement: "positive")
         }
         guard o.beta1 >= 0, o.beta1 < 1, o.beta2 >= 0, o.beta2 < 1 else {
-            throw .invalidInput(.invalidParameter(name: "beta1/beta2", value: o.beta1, requirement: "in [0, 1)"))
+            throw .invalidParameter(name: "beta1/beta2", value: o.beta1, requirement: "in [0, 1)")
         }
         guard o.epsilon > 0 else {
-            throw .invalidInput(.invalidParameter(name: "epsilon", value: o.epsilon, requirement: "positive"))
+            throw .invalidParameter(name: "epsilon", value: o.epsilon, requirement: "positive")
         }
     }
 
@@ -274,37 +274,37 @@ public struct MLPCritic: Sendable, Hashable, Codable {
     ///
     /// - Returns: The objective's value on this batch before the update (also appended to
     ///   ``objectiveTrace``).
-    /// - Throws: ``CriticTrainingError/invalidInput(_:)`` for B < 2, unequal counts, wrong
+    /// - Throws: a `MonteCarloError` for B < 2, unequal counts, wrong
     ///   dimensions, NaN/∞ coordinates, τ ≤ 0 or a bad optimiser setting;
-    ///   ``CriticTrainingError/diverged(step:detail:)`` if the objective or gradient is not finite
+    ///   ``MonteCarloError/diverged(algorithm:step:detail:)`` if the objective or gradient is not finite
     ///   (the parameters are then left unchanged).
     /// - Complexity: O(B·(network flops) + B²E).
     @discardableResult
-    public mutating func step(x: [[Double]], y: [[Double]], objective: Objective) throws(CriticTrainingError) -> Double {
+    public mutating func step(x: [[Double]], y: [[Double]], objective: Objective) throws(MonteCarloError) -> Double {
         guard x.count == y.count else {
-            throw .invalidInput(.dimensionMismatch(what: "number of y draws (one per x draw)", expected: x.count,
-                                                   actual: y.count))
+            throw .dimensionMismatch(what: "number of y draws (one per x draw)", expected: x.count,
+                                                   actual: y.count)
         }
         guard x.count >= 2 else {
-            throw .invalidInput(.insufficientSamples(needed: 2, available: x.count, reason: "in a training batch"))
+            throw .insufficientSamples(needed: 2, available: x.count, reason: "in a training batch")
         }
         if case .smile(let tau) = objective, !(tau > 0) {
-            throw .invalidInput(.invalidParameter(name: "tau", value: tau, requirement: "positive"))
+            throw .invalidParameter(name: "tau", value: tau, requirement: "positive")
         }
         try Self.checkOptimizer(optimizer)
         let xm: Matrix, ym: Matrix
         do {
             xm = try Self.matrix(x, dimension: xDimension, name: "x")
             ym = try Self.matrix(y, dimension: yDimension, name: "y")
-        } catch { throw .invalidInput(error) }
+        } catch { throw error }
         try step(x: xm, y: ym, objective: objective)
         return objectiveTrace[objectiveTrace.count - 1]
     }
 
-    mutating func step(x: Matrix, y: Matrix, objective: Objective) throws(CriticTrainingError) {
+    mutating func step(x: Matrix, y: Matrix, objective: Objective) throws(MonteCarloError) {
         let (value, gradient) = objectiveAndGradient(x: x, y: y, objective: objective)
         guard value.isFinite, gradient.allSatisfy(\.isFinite) else {
-            throw .diverged(step: stepsTaken, detail: "the objective (\(value)) or its gradient is not finite")
+            throw .diverged(algorithm: "Critic training", step: stepsTaken, detail: "the objective (\(value)) or its gradient is not finite; lower the learning rate or use a bounded objective (JS, InfoNCE)")
         }
         stepsTaken += 1
         objectiveTrace.append(value)
@@ -326,27 +326,27 @@ public struct MLPCritic: Sendable, Hashable, Codable {
     /// Each step draws `batchSize` distinct pairs uniformly (a partial Fisher–Yates shuffle driven
     /// by `seed`, which also initialises the networks).
     ///
-    /// - Throws: ``CriticTrainingError/tooFewPairs(needed:available:parameters:)`` if n < batchSize;
+    /// - Throws: ``MonteCarloError/insufficientSamples(needed:available:reason:)`` if n < batchSize;
     ///   the errors of ``validated(xDimension:yDimension:architecture:optimizer:seed:)`` and
-    ///   ``step(x:y:objective:)``; `invalidInput` for steps < 1 or batchSize < 2.
+    ///   ``step(x:y:objective:)``; `invalidParameter` for steps < 1 or batchSize < 2.
     public static func fit(
         x: [[Double]], y: [[Double]], objective: Objective, architecture: Architecture = Architecture(),
         optimizer: Optimizer = Optimizer(), batchSize: Int = 64, steps: Int, seed: UInt64
-    ) throws(CriticTrainingError) -> MLPCritic {
+    ) throws(MonteCarloError) -> MLPCritic {
         let data = try CriticTrainingData(x: x, y: y)
         guard batchSize >= 2 else {
-            throw .invalidInput(.invalidParameter(name: "batchSize", value: Double(batchSize), requirement: "at least 2"))
+            throw .invalidParameter(name: "batchSize", value: Double(batchSize), requirement: "at least 2")
         }
         guard steps >= 1 else {
-            throw .invalidInput(.invalidParameter(name: "steps", value: Double(steps), requirement: "at least 1"))
+            throw .invalidParameter(name: "steps", value: Double(steps), requirement: "at least 1")
         }
         if case .smile(let tau) = objective, !(tau > 0) {
-            throw .invalidInput(.invalidParameter(name: "tau", value: tau, requirement: "positive"))
+            throw .invalidParameter(name: "tau", value: tau, requirement: "positive")
         }
         var critic = try validated(xDimension: data.xDimension, yDimension: data.yDimension,
                                    architecture: architecture, optimizer: optimizer, seed: seed)
         guard data.count >= batchSize else {
-            throw .tooFewPairs(needed: batchSize, available: data.count, parameters: critic.parameterCount)
+            throw .insufficientSamples(needed: batchSize, available: data.count, reason: "to fit a critic with \(critic.parameterCount) parameters")
         }
         var generator = Xoshiro256PlusPlus(seed: seed ^ 0x9E37_79B9_7F4A_7C15)
         var order = Array(0..<data.count)

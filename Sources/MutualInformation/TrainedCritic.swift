@@ -131,17 +131,16 @@ public struct TrainedCritic: Sendable {
 
     /// Fits a critic of `family` on training pairs for `bound`.
     ///
-    /// - Throws: ``CriticTrainingError`` from the family's fit (too few pairs, no convergence,
-    ///   divergence, bad input); `invalidInput` wraps the `MonteCarloError` of the Gaussian fit
-    ///   and of the normal-score map.
+    /// - Throws: ``MonteCarloError`` from the family's fit (too few pairs, no convergence,
+    ///   divergence, bad input), of the Gaussian fit and of the normal-score map.
     /// - Complexity: gaussian O(n d²); quadratic and rff O(nK p²) per Newton iteration; mlp
     ///   O(steps · B · width · d + steps · B² E).
     public static func fit(_ family: Family, x: [[Double]], y: [[Double]], for bound: VariationalBound,
-                           settings: Settings = Settings()) throws(CriticTrainingError) -> TrainedCritic {
+                           settings: Settings = Settings()) throws(MonteCarloError) -> TrainedCritic {
         let offset = bound == .nwj ? 1.0 : 0.0
         if family == .gaussian {
             let critic: GaussianCritic
-            do { critic = try GaussianCritic.fitted(x: x, y: y) } catch { throw .invalidInput(error) }
+            do { critic = try GaussianCritic.fitted(x: x, y: y) } catch { throw error }
             return TrainedCritic(family: family, bound: bound, offset: offset, trainingPairs: x.count,
                                  model: .gaussian(critic), xScores: nil, yScores: nil)
         }
@@ -150,7 +149,7 @@ public struct TrainedCritic: Sendable {
         do {
             xScores = try MarginalNormalScores(fitting: data.x)
             yScores = try MarginalNormalScores(fitting: data.y)
-        } catch { throw .invalidInput(error) }
+        } catch { throw error }
         let u = xScores.transform(data.x), v = yScores.transform(data.y)
         let model: Model
         switch family {

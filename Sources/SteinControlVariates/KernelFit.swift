@@ -64,7 +64,7 @@ struct KernelFit {
                 factoringInPlace: consume matrix, initialJitter: 1e-10, maximumJitter: 1e-2, restoring: .recompute(refill),
                 estimatesCondition: estimatesCondition)
         } catch {
-            throw monteCarloError(error, quantity: "Stein kernel matrix")
+            throw MonteCarloError(error, quantity: "Stein kernel matrix")
         }
         let totalJitter = ridge + factorization.jitter
         // Right-hand sides [Φ, f]: p + 2 columns.

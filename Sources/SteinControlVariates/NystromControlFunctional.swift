@@ -227,13 +227,13 @@ public struct NystromControlFunctional: Sendable, Hashable, Codable {
             rhs = try x.product(transposingSelf: true, Matrix(rows: nFit, columns: 1, columnMajor: training.map { values[$0] }),
                                 transposingOther: false).storage
         } catch {
-            throw monteCarloError(error, quantity: "Nyström design")
+            throw MonteCarloError(error, quantity: "Nyström design")
         }
         let factorization: CholeskyFactorization
         do {
             factorization = try normal.choleskyFactorization(initialJitter: 1e-12, maximumJitter: 1e-2)
         } catch {
-            throw monteCarloError(error, quantity: "Nyström normal equations")
+            throw MonteCarloError(error, quantity: "Nyström normal equations")
         }
         let solution = factorization.solve(rhs)
         guard solution.allSatisfy(\.isFinite) else { throw .notPositiveDefinite(jitterTried: factorization.jitter) }

@@ -160,17 +160,6 @@ func sampleVariance(_ values: [Double]) -> Double {
 }
 
 
-/// A LinearAlgebra error as the toolkit's error.
-func monteCarloError(_ error: LinearAlgebraError, quantity: String) -> MonteCarloError {
-    switch error {
-    case .notPositiveDefinite(let jitter): return .notPositiveDefinite(jitterTried: jitter)
-    case .nonFinite(let row, _): return .nonFinite(quantity: quantity, index: row)
-    case .singular: return .singularControlCovariance(detail: "the \(quantity) is rank-deficient to working precision")
-    case .dimensionMismatch(let expected, let actual): return .invalidArgument("\(quantity): expected \(expected), but \(actual).")
-    case .lapackFailure(let routine, let info): return .invalidArgument("\(quantity): LAPACK \(routine) failed (info = \(info)).")
-    }
-}
-
 /// For two or more chains of equal length (at least 4 draws each): the rank-normalized split-R̂
 /// of `values` (Vehtari et al. 2021, as ArviZ computes it) as the figure `rHat`, and a warning
 /// when it exceeds 1.01 — no long-run variance can make an error bar honest for chains that have

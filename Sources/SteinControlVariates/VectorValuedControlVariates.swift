@@ -675,7 +675,7 @@ public struct VectorValuedControlVariates: Sendable, Hashable, Codable {
             do {
                 eigenvalues = try Matrix(rows: tasks, columns: tasks, columnMajor: b).symmetricEigendecomposition().eigenvalues
             } catch {
-                throw monteCarloError(error, quantity: "task covariance")
+                throw MonteCarloError(error, quantity: "task covariance")
             }
             let largest = eigenvalues.max() ?? 0
             guard largest > 0, eigenvalues.allSatisfy({ $0 >= -1e-12 * largest }) else {

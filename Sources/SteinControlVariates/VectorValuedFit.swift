@@ -89,7 +89,7 @@ struct VectorValuedFit {
         do {
             decomposition = try Matrix(rows: tasks, columns: tasks, columnMajor: b).symmetricEigendecomposition()
         } catch {
-            throw monteCarloError(error, quantity: "task covariance")
+            throw MonteCarloError(error, quantity: "task covariance")
         }
         let v = decomposition.eigenvectors
         let largest = max(decomposition.eigenvalues.max() ?? 0, 0)
@@ -120,7 +120,7 @@ struct VectorValuedFit {
             do {
                 factorization = try matrix.choleskyFactorization(initialJitter: 1e-10, maximumJitter: 1e-2)
             } catch {
-                throw monteCarloError(error, quantity: "Stein kernel matrix")
+                throw MonteCarloError(error, quantity: "Stein kernel matrix")
             }
             largestJitter = max(largestJitter, (lambda + factorization.jitter) / (d * meanDiagonal + lambda))
             smallestCondition = min(smallestCondition, factorization.reciprocalConditionNumber)
@@ -203,7 +203,7 @@ struct VectorValuedFit {
         do {
             factorization = try g.choleskyFactorization(initialJitter: 1e-10, maximumJitter: 1e-2)
         } catch {
-            throw monteCarloError(error, quantity: "vector-valued Stein kernel matrix")
+            throw MonteCarloError(error, quantity: "vector-valued Stein kernel matrix")
         }
         var rhs = Matrix(rows: count, columns: tasks + 1)
         for a in 0..<count {

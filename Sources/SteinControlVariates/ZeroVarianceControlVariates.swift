@@ -232,7 +232,7 @@ public struct ZeroVarianceControlVariates: Sendable, Hashable, Codable {
             return try design.leastSquaresSolution(rhs)
         } catch {
             if case .nonFinite(let row, _) = error { throw .nonFinite(quantity: "zero-variance control", index: rows[row]) }
-            throw monteCarloError(error, quantity: "zero-variance control design")
+            throw MonteCarloError(error, quantity: "zero-variance control design")
         }
     }
 }

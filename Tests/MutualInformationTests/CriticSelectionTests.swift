@@ -121,10 +121,10 @@ struct CriticSelectionTests {
         var g = Xoshiro256PlusPlus(seed: 53)
         let few = correlatedGaussianBatch(count: 20, dimension: 2, correlation: 0.5, using: &g)
         // Full quadratic features on 2 + 2 coordinates: p = 15, so 30 pairs are needed.
-        #expect(throws: CriticTrainingError.tooFewPairs(needed: 30, available: 20, parameters: 15)) {
+        #expect(throws: MonteCarloError.insufficientSamples(needed: 30, available: 20, reason: "to fit a critic with \(15) parameters")) {
             try TrainedCritic.fit(.quadratic, x: few.x, y: few.y, for: .infoNCE)
         }
-        #expect(throws: CriticTrainingError.self) {
+        #expect(throws: MonteCarloError.self) {
             try TrainedCritic.fit(.mlp, x: few.x, y: Array(few.y.dropLast()), for: .nwj)
         }
     }
@@ -179,26 +179,26 @@ struct CriticSelectionTests {
     @Test func selectionErrors() {
         var g = Xoshiro256PlusPlus(seed: 64)
         let data = correlatedGaussianBatch(count: 100, dimension: 1, correlation: 0.5, using: &g)
-        #expect(throws: CriticTrainingError.invalidInput(.invalidArgument("No critic families to choose from."))) {
+        #expect(throws: MonteCarloError.invalidArgument("No critic families to choose from.")) {
             try CriticSelection.select(families: [], x: data.x, y: data.y, for: .nwj, batchSize: 16)
         }
-        #expect(throws: CriticTrainingError.invalidInput(.invalidParameter(name: "validationFraction", value: 1,
-                                                                           requirement: "in (0, 1)"))) {
+        #expect(throws: MonteCarloError.invalidParameter(name: "validationFraction", value: 1,
+                                                                           requirement: "in (0, 1)")) {
             try CriticSelection.select(x: data.x, y: data.y, for: .nwj, batchSize: 16, validationFraction: 1)
         }
-        #expect(throws: CriticTrainingError.invalidInput(.invalidParameter(name: "batchSize", value: 3,
-                                                                           requirement: "at least 4"))) {
+        #expect(throws: MonteCarloError.invalidParameter(name: "batchSize", value: 3,
+                                                                           requirement: "at least 4")) {
             try CriticSelection.select(x: data.x, y: data.y, for: .nwj, batchSize: 3)
         }
-        #expect(throws: CriticTrainingError.invalidInput(.insufficientSamples(
-            needed: 27, available: 20, reason: "training pairs to hold out 8 validation pairs"))) {
+        #expect(throws: MonteCarloError.insufficientSamples(
+            needed: 27, available: 20, reason: "training pairs to hold out 8 validation pairs")) {
             try CriticSelection.select(x: Array(data.x[..<20]), y: Array(data.y[..<20]), for: .nwj, batchSize: 16)
         }
         // Every candidate fails: 40 pairs in 2 + 2 dimensions leave 28 fitting pairs, fewer than twice the
         // 15 quadratic parameters; the (last) candidate's error is thrown.
         var h = Xoshiro256PlusPlus(seed: 65)
         let wide = correlatedGaussianBatch(count: 40, dimension: 2, correlation: 0.5, using: &h)
-        #expect(throws: CriticTrainingError.tooFewPairs(needed: 30, available: 28, parameters: 15)) {
+        #expect(throws: MonteCarloError.insufficientSamples(needed: 30, available: 28, reason: "to fit a critic with \(15) parameters")) {
             try CriticSelection.select(families: [.quadratic], x: wide.x, y: wide.y, for: .nwj, batchSize: 16)
         }
     }

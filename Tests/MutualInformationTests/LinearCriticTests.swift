@@ -118,14 +118,14 @@ struct LinearCriticTests {
     @Test func fittingFailuresAreTyped() throws {
         var train = Self.training(200, seed: 61)
         // Too few pairs: 15 parameters need 30 pairs.
-        #expect(throws: CriticTrainingError.tooFewPairs(needed: 30, available: 20, parameters: 15)) {
+        #expect(throws: MonteCarloError.insufficientSamples(needed: 30, available: 20, reason: "to fit a critic with \(15) parameters")) {
             try LinearCritic.fit(x: Array(train.x.prefix(20)), y: Array(train.y.prefix(20)), objective: .nwj)
         }
         // Non-convergence: one Newton iteration is not enough from w = 0.
         #expect {
             try LinearCritic.fit(x: train.x, y: train.y, objective: .nwj, options: .init(maximumIterations: 1))
         } throws: { error in
-            if case CriticTrainingError.notConverged(iterations: 1, _) = error { return true }
+            if case MonteCarloError.notConverged(_, iterations: 1, _) = error { return true }
             return false
         }
         // Paired terms need d_x = d_y.
@@ -133,15 +133,15 @@ struct LinearCriticTests {
             try LinearCritic.fit(x: train.x, y: train.y.map { Array($0.prefix(1)) }, objective: .nwj,
                                  features: .init(quadratic: .paired))
         } throws: { error in
-            if case CriticTrainingError.invalidInput(.dimensionMismatch) = error { return true }
+            if case MonteCarloError.dimensionMismatch = error { return true }
             return false
         }
-        #expect(throws: CriticTrainingError.invalidInput(.invalidParameter(name: "ridge", value: -1,
-                                                                           requirement: "finite and ≥ 0"))) {
+        #expect(throws: MonteCarloError.invalidParameter(name: "ridge", value: -1,
+                                                                           requirement: "finite and ≥ 0")) {
             try LinearCritic.fit(x: train.x, y: train.y, objective: .nwj, options: .init(ridge: -1))
         }
         train.y[7][1] = .nan
-        #expect(throws: CriticTrainingError.invalidInput(.nonFinite(quantity: "coordinate 1 of y", index: 7))) {
+        #expect(throws: MonteCarloError.nonFinite(quantity: "coordinate 1 of y", index: 7)) {
             try LinearCritic.fit(x: train.x, y: train.y, objective: .jensenShannon)
         }
         #expect(throws: MonteCarloError.self) { try CriticSplit(x: train.x, y: train.y, trainingFraction: 1) }

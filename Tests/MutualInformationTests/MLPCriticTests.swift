@@ -139,35 +139,35 @@ struct MLPCriticTests {
         #expect {
             try MLPCritic.fit(x: data.x, y: data.y, objective: .nwj, batchSize: 128, steps: 1, seed: 1)
         } throws: { error in
-            if case CriticTrainingError.tooFewPairs(needed: 128, available: 100, _) = error { return true }
+            if case MonteCarloError.insufficientSamples(needed: 128, available: 100, _) = error { return true }
             return false
         }
         #expect {
             try MLPCritic.fit(x: data.x, y: data.y, objective: .nwj, architecture: .init(hiddenLayers: 3), steps: 1,
                               seed: 1)
         } throws: { error in
-            if case CriticTrainingError.invalidInput(.invalidParameter(name: "hiddenLayers", _, _)) = error { return true }
+            if case MonteCarloError.invalidParameter(name: "hiddenLayers", _, _) = error { return true }
             return false
         }
         #expect {
             try MLPCritic.fit(x: data.x, y: data.y, objective: .smile(tau: 0), steps: 1, seed: 1)
         } throws: { error in
-            if case CriticTrainingError.invalidInput(.invalidParameter(name: "tau", _, _)) = error { return true }
+            if case MonteCarloError.invalidParameter(name: "tau", _, _) = error { return true }
             return false
         }
         // Scores of order 10⁶ overflow e^{S − 1} in NWJ on the first step.
         let huge = data.x.map { $0.map { $0 * 1e4 } }
         var critic = MLPCritic(xDimension: 2, yDimension: 2, seed: 1)
-        #expect(throws: CriticTrainingError.self) { try critic.step(x: huge, y: huge, objective: .nwj) }
+        #expect(throws: MonteCarloError.self) { try critic.step(x: huge, y: huge, objective: .nwj) }
         #expect {
             try critic.step(x: huge, y: huge, objective: .nwj)
         } throws: { error in
-            if case CriticTrainingError.diverged(step: 0, _) = error { return true }
+            if case MonteCarloError.diverged(_, step: 0, _) = error { return true }
             return false
         }
         #expect(critic.stepsTaken == 0)
         data.x[3][0] = .infinity
-        #expect(throws: CriticTrainingError.invalidInput(.nonFinite(quantity: "coordinate 0 of x", index: 3))) {
+        #expect(throws: MonteCarloError.nonFinite(quantity: "coordinate 0 of x", index: 3)) {
             try MLPCritic.fit(x: data.x, y: data.y, objective: .infoNCE, steps: 1, seed: 1)
         }
     }

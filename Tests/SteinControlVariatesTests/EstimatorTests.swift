@@ -282,7 +282,7 @@ struct ControlFunctionalTests {
                 return true
             }
         }
-        #expect(monteCarloError(.notPositiveDefinite(jitterTried: 0.5), quantity: "K0") == .notPositiveDefinite(jitterTried: 0.5))
+        #expect(MonteCarloError(LinearAlgebraError.notPositiveDefinite(jitterTried: 0.5), quantity: "K0") == .notPositiveDefinite(jitterTried: 0.5))
     }
 }
 
