@@ -35,13 +35,7 @@ public struct AntitheticMonteCarlo<S: ReflectableSampler>: MonteCarloEstimator {
 
     public func accumulate(_ count: Int, firstIndex: Int, into state: inout SampleMeanState,
                            using generator: inout Xoshiro256PlusPlus) throws(MonteCarloError) {
-        var points = [S.Point]()
-        points.reserveCapacity(2 * count)
-        for _ in 0..<count {
-            let x = sampler.draw(using: &generator)
-            points.append(x)
-            points.append(sampler.reflection(of: x))
-        }
+        let points = drawPointGroups(count, using: &generator)
         let values = integrand.values(at: points)
         var pairMeans = [Double]()
         pairMeans.reserveCapacity(count)
@@ -65,6 +59,6 @@ public struct AntitheticMonteCarlo<S: ReflectableSampler>: MonteCarloEstimator {
     }
 
     public func estimate(from state: SampleMeanState) throws(MonteCarloError) -> Estimate {
-        try state.estimate(method: "antithetic", evaluationsPerSample: 2, degreesOfFreedom: nil)
+        try state.estimate(method: methodName, evaluationsPerSample: 2, degreesOfFreedom: nil)
     }
 }

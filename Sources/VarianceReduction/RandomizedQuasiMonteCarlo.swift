@@ -71,7 +71,7 @@ public struct RandomizedQuasiMonteCarlo<S: UnitCubeSampler>: MonteCarloEstimator
             throw .insufficientSamples(needed: 2, available: state.samples.count,
                                        reason: "(independent randomizations) to estimate the RQMC variance")
         }
-        return try state.estimate(method: "rqmc-\(pointSet.kind.rawValue)", evaluationsPerSample: pointSet.count,
+        return try state.estimate(method: methodName, evaluationsPerSample: pointSet.count,
                                   degreesOfFreedom: Double(state.samples.count - 1))
     }
 }
