@@ -9,7 +9,7 @@ import MonteCarlo
 /// (``GaussianMutualInformation``), and the variational bounds NWJ, DV, InfoNCE and SMILE
 /// (``VariationalBound``). The bounds need a critic: ``TrainedCritic`` of the family given by
 /// `--critic`, or chosen by ``CriticSelection`` (`auto`), fitted on a training split of the rows;
-/// the bound is averaged over batches of the other rows with ``VariationalBoundAccumulator``, so
+/// the bound is averaged over batches of the other rows (``HeldOutBoundEstimator``), so
 /// the critic is never fitted on the pairs it is scored on.
 struct MICommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -233,73 +233,26 @@ struct MICommand: ParsableCommand {
                 + "\(max(2 * neededTraining, 16)) rows (a training half of \(neededTraining) pairs to fit the critic and an "
                 + "evaluation half of at least 8 pairs for two batches); \(file) has \(n).")
         }
-        // Seeded random split: a file sorted by some column would otherwise give a critic
-        // fitted on a different region from the evaluation pairs.
-        var generator = RandomStreams(seed: seed).stream(1)
-        var order = Array(0..<n)
-        for i in stride(from: n - 1, to: 0, by: -1) { order.swapAt(i, Int(generator.next() % UInt64(i + 1))) }
-        let train = order[..<trainCount], evaluation = Array(order[trainCount...])
-
         let bound: VariationalBound = switch method {
         case .nwj: .nwj
         case .dv: .donskerVaradhan
         case .infonce: .infoNCE
         default: .smile(tau: tau)
         }
-        // At least 2 batches (from 8 on, the standard error is their spread), each of at most --batch-size pairs.
-        let batches = max(2, (evaluationCount + batchSize - 1) / batchSize)
-        let b = evaluationCount / batches
-
-        let trainX = train.map { x[$0] }, trainY = train.map { y[$0] }
-        let settings = TrainedCritic.Settings(seed: seed)
-        let fitted: TrainedCritic
-        var selectionNote: String?
-        do {
-            if let single = family.trainedFamily {
-                fitted = try TrainedCritic.fit(single, x: trainX, y: trainY, for: bound, settings: settings)
-            } else {
-                let selection = try CriticSelection.select(x: trainX, y: trainY, for: bound, batchSize: b, settings: settings)
-                fitted = selection.critic
-                selectionNote = "--critic auto chose \(fitted.family.rawValue) by the bound's mean on \(selection.validationPairs) "
-                    + "validation pairs held out of the training rows (batches of \(selection.validationBatchSize); "
-                    + selection.candidates.map { candidate in
-                        candidate.family.rawValue + " " + (candidate.validationValue.map { String(format: "%.4g", $0) } ?? "failed")
-                            + (candidate.heavyTailBatches > 0 ? " (heavy-tailed)" : "")
-                    }.joined(separator: ", ") + "), then refitted on all \(trainCount) training rows."
-            }
-        } catch {
-            throw .invalidArgument("Fitting the \(family.rawValue) critic failed: \(error.description)")
-        }
-
-        // The requested bound and InfoNCE (the fallback) on the same score matrices.
-        var accumulator = VariationalBoundAccumulator(bound: bound, batchSize: b)
-        var fallback = VariationalBoundAccumulator(bound: .infoNCE, batchSize: b)
-        let canFallBack = bound == .nwj || bound == .donskerVaradhan
-        var overflowed = false
-        for m in 0..<batches {
-            let rows = evaluation[(m * b)..<((m + 1) * b)]
-            let scores = try fitted.scoreMatrix(x: rows.map { x[$0] }, y: rows.map { y[$0] })
-            if canFallBack { try fallback.add(scores) }
-            do { try accumulator.add(scores) } catch {
-                guard canFallBack, case .nonFinite = error else { throw error }
-                overflowed = true
-            }
-        }
+        let result = try HeldOutBoundEstimator(bound: bound, criticFamily: family.trainedFamily, maximumBatchSize: batchSize,
+                                               maximumTrainingRows: Self.maximumTrainingRows, seed: seed).estimate(x: x, y: y)
+        let fitted = result.critic, batches = result.batches, b = result.batchSize
+        var estimate = result.estimate
         var context = context
         context.critic = fitted.family.rawValue
-        let unusable = canFallBack && (overflowed || accumulator.heavyTailBatches > 0)
-        var estimate = try unusable ? fallback.estimate() : accumulator.estimate()
-        if unusable {
-            let reason = overflowed
-                ? "its partition term mean e^S overflowed in a batch"
-                : "in \(accumulator.heavyTailBatches) of \(batches) batches one product pair carried more than 10% of the "
-                    + String(format: "partition sum (largest share %.0f%%)", 100 * accumulator.maxNegativeShare)
-            context.fallback = MIReport.Fallback(from: method.rawValue, to: "infonce", reason: reason)
-            var diagnostics = estimate.diagnostics
-            diagnostics.warnings.insert("\(method.rawValue.uppercased()) is unusable here: \(reason), so its value is "
-                + "noise from a few pairs. Reported instead: InfoNCE with the same critic and batches (a lower bound, "
-                + "≤ log B).", at: 0)
-            estimate = Self.replacingDiagnostics(estimate, diagnostics)
+        context.fallback = result.fallback.map { MIReport.Fallback(from: method.rawValue, to: $0.to.name, reason: $0.reason) }
+        let selectionNote = result.selection.map { selection in
+            "--critic auto chose \(fitted.family.rawValue) by the bound's mean on \(selection.validationPairs) "
+                + "validation pairs held out of the training rows (batches of \(selection.validationBatchSize); "
+                + selection.candidates.map { candidate in
+                    candidate.family.rawValue + " " + (candidate.validationValue.map { String(format: "%.4g", $0) } ?? "failed")
+                        + (candidate.heavyTailBatches > 0 ? " (heavy-tailed)" : "")
+                }.joined(separator: ", ") + "), then refitted on all \(trainCount) training rows."
         }
         let marginWarnings = fitted.family == .gaussian ? Self.marginWarnings(
             x: x, y: y, names: context.xColumns + context.yColumns,
@@ -314,14 +267,15 @@ struct MICommand: ParsableCommand {
         context.batches = batches
         context.trainingRows = trainCount
         context.evaluationRows = batches * b
-        let reported = unusable ? "InfoNCE" : method.rawValue
+        let reported = result.fallback == nil ? method.rawValue : "InfoNCE"
+        let unused: Int = evaluationCount - batches * b
+        let leftover = unused > 0 ? ", \(unused) leftover row(s) unused" : ""
         context.notes = [
             "Critic: " + fitted.summary + "; fitted on a random \(trainCount == n / 2 ? "half" : "subset") of the rows "
                 + "(\(trainCount) rows, seed \(seed)); the bound is evaluated on the other \(evaluationCount) rows, never on "
                 + "training rows.",
         ] + (selectionNote.map { [$0] } ?? []) + [
-            "\(batches) batches of B = \(b) pairs (all B(B − 1) off-diagonal negatives)"
-                + (batches * b < evaluationCount ? ", \(evaluationCount - batches * b) leftover row(s) unused" : "")
+            "\(batches) batches of B = \(b) pairs (all B(B − 1) off-diagonal negatives)" + leftover
                 + "; \(reported) averaged over the batches, "
                 + (batches >= VariationalBoundAccumulator.minimumBatchesForSpread
                     ? "standard error from their spread (Student-t, \(batches - 1) df)."
