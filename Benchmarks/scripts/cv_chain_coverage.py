@@ -66,7 +66,7 @@ def main():
                     if out.returncode != 0:
                         sys.exit(f"mcest failed ({m}, K = {k}, replication {r}): {out.stderr}")
                     for t, result in enumerate(json.loads(out.stdout)):
-                        interval = result["interval"]
+                        interval = result["confidenceInterval"]
                         covered[(m, k)][t] += interval["lower"] <= TRUTHS[t] <= interval["upper"]
     print(f"mcest cv on AR(1) chains, rho = {args.rho}, n = {args.draws}, {args.replications} replications: "
           "coverage of 95% intervals (f1 = x1, f2 = x1^2 + x1 x2, f3 = cos x1 + sin x2)")

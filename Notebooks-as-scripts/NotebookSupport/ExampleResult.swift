@@ -4,9 +4,11 @@ import MonteCarloCore
 /// One line of an example's results: an estimate with its error bar, and the exact value when
 /// the problem has one.
 ///
-/// Examples print these as a table, or as a JSON array with `--json`; the example tests read the
-/// JSON and check every estimate that has a `truth` against it (within 5 standard errors).
-public struct ExampleResult: Codable, Sendable {
+/// Examples print these as a table, or with `--json` as a JSON array of ``EstimateRecord``s (the
+/// schema of `mcest --json`, `Schemas/estimate.schema.json`) whose context holds `example` (the
+/// program's name), `label` and `truth` (`null` when unknown); the example tests read the JSON and
+/// check every estimate that has a `truth` against it (within 5 standard errors).
+public struct ExampleResult: Sendable {
     /// What was estimated, and how.
     public var label: String
     /// The estimate.
@@ -25,6 +27,8 @@ public struct ExampleResult: Codable, Sendable {
     public var truth: Double?
     /// The estimator's warnings.
     public var warnings: [String]
+    /// The estimate as a JSON record (context filled in when printed); `nil` when its interval failed.
+    public var record: EstimateRecord?
 
     /// Wraps an estimate.
     public init(_ label: String, _ estimate: Estimate, truth: Double? = nil) {
@@ -38,16 +42,20 @@ public struct ExampleResult: Codable, Sendable {
         effectiveSampleSize = estimate.effectiveSampleSize
         self.truth = truth
         warnings = estimate.diagnostics.warnings
+        record = try? EstimateRecord(estimate)
     }
 
     /// Prints `results` as a JSON array (when `json`) or as an aligned table with the truth and
     /// the error in standard errors where the truth is known.
     public static func print(_ results: [ExampleResult], json: Bool) {
         if json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            let data = (try? encoder.encode(results)) ?? Data("[]".utf8)
-            Swift.print(String(decoding: data, as: UTF8.self))
+            let program = URL(fileURLWithPath: CommandLine.arguments.first ?? "").lastPathComponent
+            let records = results.compactMap { result -> EstimateRecord? in
+                guard var record = result.record else { return nil }
+                record.context = ["example": .string(program), "label": .string(result.label), "truth": .init(result.truth)]
+                return record
+            }
+            Swift.print((try? EstimateRecord.json(records)) ?? "[]")
             return
         }
         let header = ["", "estimate ± SE", "95% interval", "ESS", "truth", "z"]

@@ -82,7 +82,7 @@ import MonteCarloCore
 ///
 /// Guard: a component whose estimated variance exceeds its sample mean's falls back to the
 /// sample mean (its residuals are replaced by the raw values, so the covariance stays joint),
-/// with a warning. Warnings about one integrand start with "Integrand t: " (t from 0). ESS of component t is σ²_t / variance_t, σ²_t the sample variance of f_t over
+/// with a warning. Warnings about one integrand are in `componentWarnings[t]` (t from 0; `component(t)` includes them). ESS of component t is σ²_t / variance_t, σ²_t the sample variance of f_t over
 /// its draws; `sampleCount` is the number of draws (n on one sample, Σ m_t on several).
 ///
 /// - Complexity: on one sample, each fit costs T Cholesky factorizations of order n_fit
@@ -326,7 +326,7 @@ public struct VectorValuedControlVariates: Sendable, Hashable, Codable {
         }
         let withTail = { (covariance: [Double]) in (0..<tasks).map { covariance[$0 * tasks + $0] + tailVariance[$0] } }
         _ = Self.raise(&combined.covariance, to: withTail(combined.covariance), skipping: [])
-        var warnings: [String] = []
+        var componentWarnings = [[String]](repeating: [], count: tasks)
         var declaredBias: String? = nil
         var values = combined.values
         // Guard: components worse than their sample mean fall back to it.
@@ -341,7 +341,7 @@ public struct VectorValuedControlVariates: Sendable, Hashable, Codable {
             _ = Self.raise(&combined.covariance, to: withTail(combined.covariance), skipping: Set(fallbacks))
             values = combined.values
             for t in fallbacks {
-                warnings.append("Integrand \(t): the control's estimated variance exceeds the sample mean's; the plain sample mean is reported instead.")
+                componentWarnings[t].append("The control's estimated variance exceeds the sample mean's; the plain sample mean is reported instead.")
             }
         }
         if var weighted = weightedValues {
@@ -355,14 +355,14 @@ public struct VectorValuedControlVariates: Sendable, Hashable, Codable {
             for t in fallbacks { weighted[t] = combined.values[t] }
             values = weighted
             for t in replaced {
-                warnings.append("Integrand \(t): the weighted estimate differs from the cross-fitted one by more than 3 standard errors; the unbiased cross-fitted value is reported instead.")
+                componentWarnings[t].append("The weighted estimate differs from the cross-fitted one by more than 3 standard errors; the unbiased cross-fitted value is reported instead.")
             }
             if replaced.count + fallbacks.count < tasks {
                 declaredBias = "unknown, not estimated: the constants ĉ_t are fitted on the draws they summarize (the covariance is that of the cross-fitted estimator)"
             }
         }
-        for t in combined.atFloor where !fallbacks.contains(t) { warnings.append("Integrand \(t): " + ResidualAccumulator.roundingWarning) }
-        for t in combined.inflated where !fallbacks.contains(t) { warnings.append("Integrand \(t): " + ResidualAccumulator.inflationWarning) }
+        for t in combined.atFloor where !fallbacks.contains(t) { componentWarnings[t].append(ResidualAccumulator.roundingWarning) }
+        for t in combined.inflated where !fallbacks.contains(t) { componentWarnings[t].append(ResidualAccumulator.inflationWarning) }
         let ess = (0..<tasks).map {
             Estimate.effectiveSampleSize(perDrawVariance: perDraw[$0], estimatorVariance: combined.covariance[$0 * tasks + $0],
                                          evaluations: counts[$0])
@@ -383,7 +383,8 @@ public struct VectorValuedControlVariates: Sendable, Hashable, Codable {
         return VectorEstimate(
             values: values, covariance: combined.covariance, sampleCount: data.pooled.count, effectiveSampleSizes: ess,
             diagnostics: Diagnostics(method: methodName, varianceReductionFactor: meanFactor, declaredBias: declaredBias,
-                                     figures: figures, warnings: warnings))
+                                     figures: figures),
+            componentWarnings: componentWarnings)
     }
 
     /// Per-task value and variance with the scalar safeguards; off-diagonal covariances (shared

@@ -177,11 +177,7 @@ struct CVCommand: ParsableCommand {
 
     func run() throws {
         let results = try reportingLibraryErrors { () throws(MonteCarloError) -> [CVResult] in try estimateAll() }
-        if json {
-            print(try CVResult.json(results))
-        } else {
-            print(text(results))
-        }
+        print(json ? try CVResult.json(results) : text(results))
     }
 
     // MARK: - Estimation
@@ -202,30 +198,15 @@ struct CVCommand: ParsableCommand {
             let columns = input.integrandNames.indices.map { column in order.map { input.values[$0][column] } }
             let joint = try VectorValuedControlVariates(kernel: kernel.specification, form: .crossFitted(folds: folds))
                 .estimate(sample: sample, values: columns)
-            return try input.integrandNames.enumerated().map { (t, name) throws(MonteCarloError) -> CVResult in
-                // Row t: its own variance-reduction factor, and the warnings about it (prefixed
-                // "Integrand t: " by the library) or about all integrands.
-                let component = joint.component(t)
-                var diagnostics = component.diagnostics
-                diagnostics.varianceReductionFactor = component.effectiveSampleSize / Double(component.sampleCount)
-                let prefix = "Integrand \(t): "
-                diagnostics.warnings = diagnostics.warnings.compactMap { warning in
-                    if warning.hasPrefix(prefix) { return String(warning.dropFirst(prefix.count)) }
-                    return warning.hasPrefix("Integrand ") ? nil : warning
-                }
-                let row = Estimate(value: component.value, variance: component.variance, sampleCount: component.sampleCount,
-                                   effectiveSampleSize: component.effectiveSampleSize,
-                                   degreesOfFreedom: component.degreesOfFreedom, diagnostics: diagnostics)
+            var results: [CVResult] = []
+            for (t, name) in input.integrandNames.enumerated() {
                 var result = try CVResult(integrand: name, requestedMethod: method.rawValue, kernel: kernel.rawValue,
-                                          estimate: row)
+                                          estimate: joint.component(t))
                 result.describe(sample.dependence)
-                result.correlations = (0..<joint.dimension).map { s in
-                    let c = joint.covariance[t * joint.dimension + s]
-                    let scale = (joint.covariance[t * joint.dimension + t] * joint.covariance[s * joint.dimension + s]).squareRoot()
-                    return scale > 0 ? c / scale : (s == t ? 1 : 0)
-                }
-                return result
+                result.correlations = (0..<joint.dimension).map { joint.correlation(t, $0) }
+                results.append(result)
             }
+            return results
         }
         var results: [CVResult] = []
         for (column, name) in input.integrandNames.enumerated() {
@@ -303,7 +284,7 @@ struct CVCommand: ParsableCommand {
         for (i, r) in results.enumerated() {
             table.append([
                 r.integrand, cells[i], NumberFormat.standardError(r.standardError),
-                "[\(NumberFormat.fixed(r.interval.lower, decimals: decimals[i])), \(NumberFormat.fixed(r.interval.upper, decimals: decimals[i]))]",
+                "[\(NumberFormat.fixed(r.record.confidenceInterval.lower, decimals: decimals[i])), \(NumberFormat.fixed(r.record.confidenceInterval.upper, decimals: decimals[i]))]",
                 NumberFormat.count(r.effectiveSampleSize), NumberFormat.factor(r.diagnostics.varianceReductionFactor),
                 r.lengthScale.map { String(format: "%.4g", $0) } ?? "n/a",
                 r.relativeJitter.map { String(format: "%.1e", $0) } ?? "n/a",
@@ -440,38 +421,36 @@ struct CVInput {
 
 // MARK: - Output
 
-/// One integrand's result: a table row or an object of the `--json` array.
-struct CVResult: Encodable {
-    struct Interval: Encodable {
-        var lower: Double
-        var upper: Double
-        var level: Double
-    }
-
+/// One integrand's result: a table row, or an ``EstimateRecord`` of the `--json` array whose
+/// context holds `command` ("cv"), `integrand`, `methodOption` (the `--method` given), `kernel`
+/// (`null` without one), `correlations` (with --method vv: this estimate's correlations with every
+/// integrand's; `null` otherwise), `chains` (the chain lengths, `null` for independent draws) and
+/// `longRunVariance` (the chains' long-run variance estimator, `null` otherwise).
+struct CVResult {
     var integrand: String
     var requestedMethod: String
     var kernel: String?
-    /// The library's name for what it did (``Diagnostics/method``).
-    var method: String
-    var value: Double
-    var variance: Double
-    var standardError: Double
-    var interval: Interval
-    /// Student-t degrees of freedom of the interval, `nil` for a normal interval.
-    var degreesOfFreedom: Double?
-    var sampleCount: Int
-    var effectiveSampleSize: Double
-    var diagnostics: Diagnostics
-    /// With --method vv: the correlations of this estimate with every integrand's (JSON key
-    /// `correlations`, absent otherwise).
+    /// The estimate and its interval (context filled in by ``json(_:)``).
+    var record: EstimateRecord
     var correlations: [Double]?
-    /// The chain lengths when the draws were treated as Markov chains (JSON `chains`, `null` for
-    /// independent draws).
     var chains: [Int]?
-    /// The long-run variance estimator for chains (JSON `longRunVariance`, `null` otherwise).
     var longRunVariance: String?
 
+    var method: String { record.method }
+    var value: Double { record.value }
+    var standardError: Double { record.standardError }
+    var sampleCount: Int { record.sampleCount }
+    var effectiveSampleSize: Double { record.effectiveSampleSize }
+    var diagnostics: Diagnostics { record.diagnostics }
     var lengthScale: Double? { diagnostics.figures["lengthScale"] }
+    var relativeJitter: Double? { diagnostics.figures["relativeJitter"] }
+
+    init(integrand: String, requestedMethod: String, kernel: String?, estimate: Estimate) throws(MonteCarloError) {
+        self.integrand = integrand
+        self.requestedMethod = requestedMethod
+        self.kernel = kernel
+        record = try EstimateRecord(estimate)
+    }
 
     /// Records the chains and their long-run variance estimator.
     mutating func describe(_ dependence: SampleDependence) {
@@ -480,81 +459,17 @@ struct CVResult: Encodable {
             longRunVariance = "\(method)"
         }
     }
-    var relativeJitter: Double? { diagnostics.figures["relativeJitter"] }
 
-    init(integrand: String, requestedMethod: String, kernel: String?, estimate: Estimate) throws(MonteCarloError) {
-        let ci = try estimate.confidenceInterval(level: 0.95)
-        self.integrand = integrand
-        self.requestedMethod = requestedMethod
-        self.kernel = kernel
-        method = estimate.diagnostics.method
-        value = estimate.value
-        variance = estimate.variance
-        standardError = estimate.standardError
-        interval = Interval(lower: ci.lower, upper: ci.upper, level: 0.95)
-        degreesOfFreedom = estimate.degreesOfFreedom
-        sampleCount = estimate.sampleCount
-        effectiveSampleSize = estimate.effectiveSampleSize
-        diagnostics = estimate.diagnostics
-    }
-
-    private enum Keys: String, CodingKey {
-        case integrand, requestedMethod, kernel, method, value, variance, standardError, interval, sampleCount
-        case effectiveSampleSize, diagnostics, lengthScale, relativeJitter, degreesOfFreedom, correlations, chains, longRunVariance
-        case lower, upper, level
-        case coefficients, varianceReductionFactor, declaredBias, figures, warnings
-    }
-
-    private struct FigureKey: CodingKey {
-        var stringValue: String
-        var intValue: Int? { nil }
-        init(stringValue: String) { self.stringValue = stringValue }
-        init?(intValue: Int) { nil }
-    }
-
-    /// Every key is present; non-finite numbers (JSON has none) are written as `null`.
-    func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: Keys.self)
-        func number(_ x: Double?, _ key: Keys, in container: inout KeyedEncodingContainer<Keys>) throws {
-            if let x, x.isFinite { try container.encode(x, forKey: key) } else { try container.encodeNil(forKey: key) }
-        }
-        try c.encode(integrand, forKey: .integrand)
-        try c.encode(requestedMethod, forKey: .requestedMethod)
-        try c.encode(kernel, forKey: .kernel)
-        try c.encode(method, forKey: .method)
-        try number(value, .value, in: &c)
-        try number(variance, .variance, in: &c)
-        try number(standardError, .standardError, in: &c)
-        var i = c.nestedContainer(keyedBy: Keys.self, forKey: .interval)
-        try number(interval.lower, .lower, in: &i)
-        try number(interval.upper, .upper, in: &i)
-        try number(interval.level, .level, in: &i)
-        try number(degreesOfFreedom, .degreesOfFreedom, in: &c)
-        try c.encode(sampleCount, forKey: .sampleCount)
-        try number(effectiveSampleSize, .effectiveSampleSize, in: &c)
-        if let correlations { try c.encode(correlations.map { $0.isFinite ? $0 : nil }, forKey: .correlations) }
-        try c.encode(chains, forKey: .chains)
-        try c.encode(longRunVariance, forKey: .longRunVariance)
-        var d = c.nestedContainer(keyedBy: Keys.self, forKey: .diagnostics)
-        try d.encode(diagnostics.method, forKey: .method)
-        try d.encode(diagnostics.coefficients.map { $0.isFinite ? $0 : nil }, forKey: .coefficients)
-        try number(diagnostics.varianceReductionFactor, .varianceReductionFactor, in: &d)
-        try d.encode(diagnostics.declaredBias, forKey: .declaredBias)
-        try number(lengthScale, .lengthScale, in: &d)
-        try number(relativeJitter, .relativeJitter, in: &d)
-        var figures = d.nestedContainer(keyedBy: FigureKey.self, forKey: .figures)
-        for (name, x) in diagnostics.figures.sorted(by: { $0.key < $1.key }) {
-            if x.isFinite { try figures.encode(x, forKey: FigureKey(stringValue: name)) } else {
-                try figures.encodeNil(forKey: FigureKey(stringValue: name))
-            }
-        }
-        try d.encode(diagnostics.warnings, forKey: .warnings)
-    }
-
-    /// The results as a JSON array, keys sorted.
+    /// The results as a JSON array of estimate records.
     static func json(_ results: [CVResult]) throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        return String(decoding: try encoder.encode(results), as: UTF8.self)
+        try EstimateRecord.json(results.map { result in
+            var record = result.record
+            record.context = [
+                "command": "cv", "integrand": .string(result.integrand), "methodOption": .string(result.requestedMethod),
+                "kernel": .init(result.kernel), "correlations": result.correlations.map { .init($0) } ?? .null,
+                "chains": result.chains.map { .init($0) } ?? .null, "longRunVariance": .init(result.longRunVariance),
+            ]
+            return record
+        })
     }
 }

@@ -3,16 +3,14 @@ import MonteCarlo
 
 /// What `mcest estimate` (and `mcest merge` of its shards) prints.
 ///
-/// JSON: one object with the fields of ``EstimateReport`` at the top level (`value`,
-/// `variance`, `standardError`, `interval`, `degreesOfFreedom`, `sampleCount`,
-/// `effectiveSampleSize`, `method` = the library's estimator name, `diagnostics`), plus
-/// `command` ("estimate"), `problem`, `problemDescription`, `methodOption` (the `--method`
-/// given), `seed`, `samples` (in the estimator's unit), `stopReason`, `truth` (`null` when
-/// unknown), `standardizedError` ((value − truth)/SE) and, after a merge, `shards`.
-struct EstimateRunReport: Encodable {
+/// JSON: one ``EstimateRecord`` whose `context` holds `command` ("estimate"), `problem`,
+/// `problemDescription`, `methodOption` (the `--method` given), `seed`, `samples` (in the
+/// estimator's unit), `stopReason`, `truth` (`null` when unknown), `standardizedError`
+/// ((value − truth)/SE) and, after a merge, `shards` (``MergeSummary``).
+struct EstimateRunReport {
     let setup: EstimateSetup
     let seed: UInt64
-    let estimate: EstimateReport
+    let estimate: EstimateRecord
     let samples: Int
     let stopReason: String
     let truth: Double?
@@ -23,11 +21,19 @@ struct EstimateRunReport: Encodable {
          shards: MergeSummary?) throws(MonteCarloError) {
         self.setup = setup
         self.seed = seed
-        self.estimate = try EstimateReport(estimate)
         self.samples = samples
         self.stopReason = stopReason
         (truth, truthNote) = setup.truth
         self.shards = shards
+        let standardizedError = truth.flatMap { estimate.standardError > 0 ? (estimate.value - $0) / estimate.standardError : nil }
+        var context: [String: EstimateRecord.ContextValue] = [
+            "command": "estimate", "problem": .string(setup.problem.rawValue),
+            "problemDescription": .string(setup.problemDescription), "methodOption": .string(setup.method.rawValue),
+            "seed": .init(seed: seed), "samples": .integer(samples), "stopReason": .string(stopReason),
+            "truth": .init(truth), "standardizedError": .init(standardizedError),
+        ]
+        if let shards { context["shards"] = shards.contextValue }
+        self.estimate = try EstimateRecord(estimate, context: context)
     }
 
     var standardizedError: Double? {
@@ -35,29 +41,10 @@ struct EstimateRunReport: Encodable {
         return (estimate.value - truth) / estimate.standardError
     }
 
-    private enum CodingKeys: String, CodingKey {
-        case command, problem, problemDescription, methodOption, seed, samples, stopReason, truth, standardizedError, shards
-    }
-
-    func encode(to encoder: any Encoder) throws {
-        try estimate.encode(to: encoder)
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode("estimate", forKey: .command)
-        try container.encode(setup.problem.rawValue, forKey: .problem)
-        try container.encode(setup.problemDescription, forKey: .problemDescription)
-        try container.encode(setup.method.rawValue, forKey: .methodOption)
-        try container.encode(seed, forKey: .seed)
-        try container.encode(samples, forKey: .samples)
-        try container.encode(stopReason, forKey: .stopReason)
-        try container.encode(truth.flatMap(EstimateReport.finite), forKey: .truth)
-        try container.encode(standardizedError.flatMap(EstimateReport.finite), forKey: .standardizedError)
-        if let shards { try container.encode(shards, forKey: .shards) }
-    }
-
     var text: String {
         let r = estimate
         let decimals = NumberFormat.decimals(forStandardError: r.standardError)
-        let dof = r.degreesOfFreedom.map { "t, \(NumberFormat.count($0)) d.o.f." } ?? "normal"
+        let dof = r.confidenceInterval.degreesOfFreedom.map { "t, \(NumberFormat.count($0)) d.o.f." } ?? "normal"
         var lines = [
             "mcest estimate: \(setup.problemDescription), method \(setup.method.rawValue) (\(r.method)), seed \(seed)"
         ]
@@ -65,8 +52,8 @@ struct EstimateRunReport: Encodable {
         lines += [
             "",
             "  estimate  \(NumberFormat.fixed(r.value, decimals: decimals)) ± \(NumberFormat.standardError(r.standardError))"
-                + "   95% CI [\(NumberFormat.fixed(r.interval.lower, decimals: decimals)), "
-                + "\(NumberFormat.fixed(r.interval.upper, decimals: decimals))] (\(dof))",
+                + "   95% CI [\(NumberFormat.fixed(r.confidenceInterval.lower, decimals: decimals)), "
+                + "\(NumberFormat.fixed(r.confidenceInterval.upper, decimals: decimals))] (\(dof))",
             "  n = \(r.sampleCount) evaluations (\(samples) \(setup.unitName)), ESS \(NumberFormat.count(r.effectiveSampleSize))"
                 + (r.diagnostics.varianceReductionFactor.map { ", variance reduction vs plain (ESS / n) \(NumberFormat.factor($0))" } ?? ""),
             "  stopped: \(stopReason)",
@@ -83,9 +70,7 @@ struct EstimateRunReport: Encodable {
 
     func print(json: Bool) throws {
         if json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-            Swift.print(String(decoding: try encoder.encode(self), as: UTF8.self))
+            Swift.print(try estimate.json())
         } else {
             Swift.print(text)
         }

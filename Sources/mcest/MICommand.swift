@@ -9,7 +9,7 @@ import MonteCarlo
 /// (``GaussianMutualInformation``), and the variational bounds NWJ, DV, InfoNCE and SMILE
 /// (``VariationalBound``). The bounds need a critic: ``TrainedCritic`` of the family given by
 /// `--critic`, or chosen by ``CriticSelection`` (`auto`), fitted on a training split of the rows;
-/// the bound is averaged over batches of the other rows with ``VariationalBoundAccumulator``, so
+/// the bound is averaged over batches of the other rows (``HeldOutBoundEstimator``), so
 /// the critic is never fitted on the pairs it is scored on.
 struct MICommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -124,13 +124,7 @@ struct MICommand: ParsableCommand {
 
     func run() throws {
         let report = try reportingLibraryErrors { () throws(MonteCarloError) -> MIReport in try estimate() }
-        if json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-            print(String(decoding: try encoder.encode(report), as: UTF8.self))
-        } else {
-            print(report.text)
-        }
+        print(json ? try report.json() : report.text)
     }
 
     // MARK: - Estimation
@@ -211,26 +205,13 @@ struct MICommand: ParsableCommand {
         ])
     }
 
-    /// Warns when a column's excess kurtosis or skewness is far from 0 (the Gaussian estimator then
-    /// measures only the Gaussian proxy of I, and the Gaussian critic is not optimal).
+    /// Warns when a column's excess kurtosis or skewness is far from 0 (``MarginalShape``): the
+    /// Gaussian estimator then measures only the Gaussian proxy of I, and the Gaussian critic is not optimal.
     static func marginWarnings(x: [[Double]], y: [[Double]], names: [String], consequence: String) -> [String] {
-        let n = Double(x.count)
-        var flagged: [String] = []
         let dx = x[0].count
-        let columns = (0..<dx).map { c in (names[c], x.map { $0[c] }) } + (0..<y[0].count).map { c in (names[dx + c], y.map { $0[c] }) }
-        for (name, values) in columns {
-            let mean = values.reduce(0, +) / n
-            var m2 = 0.0, m3 = 0.0, m4 = 0.0
-            for v in values {
-                let c = v - mean, c2 = c * c
-                m2 += c2 / n; m3 += c2 * c / n; m4 += c2 * c2 / n
-            }
-            guard m2 > 0 else { continue }
-            let skewness = m3 / pow(m2, 1.5), excessKurtosis = m4 / (m2 * m2) - 3
-            // Beyond 5 of their standard errors under normality (√(6/n), √(24/n)) and of practical size.
-            if abs(excessKurtosis) > max(1, 5 * (24 / n).squareRoot()) || abs(skewness) > max(0.5, 5 * (6 / n).squareRoot()) {
-                flagged.append("\(name) (" + String(format: "skewness %.2f, excess kurtosis %.2f", skewness, excessKurtosis) + ")")
-            }
+        let columns = (0..<dx).map { c in x.map { $0[c] } } + (0..<y[0].count).map { c in y.map { $0[c] } }
+        let flagged = MarginalShape.nonGaussian(columns: columns).map { shape in
+            "\(names[shape.column]) (" + String(format: "skewness %.2f, excess kurtosis %.2f", shape.skewness, shape.excessKurtosis) + ")"
         }
         guard !flagged.isEmpty else { return [] }
         return ["Non-Gaussian margins: " + flagged.joined(separator: ", ") + ". " + consequence + "; compare with --method ksg."]
@@ -252,73 +233,26 @@ struct MICommand: ParsableCommand {
                 + "\(max(2 * neededTraining, 16)) rows (a training half of \(neededTraining) pairs to fit the critic and an "
                 + "evaluation half of at least 8 pairs for two batches); \(file) has \(n).")
         }
-        // Seeded random split: a file sorted by some column would otherwise give a critic
-        // fitted on a different region from the evaluation pairs.
-        var generator = RandomStreams(seed: seed).stream(1)
-        var order = Array(0..<n)
-        for i in stride(from: n - 1, to: 0, by: -1) { order.swapAt(i, Int(generator.next() % UInt64(i + 1))) }
-        let train = order[..<trainCount], evaluation = Array(order[trainCount...])
-
         let bound: VariationalBound = switch method {
         case .nwj: .nwj
         case .dv: .donskerVaradhan
         case .infonce: .infoNCE
         default: .smile(tau: tau)
         }
-        // At least 2 batches (from 8 on, the standard error is their spread), each of at most --batch-size pairs.
-        let batches = max(2, (evaluationCount + batchSize - 1) / batchSize)
-        let b = evaluationCount / batches
-
-        let trainX = train.map { x[$0] }, trainY = train.map { y[$0] }
-        let settings = TrainedCritic.Settings(seed: seed)
-        let fitted: TrainedCritic
-        var selectionNote: String?
-        do {
-            if let single = family.trainedFamily {
-                fitted = try TrainedCritic.fit(single, x: trainX, y: trainY, for: bound, settings: settings)
-            } else {
-                let selection = try CriticSelection.select(x: trainX, y: trainY, for: bound, batchSize: b, settings: settings)
-                fitted = selection.critic
-                selectionNote = "--critic auto chose \(fitted.family.rawValue) by the bound's mean on \(selection.validationPairs) "
-                    + "validation pairs held out of the training rows (batches of \(selection.validationBatchSize); "
-                    + selection.candidates.map { candidate in
-                        candidate.family.rawValue + " " + (candidate.validationValue.map { String(format: "%.4g", $0) } ?? "failed")
-                            + (candidate.heavyTailBatches > 0 ? " (heavy-tailed)" : "")
-                    }.joined(separator: ", ") + "), then refitted on all \(trainCount) training rows."
-            }
-        } catch {
-            throw .invalidArgument("Fitting the \(family.rawValue) critic failed: \(error.description)")
-        }
-
-        // The requested bound and InfoNCE (the fallback) on the same score matrices.
-        var accumulator = VariationalBoundAccumulator(bound: bound, batchSize: b)
-        var fallback = VariationalBoundAccumulator(bound: .infoNCE, batchSize: b)
-        let canFallBack = bound == .nwj || bound == .donskerVaradhan
-        var overflowed = false
-        for m in 0..<batches {
-            let rows = evaluation[(m * b)..<((m + 1) * b)]
-            let scores = try fitted.scoreMatrix(x: rows.map { x[$0] }, y: rows.map { y[$0] })
-            if canFallBack { try fallback.add(scores) }
-            do { try accumulator.add(scores) } catch {
-                guard canFallBack, case .nonFinite = error else { throw error }
-                overflowed = true
-            }
-        }
+        let result = try HeldOutBoundEstimator(bound: bound, criticFamily: family.trainedFamily, maximumBatchSize: batchSize,
+                                               maximumTrainingRows: Self.maximumTrainingRows, seed: seed).estimate(x: x, y: y)
+        let fitted = result.critic, batches = result.batches, b = result.batchSize
+        var estimate = result.estimate
         var context = context
         context.critic = fitted.family.rawValue
-        let unusable = canFallBack && (overflowed || accumulator.heavyTailBatches > 0)
-        var estimate = try unusable ? fallback.estimate() : accumulator.estimate()
-        if unusable {
-            let reason = overflowed
-                ? "its partition term mean e^S overflowed in a batch"
-                : "in \(accumulator.heavyTailBatches) of \(batches) batches one product pair carried more than 10% of the "
-                    + String(format: "partition sum (largest share %.0f%%)", 100 * accumulator.maxNegativeShare)
-            context.fallback = MIReport.Fallback(from: method.rawValue, to: "infonce", reason: reason)
-            var diagnostics = estimate.diagnostics
-            diagnostics.warnings.insert("\(method.rawValue.uppercased()) is unusable here: \(reason), so its value is "
-                + "noise from a few pairs. Reported instead: InfoNCE with the same critic and batches (a lower bound, "
-                + "≤ log B).", at: 0)
-            estimate = Self.replacingDiagnostics(estimate, diagnostics)
+        context.fallback = result.fallback.map { MIReport.Fallback(from: method.rawValue, to: $0.to.name, reason: $0.reason) }
+        let selectionNote = result.selection.map { selection in
+            "--critic auto chose \(fitted.family.rawValue) by the bound's mean on \(selection.validationPairs) "
+                + "validation pairs held out of the training rows (batches of \(selection.validationBatchSize); "
+                + selection.candidates.map { candidate in
+                    candidate.family.rawValue + " " + (candidate.validationValue.map { String(format: "%.4g", $0) } ?? "failed")
+                        + (candidate.heavyTailBatches > 0 ? " (heavy-tailed)" : "")
+                }.joined(separator: ", ") + "), then refitted on all \(trainCount) training rows."
         }
         let marginWarnings = fitted.family == .gaussian ? Self.marginWarnings(
             x: x, y: y, names: context.xColumns + context.yColumns,
@@ -333,14 +267,15 @@ struct MICommand: ParsableCommand {
         context.batches = batches
         context.trainingRows = trainCount
         context.evaluationRows = batches * b
-        let reported = unusable ? "InfoNCE" : method.rawValue
+        let reported = result.fallback == nil ? method.rawValue : "InfoNCE"
+        let unused: Int = evaluationCount - batches * b
+        let leftover = unused > 0 ? ", \(unused) leftover row(s) unused" : ""
         context.notes = [
             "Critic: " + fitted.summary + "; fitted on a random \(trainCount == n / 2 ? "half" : "subset") of the rows "
                 + "(\(trainCount) rows, seed \(seed)); the bound is evaluated on the other \(evaluationCount) rows, never on "
                 + "training rows.",
         ] + (selectionNote.map { [$0] } ?? []) + [
-            "\(batches) batches of B = \(b) pairs (all B(B − 1) off-diagonal negatives)"
-                + (batches * b < evaluationCount ? ", \(evaluationCount - batches * b) leftover row(s) unused" : "")
+            "\(batches) batches of B = \(b) pairs (all B(B − 1) off-diagonal negatives)" + leftover
                 + "; \(reported) averaged over the batches, "
                 + (batches >= VariationalBoundAccumulator.minimumBatchesForSpread
                     ? "standard error from their spread (Student-t, \(batches - 1) df)."
@@ -364,8 +299,11 @@ struct MICommand: ParsableCommand {
     }
 }
 
-/// What `mcest mi` reports; the JSON keys are these property names (non-finite numbers as null).
-struct MIReport: Encodable {
+/// What `mcest mi` reports. JSON: one ``EstimateRecord`` whose context holds `command` ("mi"),
+/// `unit` ("nats"), `file`, `rows`, `xColumns`, `yColumns`, `methodOption`, `seed`, `notes`, and
+/// for the bounds `critic`, `batchSize`, `batches`, `trainingRows`, `evaluationRows` and
+/// `fallback` ({`from`, `to`, `reason`} when NWJ/DV fell back to InfoNCE, else `null`).
+struct MIReport {
     struct Context {
         var file: String
         var rows: Int
@@ -380,95 +318,38 @@ struct MIReport: Encodable {
         var critic: String? = nil
         var fallback: Fallback? = nil
         var notes: [String] = []
+
+        var values: [String: EstimateRecord.ContextValue] {
+            [
+                "command": "mi", "unit": "nats", "file": .string(file), "rows": .integer(rows), "xColumns": .init(xColumns),
+                "yColumns": .init(yColumns), "methodOption": .string(method), "seed": .init(seed: seed),
+                "batchSize": .init(batchSize), "batches": .init(batches), "trainingRows": .init(trainingRows),
+                "evaluationRows": .init(evaluationRows), "critic": .init(critic), "notes": .init(notes),
+                "fallback": fallback.map { ["from": .string($0.from), "to": .string($0.to), "reason": .string($0.reason)] } ?? .null,
+            ]
+        }
     }
 
     /// The bound reported instead of the requested one, and why.
-    struct Fallback: Encodable {
+    struct Fallback {
         let from: String
         let to: String
         let reason: String
     }
 
-    struct Interval: Encodable {
-        let lower: Double
-        let upper: Double
-        let level: Double
-        let degreesOfFreedom: Double?
-    }
-
-    struct DiagnosticsReport: Encodable {
-        let estimator: String
-        let coefficients: [Double]
-        let varianceReductionFactor: Double?
-        let declaredBias: String?
-        let figures: [String: Double]
-        let warnings: [String]
-        let notes: [String]
-        let batchSize: Int?
-        let batches: Int?
-        let trainingRows: Int?
-        let evaluationRows: Int?
-    }
-
     let context: Context
-    let value: Double
-    let variance: Double
-    let standardError: Double
-    let interval: Interval
-    let sampleCount: Int
-    let effectiveSampleSize: Double
-    let diagnostics: DiagnosticsReport
+    let record: EstimateRecord
 
     init(_ estimate: Estimate, context: Context) throws(MonteCarloError) {
         self.context = context
-        value = estimate.value
-        variance = estimate.variance
-        standardError = estimate.standardError
-        let ci = try estimate.confidenceInterval(level: 0.95)
-        interval = Interval(lower: ci.lower, upper: ci.upper, level: 0.95, degreesOfFreedom: estimate.degreesOfFreedom)
-        sampleCount = estimate.sampleCount
-        effectiveSampleSize = estimate.effectiveSampleSize
-        diagnostics = DiagnosticsReport(
-            estimator: estimate.diagnostics.method, coefficients: estimate.diagnostics.coefficients.filter(\.isFinite),
-            varianceReductionFactor: estimate.diagnostics.varianceReductionFactor.flatMap { $0.isFinite ? $0 : nil },
-            declaredBias: estimate.diagnostics.declaredBias,
-            figures: estimate.diagnostics.figures.filter { $0.value.isFinite }, warnings: estimate.diagnostics.warnings,
-            notes: context.notes, batchSize: context.batchSize, batches: context.batches,
-            trainingRows: context.trainingRows, evaluationRows: context.evaluationRows)
+        record = try EstimateRecord(estimate, context: context.values)
     }
 
-    private enum CodingKeys: String, CodingKey {
-        case value, variance, standardError, interval, sampleCount, effectiveSampleSize, method, diagnostics
-        case degreesOfFreedom
-        case unit, file, rows, xColumns, yColumns, seed, batchSize, critic, fallback
-    }
-
-    func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        func number(_ x: Double, _ key: CodingKeys) throws {
-            if x.isFinite { try container.encode(x, forKey: key) } else { try container.encodeNil(forKey: key) }
-        }
-        try number(value, .value)
-        try number(variance, .variance)
-        try number(standardError, .standardError)
-        try container.encode(interval, forKey: .interval)
-        try container.encode(interval.degreesOfFreedom.flatMap { $0.isFinite ? $0 : nil }, forKey: .degreesOfFreedom)
-        try container.encode(sampleCount, forKey: .sampleCount)
-        try number(effectiveSampleSize, .effectiveSampleSize)
-        try container.encode(context.method, forKey: .method)
-        try container.encode(diagnostics, forKey: .diagnostics)
-        try container.encode("nats", forKey: .unit)
-        try container.encode(context.file, forKey: .file)
-        try container.encode(context.rows, forKey: .rows)
-        try container.encode(context.xColumns, forKey: .xColumns)
-        try container.encode(context.yColumns, forKey: .yColumns)
-        try container.encode(context.seed, forKey: .seed)
-        try container.encode(context.batchSize, forKey: .batchSize)
-        try container.encode(context.critic, forKey: .critic)
-        try container.encode(context.fallback, forKey: .fallback)
-    }
+    func json() throws -> String { try record.json() }
 
     var text: String {
+        let r = record
+        let (value, standardError, interval) = (r.value, r.standardError, r.confidenceInterval)
         let decimals = NumberFormat.decimals(forStandardError: standardError)
         let fixed = { (v: Double) in NumberFormat.fixed(v, decimals: decimals) }
         var lines = [
@@ -479,7 +360,7 @@ struct MIReport: Encodable {
             "  I(X; Y) = \(fixed(value)) ± \(NumberFormat.standardError(standardError)) nats",
             "  95% interval [\(fixed(interval.lower)), \(fixed(interval.upper))]"
                 + (interval.degreesOfFreedom.map { String(format: " (Student-t, %.0f df)", $0) } ?? " (normal)"),
-            "  n = \(sampleCount), ESS = \(NumberFormat.count(effectiveSampleSize)), estimator \(diagnostics.estimator)",
+            "  n = \(r.sampleCount), ESS = \(NumberFormat.count(r.effectiveSampleSize)), estimator \(r.method)",
         ]
         if let fallback = context.fallback {
             lines.append("  FALLBACK: \(fallback.from) is unusable on these data; the value above is \(fallback.to)")
@@ -491,11 +372,11 @@ struct MIReport: Encodable {
         }
         lines.append("")
         for note in context.notes { lines.append("  note: " + note) }
-        if let bias = diagnostics.declaredBias { lines.append("  bias: " + bias) }
-        if diagnostics.warnings.isEmpty {
+        if let bias = r.diagnostics.declaredBias { lines.append("  bias: " + bias) }
+        if r.diagnostics.warnings.isEmpty {
             lines.append("  warnings: none")
         } else {
-            for warning in diagnostics.warnings { lines.append("  warning: " + warning) }
+            for warning in r.diagnostics.warnings { lines.append("  warning: " + warning) }
         }
         return lines.joined(separator: "\n")
     }

@@ -73,13 +73,7 @@ struct MergeCommand: ParsableCommand {
             projectionsRequested: first.fingerprint.projections, seed: first.fingerprint.seed, power: power)
         report.shards = set.summary
         if let warning = set.summary.warning { printToStandardError(warning) }
-        if json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-            print(String(decoding: try encoder.encode(report), as: UTF8.self))
-        } else {
-            print(report.text)
-        }
+        print(json ? try report.json() : report.text)
     }
 }
 

@@ -1,8 +1,9 @@
 import Foundation
+import MonteCarlo
 
 /// What `mcest merge` merged: which shards, from which files, and which are missing.
 ///
-/// In JSON: `{"shardCount": N, "merged": [indices], "missing": [indices], "files": [paths],
+/// In JSON (the `shards` member of the estimate record's `context`): `{"shardCount": N, "merged": [indices], "missing": [indices], "files": [paths],
 /// "partial": Bool}`. A partial merge (only with `--allow-partial`) is an estimate of the same
 /// quantity from fewer samples; the text output says so on its first lines and the JSON in
 /// `partial` and `missing`.
@@ -22,6 +23,12 @@ struct MergeSummary: Encodable, Sendable {
         try container.encode(missing, forKey: .missing)
         try container.encode(files, forKey: .files)
         try container.encode(partial, forKey: .partial)
+    }
+
+    /// The JSON object, for an ``EstimateRecord``'s context.
+    var contextValue: EstimateRecord.ContextValue {
+        ["shardCount": .integer(shardCount), "merged": .init(merged), "missing": .init(missing), "files": .init(files),
+         "partial": .bool(partial)]
     }
 
     /// Lines for the text report.

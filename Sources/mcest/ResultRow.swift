@@ -1,14 +1,15 @@
 import Foundation
 import MonteCarlo
 
-/// One estimator's result on one problem: a line of a table, or an object of the `--json` array.
+/// One estimator's result on one problem: a line of a table, or an ``EstimateRecord`` of the
+/// `--json` array (``record``).
 ///
 /// `standardError` is the standard error *of the estimate* (`Estimate.standardError`), never
 /// the per-draw standard deviation. `varianceReductionFactor` is
 /// ``Diagnostics/varianceReductionFactor`` = ESS / n: how many times fewer integrand evaluations
 /// than plain Monte Carlo the method needs for the same error, both variances being estimated
 /// from the same draws. `truth` is `nil` when the problem has no closed-form answer.
-struct ResultRow: Sendable, Equatable, Encodable {
+struct ResultRow: Sendable, Equatable {
     /// The problem's short name, e.g. `"E[exp(U)]"`.
     var problem: String
     /// The method's short name, e.g. `"antithetic"`.
@@ -40,6 +41,8 @@ struct ResultRow: Sendable, Equatable, Encodable {
     var reference: Double? = nil
     /// The standard error of ``reference``.
     var referenceStandardError: Double? = nil
+    /// When there is no truth but a known bound on the estimand: its upper bound (IWAE_K ≤ log p(x)).
+    var upperBound: Double? = nil
     /// The estimator's variance (the squared standard error).
     var variance: Double = .nan
     /// The estimate's diagnostics.
@@ -79,48 +82,16 @@ struct ResultRow: Sendable, Equatable, Encodable {
 
     // MARK: - JSON
 
-    private enum CodingKeys: String, CodingKey {
-        case problem, method, estimator, value, standardError, lower, upper, degreesOfFreedom, samples, ess
-        case varianceReductionFactor, milliseconds, truth, coefficients, reference, referenceStandardError
-        case variance, interval, sampleCount, effectiveSampleSize, diagnostics
-    }
-
-    /// Every key is always present; missing or non-finite numbers are written as `null` (JSON has no NaN or ∞).
-    /// Besides the table's columns, the keys every subcommand's estimate has (see ``EstimateReport``):
-    /// `variance`, `interval`, `sampleCount`, `effectiveSampleSize`, `diagnostics`.
-    func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        func number(_ x: Double?, _ key: CodingKeys) throws {
-            if let x, x.isFinite { try container.encode(x, forKey: key) } else { try container.encodeNil(forKey: key) }
-        }
-        try container.encode(problem, forKey: .problem)
-        try container.encode(method, forKey: .method)
-        try container.encode(estimator, forKey: .estimator)
-        try number(value, .value)
-        try number(standardError, .standardError)
-        try number(lower, .lower)
-        try number(upper, .upper)
-        try number(degreesOfFreedom, .degreesOfFreedom)
-        try container.encode(samples, forKey: .samples)
-        try number(ess, .ess)
-        try number(varianceReductionFactor, .varianceReductionFactor)
-        try number(milliseconds, .milliseconds)
-        try number(truth, .truth)
-        try container.encode(coefficients, forKey: .coefficients)
-        try number(reference, .reference)
-        try number(referenceStandardError, .referenceStandardError)
-        try number(variance, .variance)
-        try container.encode(EstimateReport.IntervalJSON(lower: lower, upper: upper, level: 0.95), forKey: .interval)
-        try container.encode(samples, forKey: .sampleCount)
-        try number(ess, .effectiveSampleSize)
-        try container.encode(EstimateReport.DiagnosticsJSON(diagnostics), forKey: .diagnostics)
-    }
-
-    /// The rows as a JSON array, one row per line, keys sorted (so equal rows give equal text).
-    static func json(_ rows: [ResultRow]) throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        let lines = try rows.map { String(decoding: try encoder.encode($0), as: UTF8.self) }
-        return lines.isEmpty ? "[]" : "[\n  " + lines.joined(separator: ",\n  ") + "\n]"
+    /// The row as an estimate record whose context holds `command` ("demo"), `section`,
+    /// `problem`, `methodOption` (the row's short method name), `truth`, `reference`,
+    /// `referenceStandardError`, `upperBound`, `standardizedError` and `milliseconds` (`null` when not applicable).
+    func record(section: String) throws(MonteCarloError) -> EstimateRecord {
+        let estimate = Estimate(value: value, variance: variance, sampleCount: samples, effectiveSampleSize: ess,
+                                degreesOfFreedom: degreesOfFreedom, diagnostics: diagnostics)
+        return try EstimateRecord(estimate, context: [
+            "command": "demo", "section": .string(section), "problem": .string(problem), "methodOption": .string(method),
+            "truth": .init(truth), "reference": .init(reference), "referenceStandardError": .init(referenceStandardError),
+            "upperBound": .init(upperBound), "standardizedError": .init(standardizedError), "milliseconds": .number(milliseconds),
+        ])
     }
 }

@@ -130,13 +130,7 @@ struct SWCommand: ParsableCommand {
             return
         }
         let report = try reportingLibraryErrors { () throws(MonteCarloError) -> SWReport in try compute() }
-        if json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-            print(String(decoding: try encoder.encode(report), as: UTF8.self))
-        } else {
-            print(report.text)
-        }
+        print(json ? try report.json() : report.text)
     }
 
     /// The library method for `--method` in dimension `d`.
@@ -275,7 +269,7 @@ extension SWReport {
         self.init(
             x: x, y: y, pointsX: pointsX, pointsY: pointsY, dimension: dimension, p: p,
             method: method, projectionsRequested: projectionsRequested, seed: seed,
-            power: try EstimateReport(power), distance: try distance.map { e throws(MonteCarloError) in try EstimateReport(e) },
+            power: try EstimateRecord(power), distance: try distance.map { e throws(MonteCarloError) in try EstimateRecord(e) },
             distanceNote: distanceNote)
     }
 }
@@ -304,11 +298,13 @@ struct SWShardPayload: Codable {
     var state: SlicedWasserstein.ShardState
 }
 
-/// What `mcest sw` reports. JSON keys are these property names; `power` is the estimate of
-/// SW_p^p and `distance` that of SW_p (delta method), `null` when SW_p^p is not positive.
-struct SWReport: Encodable {
+/// What `mcest sw` reports. JSON: an array of ``EstimateRecord``s, SW_p^p (context `quantity`
+/// "power") and, when SW_p^p > 0, SW_p by the delta method ("distance"); each context holds the
+/// inputs (`x`, `y`, `pointsX`, `pointsY`, `dimension`, `p`, `methodOption`,
+/// `projectionsRequested`, `seed`), `distanceNote` and, after `mcest merge`, `shards`.
+struct SWReport {
     /// One estimate with its interval and diagnostics.
-    typealias Result = EstimateReport
+    typealias Result = EstimateRecord
 
     let x: String
     let y: String
@@ -329,27 +325,21 @@ struct SWReport: Encodable {
     /// For `mcest merge`: which shards were merged.
     var shards: MergeSummary? = nil
 
-    static func finite(_ x: Double) -> Double? { x.isFinite ? x : nil }
-
-    private enum CodingKeys: String, CodingKey {
-        case x, y, pointsX, pointsY, dimension, p, method, projectionsRequested, seed, power, distance, distanceNote, shards
-    }
-
-    func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(x, forKey: .x)
-        try container.encode(y, forKey: .y)
-        try container.encode(pointsX, forKey: .pointsX)
-        try container.encode(pointsY, forKey: .pointsY)
-        try container.encode(dimension, forKey: .dimension)
-        try container.encode(p, forKey: .p)
-        try container.encode(method, forKey: .method)
-        try container.encode(projectionsRequested, forKey: .projectionsRequested)
-        try container.encode(seed, forKey: .seed)
-        try container.encode(power, forKey: .power)
-        try container.encode(distance, forKey: .distance)
-        try container.encode(distanceNote, forKey: .distanceNote)
-        if let shards { try container.encode(shards, forKey: .shards) }
+    /// The records of SW_p^p and SW_p, as a JSON array.
+    func json() throws -> String {
+        var context: [String: EstimateRecord.ContextValue] = [
+            "command": "sw", "x": .string(x), "y": .string(y), "pointsX": .integer(pointsX), "pointsY": .integer(pointsY),
+            "dimension": .integer(dimension), "p": .number(p), "methodOption": .string(method),
+            "projectionsRequested": .integer(projectionsRequested), "seed": .init(seed: seed), "distanceNote": .init(distanceNote),
+        ]
+        if let shards { context["shards"] = shards.contextValue }
+        var records: [EstimateRecord] = []
+        for (quantity, record) in [("power", power), ("distance", distance)] {
+            guard var record else { continue }
+            record.context = context.merging(["quantity": .string(quantity)]) { _, new in new }
+            records.append(record)
+        }
+        return try EstimateRecord.json(records)
     }
 
     /// The order as text: "2" for 2, "1.5" for 1.5.
@@ -364,10 +354,10 @@ struct SWReport: Encodable {
         if let shards { lines.insert(contentsOf: shards.textLines, at: 2) }
         func line(_ name: String, _ r: Result, note: String) -> String {
             let decimals = NumberFormat.decimals(forStandardError: r.standardError)
-            let dof = r.degreesOfFreedom.map { "t, \(NumberFormat.count($0)) d.o.f." } ?? "normal"
+            let dof = r.confidenceInterval.degreesOfFreedom.map { "t, \(NumberFormat.count($0)) d.o.f." } ?? "normal"
             return "  \(name)  \(NumberFormat.fixed(r.value, decimals: decimals)) ± \(NumberFormat.standardError(r.standardError))"
-                + "   95% CI [\(NumberFormat.fixed(r.interval.lower, decimals: decimals)), "
-                + "\(NumberFormat.fixed(r.interval.upper, decimals: decimals))] (\(dof))"
+                + "   95% CI [\(NumberFormat.fixed(r.confidenceInterval.lower, decimals: decimals)), "
+                + "\(NumberFormat.fixed(r.confidenceInterval.upper, decimals: decimals))] (\(dof))"
                 + "   ESS \(NumberFormat.count(r.effectiveSampleSize))\(note)"
         }
         let powerName = "SW_\(order)^\(order)", distanceName = "SW_\(order)"

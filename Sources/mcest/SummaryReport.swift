@@ -2,69 +2,31 @@ import Foundation
 import MonteCarlo
 
 /// What `mcest summary` prints: the chains' shape and one ``ChainSummary`` per column, as a
-/// table or as JSON.
+/// table or as JSON estimate records.
 struct SummaryReport {
     let files: [String]
     let chainCount: Int
     let drawsPerChain: Int
     let summaries: [ChainSummary]
 
-    /// One column of the `--json` output; names as in `arviz.summary` (`mcse_mean`, `ess_bulk`,
-    /// …); non-finite numbers (JSON has none) are `null`.
-    struct Row: Encodable {
-        let name: String
-        let mean: Double?
-        let mcse_mean: Double?
-        let sd: Double?
-        let ess_mean: Double?
-        let ess_bulk: Double?
-        let ess_tail: Double?
-        let r_hat: Double?
-        let warnings: [String]
-
-        init(_ s: ChainSummary) {
-            func finite(_ x: Double?) -> Double? { x.flatMap { $0.isFinite ? $0 : nil } }
-            name = s.name
-            mean = finite(s.mean)
-            mcse_mean = finite(s.meanStandardError)
-            sd = finite(s.standardDeviation)
-            ess_mean = finite(s.meanEffectiveSampleSize)
-            ess_bulk = finite(s.bulkEffectiveSampleSize)
-            ess_tail = finite(s.tailEffectiveSampleSize)
-            r_hat = finite(s.rHat)
-            warnings = s.warnings
-        }
-
-        func encode(to encoder: Encoder) throws {
-            // Explicit nulls, so every key is present.
-            var container = encoder.container(keyedBy: CodingKeys.self)
-            try container.encode(name, forKey: .name)
-            try container.encode(mean, forKey: .mean)
-            try container.encode(mcse_mean, forKey: .mcse_mean)
-            try container.encode(sd, forKey: .sd)
-            try container.encode(ess_mean, forKey: .ess_mean)
-            try container.encode(ess_bulk, forKey: .ess_bulk)
-            try container.encode(ess_tail, forKey: .ess_tail)
-            try container.encode(r_hat, forKey: .r_hat)
-            try container.encode(warnings, forKey: .warnings)
-        }
-
-        enum CodingKeys: String, CodingKey { case name, mean, mcse_mean, sd, ess_mean, ess_bulk, ess_tail, r_hat, warnings }
-    }
-
-    /// The JSON object: `files`, `chains`, `draws_per_chain`, `columns` (one ``Row`` each), keys sorted.
-    struct Document: Encodable {
-        let files: [String]
-        let chains: Int
-        let draws_per_chain: Int
-        let columns: [Row]
-    }
-
+    /// The `--json` output: an array of ``EstimateRecord``s, one per column (the mean ±
+    /// MCSE, ``ChainSummary/estimate``), whose context holds `command` ("summary"), `column`,
+    /// `files`, `chains`, `drawsPerChain` and `arviz`: the figures under the names of
+    /// `arviz.summary` (`mean`, `mcse_mean`, `sd`, `ess_mean`, `ess_bulk`, `ess_tail`, `r_hat`).
     func json() throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        let document = Document(files: files, chains: chainCount, draws_per_chain: drawsPerChain, columns: summaries.map(Row.init))
-        return String(decoding: try encoder.encode(document), as: UTF8.self)
+        var records: [EstimateRecord] = []
+        for s in summaries {
+            let arviz: EstimateRecord.ContextValue = [
+                "mean": .number(s.mean), "mcse_mean": .number(s.meanStandardError), "sd": .number(s.standardDeviation),
+                "ess_mean": .number(s.meanEffectiveSampleSize), "ess_bulk": .number(s.bulkEffectiveSampleSize),
+                "ess_tail": .number(s.tailEffectiveSampleSize), "r_hat": .init(s.rHat),
+            ]
+            records.append(try EstimateRecord(s.estimate, context: [
+                "command": "summary", "column": .string(s.name), "files": .init(files), "chains": .integer(chainCount),
+                "drawsPerChain": .integer(drawsPerChain), "arviz": arviz,
+            ]))
+        }
+        return try EstimateRecord.json(records)
     }
 
     func text() -> String {

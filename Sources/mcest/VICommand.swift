@@ -65,13 +65,7 @@ struct VICommand: ParsableCommand {
 
     func run() throws {
         let report = try reportingLibraryErrors { () throws(MonteCarloError) -> VIReport in try fit() }
-        if json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            print(String(decoding: try encoder.encode(report), as: UTF8.self))
-        } else {
-            print(report.text)
-        }
+        print(json ? try report.json() : report.text)
     }
 
     func fit() throws(MonteCarloError) -> VIReport {
@@ -127,35 +121,26 @@ struct VICommand: ParsableCommand {
     }
 }
 
-/// What `mcest vi` reports (JSON keys are these property names; each bound is an
-/// ``EstimateReport`` object plus `groupSize` and `samples`).
-struct VIReport: Encodable {
-    struct Bound: Encodable {
+/// What `mcest vi` reports. JSON: an array of ``EstimateRecord``s, the ELBO (context `quantity`
+/// "elbo") then IWAE_K for each K ("iwae", `groupSize` K); each context holds the fit (`model`,
+/// `family`, `rows`, `intercept`, `priorSD`, `noiseSD`, `seed`, `iterations`, `converged`), the
+/// exact `logEvidence` (`null` when unknown) and the `posterior` {`name`, `mean`,
+/// `standardDeviation`} of each weight under q.
+struct VIReport {
+    struct Bound {
         let groupSize: Int?
-        let value: Double
-        let standardError: Double
-        let samples: Int
-        let estimate: EstimateReport
+        let estimate: Estimate
+        var value: Double { estimate.value }
+        var standardError: Double { estimate.standardError }
+        var samples: Int { estimate.sampleCount }
 
         init(_ estimate: Estimate, groupSize: Int? = nil) throws(MonteCarloError) {
             self.groupSize = groupSize
-            value = estimate.value
-            standardError = estimate.standardError
-            samples = estimate.sampleCount
-            self.estimate = try EstimateReport(estimate)
-        }
-
-        private enum CodingKeys: String, CodingKey { case groupSize, samples }
-
-        func encode(to encoder: any Encoder) throws {
-            try estimate.encode(to: encoder)
-            var container = encoder.container(keyedBy: CodingKeys.self)
-            try container.encode(groupSize, forKey: .groupSize)
-            try container.encode(samples, forKey: .samples)
+            self.estimate = estimate
         }
     }
 
-    struct Weight: Encodable {
+    struct Weight {
         let name: String
         let mean: Double
         let standardDeviation: Double
@@ -174,6 +159,23 @@ struct VIReport: Encodable {
     let iwae: [Bound]
     let logEvidence: Double?
     let posterior: [Weight]
+
+    /// The ELBO's and the IWAE bounds' records, as a JSON array.
+    func json() throws -> String {
+        let context: [String: EstimateRecord.ContextValue] = [
+            "command": "vi", "model": .string(model), "family": .string(family), "rows": .integer(rows),
+            "intercept": .bool(intercept), "priorSD": .number(priorSD), "noiseSD": .init(noiseSD), "seed": .init(seed: seed),
+            "iterations": .integer(iterations), "converged": .bool(converged), "logEvidence": .init(logEvidence),
+            "posterior": .array(posterior.map { ["name": .string($0.name), "mean": .number($0.mean), "standardDeviation": .number($0.standardDeviation)] }),
+        ]
+        var records: [EstimateRecord] = []
+        for bound in [elbo] + iwae {
+            var extra: [String: EstimateRecord.ContextValue] = ["quantity": bound.groupSize == nil ? "elbo" : "iwae"]
+            if let k = bound.groupSize { extra["groupSize"] = .integer(k) }
+            records.append(try EstimateRecord(bound.estimate, context: context.merging(extra) { _, new in new }))
+        }
+        return try EstimateRecord.json(records)
+    }
 
     var text: String {
         var lines = ["mcest vi: \(model), \(family) Gaussian q, \(rows) rows, seed \(seed)",

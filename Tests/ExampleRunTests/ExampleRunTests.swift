@@ -119,8 +119,9 @@ struct ExampleRunTests {
         }
     }
 
-    /// One row of an example's `--json` output (`ExampleResult` in NotebookSupport).
-    struct Row: Decodable {
+    /// One row of an example's `--json` output: an estimate record (`ExampleResult` in
+    /// NotebookSupport, `Schemas/estimate.schema.json`), flattened.
+    struct Row {
         let label: String
         let value: Double
         let standardError: Double
@@ -129,13 +130,27 @@ struct ExampleRunTests {
         let truth: Double?
     }
 
+    struct Record: Decodable {
+        struct Interval: Decodable { let lower: Double; let upper: Double }
+        struct Context: Decodable { let label: String; let truth: Double? }
+        let value: Double
+        let standardError: Double
+        let confidenceInterval: Interval
+        let context: Context
+
+        var row: Row {
+            Row(label: context.label, value: value, standardError: standardError, lower: confidenceInterval.lower,
+                upper: confidenceInterval.upper, truth: context.truth)
+        }
+    }
+
     /// Runs an example with `--json` and decodes its rows.
     static func rows(_ name: String, _ arguments: [String]) throws -> [Row] {
         let run = try Self.run(name, arguments + ["--json"])
         #expect(run.status == 0, "\(name): \(run.output.suffix(600))")
         // stderr shares the pipe: decode from the first "[" on.
         guard let start = run.output.firstIndex(of: "[") else { return [] }
-        return try JSONDecoder().decode([Row].self, from: Data(run.output[start...].utf8))
+        return try JSONDecoder().decode([Record].self, from: Data(run.output[start...].utf8)).map(\.row)
     }
 
     /// Every estimate with a known truth lies within 5 of its standard errors of it, and every

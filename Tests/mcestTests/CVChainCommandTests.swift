@@ -7,7 +7,14 @@ import Testing
 /// a chain-id column, or as CmdStan output CSV.
 @Suite("mcest cv on Markov chains")
 struct CVChainCommandTests {
-    struct Result: Decodable {
+    struct Context: Decodable {
+        let integrand: String
+        let chains: [Int]?
+        let longRunVariance: String?
+    }
+
+    /// One integrand's record, flattened.
+    struct Result {
         let integrand: String
         let method: String
         let value: Double
@@ -16,6 +23,17 @@ struct CVChainCommandTests {
         let sampleCount: Int
         let chains: [Int]?
         let longRunVariance: String?
+
+        init(_ r: EstimateRecordJSON<Context>) {
+            integrand = r.context.integrand
+            method = r.method
+            value = r.value
+            standardError = r.standardError
+            degreesOfFreedom = r.confidenceInterval.degreesOfFreedom
+            sampleCount = r.sampleCount
+            chains = r.context.chains
+            longRunVariance = r.context.longRunVariance
+        }
     }
 
     static let rho = 0.8
@@ -65,7 +83,7 @@ struct CVChainCommandTests {
     static func run(_ arguments: [String]) throws -> (MCEstExecutable.Output, [Result]) {
         let output = try MCEstExecutable.run(["cv"] + arguments + ["--json"])
         guard output.status == 0 else { return (output, []) }
-        return (output, try JSONDecoder().decode([Result].self, from: Data(output.standardOutput.utf8)))
+        return (output, try EstimateRecordJSON<Context>.array(output.standardOutput).map(Result.init))
     }
 
     static func temporaryDirectory() throws -> URL {

@@ -9,10 +9,15 @@ import Testing
 /// E[sin X] = sin μ · e^(−σ²/2) for X ~ N(μ, σ²)). Draws from Xoshiro256PlusPlus with a fixed seed.
 @Suite("mcest cv")
 struct CVCommandTests {
-    struct Result: Decodable {
-        struct Interval: Decodable { let lower: Double; let upper: Double; let level: Double }
-        struct Diagnostics: Decodable {
-            let method: String
+    struct Context: Decodable {
+        let integrand: String
+        let methodOption: String
+        let correlations: [Double]?
+    }
+
+    /// One integrand's record, flattened.
+    struct Result {
+        struct Diagnostics {
             let lengthScale: Double?
             let relativeJitter: Double?
             let warnings: [String]
@@ -23,11 +28,27 @@ struct CVCommandTests {
         let value: Double
         let variance: Double
         let standardError: Double
-        let interval: Interval
+        let interval: EstimateRecordJSON<Context>.Interval
         let sampleCount: Int
         let effectiveSampleSize: Double?
         let diagnostics: Diagnostics
         let correlations: [Double]?
+
+        init(_ r: EstimateRecordJSON<Context>) {
+            integrand = r.context.integrand
+            requestedMethod = r.context.methodOption
+            method = r.method
+            value = r.value
+            variance = r.variance
+            standardError = r.standardError
+            interval = r.confidenceInterval
+            sampleCount = r.sampleCount
+            effectiveSampleSize = r.effectiveSampleSize
+            diagnostics = Diagnostics(lengthScale: r.diagnostics.figures["lengthScale"] ?? nil,
+                                      relativeJitter: r.diagnostics.figures["relativeJitter"] ?? nil,
+                                      warnings: r.diagnostics.warnings)
+            correlations = r.context.correlations
+        }
     }
 
     static let mean = [-1.5, 1.5]
@@ -72,7 +93,7 @@ struct CVCommandTests {
         let output = try MCEstExecutable.run(["cv", "--samples", files.samples, "--scores", files.scores,
                                               "--values", files.values, "--json"] + extra)
         guard output.status == 0 else { return (output, []) }
-        return (output, try JSONDecoder().decode([Result].self, from: Data(output.standardOutput.utf8)))
+        return (output, try EstimateRecordJSON<Context>.array(output.standardOutput).map(Result.init))
     }
 
     @Test("zv2 and secf integrate the quadratics exactly (error < 1e-8)", arguments: ["zv2", "secf"])

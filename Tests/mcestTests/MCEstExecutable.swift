@@ -65,9 +65,9 @@ enum MCEstExecutable {
         return found
     }
 
-    /// Runs `mcest` with `arguments` and waits for it. Output goes through temporary files, so a
-    /// full pipe can never block the child.
-    static func run(_ arguments: [String]) throws -> Output {
+    /// Runs `mcest` (or another `program` of the package, built beside it) with `arguments` and
+    /// waits for it. Output goes through temporary files, so a full pipe can never block the child.
+    static func run(_ arguments: [String], program: String = "mcest") throws -> Output {
         let directory = FileManager.default.temporaryDirectory
             .appendingPathComponent("mcestTests-\(UUID().uuidString)", isDirectory: true)
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -80,7 +80,7 @@ enum MCEstExecutable {
         let err = try FileHandle(forWritingTo: errURL)
 
         let process = Process()
-        process.executableURL = try url()
+        process.executableURL = program == "mcest" ? try url() : try url().deletingLastPathComponent().appendingPathComponent(program)
         process.arguments = arguments
         process.standardOutput = out
         process.standardError = err

@@ -8,14 +8,25 @@ import Testing
 /// d independent pairs (Xₖ, Yₖ) with correlation ρ carry I = −(d/2) log(1 − ρ²) nats.
 @Suite("mcest mi")
 struct MICommandTests {
-    struct Report: Decodable {
-        struct Interval: Decodable { let lower: Double; let upper: Double; let level: Double; let degreesOfFreedom: Double? }
-        struct Diagnostics: Decodable {
+    struct Context: Decodable {
+        let methodOption: String
+        let notes: [String]
+        let batchSize: Int?
+        let batches: Int?
+        let trainingRows: Int?
+        let evaluationRows: Int?
+        let critic: String?
+        let fallback: Report.Fallback?
+    }
+
+    /// The estimate record of `mcest mi --json`, flattened: `method` is the `--method` given,
+    /// `diagnostics.estimator` the library's estimator name.
+    struct Report {
+        struct Diagnostics {
             let estimator: String
             let warnings: [String]
             let notes: [String]
             let declaredBias: String?
-            let figures: [String: Double]
             let batches: Int?
             let trainingRows: Int?
             let evaluationRows: Int?
@@ -24,14 +35,30 @@ struct MICommandTests {
         let value: Double
         let variance: Double
         let standardError: Double
-        let interval: Interval
+        let interval: EstimateRecordJSON<Context>.Interval
         let sampleCount: Int
-        let effectiveSampleSize: Double
+        let effectiveSampleSize: Double?
         let method: String
         let batchSize: Int?
         let critic: String?
         let fallback: Fallback?
         let diagnostics: Diagnostics
+
+        init(_ r: EstimateRecordJSON<Context>) {
+            value = r.value
+            variance = r.variance
+            standardError = r.standardError
+            interval = r.confidenceInterval
+            sampleCount = r.sampleCount
+            effectiveSampleSize = r.effectiveSampleSize
+            method = r.context.methodOption
+            batchSize = r.context.batchSize
+            critic = r.context.critic
+            fallback = r.context.fallback
+            diagnostics = Diagnostics(estimator: r.method, warnings: r.diagnostics.warnings, notes: r.context.notes,
+                                      declaredBias: r.diagnostics.declaredBias, batches: r.context.batches,
+                                      trainingRows: r.context.trainingRows, evaluationRows: r.context.evaluationRows)
+        }
     }
 
     static let rho = 0.6, dimension = 2, rows = 2000
@@ -68,7 +95,7 @@ struct MICommandTests {
     static func run(_ arguments: [String]) throws -> Report {
         let output = try MCEstExecutable.run(["mi"] + arguments + ["--json"])
         #expect(output.status == 0, "\(output.standardError)")
-        return try JSONDecoder().decode(Report.self, from: Data(output.standardOutput.utf8))
+        return Report(try EstimateRecordJSON<Context>.one(output.standardOutput))
     }
 
     @Test("gaussian is within 5 SE of the true I")

@@ -6,23 +6,47 @@ import Testing
 /// f(θ) = W_2²(θ#μ, θ#ν) = (θᵀv)² and SW_2² = E(θᵀv)² = |v|²/d for θ uniform on the sphere.
 @Suite("mcest sw")
 struct SWCommandTests {
-    struct Report: Decodable {
-        struct Result: Decodable {
-            struct Interval: Decodable { let lower: Double; let upper: Double; let level: Double }
-            struct Diagnostics: Decodable { let warnings: [String]; let declaredBias: String? }
+    struct Context: Decodable {
+        let quantity: String
+        let dimension: Int
+        let methodOption: String
+    }
+
+    /// The `--json` array of estimate records (SW_p^p, then SW_p when positive), flattened.
+    struct Report {
+        struct Result {
+            struct Diagnostics { let warnings: [String]; let declaredBias: String? }
             let value: Double
             let variance: Double
             let standardError: Double
-            let interval: Interval
+            let interval: EstimateRecordJSON<Context>.Interval
             let sampleCount: Int
             let effectiveSampleSize: Double
             let method: String
             let diagnostics: Diagnostics
+
+            init(_ r: EstimateRecordJSON<Context>) {
+                value = r.value
+                variance = r.variance
+                standardError = r.standardError
+                interval = r.confidenceInterval
+                sampleCount = r.sampleCount
+                effectiveSampleSize = r.effectiveSampleSize ?? .nan
+                method = r.method
+                diagnostics = Diagnostics(warnings: r.diagnostics.warnings, declaredBias: r.diagnostics.declaredBias)
+            }
         }
         let dimension: Int
         let method: String
         let power: Result
         let distance: Result?
+
+        static func decode(_ output: String) throws -> Report {
+            let records = try EstimateRecordJSON<Context>.array(output)
+            let power = try #require(records.first { $0.context.quantity == "power" })
+            return Report(dimension: power.context.dimension, method: power.context.methodOption, power: Result(power),
+                          distance: records.first { $0.context.quantity == "distance" }.map(Result.init))
+        }
     }
 
     /// A fresh temporary directory for one test's files.
@@ -70,7 +94,7 @@ struct SWCommandTests {
     static func run(_ arguments: [String]) throws -> (MCEstExecutable.Output, Report?) {
         let output = try MCEstExecutable.run(["sw"] + arguments)
         guard output.status == 0, arguments.contains("--json") else { return (output, nil) }
-        return (output, try JSONDecoder().decode(Report.self, from: Data(output.standardOutput.utf8)))
+        return (output, try Report.decode(output.standardOutput))
     }
 
     @Test("plain Monte Carlo on a translation is within 5 SE of |v|²/d, and SW_2 is its root by the delta method")

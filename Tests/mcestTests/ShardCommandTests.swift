@@ -29,17 +29,34 @@ struct ShardCommandTests {
     }
 
     /// The parsed JSON object printed by a successful run.
+    /// The `--json` output as one object: a single estimate record with its `context` members
+    /// lifted to the top level, or (sw) the records keyed by their context's `quantity`, with
+    /// the `shards` summary of a merge at the top level.
     static func object(_ output: MCEstExecutable.Output) throws -> [String: Any] {
         #expect(output.status == 0, "\(output.standardError)")
         let parsed = try JSONSerialization.jsonObject(with: Data(output.standardOutput.utf8))
-        return try #require(parsed as? [String: Any])
+        if let records = parsed as? [[String: Any]] {
+            var object: [String: Any] = [:]
+            for record in records {
+                let context = record["context"] as? [String: Any]
+                object[context?["quantity"] as? String ?? "?"] = record
+                if let shards = context?["shards"] { object["shards"] = shards }
+            }
+            return object
+        }
+        var record = try #require(parsed as? [String: Any])
+        let context = record.removeValue(forKey: "context") as? [String: Any] ?? [:]
+        return record.merging(context) { mine, _ in mine }
     }
 
-    /// The merged report without its `shards` summary, to compare with a single run's.
+    /// The merged report without its `shards` summaries (at any depth), to compare with a single run's.
     static func withoutShards(_ object: [String: Any]) -> NSDictionary {
-        var copy = object
-        copy.removeValue(forKey: "shards")
-        return copy as NSDictionary
+        func strip(_ value: Any) -> Any {
+            guard var dictionary = value as? [String: Any] else { return value }
+            dictionary.removeValue(forKey: "shards")
+            return dictionary.mapValues(strip)
+        }
+        return (strip(object) as? [String: Any] ?? [:]) as NSDictionary
     }
 
     /// Writes shards `0..<count` of `arguments` into `dir`, returning their paths.
@@ -184,7 +201,7 @@ struct ShardCommandTests {
         // Stopping on the error target: n ≈ σ²/target² with σ² = (e² − 1)/2 − (e − 1)² ≈ 0.242 → about 60,000.
         #expect((object["sampleCount"] as? Int).map { $0 < 600_000 } == true)
         #expect(abs(value - (M_E - 1)) <= 5 * se)
-        for key in ["variance", "interval", "effectiveSampleSize", "method", "diagnostics", "sampleCount"] {
+        for key in ["variance", "confidenceInterval", "effectiveSampleSize", "method", "diagnostics", "sampleCount"] {
             #expect(object[key] != nil, "missing \(key)")
         }
     }

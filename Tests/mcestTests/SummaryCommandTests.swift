@@ -5,7 +5,8 @@ import Testing
 /// `mcest summary` end to end on four CmdStan output files.
 @Suite("mcest summary")
 struct SummaryCommandTests {
-    struct Document: Decodable {
+    /// The `--json` output: one estimate record per column, the ArviZ-named figures in its context.
+    struct Document {
         struct Column: Decodable {
             let name: String
             let mean: Double?
@@ -17,10 +18,37 @@ struct SummaryCommandTests {
             let r_hat: Double?
             let warnings: [String]
         }
+        struct Record: Decodable {
+            struct Diagnostics: Decodable { let warnings: [String] }
+            struct Context: Decodable {
+                struct ArviZ: Decodable {
+                    let mean: Double?, mcse_mean: Double?, sd: Double?, ess_mean: Double?, ess_bulk: Double?, ess_tail: Double?, r_hat: Double?
+                }
+                let column: String
+                let files: [String]
+                let chains: Int
+                let drawsPerChain: Int
+                let arviz: ArviZ
+            }
+            let diagnostics: Diagnostics
+            let context: Context
+        }
         let files: [String]
         let chains: Int
         let draws_per_chain: Int
         let columns: [Column]
+
+        static func decode(_ output: String) throws -> Document {
+            let records = try JSONDecoder().decode([Record].self, from: Data(output.utf8))
+            let first = try #require(records.first)
+            return Document(
+                files: first.context.files, chains: first.context.chains, draws_per_chain: first.context.drawsPerChain,
+                columns: records.map { r in
+                    let a = r.context.arviz
+                    return Column(name: r.context.column, mean: a.mean, mcse_mean: a.mcse_mean, sd: a.sd, ess_mean: a.ess_mean,
+                                  ess_bulk: a.ess_bulk, ess_tail: a.ess_tail, r_hat: a.r_hat, warnings: r.diagnostics.warnings)
+                })
+        }
     }
 
     /// Four chain files of 400 draws; chain 3 shifted by `shift` in mu.
@@ -38,7 +66,7 @@ struct SummaryCommandTests {
         let paths = try Self.files(in: directory)
         let run = try MCEstExecutable.run(["summary"] + paths + ["--json"])
         #expect(run.status == 0, "\(run.standardError)")
-        let document = try JSONDecoder().decode(Document.self, from: Data(run.standardOutput.utf8))
+        let document = try Document.decode(run.standardOutput)
         #expect(document.chains == 4 && document.draws_per_chain == 400 && document.files == paths)
         #expect(document.columns.map(\.name) == ["mu", "beta.1", "beta.2"])
 
@@ -76,7 +104,7 @@ struct SummaryCommandTests {
 
         let sampler = try MCEstExecutable.run(["summary"] + paths + ["--include-sampler-columns", "--json"])
         #expect(sampler.status == 0, "\(sampler.standardError)")
-        let document = try JSONDecoder().decode(Document.self, from: Data(sampler.standardOutput.utf8))
+        let document = try Document.decode(sampler.standardOutput)
         #expect(document.columns.count == 10 && document.columns[0].name == "lp__")
     }
 
@@ -100,7 +128,7 @@ struct SummaryCommandTests {
         try NPYWriter.float64(chains.flatMap { $0.flatMap { $0 } }, shape: [4, 300, 3]).write(to: URL(fileURLWithPath: path))
         let run = try MCEstExecutable.run(["summary", path, "--json"])
         #expect(run.status == 0, "\(run.standardError)")
-        let document = try JSONDecoder().decode(Document.self, from: Data(run.standardOutput.utf8))
+        let document = try Document.decode(run.standardOutput)
         #expect(document.chains == 4 && document.draws_per_chain == 300 && document.columns.map(\.name) == ["0", "1", "2"])
         let expected = try ChainSummary(chains: chains.map { $0.map { $0[1] } })
         #expect(document.columns[1].r_hat == expected.rHat && document.columns[1].ess_bulk == expected.bulkEffectiveSampleSize)

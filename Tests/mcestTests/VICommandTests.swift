@@ -5,14 +5,34 @@ import Testing
 /// evidence −6.373102077979 and posterior mean (0.564109, 1.127313) are known exactly.
 @Suite("mcest vi")
 struct VICommandTests {
-    struct Report: Decodable {
-        struct Bound: Decodable { let value: Double; let standardError: Double; let groupSize: Int? }
+    struct Context: Decodable {
+        let quantity: String
+        let groupSize: Int?
+        let logEvidence: Double?
+        let posterior: [Report.Weight]
+        let converged: Bool
+    }
+
+    /// The `--json` array of estimate records (the ELBO, then IWAE_K), flattened.
+    struct Report {
+        struct Bound { let value: Double; let standardError: Double; let groupSize: Int? }
         struct Weight: Decodable { let name: String; let mean: Double; let standardDeviation: Double }
         let elbo: Bound
         let iwae: [Bound]
         let logEvidence: Double?
         let posterior: [Weight]
         let converged: Bool
+
+        static func decode(_ output: String) throws -> Report {
+            let records = try EstimateRecordJSON<Context>.array(output)
+            let elbo = try #require(records.first { $0.context.quantity == "elbo" })
+            func bound(_ r: EstimateRecordJSON<Context>) -> Bound {
+                Bound(value: r.value, standardError: r.standardError, groupSize: r.context.groupSize)
+            }
+            return Report(elbo: bound(elbo), iwae: records.filter { $0.context.quantity == "iwae" }.map(bound),
+                          logEvidence: elbo.context.logEvidence, posterior: elbo.context.posterior,
+                          converged: elbo.context.converged)
+        }
     }
 
     static func write(_ text: String) throws -> String {
@@ -29,7 +49,7 @@ struct VICommandTests {
         let output = try MCEstExecutable.run(["vi", "--model", "linear-regression", path, "--target", "y", "--intercept",
                                               "--prior-sd", "2", "--noise-sd", "0.5", "--family", "full-rank", "--json"])
         #expect(output.status == 0, "\(output.standardError)")
-        let report = try JSONDecoder().decode(Report.self, from: Data(output.standardOutput.utf8))
+        let report = try Report.decode(output.standardOutput)
         let logEvidence = try #require(report.logEvidence)
         #expect(abs(logEvidence - -6.373_102_077_979) < 1e-9)
         // ELBO ≤ log p(y) (one-sided, 5 SE); the fitted full-rank q is within 0.01 nats of it.
@@ -44,7 +64,7 @@ struct VICommandTests {
         let path = try Self.write("x,y\n-1.5,0\n-0.4,0\n0.2,1\n-0.1,0\n0.9,1\n1.7,1\n0.5,0\n-0.8,1\n")
         let output = try MCEstExecutable.run(["vi", "--model", "logistic-regression", path, "--target", "y", "--intercept", "--json"])
         #expect(output.status == 0, "\(output.standardError)")
-        let report = try JSONDecoder().decode(Report.self, from: Data(output.standardOutput.utf8))
+        let report = try Report.decode(output.standardOutput)
         #expect(report.logEvidence == nil)
         #expect(report.posterior.count == 2)
         // IWAE_100 ≥ ELBO in expectation (Burda et al.): allow 5 combined SE.
