@@ -1,4 +1,5 @@
 import MonteCarloCore
+import VarianceReduction
 
 /// Draws x₁ … xₙ ∈ ℝᵈ from a target π together with the score u(xᵢ) = ∇ log π(xᵢ) at each draw,
 /// and how the draws depend on each other.
@@ -108,10 +109,10 @@ public struct SteinSample: Sendable, Hashable, Codable {
         try SteinSample(count: count, dimension: dimension, points: points, scores: scores, dependence: dependence)
     }
 
-    /// Cross-fitting folds of all draws: i mod K for independent draws, K contiguous blocks
-    /// within each chain for chains.
+    /// Cross-fitting folds of all draws (``CrossFitFolds``): i mod K for independent draws, K
+    /// contiguous blocks within each chain for chains.
     func folds(_ k: Int) throws(MonteCarloError) -> [[Int]] {
-        try dependence.folds(count: count, folds: k)
+        try CrossFitFolds(k).groups(drawCount: count, dependence: dependence)
     }
 
     /// ⌈largest τ̂ over the coordinates⌉ for chains, 0 for independent draws (or when τ̂
