@@ -30,23 +30,7 @@ struct InterceptRegression {
             throw .insufficientSamples(needed: p + 3, available: count,
                                        reason: "(directions) to fit \(p) control coefficients and a variance")
         }
-        // Two-pass centred co-moments of (f, C₁ … C_p): the regression engine fits from them.
-        let columns = [f] + controls
-        let d = p + 1
-        let means = columns.map { $0.reduce(0, +) / Double(count) }
-        var comoments = [Double](repeating: 0, count: d * d)
-        for a in 0..<d {
-            let x = columns[a], mx = means[a]
-            for b in a..<d {
-                let y = columns[b], my = means[b]
-                var s = 0.0
-                for l in 0..<count { s += (x[l] - mx) * (y[l] - my) }
-                comoments[a * d + b] = s
-                comoments[b * d + a] = s
-            }
-        }
-        let fit = try RegressionControlVariateFit(count: count, means: means, comoments: comoments, controlNames: names,
-                                                  collinearity: .dropWithWarning)
+        let fit = try RegressionControlVariateFit(columns: [f] + controls, controlNames: names, collinearity: .dropWithWarning)
         let kept = fit.keptControls.count
         guard count >= kept + 3 else {
             throw .insufficientSamples(needed: kept + 3, available: count,
@@ -54,11 +38,11 @@ struct InterceptRegression {
         }
         var warnings = fit.warnings
         // RSS from the residuals themselves (no cancellation of co-moments), with the engine's floor.
-        let sff = comoments[0]
-        let g = Array(means[1...])
+        let (fMean, sff) = (fit.means[0], fit.comoments[0])
+        let g = Array(fit.means[1...])
         var rss = 0.0
         for l in 0..<count {
-            var r = f[l] - means[0]
+            var r = f[l] - fMean
             for j in fit.keptControls { r -= fit.coefficients[j] * (controls[j][l] - g[j]) }
             rss += r * r
         }

@@ -172,12 +172,14 @@ public struct SteinSample: Sendable, Hashable, Codable {
     }
 
     /// As ``innerFolds(of:folds:)`` for draws that are (`chains`) or are not Markov chains.
+    /// The folds are ``CrossFitFolds`` of the list's positions, the list taken as one chain.
     static func innerFolds(of training: [Int], folds k: Int, chains: Bool) -> [[Int]] {
         let m = training.count
-        if chains {
-            return (0..<k).map { j in Array(training[(j * m / k)..<((j + 1) * m / k)]) }
+        let dependence: SampleDependence = chains ? .chains(lengths: [m]) : .independent
+        guard m > 0, let folds = try? CrossFitFolds(k), let positions = try? folds.groups(drawCount: m, dependence: dependence) else {
+            return Array(repeating: [], count: k)
         }
-        return (0..<k).map { j in stride(from: j, to: m, by: k).map { training[$0] } }
+        return positions.map { $0.map { training[$0] } }
     }
 
     /// Point i as an array.

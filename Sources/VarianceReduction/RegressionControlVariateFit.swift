@@ -1,4 +1,3 @@
-import LinearAlgebra
 import MonteCarloCore
 
 /// The least-squares fit of control-variate coefficients from co-moments: the one regression
@@ -24,8 +23,8 @@ import MonteCarloCore
 /// **Numerics.** The controls' co-moments are scaled to a correlation matrix (so the singularity
 /// test does not depend on units) and factored by Cholesky; a control is *constant* when its
 /// centred sum of squares is at most 16ε times its uncentred one, and a set of controls is
-/// *collinear* when the factorization needs jitter or its reciprocal condition number is at
-/// most 10⁻¹². Under ``CollinearityPolicy/dropWithWarning`` constant controls are dropped, then
+/// *collinear* when the factorization meets a non-positive pivot or the correlation matrix's
+/// reciprocal condition number (1-norm, computed exactly) is at most 10⁻¹². Under ``CollinearityPolicy/dropWithWarning`` constant controls are dropped, then
 /// each control that is collinear with the controls kept before it (in the order given), each
 /// with a warning; under ``CollinearityPolicy/fail`` the first such control is a typed error
 /// naming it. The **rounding floor** of a residual sum of squares computed from sums of
@@ -74,7 +73,7 @@ public struct RegressionControlVariateFit: Sendable {
         }
     }
 
-    /// The number of responses k.
+    /// The number of responses k (0 when only the controls were factored).
     public let responseCount: Int
     /// The number of controls p (kept or not).
     public let controlCount: Int
@@ -91,18 +90,18 @@ public struct RegressionControlVariateFit: Sendable {
     /// The number of draws fitted.
     public let count: Int
     /// The means of the responses and controls fitted.
-    let means: [Double]
-    /// Their co-moments, row-major (k + p)².
-    let comoments: [Double]
+    public let means: [Double]
+    /// Their centred co-moments, row-major (k + p)².
+    public let comoments: [Double]
     /// The Cholesky factor of the kept controls' correlation matrix (nil when none is kept).
-    let factorization: CholeskyFactorization?
+    let factorization: CorrelationFactor?
     /// 1/√M_uu for the kept controls.
     let scales: [Double]
 
     /// Fits B from a state of joint vectors (responses first, then the controls).
     /// - Parameters:
     ///   - moments: co-moments of (f₁ … f_k, g₁ … g_p).
-    ///   - responses: k ≥ 1.
+    ///   - responses: k ≥ 0.
     ///   - controlNames: names for warnings and errors (default "control j").
     ///   - collinearity: what to do with a constant or collinear control.
     /// - Throws: `MonteCarloError/singularControlCovariance(detail:)` under
@@ -113,12 +112,36 @@ public struct RegressionControlVariateFit: Sendable {
                       controlNames: controlNames, collinearity: collinearity)
     }
 
-    /// Fits B from a count, means and centred co-moments (row-major, responses first).
+    /// Fits B from values held in memory, one column per response and then one per control,
+    /// with co-moments summed in two passes (means first, then centred cross-products).
+    /// - Throws: as ``init(moments:responses:controlNames:collinearity:)``.
+    public init(columns: [[Double]], responses: Int = 1, controlNames: [String]? = nil,
+                collinearity: CollinearityPolicy = .fail) throws(MonteCarloError) {
+        let d = columns.count, count = columns.first?.count ?? 0
+        let means = columns.map { $0.reduce(0, +) / Double(count) }
+        var comoments = [Double](repeating: 0, count: d * d)
+        for a in 0..<d {
+            let x = columns[a], mx = means[a]
+            for b in a..<d {
+                let y = columns[b], my = means[b]
+                var s = 0.0
+                for l in 0..<count { s += (x[l] - mx) * (y[l] - my) }
+                comoments[a * d + b] = s
+                comoments[b * d + a] = s
+            }
+        }
+        try self.init(count: count, means: means, comoments: comoments, responses: responses, controlNames: controlNames,
+                      collinearity: collinearity)
+    }
+
+    /// Fits B from a count, means and centred co-moments (row-major, responses first). With no
+    /// responses (k = 0) only the controls are factored: ``solveControls(_:)`` then fits any
+    /// response from its cross-moments with the controls.
     /// - Throws: as ``init(moments:responses:controlNames:collinearity:)``.
     public init(count: Int, means: [Double], comoments: [Double], responses k: Int = 1, controlNames: [String]? = nil,
                 collinearity: CollinearityPolicy = .fail) throws(MonteCarloError) {
         let d = means.count
-        precondition(k >= 1 && k <= d && comoments.count == d * d, "co-moments of k responses and p controls")
+        precondition(k >= 0 && k <= d && comoments.count == d * d, "co-moments of k responses and p controls")
         let p = d - k
         func name(_ j: Int) -> String { controlNames.map { "\($0[j]) control" } ?? "control \(j)" }
         var warnings: [String] = []
@@ -176,16 +199,15 @@ public struct RegressionControlVariateFit: Sendable {
     /// The Cholesky factor of the correlation matrix of the controls `kept` and their scales, or
     /// nil when they are numerically collinear.
     private static func factor(_ comoments: [Double], dimension d: Int, responses k: Int,
-                               kept: [Int]) -> (CholeskyFactorization?, [Double])? {
+                               kept: [Int]) -> (CorrelationFactor?, [Double])? {
         let m = kept.count
         guard m > 0 else { return (nil, []) }
         let scales = kept.map { 1 / comoments[(k + $0) * d + k + $0].squareRoot() }
-        var correlation = Matrix(rows: m, columns: m)
+        var correlation = [Double](repeating: 0, count: m * m)
         for a in 0..<m {
-            for b in 0..<m { correlation[a, b] = comoments[(k + kept[a]) * d + k + kept[b]] * scales[a] * scales[b] }
+            for b in 0..<m { correlation[a * m + b] = comoments[(k + kept[a]) * d + k + kept[b]] * scales[a] * scales[b] }
         }
-        guard let factor = try? correlation.choleskyFactorization(),
-              factor.jitter == 0, factor.reciprocalConditionNumber > 1e-12 else { return nil }
+        guard let factor = CorrelationFactor(correlation, order: m), factor.reciprocalConditionNumber > 1e-12 else { return nil }
         return (factor, scales)
     }
 
