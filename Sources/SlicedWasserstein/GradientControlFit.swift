@@ -6,7 +6,7 @@ import VarianceReduction
 /// For coordinate (i, k) and direction θ_l the design row is A_l = [1, c¹, …, c^q] with
 /// c^r = (θ_lᵀu^r_i)θ_{l,k} − u^r_{i,k}/d (centred at its known mean); the fit is computed from
 /// the sums over directions only: G = AᵀA (q + 1 ≤ 3) and b = Aᵀg. The sums are centred and
-/// handed to ``RegressionControlVariateFit`` (constant and collinear controls dropped, the
+/// handed to `RegressionControlVariateFit` (constant and collinear controls dropped, the
 /// latter when collinear with the controls before them, so from the last).
 struct GradientControlFit {
     /// (AᵀA)⁻¹ restricted to the kept controls, zero-padded to (q + 1)², row-major.

@@ -3,7 +3,7 @@ import VarianceReduction
 
 /// The control-variate estimate as the intercept of an ordinary least-squares regression of
 /// f on [1, C − E C], computed by two passes over values held in memory: the co-moments go to
-/// ``RegressionControlVariateFit`` (OLS mode, constant and collinear controls dropped with a
+/// `RegressionControlVariateFit` (OLS mode, constant and collinear controls dropped with a
 /// warning), and the residual sum of squares is summed from the residuals themselves.
 ///
 /// β̂ = S_gg⁻¹ s_gf with the sample-centred (co)variances S_gg, s_gf (the OLS slope, not the

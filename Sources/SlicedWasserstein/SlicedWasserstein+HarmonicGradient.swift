@@ -17,7 +17,7 @@ extension SlicedWasserstein {
     /// gets its own OLS coefficients, but the intercept is the same linear rule Σ_l w_l ∇f(θ_l)
     /// for every coordinate (w depends on the directions only), so the fit costs one product of
     /// S (n × L) with an L × (k + 1)d matrix and one factorization of the controls' co-moments
-    /// by ``RegressionControlVariateFit``.
+    /// by `RegressionControlVariateFit`.
     ///
     /// - Parameters:
     ///   - projections: L ≥ k + 3 for k controls (d = 3: k = 5, 14, 27 for D = 2, 4, 6).

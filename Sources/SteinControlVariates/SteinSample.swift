@@ -109,7 +109,7 @@ public struct SteinSample: Sendable, Hashable, Codable {
         try SteinSample(count: count, dimension: dimension, points: points, scores: scores, dependence: dependence)
     }
 
-    /// Cross-fitting folds of all draws (``CrossFitFolds``): i mod K for independent draws, K
+    /// Cross-fitting folds of all draws (`CrossFitFolds`): i mod K for independent draws, K
     /// contiguous blocks within each chain for chains.
     func folds(_ k: Int) throws(MonteCarloError) -> [[Int]] {
         try CrossFitFolds(k).groups(drawCount: count, dependence: dependence)
@@ -172,7 +172,7 @@ public struct SteinSample: Sendable, Hashable, Codable {
     }
 
     /// As ``innerFolds(of:folds:)`` for draws that are (`chains`) or are not Markov chains.
-    /// The folds are ``CrossFitFolds`` of the list's positions, the list taken as one chain.
+    /// The folds are `CrossFitFolds` of the list's positions, the list taken as one chain.
     static func innerFolds(of training: [Int], folds k: Int, chains: Bool) -> [[Int]] {
         let m = training.count
         let dependence: SampleDependence = chains ? .chains(lengths: [m]) : .independent

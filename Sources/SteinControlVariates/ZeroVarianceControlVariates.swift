@@ -21,9 +21,9 @@ import VarianceReduction
 /// ```
 ///
 /// These are regression control variates with mean-zero controls: every fit goes through
-/// ``RegressionControlVariateFit`` and the folds are ``CrossFitFolds``.
+/// `RegressionControlVariateFit` and the folds are `CrossFitFolds`.
 ///
-/// **Statistical properties.** K-fold cross-fitting (K = ``CrossFitFolds/defaultCount`` = 2 by
+/// **Statistical properties.** K-fold cross-fitting (K = `CrossFitFolds.defaultCount` = 2 by
 /// default): draw i is in fold i mod K; on fold k the residuals eᵢ = fᵢ − β̂₋ₖᵀg(xᵢ) are averaged,
 /// with β̂₋ₖ the least-squares slopes (of f on [1, g]) fitted on the other folds. Each
 /// control has mean zero for any fixed β, so the estimate Σₖ (nₖ/n) ēₖ is unbiased for i.i.d.

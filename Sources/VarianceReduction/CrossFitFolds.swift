@@ -5,7 +5,7 @@ import MonteCarloCore
 ///
 /// Independent draws go to fold i mod K by their global index (so block sizes, thread counts and
 /// shards never change the split); Markov chains are cut into K contiguous blocks within each
-/// chain, fold k taking the k-th block of every chain (``SampleDependence/folds(count:folds:)``),
+/// chain, fold k taking the k-th block of every chain (`SampleDependence/folds(count:folds:)`),
 /// because a draw's neighbours are nearly the same point and interleaved folds would leak.
 ///
 /// ```swift
