@@ -1,8 +1,10 @@
-import LinearAlgebra
 import MonteCarloCore
+import VarianceReduction
 
 /// The control-variate estimate as the intercept of an ordinary least-squares regression of
-/// f on [1, C − E C], computed by two passes over values held in memory.
+/// f on [1, C − E C], computed by two passes over values held in memory: the co-moments go to
+/// `RegressionControlVariateFit` (OLS mode, constant and collinear controls dropped with a
+/// warning), and the residual sum of squares is summed from the residuals themselves.
 ///
 /// β̂ = S_gg⁻¹ s_gf with the sample-centred (co)variances S_gg, s_gf (the OLS slope, not the
 /// CV-SW paper's shortcut with C centred at its known mean in the denominator); the estimate is
@@ -23,120 +25,42 @@ struct InterceptRegression {
     ///   - names: names of the controls, for warnings.
     init(values f: [Double], controls: [[Double]], names: [String]) throws(MonteCarloError) {
         let count = f.count
-        var warnings: [String] = []
-        let fMean = f.reduce(0, +) / Double(count)
-        var sff = 0.0
-        for v in f { sff += (v - fMean) * (v - fMean) }
-
-        // Drop controls that do not vary (e.g. the lower bound when the means coincide).
-        var kept: [Int] = []
-        var means: [Double] = []
-        for (j, g) in controls.enumerated() {
-            let m = g.reduce(0, +) / Double(count)
-            var s = 0.0, scale = 0.0
-            for v in g { s += (v - m) * (v - m); scale += v * v }
-            if s > 1e-24 * max(scale, Double.leastNormalMagnitude) && s > 0 {
-                kept.append(j)
-                means.append(m)
-            } else {
-                warnings.append("The \(names[j]) control is constant over the directions drawn (zero variance); it was dropped.")
-            }
-        }
-
-        var coefficients = [Double](repeating: 0, count: controls.count)
-        var fit = try InterceptRegression.fit(f, fMean: fMean, sff: sff, controls: controls, kept: kept, means: means)
-        while fit == nil {
-            // Collinear controls: drop the last one and refit.
-            let dropped = kept.removeLast()
-            means.removeLast()
-            warnings.append("The \(names[dropped]) control is collinear with the others; it was dropped.")
-            fit = try InterceptRegression.fit(f, fMean: fMean, sff: sff, controls: controls, kept: kept, means: means)
-        }
-        let result = fit!
-        for (k, j) in kept.enumerated() { coefficients[j] = result.beta[k] }
-        if result.atFloor {
-            warnings.append("The controls explain f to within rounding error (R² ≈ 1): the residual variance was raised to the rounding floor κ·ε·Σ(f − f̄)², so the error bar is an upper bound.")
-        }
-        if kept.isEmpty {
-            warnings.append("No usable control: the estimate is plain Monte Carlo.")
-        }
-        value = result.value
-        variance = result.variance
-        degreesOfFreedom = Double(count - kept.count - 1)
-        self.coefficients = coefficients
-        rSquared = sff > 0 ? max(0, 1 - result.rss / sff) : 1
-        reciprocalConditionNumber = result.rcond
-        self.warnings = warnings
-    }
-
-    private struct Fit {
-        var beta: [Double]
-        var value: Double
-        var variance: Double
-        var rss: Double
-        var rcond: Double
-        var atFloor: Bool
-    }
-
-    /// The fit with the controls in `kept`, or `nil` when they are numerically collinear.
-    private static func fit(_ f: [Double], fMean: Double, sff: Double, controls: [[Double]],
-                            kept: [Int], means: [Double]) throws(MonteCarloError) -> Fit? {
-        let count = f.count
-        let p = kept.count
-        guard count >= p + 3 else {
+        let p = controls.count
+        guard count >= 3 else {
             throw .insufficientSamples(needed: p + 3, available: count,
                                        reason: "(directions) to fit \(p) control coefficients and a variance")
         }
-        if p == 0 {
-            let variance = sff / Double(count - 1) / Double(count)
-            return Fit(beta: [], value: fMean, variance: variance, rss: sff, rcond: 1, atFloor: false)
+        let fit = try RegressionControlVariateFit(columns: [f] + controls, controlNames: names, collinearity: .dropWithWarning)
+        let kept = fit.keptControls.count
+        guard count >= kept + 3 else {
+            throw .insufficientSamples(needed: kept + 3, available: count,
+                                       reason: "(directions) to fit \(kept) control coefficients and a variance")
         }
-        // Centred cross-products.
-        var gram = Matrix(rows: p, columns: p)
-        var cross = [Double](repeating: 0, count: p)
-        for a in 0..<p {
-            let ga = controls[kept[a]], ma = means[a]
-            var s = 0.0
-            for l in 0..<count { s += (ga[l] - ma) * (f[l] - fMean) }
-            cross[a] = s
-            for b in a..<p {
-                let gb = controls[kept[b]], mb = means[b]
-                var t = 0.0
-                for l in 0..<count { t += (ga[l] - ma) * (gb[l] - mb) }
-                gram[a, b] = t
-                gram[b, a] = t
-            }
-        }
-        // Work with the correlation matrix so the singularity test does not depend on units.
-        let scales = (0..<p).map { 1 / gram[$0, $0].squareRoot() }
-        var correlation = gram
-        for a in 0..<p { for b in 0..<p { correlation[a, b] *= scales[a] * scales[b] } }
-        let factor: CholeskyFactorization
-        do {
-            factor = try correlation.choleskyFactorization()
-        } catch {
-            return nil
-        }
-        guard factor.jitter == 0, factor.reciprocalConditionNumber > 1e-12 else { return nil }
-        func solve(_ v: [Double]) -> [Double] {
-            let scaled = (0..<p).map { v[$0] * scales[$0] }
-            return factor.solve(scaled).enumerated().map { $0.element * scales[$0.offset] }
-        }
-        let beta = solve(cross)
-        var value = fMean
-        for a in 0..<p { value -= beta[a] * means[a] }
-        // RSS from the residuals themselves (no cancellation of co-moments).
+        var warnings = fit.warnings
+        // RSS from the residuals themselves (no cancellation of co-moments), with the engine's floor.
+        let (fMean, sff) = (fit.means[0], fit.comoments[0])
+        let g = Array(fit.means[1...])
         var rss = 0.0
         for l in 0..<count {
             var r = f[l] - fMean
-            for a in 0..<p { r -= beta[a] * (controls[kept[a]][l] - means[a]) }
+            for j in fit.keptControls { r -= fit.coefficients[j] * (controls[j][l] - g[j]) }
             rss += r * r
         }
-        let floor = 16 * Double.ulpOfOne * Double(p + 1) * sff / factor.reciprocalConditionNumber
-        let atFloor = rss < floor
-        let s2 = max(rss, floor) / Double(count - p - 1)
-        let leverage = zip(means, solve(means)).reduce(0) { $0 + $1.0 * $1.1 }
-        return Fit(beta: beta, value: value, variance: s2 * (1 / Double(count) + leverage), rss: rss,
-                   rcond: factor.reciprocalConditionNumber, atFloor: atFloor)
+        let floor = fit.roundingFloor(total: sff)
+        if kept > 0 && rss < floor {
+            warnings.append(RegressionControlVariateFit.roundingFloorWarning)
+        }
+        if kept == 0 {
+            warnings.append("No usable control: the estimate is plain Monte Carlo.")
+        }
+        let s2 = (kept > 0 ? max(rss, floor) : rss) / Double(count - kept - 1)
+        let leverage = zip(g, fit.solveControls(g)).reduce(0) { $0 + $1.0 * $1.1 }
+        value = fit.intercept()
+        variance = s2 * (1 / Double(count) + leverage)
+        degreesOfFreedom = Double(count - kept - 1)
+        coefficients = fit.coefficients
+        rSquared = sff > 0 ? max(0, 1 - rss / sff) : 1
+        reciprocalConditionNumber = fit.reciprocalConditionNumber
+        self.warnings = warnings
     }
 }

@@ -1,5 +1,6 @@
 import LinearAlgebra
 import MonteCarloCore
+import VarianceReduction
 
 extension SlicedWasserstein {
     /// Estimates ∇_X SW_p^p(μ, ν) from L i.i.d. directions with spherical-harmonic control
@@ -15,7 +16,8 @@ extension SlicedWasserstein {
     /// (C(D + d − 1, d − 1) − 1 of them) and are **shared by all coordinates**: each coordinate
     /// gets its own OLS coefficients, but the intercept is the same linear rule Σ_l w_l ∇f(θ_l)
     /// for every coordinate (w depends on the directions only), so the fit costs one product of
-    /// S (n × L) with an L × (k + 1)d matrix and one (k + 1) × (k + 1) inverse.
+    /// S (n × L) with an L × (k + 1)d matrix and one factorization of the controls' co-moments
+    /// by `RegressionControlVariateFit`.
     ///
     /// - Parameters:
     ///   - projections: L ≥ k + 3 for k controls (d = 3: k = 5, 14, 27 for D = 2, 4, 6).
@@ -67,25 +69,18 @@ extension SlicedWasserstein {
         let k = harmonics.count, size = k + 1
         let columns = harmonics.centredValues(directions: theta, count: total)
         func design(_ l: Int, _ j: Int) -> Double { j == 0 ? 1 : columns[j - 1][l] }
-        // (AᵀA)⁻¹ through a unit-diagonal Cholesky factorization.
-        var gram = Matrix(rows: size, columns: size)
-        for l in 0..<total {
-            for a in 0..<size {
-                let va = design(l, a)
-                for b in a..<size { gram[a, b] += va * design(l, b) }
-            }
-        }
-        for a in 0..<size { for b in 0..<a { gram[a, b] = gram[b, a] } }
-        let scales = (0..<size).map { gram[$0, $0] > 0 ? 1 / gram[$0, $0].squareRoot() : 0 }
-        var scaled = gram
-        for a in 0..<size { for b in 0..<size { scaled[a, b] *= scales[a] * scales[b] } }
-        guard !scales.contains(0), let factor = try? scaled.choleskyFactorization(), factor.jitter == 0,
-              factor.reciprocalConditionNumber > 1e-12 else {
+        // The controls' fit, shared by every coordinate: each coordinate's slopes are M⁻¹ times
+        // its centred cross-moments with the controls (M the controls' centred co-moments).
+        let fit: RegressionControlVariateFit
+        do {
+            fit = try RegressionControlVariateFit(columns: columns, responses: 0, collinearity: .fail)
+        } catch {
             throw .invalidParameter(name: "projections", value: Double(total),
                                     requirement: "enough directions for a well-conditioned harmonic design of degree \(degree)")
         }
-        var inverseGram = factor.inverse()
-        for a in 0..<size { for b in 0..<size { inverseGram[a, b] *= scales[a] * scales[b] } }
+        let controlMean = fit.means
+        // [(AᵀA)⁻¹]₀₀ = 1/L + c̄ᵀM⁻¹c̄ for the design A = [1, c].
+        let interceptWeight = 1 / Double(total) + zip(controlMean, fit.solveControls(controlMean)).reduce(0) { $0 + $1.0 * $1.1 }
 
         let wantCovariance = n * d <= covarianceLimit && n * total <= 1 << 24
         var storedS = [Double](repeating: 0, count: wantCovariance ? n * total : 0)
@@ -126,18 +121,24 @@ extension SlicedWasserstein {
             for kk in 0..<d {
                 let moments = (0..<size).map { projected[i, $0 * d + kk] }
                 guard (moments[0] / l).isFinite else { throw .nonFinite(quantity: "gradient", index: i) }
-                let solved = inverseGram.multiplied(by: moments)
-                let explained = zip(moments, solved).reduce(0) { $0 + $1.0 * $1.1 }
+                // Centred sums of the coordinate g and its cross-products with the controls.
+                let gMean = moments[0] / l
                 let g2 = squares[i, kk]
+                let cross = (0..<k).map { moments[$0 + 1] - l * controlMean[$0] * gMean }
+                let slopes = fit.solveControls(cross)
+                let intercept = gMean - zip(slopes, controlMean).reduce(0) { $0 + $1.0 * $1.1 }
                 let plainVariance = max(0, g2 - moments[0] * moments[0] / l) / (l - 1) / l
-                var rss = g2 - explained
-                let floor = 16 * Double.ulpOfOne * Double(size) * g2 / factor.reciprocalConditionNumber
+                var rss = g2 - l * gMean * gMean - zip(slopes, cross).reduce(0) { $0 + $1.0 * $1.1 }
+                let floor = fit.roundingFloor(total: g2)
                 if rss < floor { rss = floor; atFloor = true }
                 let index = i * d + kk
-                values[index] = solved[0]
-                variances[index] = rss / degreesOfFreedom * inverseGram[0, 0]
+                values[index] = intercept
+                variances[index] = rss / degreesOfFreedom * interceptWeight
                 ess[index] = variances[index] > 0 ? plainVariance * l / variances[index] : l
-                if wantCovariance { for j in 0..<size { coefficients[index * size + j] = solved[j] } }
+                if wantCovariance {
+                    coefficients[index * size] = intercept
+                    for j in 0..<k { coefficients[index * size + j + 1] = slopes[j] }
+                }
             }
         }
         var warnings: [String] = []
@@ -171,7 +172,7 @@ extension SlicedWasserstein {
             }
             var matrix = [Double](repeating: 0, count: count * count)
             for a in 0..<count {
-                for b in 0..<count { matrix[a * count + b] = inverseGram[0, 0] * residualProducts[a, b] / degreesOfFreedom }
+                for b in 0..<count { matrix[a * count + b] = interceptWeight * residualProducts[a, b] / degreesOfFreedom }
                 matrix[a * count + a] = variances[a]
             }
             covariance = matrix

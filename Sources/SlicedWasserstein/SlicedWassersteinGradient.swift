@@ -274,9 +274,8 @@ extension SlicedWasserstein {
                 }
                 let fit = GradientControlFit(gram: gram, moments: moments, squares: g2)
                 if fit.kept < q { dropped += 1 }
-                var rss = fit.residualSumOfSquares
-                let floor = 16 * Double.ulpOfOne * Double(size) * g2 / fit.reciprocalConditionNumber
-                if q > 0 && rss < floor { rss = floor; atFloor = true }
+                let rss = fit.residualSumOfSquares
+                if q > 0 && fit.atFloor { atFloor = true }
                 values[i * d + k] = fit.coefficients[0]
                 let variance = q == 0 ? plainVariance : max(0, rss) / degreesOfFreedom * fit.inverseGram[0]
                 variances[i * d + k] = variance

@@ -1,4 +1,5 @@
 import MonteCarloCore
+import VarianceReduction
 
 /// Draws x₁ … xₙ ∈ ℝᵈ from a target π together with the score u(xᵢ) = ∇ log π(xᵢ) at each draw,
 /// and how the draws depend on each other.
@@ -108,10 +109,10 @@ public struct SteinSample: Sendable, Hashable, Codable {
         try SteinSample(count: count, dimension: dimension, points: points, scores: scores, dependence: dependence)
     }
 
-    /// Cross-fitting folds of all draws: i mod K for independent draws, K contiguous blocks
-    /// within each chain for chains.
+    /// Cross-fitting folds of all draws (`CrossFitFolds`): i mod K for independent draws, K
+    /// contiguous blocks within each chain for chains.
     func folds(_ k: Int) throws(MonteCarloError) -> [[Int]] {
-        try dependence.folds(count: count, folds: k)
+        try CrossFitFolds(k).groups(drawCount: count, dependence: dependence)
     }
 
     /// ⌈largest τ̂ over the coordinates⌉ for chains, 0 for independent draws (or when τ̂
@@ -171,12 +172,14 @@ public struct SteinSample: Sendable, Hashable, Codable {
     }
 
     /// As ``innerFolds(of:folds:)`` for draws that are (`chains`) or are not Markov chains.
+    /// The folds are `CrossFitFolds` of the list's positions, the list taken as one chain.
     static func innerFolds(of training: [Int], folds k: Int, chains: Bool) -> [[Int]] {
         let m = training.count
-        if chains {
-            return (0..<k).map { j in Array(training[(j * m / k)..<((j + 1) * m / k)]) }
+        let dependence: SampleDependence = chains ? .chains(lengths: [m]) : .independent
+        guard m > 0, let folds = try? CrossFitFolds(k), let positions = try? folds.groups(drawCount: m, dependence: dependence) else {
+            return Array(repeating: [], count: k)
         }
-        return (0..<k).map { j in stride(from: j, to: m, by: k).map { training[$0] } }
+        return positions.map { $0.map { training[$0] } }
     }
 
     /// Point i as an array.

@@ -1,6 +1,7 @@
 import Foundation
 import LinearAlgebra
 import MonteCarloCore
+import VarianceReduction
 
 /// Vector-valued control variates (Sun, Barp & Briol 2023, ICML): the expectations
 /// E_π[f₁] … E_π[f_T] of several related integrands estimated jointly, with a matrix-valued
@@ -209,7 +210,8 @@ public struct VectorValuedControlVariates: Sendable, Hashable, Codable {
         var result: [[Int]] = []
         for t in 0..<data.taskCount {
             var member = [Int](repeating: 0, count: data.values[t].count)
-            for (k, fold) in try data.dependences[t].folds(count: member.count, folds: folds).enumerated() {
+            let groups = try CrossFitFolds(folds).groups(drawCount: member.count, dependence: data.dependences[t])
+            for (k, fold) in groups.enumerated() {
                 for i in fold { member[i] = k }
             }
             result.append(member)

@@ -1,5 +1,6 @@
 import LinearAlgebra
 import MonteCarloCore
+import VarianceReduction
 
 /// Zero-variance control variates (Assaraf & Caffarel 1999; Mira, Solgi & Imparato 2013):
 /// polynomial controls built from the score, fitted by least squares with cross-fitting.
@@ -19,9 +20,12 @@ import MonteCarloCore
 /// let estimate = try zv.estimate(sample: sample, values: values)
 /// ```
 ///
-/// **Statistical properties.** K-fold cross-fitting (K = 2 by default): draw i is in fold
-/// i mod K; on fold k the residuals eᵢ = fᵢ − β̂₋ₖᵀg(xᵢ) are averaged, with β̂₋ₖ the
-/// least-squares coefficients (with an intercept, LAPACK `dgelsd`) on the other folds. Each
+/// These are regression control variates with mean-zero controls: every fit goes through
+/// `RegressionControlVariateFit` and the folds are `CrossFitFolds`.
+///
+/// **Statistical properties.** K-fold cross-fitting (K = `CrossFitFolds.defaultCount` = 2 by
+/// default): draw i is in fold i mod K; on fold k the residuals eᵢ = fᵢ − β̂₋ₖᵀg(xᵢ) are averaged,
+/// with β̂₋ₖ the least-squares slopes (of f on [1, g]) fitted on the other folds. Each
 /// control has mean zero for any fixed β, so the estimate Σₖ (nₖ/n) ēₖ is unbiased for i.i.d.
 /// draws. `variance` is Σₖ (nₖ/n)² s²ₖ/nₖ (s²ₖ the residual sample variance in fold k;
 /// covariances through the fits ignored; raised to the between-fold estimate when a χ²_{K−1}
@@ -53,7 +57,7 @@ public struct ZeroVarianceControlVariates: Sendable, Hashable, Codable {
     public var folds: Int
 
     /// Creates the estimator (settings are checked when estimating).
-    public init(degree: Int = 2, folds: Int = 2) {
+    public init(degree: Int = 2, folds: Int = CrossFitFolds.defaultCount) {
         self.degree = degree
         self.folds = folds
     }
@@ -118,7 +122,7 @@ public struct ZeroVarianceControlVariates: Sendable, Hashable, Codable {
         guard degree == 1 || degree == 2 else {
             throw .invalidParameter(name: "degree", value: Double(degree), requirement: "1 or 2")
         }
-        guard folds >= 2 else { throw .invalidParameter(name: "folds", value: Double(folds), requirement: "at least 2") }
+        let crossFitFolds = try CrossFitFolds(folds)
         try sample.validate(values: values)
         let n = sample.count
         let p = controlCount(dimension: sample.dimension)
@@ -130,7 +134,7 @@ public struct ZeroVarianceControlVariates: Sendable, Hashable, Codable {
         }
         let g = controls(for: sample)
         var accumulator = ResidualAccumulator()
-        let groups = try sample.folds(folds)
+        let groups = try crossFitFolds.groups(drawCount: n, dependence: sample.dependence)
         for (k, evaluation) in groups.enumerated() {
             let training = sample.training(excluding: evaluation, from: groups.enumerated().filter { $0.offset != k }.flatMap(\.element))
             let beta = try fit(controls: g, p: p, values: values, rows: training)
@@ -218,21 +222,23 @@ public struct ZeroVarianceControlVariates: Sendable, Hashable, Codable {
         return (SteinControlFunctional.jackknifeVariance(estimates), groupCount)
     }
 
-    /// Least squares of f on [1, g] over `rows`: intercept first.
+    /// Least squares of f on [1, g] over `rows` by the regression engine (a collinear control is
+    /// a typed error naming it): intercept first.
     func fit(controls g: [Double], p: Int, values: [Double], rows: [Int]) throws(MonteCarloError) -> [Double] {
-        let m = rows.count
-        var design = Matrix(rows: m, columns: p + 1)
-        var rhs = [Double](repeating: 0, count: m)
-        for (a, i) in rows.enumerated() {
-            design.storage[a] = 1
-            for j in 0..<p { design.storage[a + (j + 1) * m] = g[i * p + j] }
-            rhs[a] = values[i]
+        var moments = CovarianceMoments(validatedDimension: p + 1)
+        var row = [Double](repeating: 0, count: p + 1)
+        for i in rows {
+            row[0] = values[i]
+            for j in 0..<p {
+                row[j + 1] = g[i * p + j]
+                guard row[j + 1].isFinite else { throw .nonFinite(quantity: "zero-variance control", index: i) }
+            }
+            moments.add(row)
         }
-        do {
-            return try design.leastSquaresSolution(rhs)
-        } catch {
-            if case .nonFinite(let row, _) = error { throw .nonFinite(quantity: "zero-variance control", index: rows[row]) }
-            throw MonteCarloError(error, quantity: "zero-variance control design")
-        }
+        let fit = try RegressionControlVariateFit(moments: moments, controlNames: controlNames(p: p), collinearity: .fail)
+        return [fit.intercept()] + fit.coefficients
     }
+
+    /// "zero-variance control j" for the p controls.
+    private func controlNames(p: Int) -> [String] { (0..<p).map { "zero-variance control \($0)" } }
 }

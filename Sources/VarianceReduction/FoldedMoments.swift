@@ -1,6 +1,7 @@
 import MonteCarloCore
 
-/// Joint moments of (f, h − θ) kept separately per fold: draw i goes to fold i mod K.
+/// Joint moments of (f, h − θ) kept separately per fold: draw i goes to fold i mod K
+/// (``CrossFitFolds/fold(ofDraw:folds:)``).
 ///
 /// The state of the regression control-variate estimators (scalar and vector): folds make
 /// cross-fitting and pilot splits computable from moments alone, and the fold of a draw depends
@@ -10,13 +11,13 @@ public struct FoldedMoments: MergeableState, Hashable {
     public internal(set) var groups: [CovarianceMoments]
 
     /// `folds` empty accumulators for vectors of `dimension` components.
-    init(folds: Int, dimension: Int) {
+    package init(folds: Int, dimension: Int) {
         groups = Array(repeating: CovarianceMoments(validatedDimension: dimension), count: folds)
     }
 
     /// Adds the joint vector of draw `index` to its fold.
     mutating func add(_ row: [Double], index: Int) {
-        groups[index % groups.count].add(row)
+        groups[CrossFitFolds.fold(ofDraw: index, folds: groups.count)].add(row)
     }
 
     /// All folds merged.

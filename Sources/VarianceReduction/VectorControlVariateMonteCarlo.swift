@@ -4,16 +4,18 @@ import MonteCarloCore
 /// Regression control variates for a vector-valued integrand: E_π[f] ≈ mean of f − Bᵀ(h − θ).
 ///
 /// One set of p controls with known means θ serves all k components; the p × k coefficient
-/// matrix B = S_hh⁻¹ S_hf is fitted by cross-fitting over K folds (draw i goes to fold i mod K),
-/// so the estimate is unbiased. Used, for example, with the controls ε and ε² − 1 for ELBO
+/// matrix B = S_hh⁻¹ S_hf is fitted by ``RegressionControlVariateFit`` with cross-fitting over
+/// K folds (``CrossFitFolds``: draw i goes to fold i mod K, K = 2 by default), so the estimate
+/// is unbiased. Used, for example, with the controls ε and ε² − 1 for ELBO
 /// gradients (a Taylor-type control in the spirit of Miller et al. 2017).
 ///
 /// **Statistical properties.** Unbiased (each fold is averaged with B fitted on the other
 /// folds). `covariance` is Σ_j (n_j/n)² C_j / n_j, with C_j the sample covariance of the
 /// residual vectors f − Bᵀ(h − θ) on fold j at its fixed B; normal intervals. Per-component ESS
 /// is σ²_plain,i / variance_i with σ²_plain,i the sample variance of f_i over all draws. When the
-/// controls explain a component to rounding error its variance is raised to the rounding floor
-/// and a warning says so (never a false zero).
+/// controls explain a component to rounding error its variance is raised to the engine's
+/// rounding floor and a warning says so (never a false zero). A constant or collinear control is
+/// `MonteCarloError/singularControlCovariance(detail:)` naming it.
 ///
 /// - Complexity: O((k + p)²) per draw and O(p³ + p²k) per fold at the end.
 public struct VectorControlVariateMonteCarlo<S: Sampler>: MonteCarloEstimator {
@@ -32,9 +34,9 @@ public struct VectorControlVariateMonteCarlo<S: Sampler>: MonteCarloEstimator {
     /// - Throws: `MonteCarloError` when `controlMeans` does not match the controls, a mean is
     ///   not finite, or `folds` < 2.
     public init(sampler: S, integrand: VectorIntegrand<S.Point>, controls: VectorIntegrand<S.Point>,
-                controlMeans: [Double], folds: Int = 2) throws(MonteCarloError) {
+                controlMeans: [Double], folds: Int = CrossFitFolds.defaultCount) throws(MonteCarloError) {
         try validateControlMeans(controlMeans, controlCount: controls.outputDimension)
-        guard folds >= 2 else { throw .invalidParameter(name: "folds", value: Double(folds), requirement: "at least 2") }
+        _ = try CrossFitFolds(folds)
         self.sampler = sampler
         self.integrand = integrand
         self.controls = controls
@@ -73,35 +75,9 @@ public struct VectorControlVariateMonteCarlo<S: Sampler>: MonteCarloEstimator {
         guard n >= folds * (p + 2) else {
             throw .insufficientSamples(needed: folds * (p + 2), available: n, reason: "so that every fold's fit of \(p) controls has p + 2 draws")
         }
-        var values = [Double](repeating: 0, count: k)
-        var covariance = [Double](repeating: 0, count: k * k)
-        var atFloor = false
-        for j in 0..<folds {
-            let b = try coefficients(try state.merged(excluding: j), k: k, p: p)
-            let group = state.groups[j]
-            let share = Double(group.count) / Double(n)
-            let c = group.comoments, d = k + p
-            // Residual mean and co-moments: r = f − Bᵀg.
-            for a in 0..<k {
-                var mean = group.mean[a]
-                for u in 0..<p { mean -= b[u * k + a] * group.mean[k + u] }
-                values[a] += share * mean
-            }
-            for a in 0..<k {
-                for e in 0..<k {
-                    var m = c[a * d + e]
-                    for u in 0..<p {
-                        m -= b[u * k + a] * c[(k + u) * d + e] + b[u * k + e] * c[a * d + k + u]
-                        for v in 0..<p { m += b[u * k + a] * b[v * k + e] * c[(k + u) * d + k + v] }
-                    }
-                    if a == e {
-                        let floor = 16 * Double.ulpOfOne * Double(d) * c[a * d + a]
-                        if m < floor { m = floor; atFloor = true }
-                    }
-                    covariance[a * k + e] += share * share * m / Double(group.count - 1) / Double(group.count)
-                }
-            }
-        }
+        let heldOut = try RegressionControlVariateFit.heldOutMoments(state, pilot: false, responses: k, controlNames: nil,
+                                                                     collinearity: .fail)
+        let (values, covariance, atFloor) = (heldOut.values, heldOut.covariance, heldOut.atFloor)
         let ess = (0..<k).map {
             Estimate.effectiveSampleSize(perDrawVariance: all.sampleCovariance($0, $0), estimatorVariance: covariance[$0 * k + $0], evaluations: n)
         }
@@ -109,29 +85,5 @@ public struct VectorControlVariateMonteCarlo<S: Sampler>: MonteCarloEstimator {
             values: values, covariance: covariance, sampleCount: n, effectiveSampleSizes: ess,
             diagnostics: Diagnostics(method: "control-variates-vector-cross-fitted",
                                      warnings: atFloor ? ["Some components are explained by the controls to rounding error: their variance was raised to the rounding floor (an upper bound)."] : []))
-    }
-
-    /// B (p × k, row-major by control) = S_hh⁻¹ S_hf from one fold's complement.
-    private func coefficients(_ moments: CovarianceMoments, k: Int, p: Int) throws(MonteCarloError) -> [Double] {
-        let d = k + p
-        var gram = Matrix(rows: p, columns: p)
-        var cross = Matrix(rows: p, columns: k)
-        for u in 0..<p {
-            for v in 0..<p { gram[u, v] = moments.comoments[(k + u) * d + k + v] }
-            for a in 0..<k { cross[u, a] = moments.comoments[(k + u) * d + a] }
-        }
-        let factor: CholeskyFactorization
-        do {
-            factor = try gram.choleskyFactorization()
-        } catch {
-            throw .singularControlCovariance(detail: "\(error)")
-        }
-        guard factor.jitter == 0, factor.reciprocalConditionNumber > 1e-12 else {
-            throw .singularControlCovariance(detail: "reciprocal condition number \(factor.reciprocalConditionNumber)")
-        }
-        let solved = factor.solve(cross)
-        var b = [Double](repeating: 0, count: p * k)
-        for u in 0..<p { for a in 0..<k { b[u * k + a] = solved[u, a] } }
-        return b
     }
 }
