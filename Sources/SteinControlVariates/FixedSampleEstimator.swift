@@ -29,7 +29,8 @@ import MonteCarloCore
 ///   `sampleCount` is n, and a bias that is not estimated is declared in the diagnostics.
 /// - The sample's ``SteinSample/dependence`` decides the error bar: i.i.d. formulas for
 ///   independent draws; for Markov chains the long-run variance of the (held-out) series, by
-///   the sample's `LongRunVarianceMethod`, with its degrees of freedom.
+///   the sample's `LongRunVarianceMethod` (with Student-t degrees of freedom where the
+///   estimator has them).
 /// - Estimators that fit a control on the draws they average do so on other folds (a pilot split
 ///   or cross-fitting), or declare the bias. The folds are `SampleDependence.folds(count:folds:)`:
 ///   draw i in fold i mod K for independent draws, as in `VarianceReduction`'s regression
