@@ -43,7 +43,7 @@ import MonteCarloCore
 ///
 /// - Complexity: K′ fits per candidate on n(K′ − 1)/K′ draws, then the chosen estimator's own
 ///   cost (for kernel methods O(n³) with the jackknife refits).
-public struct AutomaticControlVariates: Sendable, Hashable, Codable {
+public struct AutomaticControlVariates: FixedSampleEstimator, Hashable, Codable {
     /// One candidate estimator.
     public enum Candidate: Sendable, Hashable, Codable, CustomStringConvertible {
         /// The plain sample mean.

@@ -51,7 +51,7 @@ import MonteCarloCore
 ///   for the normal equations (BLAS `dsyrk`) and O((1+p+m)³) for the Cholesky factorization;
 ///   O(n_eval·m·d) for the residuals; memory O(n_fit·m). With m = ⌈√n⌉ the total is O(n²)
 ///   time and O(n^{3/2}) memory, against O(n³) and O(n²) for exact control functionals.
-public struct NystromControlFunctional: Sendable, Hashable, Codable {
+public struct NystromControlFunctional: FixedSampleEstimator, Hashable, Codable {
     /// How many landmarks.
     public enum Landmarks: Sendable, Hashable, Codable {
         /// m = ⌈√n_fit⌉ (South et al. 2022).
@@ -93,12 +93,6 @@ public struct NystromControlFunctional: Sendable, Hashable, Codable {
         self.form = form
         self.nugget = nugget
         self.polynomialDegree = polynomialDegree
-    }
-
-    /// Estimates E_π[f] from one array per draw.
-    /// - Throws: the errors of ``SteinSample/init(points:scores:dependence:)`` and ``estimate(sample:values:)``.
-    public func estimate(points: [[Double]], scores: [[Double]], values: [Double]) throws(MonteCarloError) -> Estimate {
-        try estimate(sample: SteinSample(points: points, scores: scores), values: values)
     }
 
     /// Estimates E_π[f] from a sample and fᵢ = f(xᵢ).

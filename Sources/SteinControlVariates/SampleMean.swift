@@ -22,7 +22,7 @@ import MonteCarloCore
 /// the values and a warning is raised above 1.01 (the error bar assumes chains that have mixed).
 ///
 /// - Complexity: O(n), or O(n log n) for the initial-sequence long-run variance.
-public struct SampleMean: Sendable, Hashable, Codable {
+public struct SampleMean: FixedSampleEstimator, Hashable, Codable {
     /// Creates the estimator.
     public init() {}
 

@@ -149,7 +149,7 @@ import MonteCarloCore
 ///   jackknife's K(K − 1) fits of size n(K − 2)/K; tuning multiplies the K selections by
 ///   K′·(candidates) + 1 (the jackknife reuses the selected hyper-parameters). Exact kernel
 ///   methods are meant for n up to a few thousand.
-public struct SteinControlFunctional: Sendable, Hashable, Codable {
+public struct SteinControlFunctional: FixedSampleEstimator, Hashable, Codable {
     /// Which draws fit the control and which are averaged.
     public enum Form: Sendable, Hashable, Codable {
         /// μ̂ = 1ᵀK⁻¹f / 1ᵀK⁻¹1 on all draws (biased, declared); variance from K-fold cross-fitting.
@@ -207,24 +207,6 @@ public struct SteinControlFunctional: Sendable, Hashable, Codable {
     }
 
     // MARK: - Entry points
-
-    /// Estimates E_π[f] from one array per draw.
-    /// - Throws: the errors of ``SteinSample/init(points:scores:dependence:)`` and of
-    ///   ``estimate(sample:values:)``.
-    public func estimate(points: [[Double]], scores: [[Double]], values: [Double]) throws(MonteCarloError) -> Estimate {
-        try estimate(sample: SteinSample(points: points, scores: scores), values: values)
-    }
-
-    /// Draws n points from `distribution`, evaluates f and the score there, and estimates E_π[f].
-    /// The draws come from `RandomStreams(seed: seed).stream(0)`.
-    public func estimate<D: ScoredSampler>(
-        sampling distribution: D, count: Int, seed: UInt64, integrand: ([Double]) -> Double
-    ) throws(MonteCarloError) -> Estimate {
-        var generator = RandomStreams(seed: seed).stream(0)
-        let sample = try SteinSample(drawing: count, from: distribution, using: &generator)
-        let values = (0..<count).map { integrand(sample.point($0)) }
-        return try estimate(sample: sample, values: values)
-    }
 
     /// Estimates E_π[f] from a sample and the integrand values fᵢ = f(xᵢ).
     ///

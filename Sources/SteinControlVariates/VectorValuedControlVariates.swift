@@ -8,7 +8,7 @@ import VarianceReduction
 /// Stein kernel that lets the fit of each integrand borrow strength from the others.
 ///
 /// Two settings, both under one target π (every draw's score is ∇ log π):
-/// - T integrands on **one sample** (``estimate(sample:values:)``, what `mcest cv --method vv`
+/// - T integrands on **one sample** (``estimate(sample:values:)->VectorEstimate``, what `mcest cv --method vv`
 ///   does): the estimates are correlated, and the returned covariance has off-diagonal terms;
 /// - T integrands on **their own samples** (``estimate(tasks:)``, the "multiple datasets, one
 ///   target" setting of the paper): each task's fit also uses the other tasks' draws, which is
@@ -172,7 +172,7 @@ public struct VectorValuedControlVariates: Sendable, Hashable, Codable {
     }
 
     /// Estimates E_π[f_t] for T integrands, task t evaluated on its own sample from π.
-    /// - Throws: as ``estimate(sample:values:)``; also
+    /// - Throws: as ``estimate(sample:values:)->VectorEstimate``; also
     ///   `MonteCarloError/dimensionMismatch(what:expected:actual:)` when the samples differ in
     ///   dimension.
     public func estimate(tasks: [Task]) throws(MonteCarloError) -> VectorEstimate {

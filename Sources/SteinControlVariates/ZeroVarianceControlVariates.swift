@@ -96,20 +96,6 @@ public struct ZeroVarianceControlVariates: Sendable, Hashable, Codable {
         return result
     }
 
-    /// Estimates E_π[f] from one array per draw.
-    public func estimate(points: [[Double]], scores: [[Double]], values: [Double]) throws(MonteCarloError) -> Estimate {
-        try estimate(sample: SteinSample(points: points, scores: scores), values: values)
-    }
-
-    /// Draws n points from `distribution` (stream 0 of `seed`) and estimates E_π[f].
-    public func estimate<D: ScoredSampler>(
-        sampling distribution: D, count: Int, seed: UInt64, integrand: ([Double]) -> Double
-    ) throws(MonteCarloError) -> Estimate {
-        var generator = RandomStreams(seed: seed).stream(0)
-        let sample = try SteinSample(drawing: count, from: distribution, using: &generator)
-        return try estimate(sample: sample, values: (0..<count).map { integrand(sample.point($0)) })
-    }
-
     /// Estimates E_π[f] from a sample and the values fᵢ = f(xᵢ).
     /// - Throws: `MonteCarloError/invalidParameter(name:value:requirement:)` for a degree other
     ///   than 1 or 2 or fewer than 2 folds; `MonteCarloError/dimensionMismatch(what:expected:actual:)`

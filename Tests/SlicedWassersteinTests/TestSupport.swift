@@ -43,6 +43,20 @@ enum Support {
         exp(lgamma(Double(d) / 2) + lgamma((p + 1) / 2) - lgamma((Double(d) + p) / 2)) / Double.pi.squareRoot()
     }
 
+    /// Sliced Wasserstein between n standard normal points x in dimension d and their affine
+    /// image y = a·x + v, with its closed form: the projections are matched in order, so
+    /// SW₂² = tr M/d exactly, M = (1/n) Σ uᵢuᵢᵀ, uᵢ = (a − 1)xᵢ + v.
+    static func affineImage(n: Int, scale a: Double, shift v: [Double],
+                            seed: UInt64) throws -> (problem: SlicedWasserstein, truth: Double) {
+        let d = v.count
+        let x = gaussianPoints(n, d, seed: seed)
+        let y = (0..<(n * d)).map { a * x[$0] + v[$0 % d] }
+        let sw = try SlicedWasserstein(try PointCloud(points: x, dimension: d), try PointCloud(points: y, dimension: d))
+        var truth = 0.0
+        for i in 0..<n { for k in 0..<d { let t = (a - 1) * x[i * d + k] + v[k]; truth += t * t } }
+        return (sw, truth / Double(n * d))
+    }
+
     /// Anchor B of the reference notes (d = 3).
     static let anchorBMean2: [Double] = [1, 2, -1]
     static let anchorBCov1: [Double] = [1, 0, 0, 0, 2, 0, 0, 0, 3]
