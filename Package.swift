@@ -51,7 +51,7 @@ let package = Package(
         .target(
             name: "StatisticalTesting", dependencies: ["MonteCarloCore"]),
         .target(
-            name: "SteinControlVariates", dependencies: ["MonteCarloCore", "LinearAlgebra", "MonteCarloShims"]),
+            name: "SteinControlVariates", dependencies: ["MonteCarloCore", "LinearAlgebra", "VarianceReduction", "MonteCarloShims"]),
         .target(
             name: "SlicedWasserstein",
             dependencies: ["MonteCarloCore", "LinearAlgebra", "VarianceReduction", "SteinControlVariates"]),
