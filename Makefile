@@ -22,6 +22,16 @@ test-scale: deps
 	$(SWIFT) build --product mcest
 	MCEST=.build/debug/mcest bash Tests/Scale/slurm.sh
 
+# libFuzzer targets (Fuzz/: the CSV/.npy readers, the CmdStan CSV reader, shard-state decoding):
+# `make test-fuzz` runs each for 30 s (CI), `make fuzz` for FUZZ_SECONDS (default 600) each, in
+# release. Inputs that crash are left in Fuzz/Findings/; commit them to Fuzz/Regressions/.
+FUZZ_SECONDS ?= 600
+test-fuzz: deps
+	bash Fuzz/run.sh 30
+
+fuzz: deps
+	FUZZ_CONFIGURATION=release bash Fuzz/run.sh $(FUZZ_SECONDS)
+
 # The long calibration suites (hundreds of replications per estimator), on demand.
 test-calibration: deps
 	OPENBLAS_NUM_THREADS=1 MONTECARLO_CALIBRATION=full $(SWIFT) test

@@ -26,6 +26,7 @@ struct EstimateReport: Encodable {
     let diagnostics: Diagnostics
 
     init(_ estimate: Estimate) throws(MonteCarloError) {
+        try estimate.requireFinite(estimate.diagnostics.method)
         let ci = try estimate.confidenceInterval(level: 0.95)
         value = estimate.value
         variance = estimate.variance

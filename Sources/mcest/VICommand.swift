@@ -58,7 +58,7 @@ struct VICommand: ParsableCommand {
     var json = false
 
     func validate() throws {
-        guard samples >= 100 else { throw ValidationError("--samples must be at least 100 (got \(samples)).") }
+        try CountOption.check(samples, "--samples", in: CountOption.variationalSamples)
         guard priorSD > 0, priorSD.isFinite else { throw ValidationError("--prior-sd must be positive (got \(priorSD)).") }
         guard noiseSD > 0, noiseSD.isFinite else { throw ValidationError("--noise-sd must be positive (got \(noiseSD)).") }
     }
