@@ -16,7 +16,7 @@ public struct FoldedMoments: MergeableState, Hashable {
 
     private enum CodingKeys: String, CodingKey { case groups }
 
-    /// Decodes a state; each fold is checked by ``CovarianceMoments``'s decoding.
+    /// Decodes a state; each fold is checked by `CovarianceMoments`'s decoding.
     /// - Throws: `DecodingError.dataCorrupted` for no folds or folds of different dimensions.
     public init(from decoder: any Decoder) throws {
         groups = try decoder.container(keyedBy: CodingKeys.self).decode([CovarianceMoments].self, forKey: .groups)

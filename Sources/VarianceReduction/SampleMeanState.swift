@@ -19,7 +19,7 @@ public struct SampleMeanState: MergeableState, Hashable {
 
     private enum CodingKeys: String, CodingKey { case samples, evaluations, skipped }
 
-    /// Decodes a state; the moments are checked by ``RunningMoments``'s decoding.
+    /// Decodes a state; the moments are checked by `RunningMoments`'s decoding.
     /// - Throws: `DecodingError.dataCorrupted` for a negative or huge `skipped` count.
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)

@@ -169,7 +169,7 @@ struct CVCommand: ParsableCommand {
         case "cbrt": return .cubeRoot
         default:
             guard let b = Int(batchSize), CountOption.chainBatchSize.contains(b) else {
-                throw ValidationError("--batch-size must be sqrt, cbrt or a whole number from 1 to \(CountOption.chainBatchSize.upperBound) (got \(batchSize)).")
+                throw ValidationError("--batch-size must be sqrt, cbrt or a positive whole number at most \(CountOption.chainBatchSize.upperBound) (got \(batchSize)).")
             }
             return .fixed(b)
         }

@@ -21,8 +21,7 @@ enum CountOption {
 
     /// Throws a `ValidationError` naming `option` when `value` is outside `range`.
     static func check(_ value: Int, _ option: String, in range: ClosedRange<Int>) throws {
-        guard range.contains(value) else {
-            throw ValidationError("\(option) must be from \(range.lowerBound) to \(range.upperBound) (got \(value)).")
-        }
+        guard value >= range.lowerBound else { throw ValidationError("\(option) must be at least \(range.lowerBound) (got \(value)).") }
+        guard value <= range.upperBound else { throw ValidationError("\(option) must be at most \(range.upperBound) (got \(value)).") }
     }
 }
