@@ -28,6 +28,7 @@ say() { echo "test-scale: $*"; }
 
 [ "$(id -u)" = 0 ] || fail "needs root: it installs slurm-wlm, munge and parallel and starts their daemons."
 [ -x "$MCEST" ] || fail "no mcest executable at $MCEST (run \`swift build --product mcest\`, or set MCEST)."
+MCEST=$(realpath "$MCEST")   # the jobs run elsewhere: an absolute path
 
 # --- Packages ------------------------------------------------------------------------------
 missing=""
