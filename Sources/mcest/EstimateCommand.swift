@@ -339,7 +339,9 @@ struct ShardMerger: EstimatorVisitor {
 
     func visit<E: MonteCarloEstimator>(_ estimator: E) throws -> EstimateRunReport where E.Output == Estimate {
         let set = try ShardSet<EstimateFingerprint, EstimatePayload<E.State>>(documents, allowPartial: allowPartial)
-        var states: [E.State] = []
+        // Folded in shard and block order, as `MonteCarloDriver.foldedState` folds the single
+        // run's blocks (the same merges, so the same bits), naming the file whose state does not merge.
+        var state = estimator.makeState()
         var samples = 0
         let size = set.shards[0].file.fingerprint.blockSize
         guard CountOption.blockSize.contains(size), CountOption.samples.contains(set.shards[0].file.fingerprint.samples) else {
@@ -364,10 +366,15 @@ struct ShardMerger: EstimatorVisitor {
                 throw CommandFailure("\(shard.path): block \(block) does not hold the run's \(count) samples "
                     + "(its counts were edited or corrupted); the file is inconsistent.")
             }
-            states += payload.blockStates
+            for block in payload.blockStates {
+                do {
+                    try state.merge(block)
+                } catch {
+                    throw CommandFailure("\(shard.path): its block states do not merge with the other files' (\(error.description)).")
+                }
+            }
             samples += expected.reduce(0) { $0 + min(size, shard.file.fingerprint.samples - $1 * size) }
         }
-        let state = try MonteCarloDriver.foldedState(of: estimator, blockStates: states)
         let estimate = try estimator.estimate(from: state)
         let seed = set.shards[0].file.fingerprint.seed
         return try EstimateRunReport(setup: setup, seed: seed, estimate: estimate, samples: samples,

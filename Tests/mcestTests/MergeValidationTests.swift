@@ -71,6 +71,12 @@ struct MergeValidationTests {
                                        c[0] = -c[0]
                                        value = c
                                    })
+        // An empty third fold keeps the counts right, but cannot merge with the other files' two folds.
+        try Self.expectEditRefused(cv, prefix: "extra-fold", mentioning: ["do not merge", "2 vs 3 folds"],
+                                   Self.editing(block + ["groups"]) { value in
+                                       value = (value as! [Any]) + [["count": 0, "dimension": 2, "mean": [0.0, 0.0],
+                                                                     "comoments": [0.0, 0.0, 0.0, 0.0]] as [String: Any]]
+                                   })
     }
 
     @Test("sw: an edited point count, a removed or negative cost, or edited units are refused")
