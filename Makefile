@@ -5,7 +5,7 @@
 SYSTEM_PACKAGES := libgsl-dev liblapacke-dev libopenblas-dev
 SWIFT ?= swift
 
-.PHONY: run test test-calibration calibration-table bench docs deps build release clean
+.PHONY: run test test-scale fuzz test-fuzz test-calibration calibration-table bench docs deps build release clean
 
 run: deps release
 	.build/release/mcest demo
@@ -15,6 +15,22 @@ run: deps release
 # Markov-chain calibration suite 42 s → 19 s, system time 33 s → 0.5 s).
 test: deps
 	OPENBLAS_NUM_THREADS=1 $(SWIFT) test
+
+# The README's sharding recipes on a real one-node Slurm cluster and with GNU parallel (root:
+# installs slurm-wlm, munge and parallel when missing and starts the daemons; about a minute).
+test-scale: deps
+	$(SWIFT) build --product mcest
+	MCEST=.build/debug/mcest bash Tests/Scale/slurm.sh
+
+# libFuzzer targets (Fuzz/: the CSV/.npy readers, the CmdStan CSV reader, shard-state decoding):
+# `make test-fuzz` runs each for 30 s (CI), `make fuzz` for FUZZ_SECONDS (default 600) each, in
+# release. Inputs that crash are left in Fuzz/Findings/; commit them to Fuzz/Regressions/.
+FUZZ_SECONDS ?= 600
+test-fuzz: deps
+	bash Fuzz/run.sh 30
+
+fuzz: deps
+	FUZZ_CONFIGURATION=release bash Fuzz/run.sh $(FUZZ_SECONDS)
 
 # The long calibration suites (hundreds of replications per estimator), on demand.
 test-calibration: deps

@@ -34,6 +34,29 @@ public struct CovarianceMoments: MergeableState, Hashable {
         comoments = Array(repeating: 0, count: dimension * dimension)
     }
 
+    private enum CodingKeys: String, CodingKey { case dimension, count, mean, comoments }
+
+    /// Decodes a state, refusing one no sequence of vectors can produce.
+    /// - Throws: `DecodingError.dataCorrupted` for a dimension below 1, a mean or co-moment
+    ///   matrix of the wrong size, a negative count or one above 2⁵³, non-finite entries, a
+    ///   negative diagonal (sum of squares), or non-zero moments with a zero count.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        dimension = try container.decode(Int.self, forKey: .dimension)
+        count = try container.decode(Int.self, forKey: .count)
+        mean = try container.decode([Double].self, forKey: .mean)
+        comoments = try container.decode([Double].self, forKey: .comoments)
+        try DecodedState.require(dimension >= 1 && mean.count == dimension && comoments.count == dimension * dimension,
+                                 "dimension \(dimension) with \(mean.count) means and \(comoments.count) co-moments", in: decoder)
+        try DecodedState.requireCount(count, "count", in: decoder)
+        try DecodedState.require(mean.allSatisfy(\.isFinite) && comoments.allSatisfy(\.isFinite),
+                                 "a mean or co-moment is not finite", in: decoder)
+        try DecodedState.require((0..<dimension).allSatisfy { comoments[$0 * dimension + $0] >= 0 },
+                                 "a sum of squares (diagonal co-moment) is negative", in: decoder)
+        try DecodedState.require(count > 0 || (mean + comoments).allSatisfy { $0 == 0 },
+                                 "an empty state (count 0) has non-zero moments", in: decoder)
+    }
+
     /// Adds one vector (`x.count` must equal ``dimension``).
     public mutating func add(_ x: UnsafeBufferPointer<Double>) {
         precondition(x.count == dimension, "vector dimension mismatch")

@@ -49,7 +49,8 @@ extension DataMatrixFile {
         if ["1", "true"].contains(configuration["save_warmup"]?.lowercased() ?? ""),
            let warmup = configuration["num_warmup"].flatMap({ Int($0) }), warmup > 0 {
             let thin = max(1, configuration["thin"].flatMap { Int($0) } ?? 1)
-            rows.removeFirst(min(rows.count, (warmup + thin - 1) / thin))
+            // ⌈warmup / thin⌉ without forming warmup + thin − 1, which overflows for huge values.
+            rows.removeFirst(min(rows.count, warmup / thin + (warmup % thin == 0 ? 0 : 1)))
         }
         guard let width = names?.count ?? rows.first?.count, !rows.isEmpty else {
             throw .invalidArgument("\(source) has no draws (no data rows after the comments and the warmup).")

@@ -2,9 +2,9 @@ import Foundation
 
 /// A numeric matrix read from a CSV file (header row optional) or a NumPy `.npy` file.
 ///
-/// CSV: comma-separated; a first row that is not entirely numeric is taken as the header (column
+/// CSV: comma-separated, LF or CRLF line ends, a UTF-8 byte-order mark ignored; a first row that is not entirely numeric is taken as the header (column
 /// names); blank lines are skipped; every other field must be a finite number. `.npy`: format
-/// versions 1–3, little-endian float64 (`<f8`) or float32 (`<f4`), C order, 1-D (one column) or
+/// versions 1–3 (the header parsed as the Python dict it is), little-endian float64 (`<f8`) or float32 (`<f4`), C order, 1-D (one column) or
 /// 2-D. Errors name the file and the line (CSV) or the problem (`.npy`) and are
 /// ``MonteCarloError/invalidArgument(_:)`` (the `mcest` command line reports them with exit
 /// code 2).
@@ -18,14 +18,9 @@ public struct DataMatrixFile: Sendable, Hashable {
 
     /// Reads `path` as `.npy` when it ends in `.npy`, as CSV otherwise.
     public static func read(path: String) throws(MonteCarloError) -> DataMatrixFile {
-        let data: Data
-        do {
-            data = try Data(contentsOf: URL(fileURLWithPath: path))
-        } catch {
-            throw .invalidArgument("Cannot read \(path): \(error.localizedDescription)")
-        }
+        let data = try InputFile.data(atPath: path)
         return path.lowercased().hasSuffix(".npy") ? try parseNPY(data, source: path)
-            : try parseCSV(String(decoding: data, as: UTF8.self), source: path)
+            : try parseCSV(InputFile.text(decoding: data), source: path)
     }
 
     /// Parses CSV text; `source` names the file in error messages.
@@ -49,7 +44,11 @@ public struct DataMatrixFile: Sendable, Hashable {
         var names: [String]? = nil
         var headerLine: Int? = nil
         var rows: [[Double]] = []
-        for (index, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        // "\r\n" is one Character in Swift, so split on it as well as on "\n" (and a lone "\r").
+        // A byte-order mark read as text (U+FEFF) would otherwise glue itself to the first field.
+        let body = text.unicodeScalars.first == "\u{FEFF}" ? Substring(text.unicodeScalars.dropFirst()) : Substring(text)
+        let lines = body.split(omittingEmptySubsequences: false) { $0 == "\n" || $0 == "\r\n" || $0 == "\r" }
+        for (index, rawLine) in lines.enumerated() {
             let line = rawLine.trimmingCharacters(in: .whitespacesAndNewlines)
             guard !line.isEmpty else { continue }
             if let comment, line.hasPrefix("#") {
@@ -95,7 +94,6 @@ public struct DataMatrixFile: Sendable, Hashable {
             throw .invalidArgument("\(source): expected a non-empty 1-D or 2-D array, found shape \(shape).")
         }
         let rowCount = shape[0], width = shape.count == 2 ? shape[1] : 1
-        try array.checkLength(count: rowCount * width)
         var rows: [[Double]] = []
         rows.reserveCapacity(rowCount)
         for i in 0..<rowCount {

@@ -21,6 +21,25 @@ public struct RunningMoments: MergeableState, Hashable {
     /// An empty state.
     public init() {}
 
+    private enum CodingKeys: String, CodingKey { case count, mean, sumOfSquaredDeviations }
+
+    /// Decodes a state, refusing one no sequence of values can produce.
+    /// - Throws: `DecodingError.dataCorrupted` for a negative count or one above 2⁵³, a
+    ///   non-finite mean, a negative or non-finite sum of squares, or non-zero moments with a
+    ///   zero count.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        count = try container.decode(Int.self, forKey: .count)
+        mean = try container.decode(Double.self, forKey: .mean)
+        sumOfSquaredDeviations = try container.decode(Double.self, forKey: .sumOfSquaredDeviations)
+        try DecodedState.requireCount(count, "count", in: decoder)
+        try DecodedState.require(mean.isFinite, "mean \(mean) is not finite", in: decoder)
+        try DecodedState.require(sumOfSquaredDeviations.isFinite && sumOfSquaredDeviations >= 0,
+                                 "sum of squared deviations \(sumOfSquaredDeviations) is negative or not finite", in: decoder)
+        try DecodedState.require(count > 0 || (mean == 0 && sumOfSquaredDeviations == 0),
+                                 "an empty state (count 0) has non-zero moments", in: decoder)
+    }
+
     /// Adds one value (Welford's update).
     public mutating func add(_ x: Double) {
         count += 1

@@ -178,7 +178,7 @@ public struct KSGEstimator: Sendable, Hashable, Codable {
             blockVariance += blockValues.sampleVariance / Double(repetitions)
         }
         // Var(Î_N) ≈ J_N · s²_b / J̄_b: the jackknife's overestimation factor, measured on the blocks.
-        var warnings: [String] = []
+        var warnings = data.degeneracyWarnings
         let variance: Double
         if blockJackknife > 0 {
             variance = fullJackknife * blockVariance / blockJackknife

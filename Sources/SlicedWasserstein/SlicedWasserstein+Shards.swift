@@ -59,6 +59,26 @@ extension SlicedWasserstein {
         public let controls: [[Double]]
         /// Figures of the problem the diagnostics report (the Gaussian controls' known means).
         public let figures: [String: Double]
+
+        private enum CodingKeys: String, CodingKey {
+            case method, projections, dimension, pointCount, seed, unitCount, directionsPerUnit, units, costs, controls, figures
+        }
+
+        /// Checks that `other` is a shard of the same run as this one.
+        /// - Throws: `MonteCarloError/incompatibleStates(_:)` naming what differs (method,
+        ///   directions, dimension, points, seed, units or the problem's figures).
+        public func checkSameRun(as other: ShardState) throws(MonteCarloError) {
+            let differences = [
+                ("method", method == other.method), ("projections", projections == other.projections),
+                ("dimension", dimension == other.dimension), ("points", pointCount == other.pointCount),
+                ("seed", seed == other.seed),
+                ("units", unitCount == other.unitCount && directionsPerUnit == other.directionsPerUnit),
+                ("figures", figures == other.figures && controls.count == other.controls.count),
+            ].filter { !$0.1 }.map(\.0)
+            guard differences.isEmpty else {
+                throw .incompatibleStates("shard states from different runs (\(differences.joined(separator: ", ")) differ)")
+            }
+        }
     }
 
     /// How many units (independent groups of directions, one random stream each) a run of
@@ -167,12 +187,7 @@ extension SlicedWasserstein {
         var controls = reference.controls.map { _ in [Double]() }
         var previousEnd = 0
         for shard in ordered {
-            guard shard.method == reference.method, shard.projections == reference.projections,
-                  shard.dimension == reference.dimension, shard.pointCount == reference.pointCount, shard.seed == reference.seed,
-                  shard.unitCount == reference.unitCount, shard.directionsPerUnit == reference.directionsPerUnit,
-                  shard.figures == reference.figures, shard.controls.count == reference.controls.count else {
-                throw .incompatibleStates("shard states from different runs (method, directions, dimension, seed or problem differ)")
-            }
+            try shard.checkSameRun(as: reference)
             guard shard.units.lowerBound >= previousEnd, shard.units.upperBound <= shard.unitCount else {
                 throw .incompatibleStates("shards overlap: units \(shard.units) and an earlier shard ending at \(previousEnd)")
             }
@@ -299,5 +314,48 @@ extension SlicedWasserstein {
             values: f, controls: columns, names: names, method: "sliced-wasserstein-cv-\(controls.rawValue)",
             declaredBias: "O(1/L): the coefficients are fitted on the same directions they are averaged over (zero when f is linear in the controls)",
             figures: figures)
+    }
+}
+
+extension SlicedWasserstein.ShardState {
+    /// Decodes a shard's state, refusing one that no run can have written.
+    /// - Throws: `DecodingError.dataCorrupted` for sizes out of range (fewer than 2
+    ///   directions or points, counts above 2⁵³), units outside `0..<unitCount`, a number of
+    ///   costs other than the units' directions, control columns of other lengths, or a cost
+    ///   (a W_p^p, never negative), control value or figure that is negative or not finite.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        method = try c.decode(SlicedWasserstein.Method.self, forKey: .method)
+        projections = try c.decode(Int.self, forKey: .projections)
+        dimension = try c.decode(Int.self, forKey: .dimension)
+        pointCount = try c.decode(Int.self, forKey: .pointCount)
+        seed = try c.decode(UInt64.self, forKey: .seed)
+        unitCount = try c.decode(Int.self, forKey: .unitCount)
+        directionsPerUnit = try c.decode(Int.self, forKey: .directionsPerUnit)
+        units = try c.decode(Range<Int>.self, forKey: .units)
+        costs = try c.decode([Double].self, forKey: .costs)
+        controls = try c.decode([[Double]].self, forKey: .controls)
+        figures = try c.decode([String: Double].self, forKey: .figures)
+        let limit = DecodedState.maximumCount
+        for (name, value, lowest) in [("projections", projections, 2), ("dimension", dimension, 1), ("pointCount", pointCount, 2),
+                                      ("unitCount", unitCount, 1), ("directionsPerUnit", directionsPerUnit, 1)] {
+            try DecodedState.require((lowest...limit).contains(value), "\(name) \(value) is not in \(lowest)…2^53", in: decoder)
+        }
+        let (unitDirections, overflow) = unitCount.multipliedReportingOverflow(by: directionsPerUnit)
+        try DecodedState.require(!overflow && unitDirections <= limit, "\(unitCount) units of \(directionsPerUnit) directions", in: decoder)
+        try DecodedState.require(units.lowerBound >= 0 && units.lowerBound < units.upperBound && units.upperBound <= unitCount,
+                                 "units \(units) are not a non-empty range within 0..<\(unitCount)", in: decoder)
+        // The run's directions: L for the plain groups of 64; whole units otherwise.
+        let total: Int = switch method {
+        case .monteCarlo, .controlVariates, .sphericalHarmonics: projections
+        case .orthogonal, .randomizedQuasiMonteCarlo, .randomizedSpiral: unitDirections
+        }
+        let expected = min(total, units.upperBound * directionsPerUnit) - units.lowerBound * directionsPerUnit
+        try DecodedState.require(costs.count == expected,
+                                 "\(costs.count) costs for units \(units), which hold \(expected) directions", in: decoder)
+        try DecodedState.require(costs.allSatisfy { $0.isFinite && $0 >= 0 }, "a cost W_p^p is negative or not finite", in: decoder)
+        try DecodedState.require(controls.allSatisfy { $0.count == costs.count && $0.allSatisfy(\.isFinite) },
+                                 "control columns whose lengths differ from the costs' or with non-finite values", in: decoder)
+        try DecodedState.require(figures.values.allSatisfy(\.isFinite), "a figure is not finite", in: decoder)
     }
 }

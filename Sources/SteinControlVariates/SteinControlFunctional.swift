@@ -218,6 +218,11 @@ public struct SteinControlFunctional: FixedSampleEstimator, Hashable, Codable {
     ///   would have too few draws; `MonteCarloError/notPositiveDefinite(jitterTried:)` when a
     ///   kernel matrix does not factor even with the largest jitter (untuned only: under tuning
     ///   such candidates are skipped).
+    /// ``SteinSample/repeatsWarning(firstCopies:)`` as a list.
+    static func repeatsWarningList(_ copies: [Int]?) -> [String] {
+        SteinSample.repeatsWarning(firstCopies: copies).map { [$0] } ?? []
+    }
+
     public func estimate(sample: SteinSample, values: [Double]) throws(MonteCarloError) -> Estimate {
         try sample.validate(values: values)
         try validateSettings()
@@ -236,12 +241,14 @@ public struct SteinControlFunctional: FixedSampleEstimator, Hashable, Codable {
         let method: String
         let outermost = UnseenTailTerm.outermostDraws(of: sample)
         var tailResiduals: [Double] = []
+        let copies = sample.firstCopies
 
         switch form {
         case .crossFitted(let folds):
             method = "\(methodPrefix)-cross-fitted"
             try requireCount(n, atLeast: 2 * folds, "(2 per fold) for \(folds)-fold cross-fitting")
-            let groups = try sample.folds(folds)
+            let groups: [[Int]] = if let copies { try sample.foldsKeepingCopiesTogether(folds, firstCopies: copies) }
+                else { try sample.folds(folds) }
             var candidates: [Candidate] = []
             for (k, evaluation) in groups.enumerated() {
                 let training = sample.training(excluding: evaluation, from: groups.enumerated().filter { $0.offset != k }.flatMap(\.element))
@@ -307,7 +314,7 @@ public struct SteinControlFunctional: FixedSampleEstimator, Hashable, Codable {
             degreesOfFreedom = heldOut >= jackknife ? combined.degreesOfFreedom
                 : Double(Self.jackknifeGroupCount(for: form) - 1)
         }
-        var warnings: [String] = []
+        var warnings = Self.repeatsWarningList(copies)
         if case .weighted = form {
             // Guard: the unbiased cross-fitted estimate is at hand; a weighted value more than
             // 3 of its standard errors away signals an interpolant that broke down (rough f).

@@ -15,6 +15,16 @@ public struct FoldedMoments: MergeableState, Hashable {
         groups = Array(repeating: CovarianceMoments(validatedDimension: dimension), count: folds)
     }
 
+    private enum CodingKeys: String, CodingKey { case groups }
+
+    /// Decodes a state; each fold is checked by `CovarianceMoments`'s decoding.
+    /// - Throws: `DecodingError.dataCorrupted` for no folds or folds of different dimensions.
+    public init(from decoder: any Decoder) throws {
+        groups = try decoder.container(keyedBy: CodingKeys.self).decode([CovarianceMoments].self, forKey: .groups)
+        try DecodedState.require(!groups.isEmpty && groups.allSatisfy { $0.dimension == groups[0].dimension },
+                                 "no folds, or folds of different dimensions", in: decoder)
+    }
+
     /// Adds the joint vector of draw `index` to its fold.
     mutating func add(_ row: [Double], index: Int) {
         groups[CrossFitFolds.fold(ofDraw: index, folds: groups.count)].add(row)

@@ -17,6 +17,18 @@ public struct SampleMeanState: MergeableState, Hashable {
     /// An empty state.
     public init() {}
 
+    private enum CodingKeys: String, CodingKey { case samples, evaluations, skipped }
+
+    /// Decodes a state; the moments are checked by `RunningMoments`'s decoding.
+    /// - Throws: `DecodingError.dataCorrupted` for a negative or huge `skipped` count.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        samples = try container.decode(RunningMoments.self, forKey: .samples)
+        evaluations = try container.decode(RunningMoments.self, forKey: .evaluations)
+        skipped = try container.decode(Int.self, forKey: .skipped)
+        try DecodedState.requireCount(skipped, "skipped count", in: decoder)
+    }
+
     /// Adds per-sample values, screening NaN/∞ by `policy` (indices are reported from `firstIndex`).
     @usableFromInline
     mutating func addSamples(_ values: UnsafeBufferPointer<Double>, firstIndex: Int, policy: NonFinitePolicy) throws(MonteCarloError) {

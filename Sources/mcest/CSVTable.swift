@@ -14,13 +14,7 @@ struct CSVTable {
 
     /// Reads and parses `path`.
     static func read(path: String) throws(MonteCarloError) -> CSVTable {
-        let text: String
-        do {
-            text = try String(contentsOfFile: path, encoding: .utf8)
-        } catch {
-            throw .invalidArgument("Cannot read \(path): \(error.localizedDescription)")
-        }
-        return try parse(text, source: path)
+        try parse(InputFile.text(atPath: path), source: path)
     }
 
     /// Parses CSV text.

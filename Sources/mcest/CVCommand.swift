@@ -154,8 +154,8 @@ struct CVCommand: ParsableCommand {
     var json = false
 
     func validate() throws {
-        guard folds >= 2 else { throw ValidationError("--folds must be at least 2 (got \(folds)).") }
-        if let chains, chains < 1 { throw ValidationError("--chains must be at least 1 (got \(chains)).") }
+        try CountOption.check(folds, "--folds", in: CountOption.folds)
+        if let chains { try CountOption.check(chains, "--chains", in: CountOption.chains) }
         if chains != nil, chainColumn != nil { throw ValidationError("--chains and --chain-column cannot be combined.") }
         if seed != nil, chains != nil || chainColumn != nil || samples.count > 1 {
             throw ValidationError("--seed shuffles the draws, which destroys the order of a chain; it cannot be combined with chains.")
@@ -168,8 +168,8 @@ struct CVCommand: ParsableCommand {
         case "sqrt": return .squareRoot
         case "cbrt": return .cubeRoot
         default:
-            guard let b = Int(batchSize), b >= 1 else {
-                throw ValidationError("--batch-size must be sqrt, cbrt or a positive whole number (got \(batchSize)).")
+            guard let b = Int(batchSize), CountOption.chainBatchSize.contains(b) else {
+                throw ValidationError("--batch-size must be sqrt, cbrt or a positive whole number at most \(CountOption.chainBatchSize.upperBound) (got \(batchSize)).")
             }
             return .fixed(b)
         }
@@ -449,7 +449,7 @@ struct CVResult {
         self.integrand = integrand
         self.requestedMethod = requestedMethod
         self.kernel = kernel
-        record = try EstimateRecord(estimate)
+        record = try EstimateRecord(estimate.requireFinite("E[\(integrand)]"))
     }
 
     /// Records the chains and their long-run variance estimator.

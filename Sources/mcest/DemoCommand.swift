@@ -34,9 +34,7 @@ struct DemoCommand: ParsableCommand {
     var json = false
 
     func validate() throws {
-        guard samples >= 10 else {
-            throw ValidationError("--samples must be at least 10 (got \(samples)): every method needs a variance estimate.")
-        }
+        try CountOption.check(samples, "--samples", in: CountOption.demoSamples)
     }
 
     func run() throws {

@@ -77,9 +77,9 @@ struct EstimateCommand: ParsableCommand {
     var json = false
 
     func validate() throws {
-        guard samples >= 2 else { throw ValidationError("--samples must be at least 2 (got \(samples)).") }
-        guard points >= 1 else { throw ValidationError("--points must be at least 1 (got \(points)).") }
-        if let blockSize, blockSize < 1 { throw ValidationError("--block-size must be at least 1 (got \(blockSize)).") }
+        try CountOption.check(samples, "--samples", in: CountOption.samples)
+        try CountOption.check(points, "--points", in: CountOption.points)
+        if let blockSize { try CountOption.check(blockSize, "--block-size", in: CountOption.blockSize) }
         if let targetStandardError {
             guard targetStandardError > 0, targetStandardError.isFinite else {
                 throw ValidationError("--target-se must be a positive number (got \(targetStandardError)).")
@@ -339,9 +339,15 @@ struct ShardMerger: EstimatorVisitor {
 
     func visit<E: MonteCarloEstimator>(_ estimator: E) throws -> EstimateRunReport where E.Output == Estimate {
         let set = try ShardSet<EstimateFingerprint, EstimatePayload<E.State>>(documents, allowPartial: allowPartial)
-        var states: [E.State] = []
+        // Folded in shard and block order, as `MonteCarloDriver.foldedState` folds the single
+        // run's blocks (the same merges, so the same bits), naming the file whose state does not merge.
+        var state = estimator.makeState()
         var samples = 0
         let size = set.shards[0].file.fingerprint.blockSize
+        guard CountOption.blockSize.contains(size), CountOption.samples.contains(set.shards[0].file.fingerprint.samples) else {
+            throw CommandFailure("\(set.shards[0].path): block size \(size) or sample count "
+                + "\(set.shards[0].file.fingerprint.samples) out of range; the file is inconsistent.")
+        }
         for shard in set.shards {
             let payload = shard.file.payload
             let expected = ShardSpec(index: shard.file.shardIndex, count: shard.file.shardCount).units(of: payload.blockCount)
@@ -352,10 +358,23 @@ struct ShardMerger: EstimatorVisitor {
                     + "(\(payload.blockStates.count) states) are not those of shard \(shard.file.shardIndex) of "
                     + "\(shard.file.shardCount) (\(expected)); the file is inconsistent.")
             }
-            states += payload.blockStates
+            for (offset, state) in payload.blockStates.enumerated() {
+                let block = expected.lowerBound + offset
+                let count = min(size, shard.file.fingerprint.samples - block * size)
+                guard let counted = state as? any CountedBlockState,
+                      counted.sampleCount(evaluationsPerSample: estimator.evaluationsPerSample) != count else { continue }
+                throw CommandFailure("\(shard.path): block \(block) does not hold the run's \(count) samples "
+                    + "(its counts were edited or corrupted); the file is inconsistent.")
+            }
+            for block in payload.blockStates {
+                do {
+                    try state.merge(block)
+                } catch {
+                    throw CommandFailure("\(shard.path): its block states do not merge with the other files' (\(error.description)).")
+                }
+            }
             samples += expected.reduce(0) { $0 + min(size, shard.file.fingerprint.samples - $1 * size) }
         }
-        let state = try MonteCarloDriver.foldedState(of: estimator, blockStates: states)
         let estimate = try estimator.estimate(from: state)
         let seed = set.shards[0].file.fingerprint.seed
         return try EstimateRunReport(setup: setup, seed: seed, estimate: estimate, samples: samples,

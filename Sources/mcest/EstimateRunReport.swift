@@ -33,7 +33,7 @@ struct EstimateRunReport {
             "truth": .init(truth), "standardizedError": .init(standardizedError),
         ]
         if let shards { context["shards"] = shards.contextValue }
-        self.estimate = try EstimateRecord(estimate, context: context)
+        self.estimate = try EstimateRecord(estimate.requireFinite(estimate.diagnostics.method), context: context)
     }
 
     var standardizedError: Double? {

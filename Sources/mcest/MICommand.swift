@@ -113,9 +113,9 @@ struct MICommand: ParsableCommand {
     var json = false
 
     func validate() throws {
-        guard neighbors >= 1 else { throw ValidationError("--neighbors must be at least 1 (got \(neighbors)).") }
+        try CountOption.check(neighbors, "--neighbors", in: CountOption.neighbors)
         guard tau > 0, !tau.isNaN else { throw ValidationError("--tau must be positive (got \(tau)).") }
-        guard batchSize >= 4 else { throw ValidationError("--batch-size must be at least 4 (got \(batchSize)).") }
+        try CountOption.check(batchSize, "--batch-size", in: CountOption.criticBatchSize)
         if let critic, !method.isBound {
             throw ValidationError("--critic \(critic.rawValue) applies only to the bounds (nwj, dv, infonce, smile), "
                 + "not to --method \(method.rawValue).")
@@ -341,6 +341,7 @@ struct MIReport {
     let record: EstimateRecord
 
     init(_ estimate: Estimate, context: Context) throws(MonteCarloError) {
+        try estimate.requireFinite("the mutual information")
         self.context = context
         record = try EstimateRecord(estimate, context: context.values)
     }

@@ -66,6 +66,9 @@ struct MergeCommand: ParsableCommand {
     func mergeSW(_ documents: [(path: String, data: Data)]) throws {
         let set = try ShardSet<SWShardFingerprint, SWShardPayload>(documents, allowPartial: allowPartial)
         let first = set.shards[0].file
+        for shard in set.shards {
+            try Self.checkSW(shard, against: set.shards[0])
+        }
         let power = try SlicedWasserstein.estimate(mergingShards: set.shards.map(\.file.payload.state))
         var report = try SWReport(
             x: first.payload.x, y: first.payload.y, pointsX: first.fingerprint.pointsX, pointsY: first.fingerprint.pointsY,
@@ -74,6 +77,33 @@ struct MergeCommand: ParsableCommand {
         report.shards = set.summary
         if let warning = set.summary.warning { printToStandardError(warning) }
         print(json ? try report.json() : report.text)
+    }
+}
+
+extension MergeCommand {
+    /// Checks that a `mcest sw` shard's state agrees with its own fingerprint and shard index,
+    /// and with the first shard's state, naming the file at fault.
+    static func checkSW(_ shard: ShardSet<SWShardFingerprint, SWShardPayload>.Shard,
+                        against first: ShardSet<SWShardFingerprint, SWShardPayload>.Shard) throws {
+        let state = shard.file.payload.state, print = shard.file.fingerprint
+        let (points, overflow) = print.pointsX.addingReportingOverflow(print.pointsY)
+        guard !overflow, state.pointCount == points, state.dimension == print.dimension,
+              state.projections == print.projections, state.seed == print.seed else {
+            throw CommandFailure("\(shard.path): its state (\(state.pointCount) points, d = \(state.dimension), "
+                + "\(state.projections) directions, seed \(state.seed)) does not match its fingerprint "
+                + "(\(print.pointsX) + \(print.pointsY) points, d = \(print.dimension), \(print.projections) directions, "
+                + "seed \(print.seed)); the file is inconsistent.")
+        }
+        let expected = ShardSpec(index: shard.file.shardIndex, count: shard.file.shardCount).units(of: state.unitCount)
+        guard state.units == expected else {
+            throw CommandFailure("\(shard.path): its units \(state.units) are not those of shard \(shard.file.shardIndex) "
+                + "of \(shard.file.shardCount) (\(expected)); the file is inconsistent.")
+        }
+        do {
+            try state.checkSameRun(as: first.file.payload.state)
+        } catch {
+            throw CommandFailure("\(shard.path) does not match \(first.path): \(error.description)")
+        }
     }
 }
 
@@ -160,9 +190,7 @@ struct IgnoredPayload: Codable {
 
 /// Reads a file's header, checking its format and version.
 func readShardHeader(path: String) throws -> (header: ShardFileHeader, data: Data) {
-    guard let data = FileManager.default.contents(atPath: path) else {
-        throw CommandFailure("cannot read the state file \(path).")
-    }
+    let data = try InputFile.data(atPath: path)
     let header: ShardFileHeader
     do {
         header = try JSONDecoder().decode(ShardFileHeader.self, from: data)
@@ -185,7 +213,9 @@ func readShardHeader(path: String) throws -> (header: ShardFileHeader, data: Dat
 /// A decoding error in a few words.
 func describeDecodingError(_ error: any Error) -> String {
     switch error as? DecodingError {
-    case .dataCorrupted(let context)?: return "corrupt data: \(context.debugDescription)"
+    case .dataCorrupted(let context)?:
+        let path = context.codingPath.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined()
+        return "corrupt data" + (path.isEmpty ? "" : " at \(path.dropFirst(path.hasPrefix(".") ? 1 : 0))") + ": \(context.debugDescription)"
     case .keyNotFound(let key, _)?: return "missing field \"\(key.stringValue)\""
     case .typeMismatch(_, let context)?, .valueNotFound(_, let context)?:
         return "bad value at \(context.codingPath.map(\.stringValue).joined(separator: ".")): \(context.debugDescription)"

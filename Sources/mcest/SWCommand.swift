@@ -112,8 +112,8 @@ struct SWCommand: ParsableCommand {
             throw ValidationError("--shard needs --state-out FILE: a shard's result is a state to merge with `mcest merge`.")
         }
         guard p >= 1, p.isFinite else { throw ValidationError("--p must be a finite number ≥ 1 (got \(p)).") }
-        guard projections >= 2 else { throw ValidationError("--projections must be at least 2 (got \(projections)).") }
-        guard randomizations >= 2 else { throw ValidationError("--randomizations must be at least 2 (got \(randomizations)).") }
+        try CountOption.check(projections, "--projections", in: CountOption.projections)
+        try CountOption.check(randomizations, "--randomizations", in: CountOption.randomizations)
         guard maxDegree >= 2, maxDegree <= 16, maxDegree % 2 == 0 else {
             throw ValidationError("--max-degree must be even, from 2 to 16 (got \(maxDegree)).")
         }
@@ -269,7 +269,8 @@ extension SWReport {
         self.init(
             x: x, y: y, pointsX: pointsX, pointsY: pointsY, dimension: dimension, p: p,
             method: method, projectionsRequested: projectionsRequested, seed: seed,
-            power: try EstimateRecord(power), distance: try distance.map { e throws(MonteCarloError) in try EstimateRecord(e) },
+            power: try EstimateRecord(power.requireFinite("SW_p^p")),
+            distance: try distance.map { e throws(MonteCarloError) in try EstimateRecord(e.requireFinite("SW_p")) },
             distanceNote: distanceNote)
     }
 }

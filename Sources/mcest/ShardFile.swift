@@ -80,9 +80,7 @@ func reportingFailures<T>(_ body: () throws -> T) throws -> T {
 /// 64-bit FNV-1a hash of a file's bytes, as 16 hex digits: a fingerprint that catches shards
 /// run on different input files (not a defence against deliberate collisions).
 func contentHash(ofFile path: String) throws -> String {
-    guard let data = FileManager.default.contents(atPath: path) else {
-        throw CommandFailure("cannot read \(path) to fingerprint it")
-    }
+    let data = try InputFile.data(atPath: path)
     var hash: UInt64 = 0xcbf2_9ce4_8422_2325
     for byte in data {
         hash ^= UInt64(byte)

@@ -25,6 +25,8 @@ struct ShardSpec: Sendable, Hashable, ExpressibleByArgument, CustomStringConvert
     /// The part of `total` units that shard i of N gets: ⌊i·U/N⌋ ..< ⌊(i+1)·U/N⌋ (contiguous,
     /// disjoint, covering everything, sizes differing by at most one).
     func units(of total: Int) -> Range<Int> {
-        (index * total / count)..<((index + 1) * total / count)
+        // Full-width products: i·U overflows Int for U near 10¹⁵ blocks and N near 10⁴.
+        func cut(_ i: Int) -> Int { count.dividingFullWidth(i.multipliedFullWidth(by: total)).quotient }
+        return cut(index)..<cut(index + 1)
     }
 }

@@ -21,7 +21,7 @@ struct SummaryReport {
                 "ess_mean": .number(s.meanEffectiveSampleSize), "ess_bulk": .number(s.bulkEffectiveSampleSize),
                 "ess_tail": .number(s.tailEffectiveSampleSize), "r_hat": .init(s.rHat),
             ]
-            records.append(try EstimateRecord(s.estimate, context: [
+            records.append(try EstimateRecord(s.estimate.requireFinite("the mean of \(s.name)"), context: [
                 "command": "summary", "column": .string(s.name), "files": .init(files), "chains": .integer(chainCount),
                 "drawsPerChain": .integer(drawsPerChain), "arviz": arviz,
             ]))

@@ -58,7 +58,7 @@ struct VICommand: ParsableCommand {
     var json = false
 
     func validate() throws {
-        guard samples >= 100 else { throw ValidationError("--samples must be at least 100 (got \(samples)).") }
+        try CountOption.check(samples, "--samples", in: CountOption.variationalSamples)
         guard priorSD > 0, priorSD.isFinite else { throw ValidationError("--prior-sd must be positive (got \(priorSD)).") }
         guard noiseSD > 0, noiseSD.isFinite else { throw ValidationError("--noise-sd must be positive (got \(noiseSD)).") }
     }
@@ -172,7 +172,7 @@ struct VIReport {
         for bound in [elbo] + iwae {
             var extra: [String: EstimateRecord.ContextValue] = ["quantity": bound.groupSize == nil ? "elbo" : "iwae"]
             if let k = bound.groupSize { extra["groupSize"] = .integer(k) }
-            records.append(try EstimateRecord(bound.estimate, context: context.merging(extra) { _, new in new }))
+            records.append(try EstimateRecord(bound.estimate.requireFinite(bound.groupSize == nil ? "the ELBO" : "the IWAE bound"), context: context.merging(extra) { _, new in new }))
         }
         return try EstimateRecord.json(records)
     }

@@ -81,17 +81,12 @@ public struct MultiChainDraws: Sendable, Hashable {
         guard !paths.isEmpty else { throw .invalidArgument("No files were given (one file per chain, or a 3-D .npy array).") }
         var parts: [(draws: MultiChainDraws, headerLine: Int?)] = []
         for path in paths {
-            let data: Data
-            do {
-                data = try Data(contentsOf: URL(fileURLWithPath: path))
-            } catch {
-                throw .invalidArgument("Cannot read \(path): \(error.localizedDescription)")
-            }
+            let data = try InputFile.data(atPath: path)
             if path.lowercased().hasSuffix(".npy") {
                 parts.append((try parseNPY(data, source: path), nil))
             } else {
                 let (file, headerLine) = try DataMatrixFile.parseCmdStanCSVWithHeaderLine(
-                    String(decoding: data, as: UTF8.self), source: path, includeSamplerColumns: includeSamplerColumns)
+                    InputFile.text(decoding: data), source: path, includeSamplerColumns: includeSamplerColumns)
                 parts.append((try MultiChainDraws(columnNames: file.columnNames, rows: [file.rows], chainSources: [path]), headerLine))
             }
         }
@@ -137,7 +132,6 @@ public struct MultiChainDraws: Sendable, Hashable {
         let chainCount = shape.count == 3 ? shape[0] : 1
         let draws = shape.count == 3 ? shape[1] : shape[0]
         let width = shape.count == 1 ? 1 : shape[shape.count - 1]
-        try array.checkLength(count: chainCount * draws * width)
         var values: [[[Double]]] = []
         for c in 0..<chainCount {
             var columns = [[Double]](repeating: [Double](repeating: 0, count: draws), count: width)
