@@ -14,8 +14,18 @@ func cblasLibrary() -> String? {
     #if os(Linux)
     guard let handle = dlopen(nil, RTLD_NOW), let symbol = dlsym(handle, "cblas_dgemm") else { return nil }
     let address = UInt(bitPattern: symbol)
-    guard let maps = try? String(contentsOfFile: "/proc/self/maps", encoding: .utf8) else { return nil }
-    for line in maps.split(separator: "\n") {
+    // /proc files report size 0: read to the end in a loop.
+    let descriptor = open("/proc/self/maps", O_RDONLY)
+    guard descriptor >= 0 else { return nil }
+    defer { close(descriptor) }
+    var bytes: [UInt8] = []
+    var chunk = [UInt8](repeating: 0, count: 1 << 16)
+    while true {
+        let count = chunk.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
+        if count <= 0 { break }
+        bytes.append(contentsOf: chunk[0..<count])
+    }
+    for line in String(decoding: bytes, as: UTF8.self).split(separator: "\n") {
         let fields = line.split(separator: " ", omittingEmptySubsequences: true)
         let range = fields[0].split(separator: "-").compactMap { UInt($0, radix: 16) }
         if range.count == 2, range[0] <= address, address < range[1], fields.count >= 6 { return String(fields[5]) }
