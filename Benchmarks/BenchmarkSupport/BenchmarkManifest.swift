@@ -1,17 +1,3 @@
-/// One target that a full `make bench` must evaluate: the benchmark that measures it, the
-/// row's `measure` (exactly as the benchmark writes it) and the target in words.
-public struct ExpectedTarget: Hashable, Sendable, Codable {
-    public var benchmark: String
-    public var measure: String
-    public var target: String
-
-    public init(benchmark: String, measure: String, target: String) {
-        self.benchmark = benchmark
-        self.measure = measure
-        self.target = target
-    }
-}
-
 /// What `benchreport` holds every run to: the benchmarks whose JSON must be there and the
 /// targets their summaries must contain. Kept here, apart from the benchmarks, so that a target
 /// a benchmark stops writing (a renamed row, a section that no longer runs) fails the report
