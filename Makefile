@@ -40,9 +40,11 @@ calibration-table: deps
 # Every benchmark in release with its peers (each side timed best-of-N alike), then benchreport:
 # benchmark-output/summary.md and the committed Benchmarks/RESULTS.md (commit, date, machine, every
 # figure). benchreport exits 1 when a benchmark or target is missing or a JSON is stale (other
-# commit, or older than 24 h). A full run takes about 25-35 minutes on 2 idle cores after the
-# release build. BENCH_QUICK=1: one timing run per figure and fewer replications (about a third of
-# the time), to check the pipeline; its RESULTS.md says so at the top and is not for quoting.
+# commit, or older than 24 h). Time (estimated, not yet measured on a quiet machine): the
+# benchmarks of a full run about 10-15 minutes on 2 idle cores, plus the release build and, the
+# first time, the peers' venv; BENCH_QUICK=1 took 29 minutes, 12 of them building, under load
+# average about 20. BENCH_QUICK=1: one timing run per figure and fewer replications, to check the
+# pipeline; its RESULTS.md says so at the top and is not for quoting.
 BENCH_QUICK ?=
 BENCH_PRODUCTS := mcbench vibench swbench mibench mcest steinbench steinvvbench chainbench benchreport
 ifeq ($(BENCH_QUICK),)
