@@ -32,6 +32,16 @@ test-fuzz: deps
 fuzz: deps
 	FUZZ_CONFIGURATION=release bash Fuzz/run.sh $(FUZZ_SECONDS)
 
+# A separate package that depends on this one by path (Tests/ConsumerPackage) and runs the
+# README's first snippet: catches what only a dependent sees (unsafe flags, unexported modules,
+# system-library lookup, cblas_* resolving to OpenBLAS). Its own scratch folder, debug build of
+# the library targets only. Then the link order of every executable built here (after make test).
+.PHONY: test-consumer
+test-consumer: deps
+	cd Tests/ConsumerPackage && $(SWIFT) build && ./.build/debug/consumer
+	bash Tests/ConsumerPackage/check-link-order.sh Tests/ConsumerPackage/.build/debug/consumer \
+	  $$(find .build/debug/ -maxdepth 1 -type f -perm -u+x ! -name '*.so' 2>/dev/null)
+
 # The long calibration suites (hundreds of replications per estimator), on demand.
 test-calibration: deps
 	OPENBLAS_NUM_THREADS=1 MONTECARLO_CALIBRATION=full $(SWIFT) test
@@ -43,25 +53,33 @@ calibration-table: deps
 	$(SWIFT) build -c release --product notebook-calibration
 	OPENBLAS_NUM_THREADS=1 .build/release/notebook-calibration --markdown Notebooks-as-scripts/05-calibration/calibration-table.md
 
+# Every benchmark in release with its peers (each side timed best-of-N alike), then benchreport:
+# benchmark-output/summary.md and the committed Benchmarks/RESULTS.md (commit, date, machine, every
+# figure). benchreport exits 1 when a benchmark or target is missing or a JSON is stale (other
+# commit, or older than 24 h). Time (estimated, not yet measured on a quiet machine): the
+# benchmarks of a full run about 10-15 minutes on 2 idle cores, plus the release build and, the
+# first time, the peers' venv; BENCH_QUICK=1 took 29 minutes, 12 of them building, under load
+# average about 20. BENCH_QUICK=1: one timing run per figure and fewer replications, to check the
+# pipeline; its RESULTS.md says so at the top and is not for quoting.
+BENCH_QUICK ?=
+BENCH_PRODUCTS := mcbench vibench swbench mibench mcest steinbench steinvvbench chainbench benchreport
+ifeq ($(BENCH_QUICK),)
+BENCH_LABEL := Full run (make bench).
+else
+BENCH_LABEL := QUICK RUN (make bench BENCH_QUICK=1: one timing run per figure, fewer replications): checks the pipeline; its figures are not for quoting.
+endif
 bench: deps
-	$(SWIFT) build -c release --product mcbench
-	$(SWIFT) build -c release --product vibench
-	.build/release/mcbench --json benchmark-output/mcbench.json
-	.build/release/vibench --json benchmark-output/vibench.json
+	$(foreach p,$(BENCH_PRODUCTS),$(SWIFT) build -c release --product $(p) &&) true
 	bash Benchmarks/peers/setup-venv.sh
-	$(SWIFT) build -c release --product swbench
-	$(SWIFT) build -c release --product mibench
-	$(SWIFT) build -c release --product mcest
-	.build/release/swbench --json benchmark-output/swbench.json
-	.build/release/mibench --json benchmark-output/mibench.json
-	$(SWIFT) build -c release --product steinbench
-	.build/release/steinbench --json benchmark-output/steinbench.json
-	$(SWIFT) build -c release --product steinvvbench
-	.build/release/steinvvbench --json benchmark-output/steinvvbench.json
-	$(SWIFT) build -c release --product chainbench
-	.build/release/chainbench --json benchmark-output/chainbench.json
-	$(SWIFT) build -c release --product benchreport
-	.build/release/benchreport benchmark-output
+	rm -f benchmark-output/*.json
+	.build/release/mcbench --json benchmark-output/mcbench.json $(if $(BENCH_QUICK),--repetitions 2 --normals 20000000 --draws 20000000)
+	.build/release/vibench --json benchmark-output/vibench.json $(if $(BENCH_QUICK),--runs 1 --repeats 50)
+	.build/release/swbench --json benchmark-output/swbench.json $(if $(BENCH_QUICK),--repeats 1)
+	.build/release/mibench --json benchmark-output/mibench.json $(if $(BENCH_QUICK),--repeats 1)
+	.build/release/steinbench --json benchmark-output/steinbench.json $(if $(BENCH_QUICK),--repeats 1)
+	.build/release/steinvvbench --json benchmark-output/steinvvbench.json $(if $(BENCH_QUICK),--replications 40)
+	.build/release/chainbench --json benchmark-output/chainbench.json $(if $(BENCH_QUICK),--repeats 1)
+	.build/release/benchreport benchmark-output --results Benchmarks/RESULTS.md --label "$(BENCH_LABEL)"
 
 # DocC for the library modules (0 warnings expected; executables have no documentation).
 LIBRARY_MODULES := MonteCarloCore LinearAlgebra VarianceReduction StatisticalTesting SteinControlVariates \

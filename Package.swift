@@ -23,17 +23,26 @@ let package = Package(
     ],
     targets: [
         // MARK: - C libraries
-        // GSL's module map links only `gsl`: libgsl pulls libgslcblas in as its own
-        // dependency, after OpenBLAS, so `cblas_*` resolves to OpenBLAS (see CBLAS).
+        // Found through pkg-config (Debian: apt; macOS, untested: Homebrew, whose openblas and
+        // lapack are keg-only, so PKG_CONFIG_PATH must name them; see the README).
+        // Link order: both libgslcblas (in pkg-config's `-lgsl -lgslcblas -lm`) and OpenBLAS
+        // define every `cblas_*`, and the library linked first wins. SwiftPM emits the
+        // pkg-config flags of a target's dependencies in reverse order of their listing (checked
+        // on SwiftPM 6.3), so every target that reaches both lists the way to OpenBLAS
+        // (LinearAlgebra, or MonteCarlo) AFTER the way to GSL: MonteCarloCore lists CGSL first,
+        // MonteCarlo lists LinearAlgebra last, mcbench lists MonteCarlo last. That puts
+        // -llapacke -lopenblas before -lgsl -lgslcblas. Guards: BLASLinkTests (test bundle) and
+        // `make test-consumer` (Tests/ConsumerPackage/check-link-order.sh: every executable here
+        // and a dependent package's, by readelf and by symbol resolution at run time).
         .systemLibrary(
-            name: "CGSL", path: "Sources/CGSL",
-            providers: [.apt(["libgsl-dev"])]),
+            name: "CGSL", path: "Sources/CGSL", pkgConfig: "gsl",
+            providers: [.apt(["libgsl-dev"]), .brew(["gsl"])]),
         .systemLibrary(
             name: "CLAPACKE", path: "Sources/CLAPACKE", pkgConfig: "lapacke",
-            providers: [.apt(["liblapacke-dev"])]),
+            providers: [.apt(["liblapacke-dev"]), .brew(["lapack"])]),
         .systemLibrary(
             name: "CBLAS", path: "Sources/CBLAS", pkgConfig: "openblas",
-            providers: [.apt(["libopenblas-dev"])]),
+            providers: [.apt(["libopenblas-dev"]), .brew(["openblas"])]),
         // GSL glue (xoshiro256++ as a gsl_rng type) apart from the compute kernels, so only
         // MonteCarloCore sees GSL's headers.
         .target(
@@ -64,8 +73,8 @@ let package = Package(
         .target(
             name: "MonteCarlo",
             dependencies: [
-                "MonteCarloCore", "LinearAlgebra", "VarianceReduction", "SteinControlVariates", "SlicedWasserstein",
-                "MutualInformation", "VariationalInference",
+                "MonteCarloCore", "VarianceReduction", "SteinControlVariates", "SlicedWasserstein",
+                "MutualInformation", "VariationalInference", "LinearAlgebra",
             ]),
 
         // MARK: - Executables
@@ -78,7 +87,7 @@ let package = Package(
         .executableTarget(
             name: "mcbench",
             dependencies: [
-                "MonteCarlo", "CGSL", "GSLShims", "BenchmarkSupport",
+                "CGSL", "GSLShims", "BenchmarkSupport", "MonteCarlo",  // MonteCarlo last: see the link order above
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Benchmarks/mcbench"),
@@ -175,6 +184,7 @@ let package = Package(
         .testTarget(name: "MonteCarloCoreTests", dependencies: ["MonteCarloCore", "StatisticalTesting"]),
         .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra"]),
         .testTarget(name: "ReadmeTests", dependencies: ["MonteCarlo", "StatisticalTesting"]),
+        .testTarget(name: "BenchmarkSupportTests", dependencies: ["BenchmarkSupport"]),
         .testTarget(
             name: "VarianceReductionTests",
             dependencies: ["VarianceReduction", "MonteCarloCore", "StatisticalTesting"]),

@@ -5,7 +5,7 @@
 // LongRunVarianceMethod (a) on each column as a scalar series, (b) as one 10-column
 // LongRunCovariance where the method supports vectors; best of --repeats. Same-run peer: ArviZ's
 // `ess(method="mean")` + `mcse(method="mean")` on exactly the same array (written to a raw
-// float64 file; Benchmarks/peers/arviz_ess_mcse.py), against our scalar initial monotone
+// float64 file; Benchmarks/peers/arviz_ess_mcse.py), best of the same --repeats as ours, against our scalar initial monotone
 // sequence (ArviZ's own estimator) and `.auto` on the same 10 columns.
 //
 // Coverage (`--coverage [R]`): the table behind `.auto`'s choice: coverage of the 95% interval of
@@ -36,6 +36,8 @@ struct ChainReport: Codable, Sendable {
     var comparisons: [Comparison]
     /// The headline rows for `benchreport`.
     var summary: [SummaryRow] = []
+    /// Commit, date and machine of this run, for `benchreport`'s staleness check.
+    var provenance = Provenance.current()
 }
 
 /// An AR(1) chain with unit stationary variance, started in stationarity.
@@ -194,7 +196,7 @@ do {
         for j in 0..<p { for t in 0..<n { rowMajor[t * p + j] = columns[j][t] } }
         try rowMajor.withUnsafeBufferPointer { Data(buffer: $0) }.write(to: file)
         let peer = runPeer("arviz ess+mcse (mean)", script: "arviz_ess_mcse.py",
-                           arguments: ["--file", file.path, "--draws", "\(n)", "--dimension", "\(p)", "--repeats", "\(max(1, repeats / 2))"])
+                           arguments: ["--file", file.path, "--draws", "\(n)", "--dimension", "\(p)", "--repeats", "\(repeats)"])  // best of as many runs as ours
         let geyer = scalarSeconds["Geyer monotone"]!
         let geyerValue = try LongRunVarianceMethod.initialSequence(.monotone).estimate(columns[p - 1]).effectiveSampleSize
         comparisons.append(Comparison(name: "ESS + MCSE of 10 columns of 10^6 (Geyer monotone, ArviZ's estimator)",

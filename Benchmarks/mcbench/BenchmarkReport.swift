@@ -21,6 +21,8 @@ struct BenchmarkReport: Codable {
     var totalSeconds: Double
     /// The headline figures, for `benchreport`.
     var summary: [SummaryRow] = []
+    /// Commit, date and machine of this run, for `benchreport`'s staleness check.
+    var provenance = Provenance.current()
 
     /// A timed loop: best time and every run.
     struct Timing: Codable {

@@ -53,6 +53,8 @@ struct MIReport: Codable, Sendable {
     var skipped: [String]
     /// The headline rows for `benchreport`.
     var summary: [SummaryRow] = []
+    /// Commit, date and machine of this run, for `benchreport`'s staleness check.
+    var provenance = Provenance.current()
 }
 
 /// The targets as `benchreport` rows.

@@ -1,5 +1,11 @@
 // Time to reach a given standard error: for each method, the number of directions (and the time)
 // it needs to match the standard error of plain Monte Carlo at L = 1000, against POT in the same run.
+//
+// Pre-registered method: the headline ratios use one method per dimension, fixed before the run
+// (`preregisteredMethod`), not the fastest of the nine or so methods tried, which would favour us
+// by selection after the fact. The others are printed and recorded for information only.
+// Equal timing: plain MC at L = 1000, each method's chosen run, POT and numpy are all timed best of
+// the same 3·repeats calls, each after a warm-up call.
 import Foundation
 import BenchmarkSupport
 import MonteCarlo
@@ -26,11 +32,27 @@ struct TimeToErrorSection: Codable, Sendable {
     var potSecondsAtTarget: Double?
     var numpy: PeerResult?
     var numpySecondsAtTarget: Double?
-    var best: String
-    var bestSeconds: Double
+    /// The pre-registered method and its time to the target (nil when its search did not reach it).
+    var method: String
+    var methodSeconds: Double?
+    var preregistration: String
+    /// Best-of count for every timed side of this section.
+    var timingRepeats: Int
     var speedupOverPOT: Double?
-    var speedupOverPlain: Double
+    var speedupOverPlain: Double?
+    /// For information only (not a headline): the fastest method of this run.
+    var fastestMethod: String
+    var fastestSeconds: Double
 }
+
+/// The method whose time-to-error is the headline in dimension `d`, fixed in advance from the
+/// library's own guidance rather than from any run: in d = 3 the randomized spiral (R = 20), which
+/// `SlicedWasserstein.Method.randomizedSpiral` documents as often the best choice there; in larger
+/// d both Gaussian controls in one regression (OLS with a superset of controls never has a larger
+/// asymptotic variance than with either control alone).
+func preregisteredMethod(dimension d: Int) -> String { d == 3 ? "qmc-spiral (R = 20)" : "cv-both" }
+
+let preregistrationText = "headline method fixed in advance: qmc-spiral (R = 20) in d = 3, cv-both otherwise; other methods for information only"
 
 /// The clouds of the time-to-error problem: X ~ N(0, I), Y = diag(s)·Z + 0.3 with scales s_k
 /// spread evenly over [0.5, 2] (neither a translation nor a scaling of X, so no control is exact).
@@ -56,7 +78,8 @@ func timeToError(d: Int, n: Int, repeats: Int, runPeers: Bool) throws -> TimeToE
     let (x, y) = timeToErrorClouds(n: n, d: d, seed: 100 + UInt64(d))
     let sw = try SlicedWasserstein(try PointCloud(points: x, dimension: d), try PointCloud(points: y, dimension: d))
     _ = try sw.estimate(projections: 100, seed: 0)  // warm-up
-    let (plainSeconds, plain) = try bestOf(3 * repeats) { try sw.estimate(projections: referenceL, method: .monteCarlo, seed: 1) }
+    let timingRepeats = 3 * repeats
+    let (plainSeconds, plain) = try bestOf(timingRepeats) { try sw.estimate(projections: referenceL, method: .monteCarlo, seed: 1) }
     let target = plain.standardError
     print(String(format: "time to the standard error of plain MC at L = 1000 (d = %d, n = %d per cloud, p = 2): target SE %.4g on SW₂² = %.5g",
                  d, n, target, plain.value))
@@ -116,20 +139,28 @@ func timeToError(d: Int, n: Int, repeats: Int, runPeers: Bool) throws -> TimeToE
         }
         var row = success ?? last!
         if success != nil {
-            // Short runs are the most exposed to load spikes: time the chosen run again, best of 3·repeats.
-            let (seconds, _) = try bestOf(3 * repeats) { try sw.estimate(projections: row.projections, method: method, seed: successSeed) }
-            row.seconds = min(row.seconds, seconds)
+            // The chosen run's time: best of timingRepeats calls, as plain MC and the peers.
+            let (seconds, _) = try bestOf(timingRepeats) { try sw.estimate(projections: row.projections, method: method, seed: successSeed) }
+            row.seconds = seconds
         }
         rows.append(row)
         line(row)
     }
-    let reached = rows.filter(\.reachedTarget)
-    let best = reached.min { $0.seconds < $1.seconds }!
+    let fastest = rows.filter(\.reachedTarget).min { $0.seconds < $1.seconds }!
+    let name = preregisteredMethod(dimension: d)
+    let chosen = rows.first { $0.method == name && $0.reachedTarget }
     var section = TimeToErrorSection(
         problem: "n = \(n) per cloud, d = \(d), p = \(p); X ~ N(0, I), Y = diag(s) Z + 0.3, s evenly spread over [0.5, 2]",
-        dimension: d, targetStandardError: target, rows: rows, best: best.method, bestSeconds: best.seconds,
-        speedupOverPlain: plainSeconds / best.seconds)
-    print(String(format: "  best: %@ in %.4f s, %.1f× sooner than plain MC at L = 1000", best.method, best.seconds, plainSeconds / best.seconds))
+        dimension: d, targetStandardError: target, rows: rows, method: name, methodSeconds: chosen?.seconds,
+        preregistration: preregistrationText, timingRepeats: timingRepeats,
+        speedupOverPlain: chosen.map { plainSeconds / $0.seconds }, fastestMethod: fastest.method, fastestSeconds: fastest.seconds)
+    if let chosen {
+        print(String(format: "  pre-registered method %@: %.4f s, %.1f× sooner than plain MC at L = 1000 (all sides best of %d)",
+                     name, chosen.seconds, plainSeconds / chosen.seconds, timingRepeats))
+    } else {
+        print("  pre-registered method \(name): did not reach the target standard error")
+    }
+    print(String(format: "  (for information only, not a headline: the fastest method of this run was %@, %.4f s)", fastest.method, fastest.seconds))
     guard runPeers else { return section }
     let directory = FileManager.default.temporaryDirectory
     let xURL = directory.appendingPathComponent("swbench-\(ProcessInfo.processInfo.processIdentifier)-x\(d).f64")
@@ -143,9 +174,9 @@ func timeToError(d: Int, n: Int, repeats: Int, runPeers: Bool) throws -> TimeToE
     let arguments = ["--d", "\(d)", "--projections", "\(referenceL)", "--p", "\(p)", "--log",
                      "--x-file", xURL.path, "--y-file", yURL.path]
     let pot = runPeer("POT ot.sliced_wasserstein_distance", script: "sliced_wasserstein_pot.py",
-                      arguments: arguments + ["--peer", "pot", "--repeats", "1"])
+                      arguments: arguments + ["--peer", "pot", "--repeats", "\(timingRepeats)"])
     let numpy = runPeer("numpy plain MC", script: "sliced_wasserstein_pot.py",
-                        arguments: arguments + ["--peer", "numpy", "--repeats", "\(repeats)"])
+                        arguments: arguments + ["--peer", "numpy", "--repeats", "\(timingRepeats)"])
     section.pot = pot
     section.numpy = numpy
     for (peer, isPOT) in [(pot, true), (numpy, false)] {
@@ -154,13 +185,13 @@ func timeToError(d: Int, n: Int, repeats: Int, runPeers: Bool) throws -> TimeToE
         let atTarget = seconds * pow(se / target, 2)
         if isPOT {
             section.potSecondsAtTarget = atTarget
-            section.speedupOverPOT = atTarget / best.seconds
+            section.speedupOverPOT = chosen.map { atTarget / $0.seconds }
         } else {
             section.numpySecondsAtTarget = atTarget
         }
         print("  " + peer.peer.padding(toLength: 36, withPad: " ", startingAt: 0)
-              + String(format: " L = 1000  %8.4f s  SE %.3g (value² %.6g); at the target SE: %.4f s → best method %.1f× sooner",
-                       seconds, se, pow(peer.value ?? .nan, 2), atTarget, atTarget / best.seconds))
+              + String(format: " L = 1000  %8.4f s  SE %.3g (value² %.6g); at the target SE: %.4f s → %@ %.1f× sooner",
+                       seconds, se, pow(peer.value ?? .nan, 2), atTarget, name, atTarget / (chosen?.seconds ?? .nan)))
     }
     return section
 }

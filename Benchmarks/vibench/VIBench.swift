@@ -15,10 +15,11 @@ struct VIBench: ParsableCommand {
     @Option(help: "Rows of the design matrix.") var n = 10_000
     @Option(help: "Weights.") var d = 50
     @Option(help: "Draws per gradient estimate.") var samples = 16
-    @Option(help: "Gradient estimates per timing run (best of 3 runs is reported).") var repeats = 200
+    @Option(help: "Gradient estimates per timing run.") var repeats = 200
+    @Option(help: "Timing runs on each side, Swift and the numpy peer alike; the best is reported.") var runs = 3
     @Option(help: "Draws for the variance comparison.") var varianceSamples = 4000
     @Option(help: "Where to write the JSON report.") var json = "benchmark-output/vibench.json"
-    @Option(help: "Python interpreter for the numpy peer.") var python = "python3"
+    @Option(help: "Python interpreter for the numpy peer (default: the peers' venv, else python3).") var python = peerPython
 
     func run() throws {
         var generator = Xoshiro256PlusPlus(seed: 1)
@@ -33,7 +34,7 @@ struct VIBench: ParsableCommand {
         // Timing: one gradient estimate (with its covariance) per call, single-threaded driver work.
         _ = try elbo.gradient(samples: samples, seed: 0)
         var best = Double.infinity
-        for run in 0..<3 {
+        for run in 0..<max(1, runs) {
             let start = DispatchTime.now().uptimeNanoseconds
             for i in 0..<repeats { _ = try elbo.gradient(samples: samples, seed: UInt64(run * repeats + i)) }
             best = min(best, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 / Double(repeats))
@@ -71,6 +72,8 @@ struct VIBench: ParsableCommand {
         ]
         let report: [String: Any] = [
             "summary": try JSONSerialization.jsonObject(with: JSONEncoder().encode(summary)),
+            "provenance": try JSONSerialization.jsonObject(with: JSONEncoder().encode(Provenance.current())),
+            "timing": "best of \(runs) runs of \(repeats) gradients on each side",
             "n": n, "d": d, "samples": samples, "swiftSecondsPerGradient": best,
             "peer": peer ?? NSNull(),
             "ratioPeerOverSwift": (peer?["secondsPerGradient"] as? Double).map { $0 / best } ?? NSNull(),
@@ -89,7 +92,7 @@ struct VIBench: ParsableCommand {
             .appendingPathComponent("peers/logistic_elbo_gradient.py").path
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [python, script, "--n", "\(n)", "--d", "\(d)", "--samples", "\(samples)", "--repeats", "\(repeats)"]
+        process.arguments = [python, script, "--n", "\(n)", "--d", "\(d)", "--samples", "\(samples)", "--repeats", "\(repeats)", "--runs", "\(runs)"]
         let pipe = Pipe()
         process.standardOutput = pipe
         process.standardError = FileHandle.nullDevice
