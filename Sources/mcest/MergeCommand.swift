@@ -56,29 +56,10 @@ struct MergeCommand: ParsableCommand {
             }
             let documents = loaded.map { ($0.0, $0.1.data) }
             switch command {
-            case "sw": try mergeSW(documents)
+            case "sw": try SWCommand.merge(documents, allowPartial: allowPartial, json: json)
             case "estimate": try EstimateCommand.merge(documents, allowPartial: allowPartial, json: json)
             default: throw CommandFailure("\(loaded[0].0): unknown command \"\(command)\" in a state file.")
             }
-        }
-    }
-
-    func mergeSW(_ documents: [(path: String, data: Data)]) throws {
-        let set = try ShardSet<SWShardFingerprint, SWShardPayload>(documents, allowPartial: allowPartial)
-        let first = set.shards[0].file
-        let power = try SlicedWasserstein.estimate(mergingShards: set.shards.map(\.file.payload.state))
-        var report = try SWReport(
-            x: first.payload.x, y: first.payload.y, pointsX: first.fingerprint.pointsX, pointsY: first.fingerprint.pointsY,
-            dimension: first.fingerprint.dimension, p: first.fingerprint.p, method: first.fingerprint.method,
-            projectionsRequested: first.fingerprint.projections, seed: first.fingerprint.seed, power: power)
-        report.shards = set.summary
-        if let warning = set.summary.warning { printToStandardError(warning) }
-        if json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-            print(String(decoding: try encoder.encode(report), as: UTF8.self))
-        } else {
-            print(report.text)
         }
     }
 }
