@@ -28,18 +28,9 @@ public struct IndependentDirections: SlicingDirectionSampler, Sampler, Hashable 
     /// One uniform unit vector; redraws the (probability-zero) all-zero Gaussian vector.
     public func draw<G: RandomNumberGenerator>(using generator: inout G) -> [Double] {
         var theta = [Double](repeating: 0, count: dimension)
-        while true {
-            var norm2 = 0.0
-            for k in 0..<dimension {
-                let z = generator.nextStandardNormal()
-                theta[k] = z
-                norm2 += z * z
-            }
-            if norm2 > 0 {
-                let s = 1 / norm2.squareRoot()
-                for k in 0..<dimension { theta[k] *= s }
-                return theta
-            }
+        theta.withUnsafeMutableBufferPointer {
+            SlicingDirections.fillUniformDirection($0.baseAddress!, dimension: dimension, using: &generator)
         }
+        return theta
     }
 }

@@ -28,8 +28,8 @@ enum SlicingDirections {
 
     /// One uniform direction; redraws the (probability-zero) all-zero Gaussian vector.
     @inline(__always)
-    static func fillUniformDirection(_ out: UnsafeMutablePointer<Double>, dimension d: Int,
-                                     using generator: inout Xoshiro256PlusPlus) {
+    static func fillUniformDirection<G: RandomNumberGenerator>(_ out: UnsafeMutablePointer<Double>, dimension d: Int,
+                                                               using generator: inout G) {
         while true {
             var norm2 = 0.0
             for k in 0..<d {

@@ -132,13 +132,7 @@ struct SWCommand: ParsableCommand {
             return
         }
         let report = try reportingLibraryErrors { () throws(MonteCarloError) -> SWReport in try compute() }
-        if json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-            print(String(decoding: try encoder.encode(report), as: UTF8.self))
-        } else {
-            print(report.text)
-        }
+        try report.print(json: json)
     }
 
     /// The library method for `--method` in dimension `d`.
@@ -240,13 +234,7 @@ struct SWCommand: ParsableCommand {
             p: recorded.p, method: recorded.method, projectionsRequested: recorded.projections, seed: recorded.seed, power: power)
         report.shards = summary
         if let warning = summary.warning { printToStandardError(warning) }
-        if json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-            print(String(decoding: try encoder.encode(report), as: UTF8.self))
-        } else {
-            print(report.text)
-        }
+        try report.print(json: json)
     }
 
     // MARK: - Weights and line numbers
@@ -426,6 +414,17 @@ struct SWReport: Encodable {
         try container.encode(distance, forKey: .distance)
         try container.encode(distanceNote, forKey: .distanceNote)
         if let shards { try container.encode(shards, forKey: .shards) }
+    }
+
+    /// Prints the report as one JSON object or as text.
+    func print(json: Bool) throws {
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+            Swift.print(String(decoding: try encoder.encode(self), as: UTF8.self))
+        } else {
+            Swift.print(text)
+        }
     }
 
     /// The order as text: "2" for 2, "1.5" for 1.5.
