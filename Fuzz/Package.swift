@@ -27,7 +27,6 @@ let package = Package(
                 "FuzzDriver",
                 .product(name: "MonteCarloCore", package: "MonteCarlo"),
                 .product(name: "VarianceReduction", package: "MonteCarlo"),
-                .product(name: "SlicedWasserstein", package: "MonteCarlo"),
             ],
             path: "Sources/FuzzShardState", swiftSettings: fuzzerFlags, linkerSettings: fuzzerLink),
     ])

@@ -35,11 +35,18 @@ import VarianceReduction
 /// pair (θ, −θ) has correlation +1: twice the cost for the same variance. The sliced analogue of
 /// antithetic sampling is the orthogonal block.
 ///
-/// **Performance.** For every chunk of directions, the projections of X (n × d) on all of them
-/// are one BLAS product X·Θ (through `LinearAlgebra`); the columns are then sorted and costed
-/// in parallel with per-thread buffers (no allocation per direction). The chunk size depends
-/// only on n and m (projections use at most about 128 MiB), and each direction's value depends
-/// only on the seed, so results are the same for any ``threadCount``.
+/// **A recipe over `VarianceReduction`.** Every method is a direction scheme
+/// (``IndependentDirections``, ``OrthogonalDirections``, ``SobolDirections``, ``SpiralDirections``,
+/// or your own ``SlicingDirectionSampler``), the integrand ``gaussianSpaceIntegrand``, optional
+/// controls, and a generic estimator (`PointSetMonteCarlo` or `ControlVariateMonteCarlo`) run by
+/// `MonteCarloDriver`; see ``Recipe``. Sharding is the driver's (block states merged in block order).
+///
+/// **Performance.** The driver runs blocks of about 64 directions on ``threadCount`` threads;
+/// in each block the projections of X (n × d) on all its directions are one BLAS product X·Θ
+/// (through `LinearAlgebra`), and the columns are sorted and costed with the block's buffers.
+/// Each direction's value depends only on the seed, so results are the same for any
+/// ``threadCount``. Run OpenBLAS on one thread (`BLASThreads.set(1)`) when ``threadCount`` > 1:
+/// the blocks are the parallelism.
 public struct SlicedWasserstein: Sendable {
     /// How the directions are chosen and combined.
     public enum Method: Sendable, Hashable, Codable {
@@ -160,8 +167,8 @@ public struct SlicedWasserstein: Sendable {
     ///   - projections: L, the number of directions (≥ 2; orthogonal blocks round it up to a
     ///     multiple of d, randomized QMC to a multiple of R).
     ///   - method: how directions are drawn and combined (plain Monte Carlo by default).
-    ///   - seed: fixes every direction: group g of directions (64 plain directions, one
-    ///     orthogonal block, one randomized point set) uses stream g of `RandomStreams`.
+    ///   - seed: fixes every direction: block b of the driver (64 plain directions, or about 64
+    ///     directions' worth of orthogonal blocks or randomized point sets) uses stream b of `RandomStreams`.
     /// - Returns: the estimate of SW_p^p; `sampleCount` is the number of directions evaluated.
     /// - Throws: `MonteCarloError/insufficientSamples(needed:available:reason:)` when there are
     ///   too few directions (or blocks, or randomizations) for a variance;
@@ -189,59 +196,23 @@ public struct SlicedWasserstein: Sendable {
     /// factor). When the controls explain f to rounding error (a pure translation with the
     /// lower control), the residual variance is raised to a rounding floor and a warning says so.
     public func estimate(projections: Int, method: Method = .monteCarlo, seed: UInt64) throws(MonteCarloError) -> Estimate {
-        let d = dimension
-        guard projections >= 2 else {
-            throw .insufficientSamples(needed: 2, available: max(0, projections), reason: "(directions) for a variance")
+        try recipe(projections: projections, method: method).run(seed: seed)
+    }
+
+    /// An estimate of SW_p^p from `sets` independent sets of directions of any scheme, by
+    /// `PointSetMonteCarlo` run on ``threadCount`` threads (the result does not depend on them).
+    ///
+    /// **Statistical properties.** Unbiased when every direction of a set is uniform on the
+    /// sphere (the scheme's contract); `variance` is s²_R/R over the R set means (raised to the
+    /// rounding floor when they agree to rounding error), with a Student-t interval on R − 1
+    /// degrees of freedom; ESS is σ²_f/variance with σ²_f the variance of f over all directions.
+    /// - Throws: `MonteCarloError/insufficientSamples(needed:available:reason:)` for fewer than
+    ///   2 sets; `MonteCarloError/nonFinite(quantity:index:)` when a projected cost overflows.
+    public func estimate<D: SlicingDirectionSampler>(directions: D, sets: Int, seed: UInt64) throws(MonteCarloError) -> Estimate {
+        guard sets >= 2 else {
+            throw .insufficientSamples(needed: 2, available: max(0, sets), reason: "(sets of directions) for a variance")
         }
-        switch method {
-        case .monteCarlo:
-            let theta = SlicingDirections.uniform(dimension: d, count: projections, seed: seed)
-            let f = try evaluator.evaluate(directions: theta, wantVariances: false).costs
-            return Self.groupedEstimate(f, groupSize: 1, method: "sliced-wasserstein-mc", figures: [:],
-                                        pointCount: source.count + target.count)
-        case .orthogonal:
-            let blocks = (projections + d - 1) / d
-            guard blocks >= 2 else {
-                throw .insufficientSamples(needed: 2 * d, available: projections,
-                                           reason: "(directions: two orthogonal blocks of d) for a variance")
-            }
-            let theta = SlicingDirections.orthogonalBlocks(dimension: d, blocks: blocks, seed: seed)
-            let f = try evaluator.evaluate(directions: theta, wantVariances: false).costs
-            return Self.groupedEstimate(f, groupSize: d, method: "sliced-wasserstein-orthogonal",
-                                   figures: ["blocks": Double(blocks)], pointCount: source.count + target.count)
-        case .randomizedQuasiMonteCarlo(let randomizations):
-            guard randomizations >= 2 else {
-                throw .invalidParameter(name: "randomizations", value: Double(randomizations), requirement: "at least 2")
-            }
-            guard d <= QuasiRandomPointSet.Kind.sobol.maximumDimension else {
-                throw .invalidParameter(name: "dimension", value: Double(d),
-                                        requirement: "at most \(QuasiRandomPointSet.Kind.sobol.maximumDimension) for Sobol directions")
-            }
-            let perSet = (projections + randomizations - 1) / randomizations
-            let theta = try SlicingDirections.randomizedQuasiRandom(
-                dimension: d, pointsPerSet: perSet, randomizations: randomizations, seed: seed)
-            let f = try evaluator.evaluate(directions: theta, wantVariances: false).costs
-            return Self.groupedEstimate(f, groupSize: perSet, method: "sliced-wasserstein-rqmc-sobol",
-                                   figures: ["randomizations": Double(randomizations), "pointsPerRandomization": Double(perSet)],
-                                   pointCount: source.count + target.count)
-        case .randomizedSpiral(let randomizations):
-            guard randomizations >= 2 else {
-                throw .invalidParameter(name: "randomizations", value: Double(randomizations), requirement: "at least 2")
-            }
-            guard d == 3 else {
-                throw .invalidParameter(name: "dimension", value: Double(d), requirement: "3 for spiral directions")
-            }
-            let perSet = (projections + randomizations - 1) / randomizations
-            let theta = SlicingDirections.randomizedSpiral(pointsPerSet: perSet, randomizations: randomizations, seed: seed)
-            let f = try evaluator.evaluate(directions: theta, wantVariances: false).costs
-            return Self.groupedEstimate(f, groupSize: perSet, method: "sliced-wasserstein-rqmc-spiral",
-                                   figures: ["randomizations": Double(randomizations), "pointsPerRandomization": Double(perSet)],
-                                   pointCount: source.count + target.count)
-        case .controlVariates(let controls):
-            return try controlVariateEstimate(projections: projections, controls: controls, seed: seed)
-        case .sphericalHarmonics(let maxDegree):
-            return try harmonicEstimate(projections: projections, maxDegree: maxDegree, seed: seed)
-        }
+        return try Recipe(problem: self, directions: directions, sets: sets).run(seed: seed)
     }
 
     /// An estimate of SW_p(μ, ν) = (SW_p^p)^{1/p}, by the delta method from
@@ -286,81 +257,5 @@ public struct SlicedWasserstein: Sendable {
         return Estimate(value: root, variance: derivative * derivative * power.variance,
                         sampleCount: power.sampleCount, effectiveSampleSize: power.effectiveSampleSize,
                         degreesOfFreedom: power.degreesOfFreedom, diagnostics: diagnostics)
-    }
-
-    // MARK: - Implementation
-
-    /// Mean over i.i.d. groups of consecutive values (group size 1 = plain Monte Carlo).
-    /// Mean over i.i.d. groups; `pointCount` = n + m sets the rounding floor of the variance.
-    static func groupedEstimate(_ f: [Double], groupSize: Int, method: String, figures: [String: Double],
-                                pointCount: Int) -> Estimate {
-        let groups = f.count / groupSize
-        var groupMoments = RunningMoments()
-        var all = RunningMoments()
-        for g in 0..<groups {
-            var s = 0.0
-            for i in (g * groupSize)..<((g + 1) * groupSize) { s += f[i] }
-            groupMoments.add(s / Double(groupSize))
-        }
-        for v in f { all.add(v) }
-        // Group means that agree to rounding error (an orthogonal block on an affine image, a
-        // constant f) say nothing about the error below the rounding of each W_p^p, a sum over
-        // the n + m points: the variance is raised to that floor, as an upper bound.
-        let floor = groupRoundingFloor(mean: groupMoments.mean, pointCount: pointCount)
-        let atFloor = groupMoments.varianceOfMean < floor
-        let variance = max(groupMoments.varianceOfMean, floor)
-        let ess = atFloor ? Double(f.count) : effectiveSampleSize(perDraw: all.sampleVariance, variance: variance, count: f.count)
-        var figures = figures
-        figures["perDirectionVariance"] = all.sampleVariance
-        return Estimate(
-            value: groupMoments.mean, variance: variance, sampleCount: f.count, effectiveSampleSize: ess,
-            degreesOfFreedom: Double(groups - 1),
-            diagnostics: Diagnostics(method: method, varianceReductionFactor: ess / Double(f.count), figures: figures,
-                                     warnings: atFloor ? ["The direction groups agree to rounding error: the variance was raised to the rounding floor (8·√(n + m)·ε·|SW_p^p|)², an upper bound; ESS is reported as the number of directions."] : []))
-    }
-
-    /// The squared rounding error of one W_p^p, a sum of n + m terms: (8·√(n + m)·ε·|value|)².
-    static func groupRoundingFloor(mean: Double, pointCount: Int) -> Double {
-        let error = 8 * Double(pointCount).squareRoot() * Double.ulpOfOne * abs(mean)
-        return error * error
-    }
-
-    static func effectiveSampleSize(perDraw: Double, variance: Double, count: Int) -> Double {
-        if variance > 0 { return perDraw / variance }
-        return Double(count)  // constant f: every method is exact, no reduction to report
-    }
-
-    func harmonicEstimate(projections: Int, maxDegree: Int, seed: UInt64) throws(MonteCarloError) -> Estimate {
-        let harmonics = try harmonicControls(projections: projections, maxDegree: maxDegree)
-        let theta = SlicingDirections.uniform(dimension: dimension, count: projections, seed: seed)
-        let f = try evaluator.evaluate(directions: theta, wantVariances: false).costs
-        let columns = harmonics.centredValues(directions: theta, count: projections)
-        return try Self.harmonicEstimate(costs: f, columns: columns, dimension: dimension, maxDegree: maxDegree)
-    }
-
-    func controlVariateEstimate(projections: Int, controls: GaussianControls, seed: UInt64) throws(MonteCarloError) -> Estimate {
-        let theta = SlicingDirections.uniform(dimension: dimension, count: projections, seed: seed)
-        let values = try gaussianControlColumns(directions: theta, controls: controls)
-        return try Self.gaussianControlEstimate(costs: values.costs, columns: values.columns, controls: controls,
-                                                figures: values.figures)
-    }
-
-    /// The regression-intercept estimate from per-direction costs and centred controls, with the
-    /// diagnostics every control-variate method reports.
-    static func regressionEstimate(values f: [Double], controls columns: [[Double]], names: [String], method: String,
-                            declaredBias: String, figures extra: [String: Double]) throws(MonteCarloError) -> Estimate {
-        let fit = try InterceptRegression(values: f, controls: columns, names: names)
-        var all = RunningMoments()
-        for v in f { all.add(v) }
-        let ess = effectiveSampleSize(perDraw: all.sampleVariance, variance: fit.variance, count: f.count)
-        var figures = ["rSquared": fit.rSquared, "reciprocalConditionNumber": fit.reciprocalConditionNumber,
-                       "perDirectionVariance": all.sampleVariance]
-        figures.merge(extra) { $1 }
-        return Estimate(
-            value: fit.value, variance: fit.variance, sampleCount: f.count, effectiveSampleSize: ess,
-            degreesOfFreedom: fit.degreesOfFreedom,
-            diagnostics: Diagnostics(method: method, coefficients: fit.coefficients,
-                                     varianceReductionFactor: ess / Double(f.count), declaredBias: declaredBias,
-                                     figures: figures, warnings: fit.warnings))
     }
 }

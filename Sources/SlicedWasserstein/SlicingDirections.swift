@@ -28,8 +28,8 @@ enum SlicingDirections {
 
     /// One uniform direction; redraws the (probability-zero) all-zero Gaussian vector.
     @inline(__always)
-    static func fillUniformDirection(_ out: UnsafeMutablePointer<Double>, dimension d: Int,
-                                     using generator: inout Xoshiro256PlusPlus) {
+    static func fillUniformDirection<G: RandomNumberGenerator>(_ out: UnsafeMutablePointer<Double>, dimension d: Int,
+                                                               using generator: inout G) {
         while true {
             var norm2 = 0.0
             for k in 0..<d {
@@ -46,19 +46,20 @@ enum SlicingDirections {
     }
 
     /// `blocks` independent Haar-random orthogonal d × d matrices, side by side (column-major
-    /// d × (blocks·d)); block b uses stream b. Each block is the Q factor of a Gaussian matrix
-    /// by Gram–Schmidt (applied twice for orthogonality to rounding), whose R has a positive
-    /// diagonal, so Q is exactly Haar distributed (Mezzadri 2007).
+    /// d × (blocks·d)); block b uses stream b (see ``OrthogonalDirections``).
     static func orthogonalBlocks(dimension d: Int, blocks: Int, seed: UInt64) -> [Double] {
-        var theta = [Double](repeating: 0, count: d * d * blocks)
-        let generators = RandomStreams(seed: seed).streams(from: 0, count: blocks)
-        theta.withUnsafeMutableBufferPointer { t in
-            for b in 0..<blocks {
-                var generator = generators[b]
-                fillHaarOrthogonal(t.baseAddress! + b * d * d, dimension: d, using: &generator)
-            }
+        // d ≥ 1 for every caller.
+        sets(try! OrthogonalDirections(dimension: d), count: blocks, seed: seed)
+    }
+
+    /// `count` sets of `sampler`, set r from stream r, concatenated column by column.
+    static func sets<S: SlicingDirectionSampler>(_ sampler: S, count: Int, seed: UInt64) -> [Double] {
+        var points: [[Double]] = []
+        points.reserveCapacity(count * sampler.pointsPerSet)
+        for var generator in RandomStreams(seed: seed).streams(from: 0, count: count) {
+            sampler.appendSet(to: &points, using: &generator)
         }
-        return theta
+        return points.flatMap { $0 }
     }
 
     /// A Haar orthogonal d × d matrix, column-major, into `q`.
@@ -87,72 +88,17 @@ enum SlicingDirections {
         }
     }
 
-    /// `randomizations` independently randomized QMC direction sets of `pointsPerSet` directions:
-    /// Sobol points with a random digital shift, mapped to N(0, I_d) by the normal quantile,
-    /// normalized, then multiplied by an independent Haar rotation. Set r uses stream r.
-    /// Every direction is uniform on the sphere (the shift alone makes it so; the rotation
-    /// removes the axis alignment of the point set), so each set's mean is unbiased.
+    /// `randomizations` independently randomized Sobol direction sets (``SobolDirections``) of
+    /// `pointsPerSet` directions; set r uses stream r.
     static func randomizedQuasiRandom(dimension d: Int, pointsPerSet: Int, randomizations: Int,
                                       seed: UInt64) throws(MonteCarloError) -> [Double] {
-        let set = try QuasiRandomPointSet(.sobol, dimension: d, count: pointsPerSet)
-        var theta = [Double](repeating: 0, count: d * pointsPerSet * randomizations)
-        let generators = RandomStreams(seed: seed).streams(from: 0, count: randomizations)
-        var cube = [Double](repeating: 0, count: d * pointsPerSet)
-        var rotation = [Double](repeating: 0, count: d * d)
-        var gaussian = [Double](repeating: 0, count: d)
-        for r in 0..<randomizations {
-            var generator = generators[r]
-            set.randomize(into: &cube, using: &generator)
-            rotation.withUnsafeMutableBufferPointer { fillHaarOrthogonal($0.baseAddress!, dimension: d, using: &generator) }
-            for i in 0..<pointsPerSet {
-                var norm2 = 0.0
-                for k in 0..<d {
-                    let z = NormalDistribution.standardQuantile(cube[i * d + k])
-                    gaussian[k] = z
-                    norm2 += z * z
-                }
-                let s = norm2 > 0 ? 1 / norm2.squareRoot() : 0
-                let column = (r * pointsPerSet + i) * d
-                for a in 0..<d {
-                    var v = 0.0
-                    for k in 0..<d { v += rotation[a + k * d] * gaussian[k] }
-                    theta[column + a] = v * s
-                }
-            }
-        }
-        return theta
+        sets(try SobolDirections(dimension: d, pointsPerSet: pointsPerSet), count: randomizations, seed: seed)
     }
 
-    /// `randomizations` independent random rotations of the generalized spiral point set on S²
-    /// (Rakhmanov, Saff & Zhou 1994; used for SW by Nguyen, Bariletto & Ho 2024):
-    /// zᵢ = 1 − (2i − 1)/N, φᵢ = arccos zᵢ, ψᵢ = 1.8√N φᵢ mod 2π, i = 1…N. Set r uses stream r
-    /// for its Haar rotation, so every direction is uniform on the sphere.
+    /// `randomizations` independent random rotations of the spiral point set on S²
+    /// (``SpiralDirections``); set r uses stream r.
     static func randomizedSpiral(pointsPerSet n: Int, randomizations: Int, seed: UInt64) -> [Double] {
-        var base = [Double](repeating: 0, count: 3 * n)
-        for i in 0..<n {
-            let z = 1 - (2 * Double(i + 1) - 1) / Double(n)
-            let phi = acos(z)
-            let psi = (1.8 * Double(n).squareRoot() * phi).truncatingRemainder(dividingBy: 2 * Double.pi)
-            let r = (1 - z * z).squareRoot()
-            base[3 * i] = r * cos(psi)
-            base[3 * i + 1] = r * sin(psi)
-            base[3 * i + 2] = z
-        }
-        var theta = [Double](repeating: 0, count: 3 * n * randomizations)
-        let generators = RandomStreams(seed: seed).streams(from: 0, count: randomizations)
-        var rotation = [Double](repeating: 0, count: 9)
-        for set in 0..<randomizations {
-            var generator = generators[set]
-            rotation.withUnsafeMutableBufferPointer { fillHaarOrthogonal($0.baseAddress!, dimension: 3, using: &generator) }
-            for i in 0..<n {
-                let column = (set * n + i) * 3
-                for a in 0..<3 {
-                    var v = 0.0
-                    for k in 0..<3 { v += rotation[a + k * 3] * base[3 * i + k] }
-                    theta[column + a] = v
-                }
-            }
-        }
-        return theta
+        // d = 3 and n ≥ 1 for every caller.
+        sets(try! SpiralDirections(pointsPerSet: n), count: randomizations, seed: seed)
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import VarianceReduction
 
 /// Control variates spanning the spherical harmonics of even degree 2, 4, …, D on S^{d−1}
 /// (Leluc, Dieuleveut, Portier, Segers & Zhuman 2024), as homogeneous monomials.
@@ -67,5 +68,32 @@ struct SphericalHarmonicControls: Sendable {
             }
         }
         return columns
+    }
+}
+
+extension SphericalHarmonicControls {
+    /// The monomials θ^a of the direction θ = p/|p| of each point, for `ControlVariateMonteCarlo`
+    /// (their means are ``means``).
+    var vectorIntegrand: VectorIntegrand<[Double]> {
+        let d = dimension, D = degree, exponents = exponents, k = means.count
+        return VectorIntegrand(validatedOutputDimension: k, batch: { points, values in
+            var powers = [Double](repeating: 1, count: d * (D + 1))
+            for (l, point) in points.enumerated() {
+                let norm = point.reduce(0) { $0 + $1 * $1 }.squareRoot()
+                for c in 0..<d {
+                    let t = point.count == d && norm > 0 ? point[c] / norm : .nan
+                    var p = 1.0
+                    for e in 0...D {
+                        powers[c * (D + 1) + e] = p
+                        p *= t
+                    }
+                }
+                for j in 0..<k {
+                    var v = 1.0
+                    for c in 0..<d { v *= powers[c * (D + 1) + exponents[j * d + c]] }
+                    values[l * k + j] = v
+                }
+            }
+        })
     }
 }

@@ -53,16 +53,12 @@ public struct RandomizedQuasiMonteCarlo<S: UnitCubeSampler>: MonteCarloEstimator
                            using generator: inout Xoshiro256PlusPlus) throws(MonteCarloError) {
         let n = pointSet.count, s = pointSet.dimension
         var cube = [Double](repeating: 0, count: n * s)
-        var values: [Double]
         for replicate in 0..<count {
-            values = integrand.values(at: pointSet.randomizedPoints(for: sampler, workspace: &cube, using: &generator))
-            var replicateMoments = RunningMoments()
-            guard values.withUnsafeBufferPointer({ replicateMoments.addIfAllFinite(contentsOf: $0) }) else {
-                // The index counts points over all replicates: replicate r holds points r·n ..< (r+1)·n.
-                throw .nonFinite(quantity: "integrand", index: (firstIndex + replicate) * n + (firstNonFinite(values) ?? 0))
+            let values = integrand.values(at: pointSet.randomizedPoints(for: sampler, workspace: &cube, using: &generator))
+            // The index counts points over all replicates: replicate r holds points r·n ..< (r+1)·n.
+            try values.withUnsafeBufferPointer { (buffer) throws(MonteCarloError) in
+                try state.addReplicate(buffer, firstPointIndex: (firstIndex + replicate) * n)
             }
-            state.samples.add(replicateMoments.mean)
-            state.evaluations.merge(replicateMoments)
         }
     }
 

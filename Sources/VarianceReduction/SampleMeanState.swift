@@ -41,6 +41,19 @@ public struct SampleMeanState: MergeableState, Hashable {
         }
     }
 
+    /// Adds one replicate (a randomized point set, a set of points): its mean as one sample and
+    /// every value as an evaluation. A non-finite value is a typed error naming the point by
+    /// `firstPointIndex` plus its position in the replicate.
+    @usableFromInline
+    mutating func addReplicate(_ values: UnsafeBufferPointer<Double>, firstPointIndex: Int) throws(MonteCarloError) {
+        var replicate = RunningMoments()
+        guard replicate.addIfAllFinite(contentsOf: values) else {
+            throw .nonFinite(quantity: "integrand", index: firstPointIndex + (values.firstIndex { !$0.isFinite } ?? 0))
+        }
+        samples.add(replicate.mean)
+        evaluations.merge(replicate)
+    }
+
     /// Adds a block of finite values summarized by shifted sums (see ``RunningMoments/addBlock(count:shift:shiftedSum:shiftedSquares:)``).
     @usableFromInline
     mutating func addBlock(count: Int, shift: Double, shiftedSum: Double, shiftedSquares: Double) {

@@ -247,12 +247,6 @@ struct EstimateSetup: Codable, Equatable {
     }
 }
 
-/// Something done with an estimator whose type is known only at run time.
-protocol EstimatorVisitor {
-    associatedtype Result
-    func visit<E: MonteCarloEstimator>(_ estimator: E) throws -> Result where E.Output == Estimate
-}
-
 // MARK: - Single runs, shards and merges
 
 /// One run on this machine under a sample count or a standard-error target.
@@ -292,14 +286,6 @@ struct EstimateFingerprint: Codable, Equatable {
     }
 }
 
-/// A shard's block states: blocks `firstBlock ..< endBlock` of the run's `blockCount`.
-struct EstimatePayload<State: Codable>: Codable {
-    var firstBlock: Int
-    var endBlock: Int
-    var blockCount: Int
-    var blockStates: [State]
-}
-
 /// Computes one shard's blocks and writes them to a state file.
 struct ShardRunner: EstimatorVisitor {
     let setup: EstimateSetup
@@ -310,24 +296,13 @@ struct ShardRunner: EstimatorVisitor {
 
     func visit<E: MonteCarloEstimator>(_ estimator: E) throws -> ShardWritten where E.Output == Estimate {
         let driver = setup.driver(stoppingRule: .sampleCount(setup.samples), progress: progress)
-        let total = try driver.blockCount(for: estimator)
-        guard shard.count <= total else {
-            throw CommandFailure("\(shard.count) shards but this run has only \(total) blocks; use at most \(total) shards, "
-                + "a smaller --block-size or more --samples.")
-        }
-        let blocks = shard.units(of: total)
-        let states = try driver.blockStates(estimator, seed: seed, blocks: blocks)
+        let blockSize = setup.blockSize ?? estimator.preferredBlockSize
         let fingerprint = EstimateFingerprint(
             problem: setup.problem, method: setup.method, evaluations: setup.evaluations, points: setup.points,
-            samples: setup.samples, blockSize: setup.blockSize ?? estimator.preferredBlockSize, seed: seed,
-            shardCount: shard.count)
-        let payload = EstimatePayload(firstBlock: blocks.lowerBound, endBlock: blocks.upperBound, blockCount: total,
-                                      blockStates: states)
-        try ShardFile(command: "estimate", shard: shard, fingerprint: fingerprint, payload: payload).write(to: path)
-        let size = setup.blockSize ?? estimator.preferredBlockSize
-        let samples = blocks.reduce(0) { $0 + min(size, setup.samples - $1 * size) }
-        return ShardWritten(command: "estimate", shardIndex: shard.index, shardCount: shard.count, stateFile: path,
-                            units: blocks, unitCount: total, unitName: "blocks", samples: samples, sampleName: setup.unitName)
+            samples: setup.samples, blockSize: blockSize, seed: seed, shardCount: shard.count)
+        return try BlockShards.write(estimator, driver: driver, samples: setup.samples, blockSize: blockSize, seed: seed,
+                                     shard: shard, command: "estimate", fingerprint: fingerprint, inputs: nil, to: path,
+                                     tooMany: "a smaller --block-size or more --samples", sampleName: setup.unitName)
     }
 }
 
@@ -339,43 +314,9 @@ struct ShardMerger: EstimatorVisitor {
 
     func visit<E: MonteCarloEstimator>(_ estimator: E) throws -> EstimateRunReport where E.Output == Estimate {
         let set = try ShardSet<EstimateFingerprint, EstimatePayload<E.State>>(documents, allowPartial: allowPartial)
-        // Folded in shard and block order, as `MonteCarloDriver.foldedState` folds the single
-        // run's blocks (the same merges, so the same bits), naming the file whose state does not merge.
-        var state = estimator.makeState()
-        var samples = 0
-        let size = set.shards[0].file.fingerprint.blockSize
-        guard CountOption.blockSize.contains(size), CountOption.samples.contains(set.shards[0].file.fingerprint.samples) else {
-            throw CommandFailure("\(set.shards[0].path): block size \(size) or sample count "
-                + "\(set.shards[0].file.fingerprint.samples) out of range; the file is inconsistent.")
-        }
-        for shard in set.shards {
-            let payload = shard.file.payload
-            let expected = ShardSpec(index: shard.file.shardIndex, count: shard.file.shardCount).units(of: payload.blockCount)
-            guard payload.firstBlock == expected.lowerBound, payload.endBlock == expected.upperBound,
-                  payload.blockStates.count == expected.count,
-                  payload.blockCount == (shard.file.fingerprint.samples + size - 1) / size else {
-                throw CommandFailure("\(shard.path): its blocks \(payload.firstBlock)..<\(payload.endBlock) "
-                    + "(\(payload.blockStates.count) states) are not those of shard \(shard.file.shardIndex) of "
-                    + "\(shard.file.shardCount) (\(expected)); the file is inconsistent.")
-            }
-            for (offset, state) in payload.blockStates.enumerated() {
-                let block = expected.lowerBound + offset
-                let count = min(size, shard.file.fingerprint.samples - block * size)
-                guard let counted = state as? any CountedBlockState,
-                      counted.sampleCount(evaluationsPerSample: estimator.evaluationsPerSample) != count else { continue }
-                throw CommandFailure("\(shard.path): block \(block) does not hold the run's \(count) samples "
-                    + "(its counts were edited or corrupted); the file is inconsistent.")
-            }
-            for block in payload.blockStates {
-                do {
-                    try state.merge(block)
-                } catch {
-                    throw CommandFailure("\(shard.path): its block states do not merge with the other files' (\(error.description)).")
-                }
-            }
-            samples += expected.reduce(0) { $0 + min(size, shard.file.fingerprint.samples - $1 * size) }
-        }
-        let estimate = try estimator.estimate(from: state)
+        let fingerprint = set.shards[0].file.fingerprint
+        let (estimate, samples) = try BlockShards.merge(estimator, set: set, samples: fingerprint.samples,
+                                                         blockSize: fingerprint.blockSize)
         let seed = set.shards[0].file.fingerprint.seed
         return try EstimateRunReport(setup: setup, seed: seed, estimate: estimate, samples: samples,
                                      stopReason: set.summary.partial ? "partialMerge" : StopReason.reachedSampleCount.rawValue,

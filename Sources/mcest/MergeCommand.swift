@@ -56,53 +56,10 @@ struct MergeCommand: ParsableCommand {
             }
             let documents = loaded.map { ($0.0, $0.1.data) }
             switch command {
-            case "sw": try mergeSW(documents)
+            case "sw": try SWCommand.merge(documents, allowPartial: allowPartial, json: json)
             case "estimate": try EstimateCommand.merge(documents, allowPartial: allowPartial, json: json)
             default: throw CommandFailure("\(loaded[0].0): unknown command \"\(command)\" in a state file.")
             }
-        }
-    }
-
-    func mergeSW(_ documents: [(path: String, data: Data)]) throws {
-        let set = try ShardSet<SWShardFingerprint, SWShardPayload>(documents, allowPartial: allowPartial)
-        let first = set.shards[0].file
-        for shard in set.shards {
-            try Self.checkSW(shard, against: set.shards[0])
-        }
-        let power = try SlicedWasserstein.estimate(mergingShards: set.shards.map(\.file.payload.state))
-        var report = try SWReport(
-            x: first.payload.x, y: first.payload.y, pointsX: first.fingerprint.pointsX, pointsY: first.fingerprint.pointsY,
-            dimension: first.fingerprint.dimension, p: first.fingerprint.p, method: first.fingerprint.method,
-            projectionsRequested: first.fingerprint.projections, seed: first.fingerprint.seed, power: power)
-        report.shards = set.summary
-        if let warning = set.summary.warning { printToStandardError(warning) }
-        print(json ? try report.json() : report.text)
-    }
-}
-
-extension MergeCommand {
-    /// Checks that a `mcest sw` shard's state agrees with its own fingerprint and shard index,
-    /// and with the first shard's state, naming the file at fault.
-    static func checkSW(_ shard: ShardSet<SWShardFingerprint, SWShardPayload>.Shard,
-                        against first: ShardSet<SWShardFingerprint, SWShardPayload>.Shard) throws {
-        let state = shard.file.payload.state, print = shard.file.fingerprint
-        let (points, overflow) = print.pointsX.addingReportingOverflow(print.pointsY)
-        guard !overflow, state.pointCount == points, state.dimension == print.dimension,
-              state.projections == print.projections, state.seed == print.seed else {
-            throw CommandFailure("\(shard.path): its state (\(state.pointCount) points, d = \(state.dimension), "
-                + "\(state.projections) directions, seed \(state.seed)) does not match its fingerprint "
-                + "(\(print.pointsX) + \(print.pointsY) points, d = \(print.dimension), \(print.projections) directions, "
-                + "seed \(print.seed)); the file is inconsistent.")
-        }
-        let expected = ShardSpec(index: shard.file.shardIndex, count: shard.file.shardCount).units(of: state.unitCount)
-        guard state.units == expected else {
-            throw CommandFailure("\(shard.path): its units \(state.units) are not those of shard \(shard.file.shardIndex) "
-                + "of \(shard.file.shardCount) (\(expected)); the file is inconsistent.")
-        }
-        do {
-            try state.checkSameRun(as: first.file.payload.state)
-        } catch {
-            throw CommandFailure("\(shard.path) does not match \(first.path): \(error.description)")
         }
     }
 }

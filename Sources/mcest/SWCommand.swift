@@ -36,16 +36,18 @@ struct SWCommand: ParsableCommand {
 
             Sharded runs: --shard i/N --state-out FILE (0 ≤ i < N) computes only shard i and \
             writes its state; `mcest merge` of all N files prints exactly (bit for bit) what the \
-            single run prints. Every method can be sharded. The directions come in independent \
-            groups, each drawn from its own random stream of --seed: 64 directions (mc, \
-            cv-lower, cv-upper, cv, auto, harmonics), one orthogonal block of d directions \
-            (orthogonal) or one randomized point set (qmc); shard i takes the i-th of N \
-            contiguous ranges of groups, so N can be at most the number of groups. A state keeps \
-            W_p^p (and the Gaussian controls' values) for each of the shard's directions, about \
-            20 to 60 bytes per direction, so the control-variate coefficients are fitted once, at \
-            the merge, on all directions, as in the single run (harmonics are recomputed from the \
-            seed at the merge). The fingerprint in the file holds hashes of the contents of X, Y and \
-            the weights files, n, m, d, p, the method and its parameters, L, the seed and N. \
+            single run prints. Every method can be sharded. A run is a recipe over the generic \
+            estimators, run by the same driver as `mcest estimate`: its directions come in blocks of \
+            about 64 (64 i.i.d. directions, or whole orthogonal blocks or randomized point sets), \
+            block b drawn from random stream b of --seed; shard i takes the i-th of N contiguous \
+            ranges of blocks (so N can be at most the number of blocks) and writes their mergeable \
+            states in `mcest estimate`'s format (moments, or co-moments with the controls, a few \
+            hundred bytes per block), so the control-variate coefficients are fitted once, at the \
+            merge, on all directions, as in the single run. The merge reads X and Y (and the \
+            weights) again from the paths the shards were given, to rebuild the estimator, and \
+            refuses files whose contents differ from the shards'. The fingerprint in the file \
+            holds hashes of the contents of X, Y and the weights files, n, m, d, p, the method \
+            and its parameters, L, the block layout, the seed and N. \
             mcest sw runs OpenBLAS on one thread (the sorting, the dominant cost, stays parallel), \
             so that each projection is bitwise the same in every shard whatever the core count. \
             OpenBLAS picks its kernel by CPU type: run the shards of one run on one kind of node \
@@ -130,7 +132,7 @@ struct SWCommand: ParsableCommand {
             return
         }
         let report = try reportingLibraryErrors { () throws(MonteCarloError) -> SWReport in try compute() }
-        print(json ? try report.json() : report.text)
+        try report.print(json: json)
     }
 
     /// The library method for `--method` in dimension `d`.
@@ -174,30 +176,65 @@ struct SWCommand: ParsableCommand {
 
     // MARK: - Shards
 
-    /// Computes shard `shard` and writes its state file.
+    /// Computes shard `shard` and writes its state file (the format of `mcest estimate`'s shards).
     func writeShard(_ shard: ShardSpec, to path: String) throws {
         let problem = try loadProblem()
-        let libraryMethod = libraryMethod(dimension: problem.dimension)
-        let units = try problem.shardingUnits(projections: projections, method: libraryMethod)
-        guard shard.count <= units.count else {
-            throw CommandFailure(
-                "\(shard.count) shards but this run has only \(units.count) independent groups of directions "
-                    + "(\(units.directionsPerUnit) directions each); use at most \(units.count) shards or more --projections.")
-        }
-        let state = try problem.shardState(projections: projections, method: libraryMethod, seed: seed,
-                                           shard: shard.index, of: shard.count)
-        let fingerprint = SWShardFingerprint(
+        let recipe = try problem.recipe(projections: projections, method: libraryMethod(dimension: problem.dimension))
+        let fingerprint = try fingerprint(problem: problem, recipe: recipe, shardCount: shard.count)
+        var inputs = ["x": x, "y": y]
+        inputs["weightsX"] = weightsX
+        inputs["weightsY"] = weightsY
+        let runner = SWShardRunner(recipe: recipe, seed: seed, shard: shard, path: path, fingerprint: fingerprint, inputs: inputs)
+        let summary = try recipe.accept(runner)
+        print(json ? try summary.json() : summary.text)
+    }
+
+    /// What must agree between the shards of this run.
+    func fingerprint(problem: SlicedWasserstein, recipe: SlicedWasserstein.Recipe, shardCount: Int) throws -> SWShardFingerprint {
+        SWShardFingerprint(
             xContents: try contentHash(ofFile: x), yContents: try contentHash(ofFile: y),
             weightsXContents: try weightsX.map(contentHash(ofFile:)), weightsYContents: try weightsY.map(contentHash(ofFile:)),
             pointsX: problem.source.count, pointsY: problem.target.count, dimension: problem.dimension, p: p,
-            method: method.rawValue, libraryMethod: "\(libraryMethod)", projections: projections, seed: seed,
-            shardCount: shard.count)
-        let file = ShardFile(command: "sw", shard: shard, fingerprint: fingerprint, payload: SWShardPayload(x: x, y: y, state: state))
-        try file.write(to: path)
-        let summary = ShardWritten(command: "sw", shardIndex: shard.index, shardCount: shard.count, stateFile: path,
-                                   units: state.units, unitCount: state.unitCount, unitName: "groups of directions",
-                                   samples: state.costs.count, sampleName: "directions")
-        print(json ? try summary.json() : summary.text)
+            method: method.rawValue, libraryMethod: "\(libraryMethod(dimension: problem.dimension))",
+            randomizations: randomizations, maxDegree: maxDegree, projections: projections, sets: recipe.sets,
+            blockSize: recipe.blockSize, seed: seed, shardCount: shardCount)
+    }
+
+    /// `mcest merge` for state files written by `mcest sw`: reads X and Y again (they must be
+    /// unchanged: their contents are in the fingerprint) to rebuild the estimator, then folds the
+    /// block states like every other merge.
+    static func merge(_ documents: [(path: String, data: Data)], allowPartial: Bool, json: Bool) throws {
+        let first: ShardFile<SWShardFingerprint, InputsOnly>
+        do {
+            first = try JSONDecoder().decode(ShardFile<SWShardFingerprint, InputsOnly>.self, from: documents[0].data)
+        } catch {
+            throw CommandFailure("\(documents[0].path) is not a valid state file (\(describeDecodingError(error))).")
+        }
+        let recorded = first.fingerprint
+        guard let inputs = first.payload.inputs, let x = inputs["x"], let y = inputs["y"] else {
+            throw CommandFailure("\(documents[0].path) does not name its input files.")
+        }
+        var arguments = [x, y, "--p", "\(recorded.p)", "--projections", "\(recorded.projections)", "--method", recorded.method,
+                         "--randomizations", "\(recorded.randomizations)", "--max-degree", "\(recorded.maxDegree)",
+                         "--seed", "\(recorded.seed)"]
+        if let w = inputs["weightsX"] { arguments += ["--weights-x", w] }
+        if let w = inputs["weightsY"] { arguments += ["--weights-y", w] }
+        let command = try SWCommand.parse(arguments)
+        let problem = try command.loadProblem()
+        let recipe = try problem.recipe(projections: command.projections, method: command.libraryMethod(dimension: problem.dimension))
+        let rebuilt = try command.fingerprint(problem: problem, recipe: recipe, shardCount: recorded.shardCount)
+        let changed = ShardSet<SWShardFingerprint, InputsOnly>.differences(rebuilt, recorded)
+        guard changed.isEmpty else {
+            throw CommandFailure("the merge rebuilds the estimator from \(x) and \(y), which must be the files the shards "
+                + "read; they differ from \(documents[0].path): " + changed.joined(separator: "; ") + ".")
+        }
+        let (power, summary) = try recipe.accept(SWShardMerger(documents: documents, allowPartial: allowPartial))
+        var report = try SWReport(
+            x: x, y: y, pointsX: problem.source.count, pointsY: problem.target.count, dimension: problem.dimension,
+            p: recorded.p, method: recorded.method, projectionsRequested: recorded.projections, seed: recorded.seed, power: power)
+        report.shards = summary
+        if let warning = summary.warning { printToStandardError(warning) }
+        try report.print(json: json)
     }
 
     // MARK: - Weights and line numbers
@@ -287,16 +324,49 @@ struct SWShardFingerprint: Codable, Equatable {
     var p: Double
     var method: String
     var libraryMethod: String
+    var randomizations: Int
+    var maxDegree: Int
     var projections: Int
+    /// Samples of the driver: sets of directions (directions, for i.i.d. ones).
+    var sets: Int
+    var blockSize: Int
     var seed: UInt64
     var shardCount: Int
 }
 
-/// A `mcest sw` shard's state: the per-direction values, and the file names for the merged report.
-struct SWShardPayload: Codable {
-    var x: String
-    var y: String
-    var state: SlicedWasserstein.ShardState
+/// A state file's payload read only for its input file names.
+struct InputsOnly: Codable {
+    var inputs: [String: String]?
+}
+
+/// Computes one `mcest sw` shard's blocks and writes them to a state file.
+struct SWShardRunner: EstimatorVisitor {
+    let recipe: SlicedWasserstein.Recipe
+    let seed: UInt64
+    let shard: ShardSpec
+    let path: String
+    let fingerprint: SWShardFingerprint
+    let inputs: [String: String]
+
+    func visit<E: MonteCarloEstimator>(_ estimator: E) throws -> ShardWritten where E.Output == Estimate {
+        try BlockShards.write(estimator, driver: recipe.driver(), samples: recipe.sets, blockSize: recipe.blockSize, seed: seed,
+                              shard: shard, command: "sw", fingerprint: fingerprint, inputs: inputs, to: path,
+                              tooMany: "or more --projections", sampleName: "directions",
+                              samplesPerUnit: recipe.directions.pointsPerSet)
+    }
+}
+
+/// Folds the block states of `mcest sw` shards into the estimate of SW_p^p.
+struct SWShardMerger: EstimatorVisitor {
+    let documents: [(path: String, data: Data)]
+    let allowPartial: Bool
+
+    func visit<E: MonteCarloEstimator>(_ estimator: E) throws -> (Estimate, MergeSummary) where E.Output == Estimate {
+        let set = try ShardSet<SWShardFingerprint, EstimatePayload<E.State>>(documents, allowPartial: allowPartial)
+        let fingerprint = set.shards[0].file.fingerprint
+        let merged = try BlockShards.merge(estimator, set: set, samples: fingerprint.sets, blockSize: fingerprint.blockSize)
+        return (merged.estimate, set.summary)
+    }
 }
 
 /// What `mcest sw` reports. JSON: an array of ``EstimateRecord``s, SW_p^p (context `quantity`
@@ -341,6 +411,11 @@ struct SWReport {
             records.append(record)
         }
         return try EstimateRecord.json(records)
+    }
+
+    /// Prints the report as JSON records or as text.
+    func print(json: Bool) throws {
+        Swift.print(json ? try self.json() : text)
     }
 
     /// The order as text: "2" for 2, "1.5" for 1.5.

@@ -2,14 +2,15 @@ import Foundation
 import MonteCarloCore
 import StatisticalTesting
 import Testing
+import VarianceReduction
 @testable import SlicedWasserstein
 
-/// `shardState(projections:method:seed:shard:of:)` and `estimate(mergingShards:)`: shards merge
-/// into the single run's estimate bit for bit; partial merges are honest estimates of the same
-/// quantity; inconsistent shards are refused.
+/// Sharding a sliced-Wasserstein recipe with the driver's block states: shards merge into the
+/// single run's estimate bit for bit (also through JSON, the state-file format); partial merges
+/// are honest estimates of the same quantity; bad block ranges are refused.
 ///
 /// The clouds are small (n = 30, d = 3), so OpenBLAS computes every projection product on one
-/// thread whatever its thread setting (see `ShardState` on BLAS threads).
+/// thread whatever its thread setting.
 @Suite("Sliced Wasserstein: sharded estimates")
 struct ShardTests {
     /// The shift of the second cloud (plus a small deterministic perturbation, so no control is exact).
@@ -26,53 +27,68 @@ struct ShardTests {
         .controlVariates(.both), .controlVariates(.lower), .sphericalHarmonics(maxDegree: 4),
     ]
 
-    @Test("N shards merged, in any order, equal the single run bit for bit", arguments: methods)
+    /// Computes the blocks of `shards` disjoint shards of a fixed-count run, sends each shard's
+    /// states through JSON, and folds the chosen shards in block order.
+    struct ShardedRun: EstimatorVisitor {
+        let driver: MonteCarloDriver
+        let seed: UInt64
+        let shardCount: Int
+        var kept: [Int]? = nil
+
+        func visit<E: MonteCarloEstimator>(_ estimator: E) throws -> Estimate where E.Output == Estimate {
+            let total = try driver.blockCount(for: estimator)
+            var states: [E.State] = []
+            for i in kept ?? Array(0..<shardCount) {
+                let blocks = (i * total / shardCount)..<((i + 1) * total / shardCount)
+                let shard = try driver.blockStates(estimator, seed: seed, blocks: blocks)
+                states += try JSONDecoder().decode([E.State].self, from: JSONEncoder().encode(shard))
+            }
+            return try estimator.estimate(from: MonteCarloDriver.foldedState(of: estimator, blockStates: states))
+        }
+    }
+
+    @Test("N shards of the driver's blocks, through JSON, equal the single run bit for bit", arguments: methods)
     func mergedEqualsSingle(method: SlicedWasserstein.Method) throws {
         let sw = try problem()
         let single = try sw.estimate(projections: 300, method: method, seed: 12)
+        let recipe = try sw.recipe(projections: 300, method: method)
         for count in [1, 3] {
-            let shards = try (0..<count).map { try sw.shardState(projections: 300, method: method, seed: 12, shard: $0, of: count) }
-            #expect(try SlicedWasserstein.estimate(mergingShards: shards.reversed()) == single, "\(method), \(count) shards")
-            // Disjoint units covering the run, never sharing a stream.
-            #expect(shards.map(\.units.count).reduce(0, +) == shards[0].unitCount)
-            #expect(zip(shards, shards.dropFirst()).allSatisfy { $0.units.upperBound == $1.units.lowerBound })
+            let merged = try recipe.accept(ShardedRun(driver: recipe.driver(), seed: 12, shardCount: count))
+            #expect(merged == single, "\(method), \(count) shards")
         }
+        #expect(single.sampleCount == recipe.directionCount)
     }
 
     @Test("a partial merge is an estimate from the directions present, within 5 SE of an independent reference")
     func partialMerge() throws {
         let sw = try problem()
-        let shards = try (0..<4).map { try sw.shardState(projections: 2000, method: .monteCarlo, seed: 3, shard: $0, of: 4) }
-        let partial = try SlicedWasserstein.estimate(mergingShards: [shards[0], shards[2]])
-        #expect(partial.sampleCount == shards[0].costs.count + shards[2].costs.count)
+        let recipe = try sw.recipe(projections: 2000, method: .monteCarlo)
+        let partial = try recipe.accept(ShardedRun(driver: recipe.driver(), seed: 3, shardCount: 4, kept: [0, 2]))
+        // 2000 directions are 32 blocks of 64 (the last holds 16): shards 0 and 2 hold blocks 0..<8 and 16..<24.
+        #expect(partial.sampleCount == 16 * 64)
         // The truth of this perturbed translation is not |v|²/d; compare with an independent, larger run.
         let reference = try sw.estimate(projections: 20_000, method: .controlVariates(.both), seed: 99)
         let z = abs(partial.value - reference.value) / (partial.variance + reference.variance).squareRoot()
         #expect(z <= 5, "z = \(z)")
     }
 
-    @Test("overlapping or foreign shards, and too many shards, are refused")
+    @Test("block ranges outside the run, and unusable configurations, are refused")
     func refusals() throws {
         let sw = try problem()
-        let a = try sw.shardState(projections: 300, method: .monteCarlo, seed: 1, shard: 0, of: 2)
-        let b = try sw.shardState(projections: 300, method: .monteCarlo, seed: 2, shard: 1, of: 2)
-        #expect(throws: MonteCarloError.self) { try SlicedWasserstein.estimate(mergingShards: [a, b]) }
-        #expect(throws: MonteCarloError.self) { try SlicedWasserstein.estimate(mergingShards: [a, a]) }
-        #expect(throws: MonteCarloError.self) { try SlicedWasserstein.estimate(mergingShards: []) }
-        // 300 directions are 5 groups of 64: at most 5 shards.
-        #expect(try sw.shardingUnits(projections: 300, method: .monteCarlo).count == 5)
-        #expect(throws: MonteCarloError.self) { try sw.shardState(projections: 300, method: .monteCarlo, seed: 1, shard: 0, of: 6) }
-        #expect(throws: MonteCarloError.self) { try sw.shardState(projections: 300, method: .monteCarlo, seed: 1, shard: 2, of: 2) }
-        #expect(throws: MonteCarloError.self) {
-            try sw.shardState(projections: 300, method: .randomizedSpiral(randomizations: 1), seed: 1, shard: 0, of: 1)
+        let recipe = try sw.recipe(projections: 300, method: .monteCarlo)
+        let driver = recipe.driver()
+        struct Blocks: EstimatorVisitor {
+            let driver: MonteCarloDriver
+            let blocks: Range<Int>
+            func visit<E: MonteCarloEstimator>(_ estimator: E) throws -> Int where E.Output == Estimate {
+                try driver.blockStates(estimator, seed: 1, blocks: blocks).count
+            }
         }
-    }
-
-    @Test("a shard state round-trips through JSON exactly")
-    func codable() throws {
-        let sw = try problem()
-        let state = try sw.shardState(projections: 300, method: .controlVariates(.upper), seed: 5, shard: 1, of: 3)
-        let decoded = try JSONDecoder().decode(SlicedWasserstein.ShardState.self, from: JSONEncoder().encode(state))
-        #expect(decoded == state)
+        // 300 directions are 5 blocks of 64.
+        #expect(try recipe.accept(Blocks(driver: driver, blocks: 0..<5)) == 5)
+        #expect(throws: MonteCarloError.self) { try recipe.accept(Blocks(driver: driver, blocks: 3..<6)) }
+        #expect(throws: MonteCarloError.invalidParameter(name: "randomizations", value: 1, requirement: "at least 2")) {
+            try sw.recipe(projections: 300, method: .randomizedSpiral(randomizations: 1))
+        }
     }
 }
