@@ -75,7 +75,8 @@ extension SlicedWasserstein {
                 if let vector = built.controls {
                     let sampler = try IndependentDirections(dimension: problem.dimension)
                     let base = try ControlVariateMonteCarlo(sampler: sampler, integrand: integrand, controls: vector,
-                                                            controlMeans: built.means, fitting: .ordinaryLeastSquares)
+                                                            controlMeans: built.means, fitting: .ordinaryLeastSquares,
+                                                            collinearity: .dropWithWarning)
                     return try visitor.visit(SlicedWassersteinEstimator(
                         base: base, blockSize: blockSize,
                         report: SlicedWasserstein.regressionReport(

@@ -35,7 +35,8 @@ import MonteCarloCore
 /// (κ the condition number of the controls' correlation matrix) and a warning says so: the error
 /// bar is then an upper bound, never a false zero. A NaN or ∞ value of f or of a control is a
 /// typed error naming the draw; a constant or collinear control is
-/// `MonteCarloError/singularControlCovariance(detail:)` naming the control. β is fitted by
+/// `MonteCarloError/singularControlCovariance(detail:)` naming the control, or, with
+/// `collinearity: .dropWithWarning`, dropped (coefficient 0) with a warning. β is fitted by
 /// ``RegressionControlVariateFit``, the package's one regression engine.
 ///
 /// - Complexity: O(n p²) time, O(K p²) memory for p controls.
@@ -53,6 +54,8 @@ public struct ControlVariateMonteCarlo<S: Sampler>: MonteCarloEstimator {
     public let controlMeans: [Double]
     /// How β is fitted.
     public let fitting: CoefficientFitting
+    /// What a constant or collinear control does: an error (default) or dropped with a warning.
+    public let collinearity: RegressionControlVariateFit.CollinearityPolicy
 
     /// Number of accumulator groups: folds, or pilot stride, or 1.
     let groupCount: Int
@@ -62,7 +65,8 @@ public struct ControlVariateMonteCarlo<S: Sampler>: MonteCarloEstimator {
     ///   does not have one entry per control; `MonteCarloError/invalidParameter(name:value:requirement:)`
     ///   for a non-finite mean, fewer than 2 folds or a pilot fraction outside (0, 1/2].
     public init(sampler: S, integrand: Integrand<S.Point>, controls: VectorIntegrand<S.Point>,
-                controlMeans: [Double], fitting: CoefficientFitting = .crossFitted) throws(MonteCarloError) {
+                controlMeans: [Double], fitting: CoefficientFitting = .crossFitted,
+                collinearity: RegressionControlVariateFit.CollinearityPolicy = .fail) throws(MonteCarloError) {
         try validateControlMeans(controlMeans, controlCount: controls.outputDimension)
         groupCount = try fitting.groupCount()
         self.sampler = sampler
@@ -70,6 +74,7 @@ public struct ControlVariateMonteCarlo<S: Sampler>: MonteCarloEstimator {
         self.controls = controls
         self.controlMeans = controlMeans
         self.fitting = fitting
+        self.collinearity = collinearity
     }
 
     /// Moments of (f, h − θ) per fold (or pilot/evaluation stride position).
@@ -99,6 +104,6 @@ public struct ControlVariateMonteCarlo<S: Sampler>: MonteCarloEstimator {
     }
 
     public func estimate(from state: State) throws(MonteCarloError) -> Estimate {
-        try RegressionControlVariateFit.estimate(from: state, mode: fitting)
+        try RegressionControlVariateFit.estimate(from: state, mode: fitting, collinearity: collinearity)
     }
 }

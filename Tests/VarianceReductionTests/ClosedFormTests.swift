@@ -78,6 +78,25 @@ struct ClosedFormTests {
         }
     }
 
+    @Test("a collinear control (2U beside U) is an error by default, and dropped with a warning on request")
+    func collinearControl() throws {
+        let controls = try VectorIntegrand<Double>(outputDimension: 2) { [$0, 2 * $0] }
+        let failing = try ControlVariateMonteCarlo(
+            sampler: UniformDistribution.unit, integrand: exponential, controls: controls, controlMeans: [0.5, 1])
+        #expect(throws: MonteCarloError.self) { try failing.run(samples: 10_000, seed: 4) }
+        let dropping = try ControlVariateMonteCarlo(
+            sampler: UniformDistribution.unit, integrand: exponential, controls: controls, controlMeans: [0.5, 1],
+            fitting: .ordinaryLeastSquares, collinearity: .dropWithWarning)
+        let estimate = try dropping.run(samples: 10_000, seed: 4)
+        let single = try ControlVariateMonteCarlo(
+            sampler: UniformDistribution.unit, integrand: exponential, controls: VectorIntegrand(outputDimension: 1) { [$0] },
+            controlMeans: [0.5], fitting: .ordinaryLeastSquares).run(samples: 10_000, seed: 4)
+        // Dropping the collinear copy leaves the one-control fit on the same draws.
+        #expect(abs(estimate.value - single.value) <= 1e-12 * abs(single.value))
+        #expect(abs(estimate.variance / single.variance - 1) <= 1e-9)
+        #expect(estimate.diagnostics.warnings.contains { $0.contains("collinear") })
+    }
+
     @Test("antithetic: E[e^Z] = √e with factor e/(e − 1) = 1.582")
     func antitheticNormalExponential() throws {
         let estimate = try AntitheticMonteCarlo(sampler: NormalDistribution.standard, integrand: exponential)
