@@ -83,7 +83,7 @@ bench: deps
 
 # DocC for the library modules (0 warnings expected; executables have no documentation).
 LIBRARY_MODULES := MonteCarloCore LinearAlgebra VarianceReduction StatisticalTesting SteinControlVariates \
-	SlicedWasserstein MutualInformation VariationalInference MonteCarlo
+	SlicedWassersteinModule MutualInformation VariationalInference MonteCarlo
 docs: deps
 	$(SWIFT) package generate-documentation $(foreach m,$(LIBRARY_MODULES),--target $(m))
 

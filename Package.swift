@@ -11,7 +11,7 @@ let package = Package(
         .library(name: "VarianceReduction", targets: ["VarianceReduction"]),
         .library(name: "StatisticalTesting", targets: ["StatisticalTesting"]),
         .library(name: "SteinControlVariates", targets: ["SteinControlVariates"]),
-        .library(name: "SlicedWasserstein", targets: ["SlicedWasserstein"]),
+        .library(name: "SlicedWassersteinModule", targets: ["SlicedWassersteinModule"]),
         .library(name: "MutualInformation", targets: ["MutualInformation"]),
         .library(name: "VariationalInference", targets: ["VariationalInference"]),
         .executable(name: "mcest", targets: ["mcest"]),
@@ -62,7 +62,7 @@ let package = Package(
         .target(
             name: "SteinControlVariates", dependencies: ["MonteCarloCore", "LinearAlgebra", "VarianceReduction", "MonteCarloShims"]),
         .target(
-            name: "SlicedWasserstein",
+            name: "SlicedWassersteinModule",
             dependencies: ["MonteCarloCore", "LinearAlgebra", "VarianceReduction", "SteinControlVariates"]),
         .target(
             name: "MutualInformation",
@@ -73,7 +73,7 @@ let package = Package(
         .target(
             name: "MonteCarlo",
             dependencies: [
-                "MonteCarloCore", "VarianceReduction", "SteinControlVariates", "SlicedWasserstein",
+                "MonteCarloCore", "VarianceReduction", "SteinControlVariates", "SlicedWassersteinModule",
                 "MutualInformation", "VariationalInference", "LinearAlgebra",
             ]),
 
@@ -203,7 +203,7 @@ let package = Package(
         .testTarget(
             name: "SlicedWassersteinTests",
             dependencies: [
-                "SlicedWasserstein", "SteinControlVariates", "MonteCarloCore", "LinearAlgebra", "VarianceReduction",
+                "SlicedWassersteinModule", "SteinControlVariates", "MonteCarloCore", "LinearAlgebra", "VarianceReduction",
                 "StatisticalTesting",
             ]),
         .testTarget(

@@ -95,7 +95,7 @@ do {
     for method in [SlicedWasserstein.Method.monteCarlo, .orthogonal, .controlVariates(.lower), .controlVariates(.both)] {
         _ = try sw.estimate(projections: 100, method: method, seed: 0)  // warm-up
         let (time, estimate) = try bestOf(repeats) { try sw.estimate(projections: L, method: method, seed: 1) }
-        let name = "\(method)".replacingOccurrences(of: "SlicedWasserstein.SlicedWasserstein.GaussianControls.", with: "")
+        let name = "\(method)".replacingOccurrences(of: "SlicedWassersteinModule.SlicedWasserstein.GaussianControls.", with: "")
         methods.append(MethodTiming(method: name, seconds: time, value: estimate.value, standardError: estimate.standardError))
         print("  " + name.padding(toLength: 28, withPad: " ", startingAt: 0) + String(format: " %.3f s   ", time) + "\(estimate)")
     }

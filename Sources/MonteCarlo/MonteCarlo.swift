@@ -6,6 +6,6 @@
 @_exported import LinearAlgebra
 @_exported import VarianceReduction
 @_exported import SteinControlVariates
-@_exported import SlicedWasserstein
+@_exported import SlicedWassersteinModule
 @_exported import MutualInformation
 @_exported import VariationalInference

@@ -3,7 +3,7 @@ import MonteCarloCore
 import StatisticalTesting
 import Testing
 import VarianceReduction
-@testable import SlicedWasserstein
+@testable import SlicedWassersteinModule
 
 /// A direction scheme written outside the library, as a newcomer would: one type.
 ///

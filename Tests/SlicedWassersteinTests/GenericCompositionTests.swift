@@ -3,7 +3,7 @@ import MonteCarloCore
 import StatisticalTesting
 import Testing
 import VarianceReduction
-@testable import SlicedWasserstein
+@testable import SlicedWassersteinModule
 
 /// The Gaussian-space integrand and controls work with the generic estimators.
 @Suite("Sliced Wasserstein: composition with the generic estimators")

@@ -2,7 +2,7 @@ import Foundation
 import MonteCarloCore
 import StatisticalTesting
 import Testing
-@testable import SlicedWasserstein
+@testable import SlicedWassersteinModule
 
 /// Gradient control variates (lower, upper, both) and the gradient's covariance, against the
 /// closed form of affine images: for Y = cX + b (c > 0, equal sizes and weights, p = 2) every

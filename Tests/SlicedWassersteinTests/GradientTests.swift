@@ -1,7 +1,7 @@
 import Foundation
 import MonteCarloCore
 import Testing
-@testable import SlicedWasserstein
+@testable import SlicedWassersteinModule
 
 @Suite("Sliced Wasserstein: gradient with respect to the source points")
 struct GradientTests {

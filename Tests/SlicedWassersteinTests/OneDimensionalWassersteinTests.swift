@@ -1,7 +1,7 @@
 import Foundation
 import MonteCarloCore
 import Testing
-@testable import SlicedWasserstein
+@testable import SlicedWassersteinModule
 
 @Suite("One-dimensional Wasserstein")
 struct OneDimensionalWassersteinTests {

@@ -3,7 +3,7 @@ import MonteCarloCore
 import StatisticalTesting
 import Testing
 import VarianceReduction
-@testable import SlicedWasserstein
+@testable import SlicedWassersteinModule
 
 /// Sharding a sliced-Wasserstein recipe with the driver's block states: shards merge into the
 /// single run's estimate bit for bit (also through JSON, the state-file format); partial merges

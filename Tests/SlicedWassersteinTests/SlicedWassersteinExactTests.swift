@@ -2,7 +2,7 @@ import Foundation
 import MonteCarloCore
 import StatisticalTesting
 import Testing
-@testable import SlicedWasserstein
+@testable import SlicedWassersteinModule
 
 /// Closed forms and deterministic structure: translations, affine images, d = 1, evenness,
 /// scaling, weights, thread-count invariance, typed errors.

@@ -2,7 +2,7 @@ import Foundation
 import MonteCarloCore
 import StatisticalTesting
 import Testing
-@testable import SlicedWasserstein
+@testable import SlicedWassersteinModule
 
 /// Variance reduction against plain Monte Carlo on the same problem, and calibration of the
 /// error bars over independent replications.

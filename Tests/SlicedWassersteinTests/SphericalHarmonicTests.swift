@@ -2,7 +2,7 @@ import Foundation
 import MonteCarloCore
 import StatisticalTesting
 import Testing
-@testable import SlicedWasserstein
+@testable import SlicedWassersteinModule
 
 @Suite("Sliced Wasserstein: spherical-harmonic control variates")
 struct SphericalHarmonicTests {

@@ -3,7 +3,7 @@ import MonteCarloCore
 import StatisticalTesting
 import SteinControlVariates
 import Testing
-@testable import SlicedWasserstein
+@testable import SlicedWassersteinModule
 
 /// `steinEstimate` takes any fixed-sample estimator, not only control functionals.
 @Suite("Sliced Wasserstein: any fixed-sample estimator")

@@ -1,6 +1,6 @@
 import Foundation
 import MonteCarloCore
-@testable import SlicedWasserstein
+@testable import SlicedWassersteinModule
 
 /// Random clouds and closed forms shared by the suites.
 enum Support {

@@ -1,6 +1,6 @@
 import Foundation
 import MonteCarloCore
-import SlicedWasserstein
+import SlicedWassersteinModule
 import Testing
 import VarianceReduction
 
