@@ -105,7 +105,9 @@ public struct RegressionControlVariateFit: Sendable {
     ///   - controlNames: names for warnings and errors (default "control j").
     ///   - collinearity: what to do with a constant or collinear control.
     /// - Throws: `MonteCarloError/singularControlCovariance(detail:)` under
-    ///   ``CollinearityPolicy/fail`` when a control is constant or collinear (the detail names it).
+    ///   ``CollinearityPolicy/fail`` when a control is constant or collinear (the detail names it);
+    ///   `MonteCarloError/invalidArgument(_:)` when the moments are not finite (the values' squares
+    ///   overflowed), under either policy.
     public init(moments: CovarianceMoments, responses: Int = 1, controlNames: [String]? = nil,
                 collinearity: CollinearityPolicy = .fail) throws(MonteCarloError) {
         try self.init(count: moments.count, means: moments.mean, comoments: moments.comoments, responses: responses,
@@ -150,6 +152,11 @@ public struct RegressionControlVariateFit: Sendable {
             case .fail: throw .singularControlCovariance(detail: "\(name(j)) \(reason)")
             case .dropWithWarning: warnings.append("The \(name(j)) \(reason); it was dropped.")
             }
+        }
+        guard means.allSatisfy(\.isFinite), comoments.allSatisfy(\.isFinite) else {
+            throw .invalidArgument("The means or co-moments of the responses and controls are not finite: the values' "
+                + "magnitudes overflow double precision in their squares or sums. Rescale the data (e.g. divide by a "
+                + "power of ten) and scale the result back.")
         }
         var kept: [Int] = []
         for j in 0..<p {

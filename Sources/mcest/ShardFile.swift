@@ -37,8 +37,19 @@ struct ShardFile<Fingerprint: Codable & Equatable, Payload: Codable>: Codable {
     func write(to path: String) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let data: Data
         do {
-            try encoder.encode(self).write(to: URL(fileURLWithPath: path), options: .atomic)
+            data = try encoder.encode(self)
+        } catch EncodingError.invalidValue(let value, _) where (value as? Double).map({ !$0.isFinite }) ?? false {
+            // JSON has no ±∞ or NaN: a state sum that is not finite means the inputs overflowed.
+            throw CommandFailure("cannot write the state file \(path): its sums are not finite (\(value)): the inputs' "
+                + "magnitudes overflow double precision in their squares or sums. Rescale the data (e.g. divide by a "
+                + "power of ten) and scale the result back.")
+        } catch {
+            throw CommandFailure("cannot write the state file \(path): \(error.localizedDescription)")
+        }
+        do {
+            try data.write(to: URL(fileURLWithPath: path), options: .atomic)
         } catch {
             throw CommandFailure("cannot write the state file \(path): \(error.localizedDescription)")
         }

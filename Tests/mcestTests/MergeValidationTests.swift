@@ -79,24 +79,23 @@ struct MergeValidationTests {
                                    })
     }
 
-    @Test("sw: an edited point count, a removed or negative cost, or edited units are refused")
+    @Test("sw: an edited fingerprint, sample count or sum of squares, or inputs that changed, are refused")
     func editedSlicedWassersteinStates() throws {
         let dir = try ShardCommandTests.directory()
         defer { try? FileManager.default.removeItem(at: dir) }
         let (x, y) = try ShardCommandTests.clouds(in: dir)
+        // `mcest sw` shards hold the driver's block states, like `mcest estimate`'s.
         let sw = ["sw", x, y, "--projections", "400", "--seed", "5", "--method", "mc"]
-        let state: [Any] = ["payload", "state"]
-        try Self.expectEditRefused(sw, prefix: "points", mentioning: ["does not match its fingerprint"],
-                                   Self.set(state + ["pointCount"], to: 2_147_483_648))
-        try Self.expectEditRefused(sw, prefix: "removed", mentioning: ["costs for units"],
-                                   Self.editing(state + ["costs"]) { value in value = Array((value as! [Double]).dropLast()) })
+        let block: [Any] = ["payload", "blockStates", 0]
+        try Self.expectEditRefused(sw, prefix: "points", mentioning: ["not a shard of the same run", "pointsX"],
+                                   Self.set(["fingerprint", "pointsX"], to: 2_147_483_648))
+        try Self.expectEditRefused(sw, prefix: "count", mentioning: ["does not hold the run's"],
+                                   Self.set(block + ["samples", "count"], to: 2_147_483_648))
         try Self.expectEditRefused(sw, prefix: "negative", mentioning: ["negative or not finite"],
-                                   Self.editing(state + ["costs", 0]) { value in value = -(value as! Double) })
-        try Self.expectEditRefused(sw, prefix: "units", mentioning: ["units"],
-                                   Self.editing(state + ["units"]) { value in
-                                       var bounds = value as! [Int]
-                                       bounds[0] -= 1
-                                       value = bounds
-                                   })
+                                   Self.set(block + ["samples", "sumOfSquaredDeviations"], to: -1.0))
+        try Self.expectEditRefused(sw, prefix: "blocks", mentioning: ["the file is inconsistent"],
+                                   Self.set(["payload", "blockCount"], to: 9))
+        try Self.expectEditRefused(sw, prefix: "contents", mentioning: ["not a shard of the same run", "xContents"],
+                                   Self.set(["fingerprint", "xContents"], to: "0000000000000000"))
     }
 }
