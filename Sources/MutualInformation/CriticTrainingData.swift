@@ -42,7 +42,7 @@ struct CriticTrainingData: Sendable {
     }
 
     /// Per-coordinate means and (population) standard deviations.
-    /// - Throws: ``MonteCarloError/invalidArgument(_:)`` if a coordinate is constant.
+    /// - Throws: `MonteCarloError/invalidArgument(_:)` if a coordinate is constant.
     static func standardization(_ draws: [[Double]], name: String) throws(MonteCarloError)
         -> (center: [Double], scale: [Double]) {
         let d = draws[0].count

@@ -76,7 +76,7 @@ public struct HeldOutBoundEstimator: Sendable {
 
     /// Estimates the bound from the pairs (x[i], y[i]).
     ///
-    /// - Throws: ``MonteCarloError/invalidArgument(_:)`` when there are too few rows for a
+    /// - Throws: `MonteCarloError/invalidArgument(_:)` when there are too few rows for a
     ///   training part and two batches of 4 pairs, or the critic's fit fails; the accumulator's
     ///   errors (non-finite scores).
     /// - Complexity: the critic's fit, plus O(B²) critic scores per batch.

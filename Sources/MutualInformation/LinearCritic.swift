@@ -168,11 +168,11 @@ public struct LinearCritic: Sendable {
     ///   - options: Newton settings.
     /// - Throws: `MonteCarloError`: an input case for unequal counts, ragged or empty
     ///   vectors, a NaN/∞ coordinate, a constant coordinate, `.paired` with d_x ≠ d_y or an option
-    ///   out of range; ``MonteCarloError/insufficientSamples(needed:available:reason:)`` if
-    ///   n < 2p; ``MonteCarloError/notConverged(algorithm:iterations:detail:)`` at the iteration
+    ///   out of range; `MonteCarloError/insufficientSamples(needed:available:reason:)` if
+    ///   n < 2p; `MonteCarloError/notConverged(algorithm:iterations:detail:)` at the iteration
     ///   limit or when no damped step improves a non-converged objective;
-    ///   ``MonteCarloError/notPositiveDefinite(jitterTried:)`` if the Newton system cannot be factored;
-    ///   ``MonteCarloError/diverged(algorithm:step:detail:)`` if the objective or the Newton step is not
+    ///   `MonteCarloError/notPositiveDefinite(jitterTried:)` if the Newton system cannot be factored;
+    ///   `MonteCarloError/diverged(algorithm:step:detail:)` if the objective or the Newton step is not
     ///   finite at an iterate (the line search only accepts finite objectives, so this signals
     ///   overflow in the features themselves).
     /// - Complexity: O(nK p²) per iteration (the weighted Gram matrix), plus O(p³).

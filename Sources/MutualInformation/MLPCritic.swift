@@ -276,7 +276,7 @@ public struct MLPCritic: Sendable, Hashable, Codable {
     ///   ``objectiveTrace``).
     /// - Throws: a `MonteCarloError` for B < 2, unequal counts, wrong
     ///   dimensions, NaN/∞ coordinates, τ ≤ 0 or a bad optimiser setting;
-    ///   ``MonteCarloError/diverged(algorithm:step:detail:)`` if the objective or gradient is not finite
+    ///   `MonteCarloError/diverged(algorithm:step:detail:)` if the objective or gradient is not finite
     ///   (the parameters are then left unchanged).
     /// - Complexity: O(B·(network flops) + B²E).
     @discardableResult
@@ -326,7 +326,7 @@ public struct MLPCritic: Sendable, Hashable, Codable {
     /// Each step draws `batchSize` distinct pairs uniformly (a partial Fisher–Yates shuffle driven
     /// by `seed`, which also initialises the networks).
     ///
-    /// - Throws: ``MonteCarloError/insufficientSamples(needed:available:reason:)`` if n < batchSize;
+    /// - Throws: `MonteCarloError/insufficientSamples(needed:available:reason:)` if n < batchSize;
     ///   the errors of ``validated(xDimension:yDimension:architecture:optimizer:seed:)`` and
     ///   ``step(x:y:objective:)``; `invalidParameter` for steps < 1 or batchSize < 2.
     public static func fit(

@@ -131,7 +131,7 @@ public struct TrainedCritic: Sendable {
 
     /// Fits a critic of `family` on training pairs for `bound`.
     ///
-    /// - Throws: ``MonteCarloError`` from the family's fit (too few pairs, no convergence,
+    /// - Throws: `MonteCarloError` from the family's fit (too few pairs, no convergence,
     ///   divergence, bad input), of the Gaussian fit and of the normal-score map.
     /// - Complexity: gaussian O(n d²); quadratic and rff O(nK p²) per Newton iteration; mlp
     ///   O(steps · B · width · d + steps · B² E).

@@ -67,7 +67,7 @@ public protocol FixedSampleEstimator: Sendable {
 extension FixedSampleEstimator {
     /// Estimates E_π[f] from one array per independent draw.
     /// - Throws: the errors of ``SteinSample/init(points:scores:dependence:)`` and of
-    ///   ``estimate(sample:values:)``.
+    ///   `estimate(sample:values:)`.
     public func estimate(points: [[Double]], scores: [[Double]], values: [Double]) throws(MonteCarloError) -> Estimate {
         try estimate(sample: SteinSample(points: points, scores: scores), values: values)
     }
@@ -75,7 +75,7 @@ extension FixedSampleEstimator {
     /// Draws `count` independent points from `distribution` (stream 0 of `seed`), evaluates f and
     /// the score at each, and estimates E_π[f].
     /// - Throws: the errors of ``SteinSample/init(drawing:from:using:)`` and of
-    ///   ``estimate(sample:values:)``.
+    ///   `estimate(sample:values:)`.
     public func estimate<D: ScoredSampler>(
         sampling distribution: D, count: Int, seed: UInt64, integrand: ([Double]) -> Double
     ) throws(MonteCarloError) -> Estimate {

@@ -24,10 +24,10 @@ import MonteCarloCore
 /// the group averages (f̄, h̄) are i.i.d. draws to which the regression of
 /// ``ControlVariateMonteCarlo`` applies unchanged, with groups in place of draws (group i is in
 /// fold i mod K):
-/// - bias: with ``ControlVariateMonteCarlo/CoefficientFitting/crossFitted(folds:)`` (default,
-///   K = 2) and ``ControlVariateMonteCarlo/CoefficientFitting/pilot(fraction:)``, β is fitted on
+/// - bias: with ``RegressionControlVariateFit/Mode/crossFitted(folds:)`` (default,
+///   K = 2) and ``RegressionControlVariateFit/Mode/pilot(fraction:)``, β is fitted on
 ///   groups independent of those it is averaged over, so the estimator is unbiased; with
-///   ``ControlVariateMonteCarlo/CoefficientFitting/ordinaryLeastSquares`` the bias is O(1/m) in
+///   ``RegressionControlVariateFit/Mode/ordinaryLeastSquares`` the bias is O(1/m) in
 ///   the number m of groups and is declared in the diagnostics;
 /// - `variance` is the variance of the estimator, estimated from the residuals f̄ − βᵀ(h̄ − θ)
 ///   of the group averages: per fold at its fixed β, Σₖ (mₖ/m)² s²ₖ/mₖ, for cross-fitting and
@@ -64,7 +64,7 @@ public struct ControlVariates<Base: PointGroupEstimator>: MonteCarloEstimator {
     ///   - controls: the controls h, evaluated at the same points as f.
     ///   - controlMeans: their known means θ under π.
     ///   - fitting: how β is fitted; cross-fitting with 2 folds by default.
-    /// - Throws: the errors of ``ControlVariateMonteCarlo/init(sampler:integrand:controls:controlMeans:fitting:)``:
+    /// - Throws: the errors of ``ControlVariateMonteCarlo/init(sampler:integrand:controls:controlMeans:fitting:collinearity:)``:
     ///   `MonteCarloError/dimensionMismatch(what:expected:actual:)` unless there is one mean per
     ///   control, `MonteCarloError/invalidParameter(name:value:requirement:)` for a non-finite
     ///   mean or a bad fold count or pilot fraction.

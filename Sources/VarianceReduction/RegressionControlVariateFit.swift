@@ -15,7 +15,7 @@ import MonteCarloCore
 /// let value = fit.intercept()                            // f̄ − βᵀḡ
 /// ```
 ///
-/// Callers with a ``FoldedMoments`` state get a whole ``Estimate`` (pilot, cross-fitted or OLS)
+/// Callers with a ``FoldedMoments`` state get a whole `Estimate` (pilot, cross-fitted or OLS)
 /// from ``estimate(from:mode:controlNames:collinearity:)``: that is what
 /// ``ControlVariateMonteCarlo`` does, and what an estimator that stacks control variates on
 /// another primitive (antithetic pairs, randomized QMC) should call.
