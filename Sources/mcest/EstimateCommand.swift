@@ -259,8 +259,7 @@ struct SingleRunner: EstimatorVisitor {
     func visit<E: MonteCarloEstimator>(_ estimator: E) throws -> EstimateRunReport where E.Output == Estimate {
         let rule: StoppingRule = targetStandardError.map {
             // Half-width 1.96·SE of the 95% normal interval (a t interval is slightly wider, so stricter).
-            .absoluteError(1.959963984540054 * $0, level: 0.95, maximumSamples: setup.samples,
-                           minimumSamples: min(setup.samples, 1000))
+            .absoluteError(1.959963984540054 * $0, level: 0.95, maximumSamples: setup.samples)
         } ?? .sampleCount(setup.samples)
         let report = try setup.driver(stoppingRule: rule, progress: progress).run(estimator, seed: seed)
         return try EstimateRunReport(setup: setup, seed: seed, estimate: report.estimate,
