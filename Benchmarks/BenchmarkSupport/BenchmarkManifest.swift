@@ -22,6 +22,8 @@ public struct BenchmarkManifest: Sendable {
         ExpectedTarget(benchmark: "mcbench", measure: "standard normals: speed vs GSL mt19937 + ziggurat", target: "≥ 3×"),
         ExpectedTarget(benchmark: "mcbench", measure: "PlainMonteCarlo through the driver: overhead over a bare loop", target: "< 20%"),
         ExpectedTarget(benchmark: "mcbench", measure: "2 threads vs 1: speed-up with a bit-identical estimate", target: "≥ 1.7×"),
+        ExpectedTarget(benchmark: "mcbench", measure: "RQMC to 1e-3 on Keister d = 3: points vs QMCPy CubQMCSobolG", target: "≤ 2×"),
+        ExpectedTarget(benchmark: "mcbench", measure: "RQMC to 1e-3 on Keister d = 3: time vs QMCPy CubQMCSobolG", target: "≤ 2×"),
     ]
 
     static let swbench = [
