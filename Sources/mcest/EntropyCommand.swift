@@ -70,7 +70,7 @@ struct EntropyCommand: ParsableCommand {
         let notes = [
             (weighted ? "Weighted Kozachenko–Leonenko (Berrett, Samworth & Yuan 2019), weights "
                 + estimate.diagnostics.coefficients.map { String(format: "%.3g", $0) }.joined(separator: ", ")
-                + " on the 1st…\(k)-th neighbour distances" : "Kozachenko–Leonenko on the \(k)-th neighbour distances")
+                + " on the neighbour distances of ranks 1…\(k)" : "Kozachenko–Leonenko on the distances to the k-th neighbour (k = \(k))")
                 + ", max-norm; standard error: the leave-one-out jackknife rescaled by its overestimation factor measured "
                 + "on 8 disjoint random subsamples of \(n / 8) rows (seed \(seed)).",
         ]
