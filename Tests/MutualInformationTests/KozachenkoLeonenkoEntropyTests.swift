@@ -42,8 +42,8 @@ enum EntropyTestData {
 
 @Suite("Kozachenko–Leonenko entropy")
 struct KozachenkoLeonenkoEntropyTests {
-    /// |Ĥ − H| ≤ 5 SE + the declared bias bound. The bounds are the magnitudes measured over 200
-    /// data sets on Gaussians with k = 3 (the type's documentation; −0.030 in d = 3 and −0.037 in
+    /// |Ĥ − H| ≤ 5 SE + the declared bias bound. The bounds are the magnitudes measured over 500
+    /// data sets on Gaussians with k = 3 (the type’s documentation; −0.031 in d = 3 and −0.027 in
     /// d = 5 weighted at N = 2000), rounded up; 0 in one dimension, where the measured mean bias is
     /// within its own standard error.
     @Test(arguments: [(1, 0.0), (3, 0.05), (5, 0.06)])
