@@ -56,6 +56,26 @@ struct BlockRescaledJackknife {
     /// J̄_b / s², the measured overestimation factor f (noisy: m − 1 degrees of freedom).
     var overestimation: Double { blockVariance > 0 ? blockJackknife / blockVariance : .nan }
 
+    /// `value` with this variance as an `Estimate`: Student-t with m − 1 degrees of freedom,
+    /// ESS = `pointTermVariance` (of the per-point terms) / variance, and `figures` plus
+    /// `subsampleBlocks`, `jackknifeVariance`, `jackknifeOverestimation`, `subsampleMeanShift`
+    /// and `pointTermVariance` (over N).
+    func estimate(value: Double, pointTermVariance: Double, sampleCount n: Int, method: String, coefficients: [Double] = [],
+                  declaredBias: String, figures: [String: Double]) -> Estimate {
+        var all = figures
+        all["subsampleBlocks"] = Double(blocks)
+        all["jackknifeVariance"] = jackknife
+        all["jackknifeOverestimation"] = overestimation
+        all["subsampleMeanShift"] = blockMean - value
+        all["pointTermVariance"] = pointTermVariance / Double(n)
+        return Estimate(
+            value: value, variance: variance, sampleCount: n,
+            effectiveSampleSize: Estimate.effectiveSampleSize(perDrawVariance: pointTermVariance, estimatorVariance: variance,
+                                                              evaluations: n),
+            degreesOfFreedom: Double(blocks - 1),
+            diagnostics: Diagnostics(method: method, coefficients: coefficients, declaredBias: declaredBias, figures: all))
+    }
+
     /// ((N − 1)/N) Σⱼ (T₋ⱼ − T̄₋)² for leave-one-out values T₋ⱼ.
     static func jackknife(_ leaveOneOut: [Double]) -> Double {
         var moments = RunningMoments()

@@ -127,24 +127,14 @@ public struct KozachenkoLeonenkoEntropy: Sendable, Hashable, Codable {
             let result = try Self.evaluate(block, weights: w, jackknife: true, chunks: 1)
             return (result.value, result.jackknife)
         }
-        let variance = rescaled.variance
         let weighted = w.last != 1
-        return Estimate(
-            value: full.value, variance: variance, sampleCount: n,
-            effectiveSampleSize: Estimate.effectiveSampleSize(perDrawVariance: full.pointTermVariance, estimatorVariance: variance,
-                                                              evaluations: n),
-            degreesOfFreedom: Double(m - 1),
-            diagnostics: Diagnostics(
-                method: weighted ? "kozachenko-leonenko-weighted" : "kozachenko-leonenko",
-                coefficients: w,
-                declaredBias: "Consistent; smooth-density bias of order (k/N)^(2/d) for the plain estimator"
-                    + (weighted ? ", cancelled to o(N^(−1/2)) by the weights" : "")
-                    + "; heavy tails and boundaries add more. On Gaussians it underestimates H slightly (not corrected).",
-                figures: ["neighbors": Double(k), "dimension": Double(sample.dimension), "subsampleBlocks": Double(m),
-                          "blockSize": Double(blockSize), "jackknifeVariance": full.jackknife,
-                          "jackknifeOverestimation": rescaled.overestimation,
-                          "subsampleMeanShift": rescaled.blockMean - full.value,
-                          "pointTermVariance": full.pointTermVariance / Double(n)]))
+        return rescaled.estimate(
+            value: full.value, pointTermVariance: full.pointTermVariance, sampleCount: n,
+            method: weighted ? "kozachenko-leonenko-weighted" : "kozachenko-leonenko", coefficients: w,
+            declaredBias: "Consistent; smooth-density bias of order (k/N)^(2/d) for the plain estimator"
+                + (weighted ? ", cancelled to o(N^(−1/2)) by the weights" : "")
+                + "; heavy tails and boundaries add more. On Gaussians it underestimates H slightly (not corrected).",
+            figures: ["neighbors": Double(k), "dimension": Double(sample.dimension), "blockSize": Double(blockSize)])
     }
 
     /// The value, per-point term variance and (if asked) jackknife of Ĥ on one sample.

@@ -113,21 +113,11 @@ public struct KullbackLeiblerDivergence: Sendable, Hashable, Codable {
                                       y.subset(orderY[(b * sizeY)..<((b + 1) * sizeY)]), jackknife: true, chunks: 1)
             return (result.value, result.jackknife)
         }
-        let variance = rescaled.variance
-        return Estimate(
-            value: full.value, variance: variance, sampleCount: n,
-            effectiveSampleSize: Estimate.effectiveSampleSize(perDrawVariance: full.pointTermVariance, estimatorVariance: variance,
-                                                              evaluations: n),
-            degreesOfFreedom: Double(m - 1),
-            diagnostics: Diagnostics(
-                method: "wang-kulkarni-verdu",
-                declaredBias: "Consistent; finite-sample bias of order (k/N)^(2/d) + (k/M)^(2/d) for smooth densities, "
-                    + "more with heavy tails or boundaries; not corrected.",
-                figures: ["neighbors": Double(k), "dimension": Double(x.dimension), "sampleCountQ": Double(mq),
-                          "subsampleBlocks": Double(m), "jackknifeVariance": full.jackknife,
-                          "jackknifeOverestimation": rescaled.overestimation,
-                          "subsampleMeanShift": rescaled.blockMean - full.value,
-                          "pointTermVariance": full.pointTermVariance / Double(n)]))
+        return rescaled.estimate(
+            value: full.value, pointTermVariance: full.pointTermVariance, sampleCount: n, method: "wang-kulkarni-verdu",
+            declaredBias: "Consistent; finite-sample bias of order (k/N)^(2/d) + (k/M)^(2/d) for smooth densities, "
+                + "more with heavy tails or boundaries; not corrected.",
+            figures: ["neighbors": Double(k), "dimension": Double(x.dimension), "sampleCountQ": Double(mq)])
     }
 
     func evaluate(_ x: NeighborSample, _ y: NeighborSample, jackknife wantsJackknife: Bool,
