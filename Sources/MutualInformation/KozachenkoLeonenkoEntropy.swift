@@ -87,19 +87,19 @@ public struct KozachenkoLeonenkoEntropy: Sendable, Hashable, Codable {
         try value(NeighborSample(sample, name: "the sample"))
     }
 
-    /// One-dimensional convenience for ``value(_:)-(_,[[Double]])``.
+    /// One-dimensional convenience for ``value(_:)-([[Double]])``.
     public func value(_ sample: [Double]) throws(MonteCarloError) -> Double {
         try value(NeighborSample(line: sample, name: "the sample"))
     }
 
     /// Ĥ with its variance (the jackknife rescaled on blocks; see the type's discussion).
-    /// - Throws: As ``value(_:)-(_,[[Double]])``, and `insufficientSamples` when the blocks would
+    /// - Throws: As ``value(_:)-([[Double]])``, and `insufficientSamples` when the blocks would
     ///   have fewer than k + 2 points (N < m(k + 2)).
     public func estimate(_ sample: [[Double]]) throws(MonteCarloError) -> Estimate {
         try estimate(NeighborSample(sample, name: "the sample"))
     }
 
-    /// One-dimensional convenience for ``estimate(_:)-(_,[[Double]])``.
+    /// One-dimensional convenience for ``estimate(_:)-([[Double]])``.
     public func estimate(_ sample: [Double]) throws(MonteCarloError) -> Estimate {
         try estimate(NeighborSample(line: sample, name: "the sample"))
     }
