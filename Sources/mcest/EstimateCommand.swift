@@ -107,7 +107,9 @@ struct EstimateCommand: ParsableCommand {
 
     func run() throws {
         if MultilevelEstimate.applies(problem: problem, method: method) {
-            try MultilevelEstimate(problem: problem, method: method, rootMeanSquareError: rootMeanSquareError, seed: seed)
+            let ignored = [(shard != nil, "--shard"), (stateOut != nil, "--state-out"), (targetStandardError != nil, "--target-se")]
+            try MultilevelEstimate(problem: problem, method: method, rootMeanSquareError: rootMeanSquareError, seed: seed,
+                                   unsupportedOptions: ignored.filter(\.0).map(\.1))
                 .run(json: json)
             return
         }

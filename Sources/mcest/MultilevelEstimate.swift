@@ -13,6 +13,8 @@ struct MultilevelEstimate {
     let method: EstimateCommand.MethodName
     let rootMeanSquareError: Double?
     let seed: UInt64
+    /// Options given that a multilevel run cannot honour (sharding, a standard-error target).
+    var unsupportedOptions: [String] = []
 
     /// Whether the options ask for a multilevel run.
     static func applies(problem: EstimateCommand.ProblemName, method: EstimateCommand.MethodName) -> Bool {
@@ -40,6 +42,10 @@ struct MultilevelEstimate {
         }
         guard method == .mlmc || method == .rmlmc else {
             throw CommandFailure("--problem \(problem.rawValue) is a multilevel problem: use --method mlmc or rmlmc.")
+        }
+        guard unsupportedOptions.isEmpty else {
+            throw CommandFailure("--method \(method.rawValue) takes its target as --rmse and runs on one machine: "
+                + "drop \(unsupportedOptions.joined(separator: ", ")).")
         }
         guard let epsilon = rootMeanSquareError else {
             throw CommandFailure("--method \(method.rawValue) needs --rmse E, the target root-mean-square error (e.g. --rmse 0.01).")
