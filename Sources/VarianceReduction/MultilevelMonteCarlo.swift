@@ -104,6 +104,9 @@ public struct MultilevelMonteCarlo<S: CoupledLevelSampler>: Sendable {
     // MARK: - Runs
 
     /// Runs Giles' algorithm to the root-mean-square error `rootMeanSquareError`.
+    /// - Parameters:
+    ///   - rootMeanSquareError: the target ε: variance ≤ ε²/2 and estimated bias ≤ ε/√2.
+    ///   - seed: the seed of the random streams.
     /// - Throws: `MonteCarloError/invalidParameter(name:value:requirement:)` for a non-positive
     ///   target or a non-positive cost; `MonteCarloError/nonFinite(quantity:index:)` naming the
     ///   level when the sampler returns NaN or ∞.
@@ -148,7 +151,9 @@ public struct MultilevelMonteCarlo<S: CoupledLevelSampler>: Sendable {
 
     /// Draws a fixed number of coupled samples on each level 0…(count − 1) and reports the
     /// level figures and fitted rates (for measuring a hierarchy's rates, or a fixed budget).
-    /// - Parameter samplesPerLevel: N_ℓ ≥ 2 for each level ℓ, at most the sampler's finest level + 1 entries.
+    /// - Parameters:
+    ///   - samplesPerLevel: N_ℓ ≥ 2 for each level ℓ, at most the sampler's finest level + 1 entries.
+    ///   - seed: the seed of the random streams.
     public func run(samplesPerLevel: [Int], seed: UInt64) throws(MonteCarloError) -> MultilevelReport {
         guard !samplesPerLevel.isEmpty, samplesPerLevel.count <= sampler.maximumLevel + 1 else {
             throw .invalidParameter(name: "samplesPerLevel.count", value: Double(samplesPerLevel.count),

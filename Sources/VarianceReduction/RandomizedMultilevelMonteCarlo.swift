@@ -56,7 +56,11 @@ public struct RandomizedMultilevelMonteCarlo<S: CoupledLevelSampler>: MonteCarlo
     public let warnings: [String]
 
     /// Creates the estimator with a given level distribution.
-    /// - Parameter rates: the decay rates behind `levels`, if known: they decide the warning.
+    /// - Parameters:
+    ///   - sampler: the coupled levels.
+    ///   - form: single-term or coupled-sum.
+    ///   - levels: the distribution of the random level (its finest level at most the sampler's).
+    ///   - rates: the decay rates behind `levels`, if known: they decide the warning.
     /// - Throws: `MonteCarloError/invalidParameter(name:value:requirement:)` when the
     ///   distribution's finest level exceeds the sampler's.
     public init(sampler: S, form: Form, levels: GeometricLevelDistribution, rates: MultilevelRates? = nil)
