@@ -105,7 +105,7 @@ public struct MultilevelMonteCarlo<S: CoupledLevelSampler>: Sendable {
 
     /// Runs Giles' algorithm to the root-mean-square error `rootMeanSquareError`.
     /// - Parameters:
-    ///   - rootMeanSquareError: the target ε: variance ≤ ε²/2 and estimated bias ≤ ε/√2.
+    ///   - epsilon: the target ε: variance ≤ ε²/2 and estimated bias ≤ ε/√2.
     ///   - seed: the seed of the random streams.
     /// - Throws: `MonteCarloError/invalidParameter(name:value:requirement:)` for a non-positive
     ///   target or a non-positive cost; `MonteCarloError/nonFinite(quantity:index:)` naming the
