@@ -33,6 +33,12 @@ struct EstimateCommand: ParsableCommand {
             count, block size, seed and N). `mcest merge FILE…` then prints exactly (bit for bit) \
             what the single run prints. Every method can be sharded; a shard needs a fixed \
             --samples (not --target-se), since an error target cannot be split ahead of time.
+
+            Multilevel: --problem european-euler|european-milstein (the european call with 2^l \
+            Euler or Milstein time steps at level l, truth Black–Scholes) with --method mlmc \
+            (Giles' multilevel Monte Carlo to the root-mean-square error --rmse: variance ≤ ε²/2, \
+            estimated bias ≤ ε/√2) or rmlmc (randomized, unbiased single-term MLMC, run until its \
+            standard error is at most --rmse); not sharded.
             """)
 
     /// The `--problem` choices.
