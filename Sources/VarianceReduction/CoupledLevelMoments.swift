@@ -13,6 +13,17 @@ public struct CoupledLevelMoments: MergeableState, Hashable {
     /// An empty state.
     public init() {}
 
+    private enum CodingKeys: String, CodingKey { case differences, fineValues }
+
+    /// Decodes a state, refusing one whose differences and fine values have different counts.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        differences = try container.decode(RunningMoments.self, forKey: .differences)
+        fineValues = try container.decode(RunningMoments.self, forKey: .fineValues)
+        try DecodedState.require(differences.count == fineValues.count,
+                                 "\(differences.count) differences but \(fineValues.count) fine values", in: decoder)
+    }
+
     public mutating func merge(_ other: CoupledLevelMoments) {
         differences.merge(other.differences)
         fineValues.merge(other.fineValues)

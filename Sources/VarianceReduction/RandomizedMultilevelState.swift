@@ -13,6 +13,18 @@ public struct RandomizedMultilevelState: MergeableState, Hashable {
     /// An empty state.
     public init() {}
 
+    private enum CodingKeys: String, CodingKey { case replicates, cost, finestLevel }
+
+    /// Decodes a state, refusing a negative or non-finite cost or a negative finest level.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        replicates = try container.decode(RunningMoments.self, forKey: .replicates)
+        cost = try container.decode(Double.self, forKey: .cost)
+        finestLevel = try container.decode(Int.self, forKey: .finestLevel)
+        try DecodedState.require(cost.isFinite && cost >= 0, "cost \(cost) is negative or not finite", in: decoder)
+        try DecodedState.require(finestLevel >= 0, "finest level \(finestLevel) is negative", in: decoder)
+    }
+
     public mutating func merge(_ other: RandomizedMultilevelState) {
         replicates.merge(other.replicates)
         cost += other.cost

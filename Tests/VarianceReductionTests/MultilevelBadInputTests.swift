@@ -68,4 +68,18 @@ struct MultilevelBadInputTests {
         #expect(report.totalCost <= 2000)
         #expect(!report.estimate.diagnostics.warnings.isEmpty)
     }
+
+    @Test("decoding refuses impossible states (a negative cost, unequal counts)")
+    func decoding() throws {
+        let good = try JSONEncoder().encode(RandomizedMultilevelState())
+        #expect(try JSONDecoder().decode(RandomizedMultilevelState.self, from: good) == RandomizedMultilevelState())
+        let text = String(decoding: good, as: UTF8.self)
+        #expect(text.contains("\"cost\":0"))
+        let negative = Data(text.replacingOccurrences(of: "\"cost\":0", with: "\"cost\":-1").utf8)
+        #expect(throws: DecodingError.self) { _ = try JSONDecoder().decode(RandomizedMultilevelState.self, from: negative) }
+        var moments = RunningMoments()
+        moments.add(1)
+        let unequal = Data(#"{"differences":\#(String(decoding: try JSONEncoder().encode(moments), as: UTF8.self)),"fineValues":\#(String(decoding: try JSONEncoder().encode(RunningMoments()), as: UTF8.self))}"#.utf8)
+        #expect(throws: DecodingError.self) { _ = try JSONDecoder().decode(CoupledLevelMoments.self, from: unequal) }
+    }
 }
