@@ -16,6 +16,8 @@ struct OptionBoundsTests {
         (["mi", "data.csv", "--x", "0", "--y", "1", "--method", "nwj", "--batch-size"], CountOption.criticBatchSize),
         (["mi", "data.csv", "--x", "0", "--y", "1", "--neighbors"], CountOption.neighbors),
         (["estimate", "--samples"], CountOption.samples),
+        (["estimate", "--method", "stratified", "--strata"], CountOption.strata),
+        (["estimate", "--method", "lhs", "--design-size"], CountOption.points),
         (["vi", "d.csv", "--model", "linear-regression", "--target", "y", "--samples"], CountOption.variationalSamples),
         (["demo", "--samples"], CountOption.demoSamples),
     ]
