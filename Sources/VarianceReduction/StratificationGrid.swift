@@ -5,7 +5,7 @@ import MonteCarloCore
 /// Coordinate `coordinates[j]` of the cube is cut into `divisions[j]` intervals of equal
 /// length, and a stratum is one cell of the resulting grid (the other coordinates are left
 /// whole). There are H = ∏ divisions strata, each of probability w_h = 1/H under the uniform
-/// law on the cube; a ``UnitCubeSampler`` carries them over to its measure π.
+/// law on the cube; a `UnitCubeSampler` carries them over to its measure π.
 ///
 /// ```swift
 /// // 8 × 8 strata on the first two of three cube coordinates.

@@ -136,6 +136,9 @@ public struct StratifiedMonteCarlo<S: UnitCubeSampler>: MonteCarloEstimator {
     /// variance needs. When every pilot stratum is constant, the allocation is proportional.
     ///
     /// - Parameters:
+    ///   - sampler: the measure π, as the image of the unit cube.
+    ///   - integrand: the integrand f.
+    ///   - grid: the strata; its cube dimension must be the sampler's.
     ///   - drawsPerSample: k, the approximate number of evaluations per sweep (rounding and the
     ///     minimum of one per stratum can change it a little).
     ///   - pilotDrawsPerStratum: pilot draws in each stratum, at least 2.
