@@ -62,14 +62,8 @@ public struct LatinHypercubeSampling<S: UnitCubeSampler>: MonteCarloEstimator {
 
     public func accumulate(_ count: Int, firstIndex: Int, into state: inout SampleMeanState,
                            using generator: inout Xoshiro256PlusPlus) throws(MonteCarloError) {
-        let m = designSize
-        let values = integrand.values(at: drawPointGroups(count, using: &generator))
-        try values.withUnsafeBufferPointer { (all) throws(MonteCarloError) in
-            for design in 0..<count {
-                try state.addReplicate(UnsafeBufferPointer(rebasing: all[(design * m)..<((design + 1) * m)]),
-                                       firstPointIndex: (firstIndex + design) * m)
-            }
-        }
+        try state.addReplicates(integrand.values(at: drawPointGroups(count, using: &generator)), size: designSize,
+                                firstReplicate: firstIndex)
     }
 
     public func estimate(from state: SampleMeanState) throws(MonteCarloError) -> Estimate {
