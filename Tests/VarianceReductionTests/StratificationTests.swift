@@ -173,6 +173,28 @@ struct StratificationTests {
                               reportedDegreesOfFreedom: Double(designs - 1), label: "LHS interaction")
     }
 
+    @Test("randomized orthogonal array (q = 7): f = u₀u₁ stratified on the 7 × 7 grid, exact variance")
+    func orthogonalArray() throws {
+        // Columns 0 and 1 of a strength-2 array put one point in each of the q² cells of the
+        // (u₀, u₁) grid, independently uniform within it, so a design mean has variance
+        // n⁻² Σ_cells Var(u₀u₁ | cell) = ((4q² − 1)/72 + 1/144)/q⁶ with n = q² (as for the
+        // conditional LHS term above, with q cells per side instead of m).
+        let q = 7, designs = 8
+        let estimator = try LatinHypercubeSampling(
+            sampler: try UnitCube(dimension: 3), integrand: Integrand { $0[0] * $0[1] + $0[2] }, orthogonalArrayLevels: q)
+        let size = Double(q)
+        // u₂ adds the variance of a one-dimensional stratified mean with q points in each of q cells: 1/(12 q² · q²).
+        let designVariance = ((4 * size * size - 1) / 72 + 1.0 / 144) / pow(size, 6) + 1 / (12 * pow(size, 4))
+        try checkReplications(estimator, samples: designs, truth: 0.75, exactVariance: designVariance / Double(designs),
+                              reportedDegreesOfFreedom: Double(designs - 1), label: "randomized OA")
+        #expect(throws: MonteCarloError.self) {
+            try LatinHypercubeSampling(sampler: try UnitCube(dimension: 3), integrand: Integrand { $0[0] }, orthogonalArrayLevels: 4)
+        }
+        #expect(throws: MonteCarloError.self) {
+            try LatinHypercubeSampling(sampler: try UnitCube(dimension: 5), integrand: Integrand { $0[0] }, orthogonalArrayLevels: 3)
+        }
+    }
+
     // MARK: - Composition, driver and bad input
 
     @Test("control variates stack on proportional stratified sweeps and on LHS designs")
