@@ -6,7 +6,7 @@ import MonteCarloCore
 /// exactly one point in each interval of each coordinate: u_ij = (π_j(i) + U_ij)/m with
 /// independent uniform permutations π_j and uniforms U_ij (McKay, Beckman & Conover 1979). Every
 /// point is uniform on the cube, and the design mean stratifies every one-dimensional margin at
-/// once: for f = μ + Σ_j g_j(u_j) + r(u) (Stein 1987) the additive part g contributes only
+/// once: for f = μ + Σ_j g_j(u_j) + r(u) (Stein 1987) a smooth additive part contributes only
 /// O(m⁻³) to the variance of a design mean, against σ²/m for m plain draws, so LHS helps
 /// integrands that are nearly additive, in any dimension, and never does much worse than plain
 /// (Owen 1997: its variance is at most σ²/(m − 1)).

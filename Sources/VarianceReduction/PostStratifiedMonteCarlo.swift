@@ -19,7 +19,7 @@ import MonteCarloCore
 /// **Statistical properties.** Conditionally on the counts (n_1, …, n_H), the draws in stratum
 /// h are i.i.d. from π restricted to it, so the estimator is unbiased *given the counts* whenever
 /// it is defined (every n_h ≥ 2; otherwise the estimate is a typed error, an event of
-/// probability at most H(1 − 1/H)^(n−1)·n, negligible once n ≫ H log H). `variance` is the
+/// probability at most n·H·(1 − 1/H)^(n−1), negligible once n ≫ H log H). `variance` is the
 /// conditional variance given the counts, Σ w_h² s_h²/n_h, estimated within strata (Holt & Smith
 /// 1979 argue this is the variance to report); the unconditional variance is its expectation.
 /// Student-t interval with Satterthwaite's degrees of freedom; ESS as for
