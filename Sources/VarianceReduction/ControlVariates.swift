@@ -67,9 +67,12 @@ public struct ControlVariates<Base: PointGroupEstimator>: MonteCarloEstimator {
     /// - Throws: the errors of ``ControlVariateMonteCarlo/init(sampler:integrand:controls:controlMeans:fitting:collinearity:)``:
     ///   `MonteCarloError/dimensionMismatch(what:expected:actual:)` unless there is one mean per
     ///   control, `MonteCarloError/invalidParameter(name:value:requirement:)` for a non-finite
-    ///   mean or a bad fold count or pilot fraction.
+    ///   mean or a bad fold count or pilot fraction; the base's
+    ///   ``PointGroupEstimator/requireUnbiasedGroupAverages()`` error (stratified sweeps with
+    ///   non-proportional allocation).
     public init(_ base: Base, controls: VectorIntegrand<Base.Measure.Point>, controlMeans: [Double],
                 fitting: CoefficientFitting = .crossFitted(folds: 2)) throws(MonteCarloError) {
+        try base.requireUnbiasedGroupAverages()
         regression = try ControlVariateMonteCarlo(
             sampler: base.sampler, integrand: base.integrand, controls: controls,
             controlMeans: controlMeans, fitting: fitting)

@@ -27,4 +27,12 @@ public protocol PointGroupEstimator: MonteCarloEstimator {
     /// Draws `count` groups of ``MonteCarloEstimator/evaluationsPerSample`` points each; group i
     /// occupies positions i·k ..< (i + 1)·k of the result.
     func drawPointGroups(_ count: Int, using generator: inout Xoshiro256PlusPlus) -> [Measure.Point]
+    /// Throws unless the equally weighted average of f over a group is unbiased for E_π[f] (and
+    /// so for every control); ``ControlVariates`` calls it before stacking on the estimator.
+    func requireUnbiasedGroupAverages() throws(MonteCarloError)
+}
+
+extension PointGroupEstimator {
+    /// Every point of a group has law π, so the group average is unbiased: nothing to check.
+    public func requireUnbiasedGroupAverages() throws(MonteCarloError) {}
 }

@@ -50,13 +50,7 @@ public struct PointSetMonteCarlo<S: PointSetSampler>: MonteCarloEstimator {
         guard points.count == count * k else {
             throw .dimensionMismatch(what: "points drawn by the point-set sampler", expected: count * k, actual: points.count)
         }
-        let values = integrand.values(at: points)
-        try values.withUnsafeBufferPointer { (all) throws(MonteCarloError) in
-            for set in 0..<count {
-                try state.addReplicate(UnsafeBufferPointer(rebasing: all[(set * k)..<((set + 1) * k)]),
-                                       firstPointIndex: (firstIndex + set) * k)
-            }
-        }
+        try state.addReplicates(integrand.values(at: points), size: k, firstReplicate: firstIndex)
     }
 
     public func estimate(from state: SampleMeanState) throws(MonteCarloError) -> Estimate {

@@ -54,6 +54,17 @@ public struct SampleMeanState: MergeableState, Hashable {
         evaluations.merge(replicate)
     }
 
+    /// Adds consecutive replicates of `size` values each (replicate r at positions r·size ..< (r + 1)·size),
+    /// the first being replicate `firstReplicate` of the run, as ``addReplicate(_:firstPointIndex:)`` does.
+    mutating func addReplicates(_ values: [Double], size: Int, firstReplicate: Int) throws(MonteCarloError) {
+        try values.withUnsafeBufferPointer { (all) throws(MonteCarloError) in
+            for r in 0..<(all.count / size) {
+                try addReplicate(UnsafeBufferPointer(rebasing: all[(r * size)..<((r + 1) * size)]),
+                                 firstPointIndex: (firstReplicate + r) * size)
+            }
+        }
+    }
+
     /// Adds a block of finite values summarized by shifted sums (see ``RunningMoments/addBlock(count:shift:shiftedSum:shiftedSquares:)``).
     @usableFromInline
     mutating func addBlock(count: Int, shift: Double, shiftedSum: Double, shiftedSquares: Double) {

@@ -14,10 +14,14 @@ struct EstimateCommand: ParsableCommand {
             Black–Scholes price; asian = an arithmetic Asian call (S0 = K = 100, r = 0.05, σ = 0.2, \
             T = 1, 16 dates), no closed form. Methods: plain; antithetic (pairs, two evaluations \
             each); cv (2-fold cross-fitted control variate: U, the discounted terminal price, or the \
-            geometric Asian call); rqmc (independent random digital shifts of --points Sobol points).
+            geometric Asian call); rqmc (independent random digital shifts of --points Sobol points); \
+            stratified (--strata equal-probability strata of the first input coordinate, one draw in \
+            each per sweep; variance within strata); lhs (independent Latin hypercube designs of \
+            --design-size points; variance from the spread of the design means).
 
             --samples is the number of integrand evaluations: plain and cv draw that many, \
-            antithetic half as many pairs, rqmc samples/--points randomizations. With --target-se \
+            antithetic half as many pairs, rqmc samples/--points randomizations, \
+            stratified samples/--strata sweeps, lhs samples/--design-size designs. With --target-se \
             the run stops once the standard error is at most the target (checked between rounds \
             of blocks; precisely: once the 95% interval's half-width is at most 1.96 × target), or \
             at --samples evaluations. The result depends only on the options and --seed, never on \
@@ -49,13 +53,13 @@ struct EstimateCommand: ParsableCommand {
 
     /// The `--method` choices.
     enum MethodName: String, ExpressibleByArgument, CaseIterable, Codable {
-        case plain, antithetic, cv, rqmc, mlmc, rmlmc
+        case plain, antithetic, cv, rqmc, stratified, lhs, mlmc, rmlmc
     }
 
     @Option(help: "exp, european, asian, european-euler or european-milstein (the last two: --method mlmc or rmlmc).")
     var problem: ProblemName = .european
 
-    @Option(help: "plain, antithetic, cv, rqmc, mlmc or rmlmc.")
+    @Option(help: "plain, antithetic, cv, rqmc, stratified, lhs, mlmc or rmlmc.")
     var method: MethodName = .plain
 
     @Option(help: "Integrand evaluations (the cap, with --target-se).")
@@ -69,6 +73,12 @@ struct EstimateCommand: ParsableCommand {
 
     @Option(help: "rqmc: Sobol points per randomization (a power of two suits Sobol best).")
     var points: Int = 1024
+
+    @Option(help: "stratified: equal-probability strata of the first input coordinate.")
+    var strata: Int = 16
+
+    @Option(name: .customLong("design-size"), help: "lhs: points per Latin hypercube design.")
+    var designSize: Int = 64
 
     @Option(name: .customLong("block-size"), help: "Samples per block (default: the method's preferred size); part of a sharded run's fingerprint.")
     var blockSize: Int?
@@ -105,10 +115,12 @@ struct EstimateCommand: ParsableCommand {
         if method == .rqmc, samples / points < 2 {
             throw ValidationError("rqmc needs at least 2 randomizations: --samples (\(samples)) must be at least 2 × --points (\(points)).")
         }
+        try validateStratification()
     }
 
     var setup: EstimateSetup {
-        EstimateSetup(problem: problem, method: method, evaluations: samples, points: points, blockSize: blockSize)
+        EstimateSetup(problem: problem, method: method, evaluations: samples, points: points, blockSize: blockSize,
+                      strata: method == .stratified ? strata : nil, designSize: method == .lhs ? designSize : nil)
     }
 
     func run() throws {
@@ -165,6 +177,10 @@ struct EstimateSetup: Codable, Equatable {
     var points: Int
     /// Samples per block, when set.
     var blockSize: Int?
+    /// Strata of the first coordinate (stratified only).
+    var strata: Int? = nil
+    /// Points per Latin hypercube design (lhs only).
+    var designSize: Int? = nil
 
     /// Samples in the estimator's unit: draws, antithetic pairs or RQMC randomizations.
     var samples: Int {
@@ -172,6 +188,8 @@ struct EstimateSetup: Codable, Equatable {
         case .plain, .cv, .mlmc, .rmlmc: return evaluations
         case .antithetic: return max(2, evaluations / 2)
         case .rqmc: return max(2, evaluations / points)
+        case .stratified: return max(2, evaluations / (strata ?? 1))
+        case .lhs: return max(2, evaluations / (designSize ?? 1))
         }
     }
 
@@ -211,6 +229,8 @@ struct EstimateSetup: Codable, Equatable {
         case .plain, .cv, .mlmc, .rmlmc: return "draws"
         case .antithetic: return "pairs"
         case .rqmc: return "randomizations"
+        case .stratified: return "sweeps"
+        case .lhs: return "designs"
         }
     }
 
@@ -263,6 +283,8 @@ struct EstimateSetup: Codable, Equatable {
         case .rqmc:
             return try visitor.visit(try RandomizedQuasiMonteCarlo(
                 sampler: sampler, integrand: integrand, sequence: .sobol, pointsPerReplicate: points))
+        case .stratified, .lhs:
+            return try acceptStratification(visitor, sampler: sampler, integrand: integrand)
         case .mlmc, .rmlmc:
             throw CommandFailure("--method \(method.rawValue) runs only on --problem european-euler or european-milstein.")
         }
@@ -301,9 +323,12 @@ struct EstimateFingerprint: Codable, Equatable {
     var blockSize: Int
     var seed: UInt64
     var shardCount: Int
+    var strata: Int? = nil
+    var designSize: Int? = nil
 
     var setup: EstimateSetup {
-        EstimateSetup(problem: problem, method: method, evaluations: evaluations, points: points, blockSize: blockSize)
+        EstimateSetup(problem: problem, method: method, evaluations: evaluations, points: points, blockSize: blockSize,
+                      strata: strata, designSize: designSize)
     }
 }
 
@@ -320,7 +345,8 @@ struct ShardRunner: EstimatorVisitor {
         let blockSize = setup.blockSize ?? estimator.preferredBlockSize
         let fingerprint = EstimateFingerprint(
             problem: setup.problem, method: setup.method, evaluations: setup.evaluations, points: setup.points,
-            samples: setup.samples, blockSize: blockSize, seed: seed, shardCount: shard.count)
+            samples: setup.samples, blockSize: blockSize, seed: seed, shardCount: shard.count,
+            strata: setup.strata, designSize: setup.designSize)
         return try BlockShards.write(estimator, driver: driver, samples: setup.samples, blockSize: blockSize, seed: seed,
                                      shard: shard, command: "estimate", fingerprint: fingerprint, inputs: nil, to: path,
                                      tooMany: "a smaller --block-size or more --samples", sampleName: setup.unitName)

@@ -18,6 +18,8 @@ struct OptionBoundsTests {
         (["entropy", "data.csv", "--k"], CountOption.neighbors),
         (["kl", "x.csv", "y.csv", "--k"], CountOption.neighbors),
         (["estimate", "--samples"], CountOption.samples),
+        (["estimate", "--method", "stratified", "--strata"], CountOption.strata),
+        (["estimate", "--method", "lhs", "--design-size"], CountOption.points),
         (["vi", "d.csv", "--model", "linear-regression", "--target", "y", "--samples"], CountOption.variationalSamples),
         (["demo", "--samples"], CountOption.demoSamples),
     ]

@@ -100,9 +100,9 @@ struct ShardCommandTests {
         let dir = try Self.directory()
         // Black–Scholes price of the European call (S0 = 100, K = 105, r = 0.05, σ = 0.2, T = 1).
         let blackScholes = 8.021352235143176
-        for method in ["plain", "antithetic", "cv", "rqmc"] {
+        for method in ["plain", "antithetic", "cv", "rqmc", "stratified", "lhs"] {
             let arguments = ["estimate", "--problem", "european", "--method", method, "--samples", "60000",
-                             "--points", "256", "--seed", "3"]
+                             "--points", "256", "--strata", "32", "--design-size", "128", "--seed", "3"]
             let single = try Self.object(try MCEstExecutable.run(arguments + ["--json"]))
             let files = try Self.shards(arguments, count: 3, in: dir, prefix: method)
             let merged = try Self.object(try MCEstExecutable.run(["merge", files[1], files[2], files[0], "--json"]))
