@@ -91,6 +91,8 @@ public struct LatinHypercubeSampling<S: UnitCubeSampler>: MonteCarloEstimator {
     public var evaluationsPerSample: Int { designSize }
     /// About 1024 points per block.
     public var preferredBlockSize: Int { max(1, 1024 / designSize) }
+    /// 16 designs, as for randomized QMC replicates (a t interval on 15 degrees of freedom).
+    public var minimumSamplesBeforeStopping: Int { 16 }
 
     public func makeState() -> SampleMeanState { SampleMeanState() }
 

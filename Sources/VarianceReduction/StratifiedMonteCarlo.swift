@@ -100,6 +100,8 @@ public struct StratifiedMonteCarlo<S: UnitCubeSampler>: MonteCarloEstimator {
     public var evaluationsPerSample: Int { stratumOfPosition.count }
     /// About 1024 evaluations per block.
     public var preferredBlockSize: Int { max(1, 1024 / stratumOfPosition.count) }
+    /// About 1000 draws, and at least 2 sweeps (the within-stratum variances need 2 draws per stratum).
+    public var minimumSamplesBeforeStopping: Int { max(2, 1000 / stratumOfPosition.count) }
 
     public func makeState() -> StratifiedState { StratifiedState(strata: grid.stratumCount) }
 

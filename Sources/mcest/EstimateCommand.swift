@@ -22,9 +22,11 @@ struct EstimateCommand: ParsableCommand {
             --samples is the number of integrand evaluations: plain and cv draw that many, \
             antithetic half as many pairs, rqmc samples/--points randomizations, \
             stratified samples/--strata sweeps, lhs samples/--design-size designs. With --target-se \
-            the run stops once the standard error is at most the target (checked between rounds \
-            of blocks; precisely: once the 95% interval's half-width is at most 1.96 × target), or \
-            at --samples evaluations. The result depends only on the options and --seed, never on \
+            the run stops once the standard error is at most the target (precisely: once the 95% \
+            interval's half-width is at most 1.96 × target), or at --samples evaluations. It is \
+            first checked after the estimator's minimum (1000 draws, pairs or about 1000 points of \
+            sweeps; 16 rqmc randomizations or lhs designs), then at the size the variance so far \
+            says the target needs (plus 10%), rounded up to whole blocks. The result depends only on the options and --seed, never on \
             the number of cores.
 
             A progress line (samples so far, estimate ± standard error) is shown on standard \
