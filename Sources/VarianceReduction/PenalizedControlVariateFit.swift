@@ -218,17 +218,27 @@ public struct PenalizedControlVariateFit: Sendable {
     /// Σ over the group of (rᵢ − r̄)², rᵢ = fᵢ − βᵀgᵢ, from its co-moments: M_ff − 2βᵀM_gf + βᵀM_ggβ.
     static func residualSumOfSquares(_ group: CovarianceMoments, beta: [Double]) -> Double {
         let d = group.dimension
-        let nonzero = beta.indices.filter { beta[$0] != 0 }
+        var nonzero: [Int] = []
+        for u in beta.indices where beta[u] != 0 { nonzero.append(u) }
         return group.comoments.withUnsafeBufferPointer { m in
-            var s = m[0]
-            for u in nonzero {
-                let bu = beta[u]
-                s -= 2 * bu * m[u + 1]
-                var row = 0.0
-                for v in nonzero { row += m[(u + 1) * d + v + 1] * beta[v] }
-                s += bu * row
+            beta.withUnsafeBufferPointer { beta in
+                nonzero.withUnsafeBufferPointer { nonzero in
+                    var s = m[0]
+                    var a = 0
+                    while a < nonzero.count {
+                        let u = nonzero[a]
+                        var (row, b) = (0.0, 0)
+                        let base = (u + 1) * d + 1
+                        while b < nonzero.count {
+                            row += m[base + nonzero[b]] * beta[nonzero[b]]
+                            b += 1
+                        }
+                        s += beta[u] * (row - 2 * m[u + 1])
+                        a += 1
+                    }
+                    return max(s, 0)
+                }
             }
-            return max(s, 0)
         }
     }
 }

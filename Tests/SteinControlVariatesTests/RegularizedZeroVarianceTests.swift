@@ -120,6 +120,26 @@ extension RegularizedZeroVarianceTests {
         #expect(check.passed, "\(estimate): \(check)")
     }
 
+    /// On Markov chains (four stationary AR(1) chains, ρ = 0.5, π = N(0, I₂), 500 draws each) the
+    /// penalized path runs the block jackknife with each fold's choice kept: the variance is the
+    /// larger of the held-out long-run variance and the jackknife, and f = x₁ + x₁² + sin x₂
+    /// (E f = 1) is within 5 standard errors.
+    @Test("chains: penalized fit with the block jackknife")
+    func chains() throws {
+        let sample = try ChainConvergenceTests.sample(shift: 0)
+        let values = (0..<sample.count).map { i -> Double in
+            let x = sample.point(i)
+            return x[0] + x[0] * x[0] + sin(x[1])
+        }
+        let estimate = try ZeroVarianceControlVariates(degree: 2, penalty: .lasso, selectsDegree: true)
+            .estimate(sample: sample, values: values)
+        let heldOut = try #require(estimate.diagnostics.figures["heldOutVariance"])
+        let jackknife = try #require(estimate.diagnostics.figures["jackknifeVariance"])
+        #expect(estimate.variance == max(heldOut, jackknife))
+        let check = StatisticalCheck.consistency(of: estimate, with: 1)
+        #expect(check.passed, "\(estimate): \(check)")
+    }
+
     /// Bad input is a typed error: a NaN value, a sample too small for the inner folds, a degree
     /// other than 1 or 2, and least squares with more controls than training draws.
     @Test("bad input is a typed error")
