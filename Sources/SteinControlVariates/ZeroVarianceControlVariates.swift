@@ -83,6 +83,18 @@ public struct ZeroVarianceControlVariates: Sendable, Hashable, Codable {
     /// Whether each training set chooses the degree among 1 … ``degree`` by inner cross-validation.
     public var selectsDegree: Bool
 
+    private enum CodingKeys: String, CodingKey { case degree, folds, penalty, selectsDegree }
+
+    /// Decodes the settings; `penalty` and `selectsDegree` default to `.none` and `false` when
+    /// absent (settings encoded before they existed).
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        degree = try container.decode(Int.self, forKey: .degree)
+        folds = try container.decode(Int.self, forKey: .folds)
+        penalty = try container.decodeIfPresent(PenalizedControlVariateFit.Penalty.self, forKey: .penalty) ?? .none
+        selectsDegree = try container.decodeIfPresent(Bool.self, forKey: .selectsDegree) ?? false
+    }
+
     /// Creates the estimator (settings are checked when estimating).
     /// - Parameters:
     ///   - degree: the total degree Q of the polynomials, 1 or 2; with `selectsDegree`, the highest.
@@ -139,9 +151,10 @@ public struct ZeroVarianceControlVariates: Sendable, Hashable, Codable {
     ///   than 1 or 2 or fewer than 2 folds; `MonteCarloError/dimensionMismatch(what:expected:actual:)`
     ///   and `MonteCarloError/nonFinite(quantity:index:)` for bad values;
     ///   `MonteCarloError/insufficientSamples(needed:available:reason:)` when a training set has
-    ///   fewer than p + 2 draws or a fold fewer than 2;
-    ///   `MonteCarloError/singularControlCovariance(detail:)` when the controls are collinear on
-    ///   a training set.
+    ///   fewer than p + 2 draws (least squares at a fixed degree) or fewer than
+    ///   2 · ``innerFoldCount`` (with a penalty or degree selection), or a fold fewer than 2;
+    ///   `MonteCarloError/singularControlCovariance(detail:)` when least squares meets collinear
+    ///   controls on a training set (with `.automatic`, least squares is then skipped).
     public func estimate(sample: SteinSample, values: [Double]) throws(MonteCarloError) -> Estimate {
         guard degree == 1 || degree == 2 else {
             throw .invalidParameter(name: "degree", value: Double(degree), requirement: "1 or 2")

@@ -24,15 +24,23 @@ import MonteCarloCore
 /// min ½bᵀRb − rᵀb + λ·P(b), P(b) = ½‖b‖² (ridge) or ‖b‖₁ (lasso). The intercept is not
 /// penalized (centring removes it), and βⱼ = bⱼ s_f/sⱼ. Ridge is solved through the eigen
 /// decomposition of R for λ ∈ {10⁻⁶, 10^−5.5, …, 10²}; lasso by cyclic coordinate descent
-/// with warm starts (Friedman, Hastie & Tibshirani 2010) on 20 log-spaced λ from
-/// λ_max = maxⱼ|rⱼ| (on all groups) down to 10⁻³λ_max. λ = 0 is not on either grid: plain least
-/// squares is the `.none` candidate.
+/// with warm starts (Friedman, Hastie & Tibshirani 2010) on 15 log-spaced λ from
+/// λ_max = maxⱼ|rⱼ| (on all groups) down to 10⁻²λ_max (glmnet's ratio when p > n), the path
+/// stopping once the lasso keeps as many controls as the training set has draws less 2. λ = 0
+/// is on neither grid: plain least squares is the `.none` candidate.
 ///
 /// **Selection criterion.** The pooled held-out residual variance
 /// Σ_k Σ_{i∈k}(rᵢ − r̄_k)² / Σ_k (n_k − 1) with rᵢ = fᵢ − βᵀgᵢ — the per-draw variance of the
 /// control-variate estimate the coefficients would give, which is what the choice should
 /// minimize (ZVCV scores the held-out squared prediction error, which also charges the
 /// intercept's noise).
+///
+/// **Statistical properties.** Penalized coefficients are shrunk towards 0 (biased as estimates
+/// of β* = Var(g)⁻¹Cov(g, f)), in exchange for less variance when p is not small against the
+/// training draws. Used as control-variate coefficients that are fitted on draws independent of
+/// those they are averaged over (a cross-fitting fold), they leave the estimate unbiased: any
+/// fixed β gives mean-zero controls. The cross-validated variance is optimistic for the chosen
+/// candidate (it won a minimum) and is a selection score, not an error bar.
 ///
 /// - Complexity: O(K p³) for the ridge eigen decompositions and O(K·(p² + candidates·p²)) for
 ///   the scores; the lasso path costs O(p) per coordinate visit plus O(p) per changed

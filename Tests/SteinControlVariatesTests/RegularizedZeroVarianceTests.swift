@@ -140,6 +140,17 @@ extension RegularizedZeroVarianceTests {
         #expect(check.passed, "\(estimate): \(check)")
     }
 
+    /// Settings round-trip through JSON, and settings encoded before the penalty existed decode
+    /// as least squares at a fixed degree.
+    @Test("settings are Codable, old ones decode as least squares")
+    func codable() throws {
+        let estimator = ZeroVarianceControlVariates(degree: 1, folds: 3, penalty: .lasso, selectsDegree: true)
+        let decoded = try JSONDecoder().decode(ZeroVarianceControlVariates.self, from: JSONEncoder().encode(estimator))
+        #expect(decoded == estimator)
+        let old = try JSONDecoder().decode(ZeroVarianceControlVariates.self, from: Data(#"{"degree":2,"folds":2}"#.utf8))
+        #expect(old == ZeroVarianceControlVariates(degree: 2, folds: 2))
+    }
+
     /// Bad input is a typed error: a NaN value, a sample too small for the inner folds, a degree
     /// other than 1 or 2, and least squares with more controls than training draws.
     @Test("bad input is a typed error")
