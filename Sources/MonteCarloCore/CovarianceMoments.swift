@@ -34,6 +34,17 @@ public struct CovarianceMoments: MergeableState, Hashable {
         comoments = Array(repeating: 0, count: dimension * dimension)
     }
 
+    /// A state with the given count, means and centred co-moments (row-major), for callers that
+    /// summed them another way (e.g. one BLAS Gram product); the caller guarantees they agree.
+    package init(count: Int, mean: [Double], comoments: [Double]) {
+        precondition(!mean.isEmpty && comoments.count == mean.count * mean.count && count >= 0,
+                     "a count, d means and d × d co-moments")
+        dimension = mean.count
+        self.count = count
+        self.mean = mean
+        self.comoments = comoments
+    }
+
     private enum CodingKeys: String, CodingKey { case dimension, count, mean, comoments }
 
     /// Decodes a state, refusing one no sequence of vectors can produce.

@@ -35,6 +35,26 @@ import VarianceReduction
 /// ESS is σ²_f / `variance` (σ²_f the sample variance of f over all draws). The coefficients
 /// reported in the diagnostics come from a least-squares fit on all draws (intercept first).
 ///
+/// **Regularization and degree selection** (South, Oates, Mira & Drovandi 2023). With
+/// ``penalty`` `.ridge`, `.lasso` or `.automatic`, or with ``selectsDegree``, each training set
+/// (the K − 1 folds that fit the coefficients of a held-out fold) is split again into
+/// ``innerFoldCount`` = 5 inner folds (interleaved; contiguous runs on chains), and
+/// `PenalizedControlVariateFit` chooses the penalty (least squares, ridge, lasso) and its weight
+/// — and, with ``selectsDegree``, the degree among 1 … ``degree`` — with the smallest pooled
+/// inner held-out residual variance; the choice is refitted on the whole training set. Controls
+/// are standardized and the intercept is not penalized. Everything the held-out fold's
+/// coefficients depend on comes from the other folds, so the estimate stays unbiased for i.i.d.
+/// draws and `variance` is computed exactly as above. The penalized path needs only
+/// 2 · ``innerFoldCount`` training draws, whatever the number of controls; least squares needs
+/// p + 2 and loses a factor of about (m − 2)/(m − p − 2) of its gain with m training draws, so
+/// prefer `.automatic` when p exceeds about a tenth of the training draws (degree 2 in
+/// d = 20 gives p = 230). Default `.none`, the classical estimator. The coefficients in the
+/// diagnostics come from the same selection on all draws; figures `selectedDegree`,
+/// `penaltyWeight` (λ on the standardized scale, 0 for least squares), `nonzeroCoefficients`,
+/// and `fold<k>Degree`, `fold<k>PenaltyWeight` per fold. Cost: O(n p²) for the co-moments
+/// (BLAS), O(p³) per inner fit for ridge's eigen decomposition, and the lasso path by
+/// coordinate descent, per training set and once on all draws.
+///
 /// **On Markov chains** (``SteinSample/dependence`` = `.chains`): fold k is the k-th of K
 /// contiguous blocks of every chain, so a held-out draw's neighbours (nearly the same point)
 /// are not in its fit, except at block edges; the estimate stays consistent for an ergodic
@@ -46,25 +66,55 @@ import VarianceReduction
 /// about n/(Kτ) effectively independent draws), `variance` is the larger of that and a
 /// delete-a-block jackknife over max(K, 5) contiguous blocks per chain that refits every fold
 /// (figures `heldOutVariance`, `jackknifeVariance`; Student-t with G − 1 degrees of freedom when
-/// the jackknife wins). ESS stays σ²_f / `variance`: the number of *independent* draws that
+/// the jackknife wins; with a penalty or degree selection the refits keep each fold's chosen
+/// degree, penalty and weight, so the jackknife does not see the noise of the choice itself). ESS stays σ²_f / `variance`: the number of *independent* draws that
 /// would match.
 ///
 /// - Complexity: O(n p²) time and O(n p) memory for p = C(d + Q, d) − 1 controls.
 public struct ZeroVarianceControlVariates: Sendable, Hashable, Codable {
-    /// Total polynomial degree Q: 1 or 2.
+    /// Total polynomial degree Q: 1 or 2 (the highest candidate when ``selectsDegree``).
     public var degree: Int
     /// Cross-fitting folds K ≥ 2.
     public var folds: Int
+    /// The penalty on the polynomial coefficients: `.none` (least squares, the default), `.ridge`,
+    /// `.lasso`, or `.automatic` (whichever of the three cross-validates best inside each
+    /// training set).
+    public var penalty: PenalizedControlVariateFit.Penalty
+    /// Whether each training set chooses the degree among 1 … ``degree`` by inner cross-validation.
+    public var selectsDegree: Bool
+
+    private enum CodingKeys: String, CodingKey { case degree, folds, penalty, selectsDegree }
+
+    /// Decodes the settings; `penalty` and `selectsDegree` default to `.none` and `false` when
+    /// absent (settings encoded before they existed).
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        degree = try container.decode(Int.self, forKey: .degree)
+        folds = try container.decode(Int.self, forKey: .folds)
+        penalty = try container.decodeIfPresent(PenalizedControlVariateFit.Penalty.self, forKey: .penalty) ?? .none
+        selectsDegree = try container.decodeIfPresent(Bool.self, forKey: .selectsDegree) ?? false
+    }
 
     /// Creates the estimator (settings are checked when estimating).
-    public init(degree: Int = 2, folds: Int = CrossFitFolds.defaultCount) {
+    /// - Parameters:
+    ///   - degree: the total degree Q of the polynomials, 1 or 2; with `selectsDegree`, the highest.
+    ///   - folds: cross-fitting folds K ≥ 2.
+    ///   - penalty: `.none` (default) keeps the classical least-squares estimator; choose
+    ///     `.automatic` (or `.ridge`, `.lasso`) when the C(d + Q, d) − 1 controls are more than
+    ///     about a tenth of the training draws, where least squares loses most of its gain or is
+    ///     refused.
+    ///   - selectsDegree: choose the degree (1 … `degree`) inside each training set.
+    public init(degree: Int = 2, folds: Int = CrossFitFolds.defaultCount,
+                penalty: PenalizedControlVariateFit.Penalty = .none, selectsDegree: Bool = false) {
         self.degree = degree
         self.folds = folds
+        self.penalty = penalty
+        self.selectsDegree = selectsDegree
     }
 
     /// The number of controls for dimension d: C(d + Q, d) − 1.
     public func controlCount(dimension d: Int) -> Int {
-        degree == 1 ? d : d + d + d * (d - 1) / 2
+        Self.controlCount(dimension: d, degree: degree)
     }
 
     /// The controls at every draw, row-major (n × p).
@@ -101,9 +151,10 @@ public struct ZeroVarianceControlVariates: Sendable, Hashable, Codable {
     ///   than 1 or 2 or fewer than 2 folds; `MonteCarloError/dimensionMismatch(what:expected:actual:)`
     ///   and `MonteCarloError/nonFinite(quantity:index:)` for bad values;
     ///   `MonteCarloError/insufficientSamples(needed:available:reason:)` when a training set has
-    ///   fewer than p + 2 draws or a fold fewer than 2;
-    ///   `MonteCarloError/singularControlCovariance(detail:)` when the controls are collinear on
-    ///   a training set.
+    ///   fewer than p + 2 draws (least squares at a fixed degree) or fewer than
+    ///   2 · ``innerFoldCount`` (with a penalty or degree selection), or a fold fewer than 2;
+    ///   `MonteCarloError/singularControlCovariance(detail:)` when least squares meets collinear
+    ///   controls on a training set (with `.automatic`, least squares is then skipped).
     public func estimate(sample: SteinSample, values: [Double]) throws(MonteCarloError) -> Estimate {
         guard degree == 1 || degree == 2 else {
             throw .invalidParameter(name: "degree", value: Double(degree), requirement: "1 or 2")
@@ -114,16 +165,29 @@ public struct ZeroVarianceControlVariates: Sendable, Hashable, Codable {
         let p = controlCount(dimension: sample.dimension)
         try requireCount(n, atLeast: 2 * folds, "(2 per fold) for \(folds)-fold cross-fitting")
         let smallestTraining = n - (n + folds - 1) / folds
-        guard smallestTraining >= p + 2 else {
-            throw .insufficientSamples(needed: ((p + 2) * folds + folds - 2) / (folds - 1), available: n,
-                                       reason: "so that every fit of \(p) control coefficients and an intercept has p + 2 draws")
+        let trainingNeeded = isRegularized ? 2 * Self.innerFoldCount : p + 2
+        guard smallestTraining >= trainingNeeded else {
+            throw .insufficientSamples(
+                needed: (trainingNeeded * folds + folds - 2) / (folds - 1), available: n,
+                reason: isRegularized
+                    ? "so that every training set splits into \(Self.innerFoldCount) cross-validation folds of 2 draws"
+                    : "so that every fit of \(p) control coefficients and an intercept has p + 2 draws (or use a penalty: .ridge, .lasso or .automatic)")
         }
         let g = controls(for: sample)
         var accumulator = ResidualAccumulator()
         let groups = try crossFitFolds.groups(drawCount: n, dependence: sample.dependence)
+        var choices: [FoldChoice] = []
         for (k, evaluation) in groups.enumerated() {
             let training = sample.training(excluding: evaluation, from: groups.enumerated().filter { $0.offset != k }.flatMap(\.element))
-            let beta = try fit(controls: g, p: p, values: values, rows: training)
+            let beta: [Double]
+            if isRegularized {
+                let choice = try select(rows: training, controls: g, p: p, values: values, dependence: sample.dependence,
+                                        dimension: sample.dimension)
+                choices.append(choice)
+                beta = choice.coefficients
+            } else {
+                beta = try fit(controls: g, p: p, values: values, rows: training)
+            }
             var residuals = [Double](repeating: 0, count: evaluation.count)
             var rounding = residuals
             let scale = 4 * Double(p + 2) * Double.ulpOfOne
@@ -140,18 +204,35 @@ public struct ZeroVarianceControlVariates: Sendable, Hashable, Codable {
             accumulator.addGroup(residuals: residuals, roundingErrors: rounding, indices: evaluation)
         }
         let combined = try accumulator.combine(dependence: sample.dependence)
-        let fullCoefficients = try fit(controls: g, p: p, values: values, rows: Array(0..<n))
+        var figures = ["folds": Double(folds), "controls": Double(p)]
+        let fullCoefficients: [Double]
+        var method = "zero-variance-degree-\(degree)-cross-fitted"
+        if isRegularized {
+            let full = try select(rows: Array(0..<n), controls: g, p: p, values: values, dependence: sample.dependence,
+                                  dimension: sample.dimension)
+            fullCoefficients = full.coefficients
+            method = "zero-variance-degree-\(full.degree)-\(full.penalty == .none ? "least-squares" : full.penalty.rawValue)-cross-fitted"
+            figures["selectedDegree"] = Double(full.degree)
+            figures["penaltyWeight"] = full.weight
+            figures["nonzeroCoefficients"] = Double(full.coefficients.dropFirst().filter { $0 != 0 }.count)
+            for (k, choice) in choices.enumerated() {
+                figures["fold\(k)Degree"] = Double(choice.degree)
+                figures["fold\(k)PenaltyWeight"] = choice.weight
+            }
+        } else {
+            fullCoefficients = try fit(controls: g, p: p, values: values, rows: Array(0..<n))
+        }
         let perDraw = sampleVariance(values)
         var variance = combined.variance
         var degreesOfFreedom = combined.degreesOfFreedom
-        var figures = ["folds": Double(folds), "controls": Double(p)]
         if sample.dependence.isChain {
             // On chains the coefficients' own noise is not second order: a fold's β̂ comes from
             // about n/(Kτ) effectively independent draws and multiplies a block mean of the
             // controls of the same order, so the held-out residual variance alone was measured
             // 15–30% too small (AR(1), ρ = 0.8, n = 1000, p = 5). A delete-a-block jackknife
             // that refits every fold sees it.
-            let jackknife = try blockJackknifeVariance(sample: sample, controls: g, p: p, values: values, folds: groups)
+            let jackknife = try blockJackknifeVariance(sample: sample, controls: g, p: p, values: values, folds: groups,
+                                                       choices: isRegularized ? choices : nil)
             figures["heldOutVariance"] = combined.variance
             figures["jackknifeVariance"] = jackknife.variance
             if jackknife.variance > variance {
@@ -166,7 +247,7 @@ public struct ZeroVarianceControlVariates: Sendable, Hashable, Codable {
             value: combined.value, variance: variance, sampleCount: n, effectiveSampleSize: ess,
             degreesOfFreedom: degreesOfFreedom,
             diagnostics: Diagnostics(
-                method: "zero-variance-degree-\(degree)-cross-fitted", coefficients: fullCoefficients,
+                method: method, coefficients: fullCoefficients,
                 varianceReductionFactor: ess / Double(n),
                 figures: figures,
                 warnings: convergence.warnings + (combined.atFloor ? [ResidualAccumulator.roundingWarning] : [])
@@ -177,8 +258,9 @@ public struct ZeroVarianceControlVariates: Sendable, Hashable, Codable {
     /// contiguous blocks within each chain (Künsch 1989); without block g every fold is refitted
     /// on its training draws outside g and averaged over its evaluation draws outside g;
     /// V_J = (G − 1)/G · Σ_g (θ̂₋g − θ̄)².
+    /// With `choices` (the penalized path) each refit keeps its fold's degree, penalty and weight.
     func blockJackknifeVariance(sample: SteinSample, controls g: [Double], p: Int, values: [Double],
-                                folds: [[Int]]) throws(MonteCarloError) -> (variance: Double, groups: Int) {
+                                folds: [[Int]], choices: [FoldChoice]? = nil) throws(MonteCarloError) -> (variance: Double, groups: Int) {
         let groupCount = max(folds.count, 5)
         var group = [Int](repeating: 0, count: sample.count)
         for (index, block) in try sample.folds(groupCount).enumerated() {
@@ -191,11 +273,16 @@ public struct ZeroVarianceControlVariates: Sendable, Hashable, Codable {
             for (k, evaluation) in reduced.enumerated() where !evaluation.isEmpty {
                 let training = sample.training(excluding: evaluation,
                                                from: reduced.enumerated().filter { $0.offset != k }.flatMap(\.element))
-                guard training.count >= p + 2 else {
-                    throw .insufficientSamples(needed: p + 2, available: training.count,
-                                               reason: "to refit \(p) zero-variance controls after deleting a jackknife block")
+                let beta: [Double]
+                if let choices {
+                    beta = try refit(choices[k], rows: training, controls: g, p: p, values: values, dimension: sample.dimension)
+                } else {
+                    guard training.count >= p + 2 else {
+                        throw .insufficientSamples(needed: p + 2, available: training.count,
+                                                   reason: "to refit \(p) zero-variance controls after deleting a jackknife block")
+                    }
+                    beta = try fit(controls: g, p: p, values: values, rows: training)
                 }
-                let beta = try fit(controls: g, p: p, values: values, rows: training)
                 for i in evaluation {
                     var fitted = 0.0
                     for j in 0..<p { fitted += beta[j + 1] * g[i * p + j] }

@@ -52,16 +52,32 @@ struct CorrelationFactor: Sendable {
 
     /// Forward substitution with L, then back substitution with Lᵀ.
     private static func solve(_ b: [Double], lower l: [Double], order p: Int) -> [Double] {
+        // Pointers and while loops (same operations in the same order): this runs p times per
+        // factorization for the condition number, and must stay fast in debug builds too.
         var x = b
-        for i in 0..<p {
-            var s = x[i]
-            for t in 0..<i { s -= l[i * p + t] * x[t] }
-            x[i] = s / l[i * p + i]
-        }
-        for i in stride(from: p - 1, through: 0, by: -1) {
-            var s = x[i]
-            for t in (i + 1)..<max(i + 1, p) { s -= l[t * p + i] * x[t] }
-            x[i] = s / l[i * p + i]
+        l.withUnsafeBufferPointer { l in
+            x.withUnsafeMutableBufferPointer { x in
+                var i = 0
+                while i < p {
+                    var (s, t) = (x[i], 0)
+                    while t < i {
+                        s -= l[i * p + t] * x[t]
+                        t += 1
+                    }
+                    x[i] = s / l[i * p + i]
+                    i += 1
+                }
+                i = p - 1
+                while i >= 0 {
+                    var (s, t) = (x[i], i + 1)
+                    while t < p {
+                        s -= l[t * p + i] * x[t]
+                        t += 1
+                    }
+                    x[i] = s / l[i * p + i]
+                    i -= 1
+                }
+            }
         }
         return x
     }

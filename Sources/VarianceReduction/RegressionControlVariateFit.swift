@@ -18,7 +18,9 @@ import MonteCarloCore
 /// Callers with a ``FoldedMoments`` state get a whole `Estimate` (pilot, cross-fitted or OLS)
 /// from ``estimate(from:mode:controlNames:collinearity:)``: that is what
 /// ``ControlVariateMonteCarlo`` does, and what an estimator that stacks control variates on
-/// another primitive (antithetic pairs, randomized QMC) should call.
+/// another primitive (antithetic pairs, randomized QMC) should call. For many controls relative
+/// to the draws, ``PenalizedControlVariateFit`` chooses between this fit and ridge or lasso
+/// penalties by cross-validation.
 ///
 /// **Numerics.** The controls' co-moments are scaled to a correlation matrix (so the singularity
 /// test does not depend on units) and factored by Cholesky; a control is *constant* when its

@@ -37,6 +37,14 @@ struct CVCommand: ParsableCommand {
             unbiased for i.i.d. draws; normal interval. zv1, zv2 = zero-variance polynomial \
             control variates of degree 1 or 2 (Mira et al. 2013): exact for polynomials of that \
             degree under a Gaussian π; standard error from the held-out residual variances. \
+            zv = the same with the degree (1 or 2) chosen by 5-fold cross-validation inside each \
+            training fold. --penalty (zv, zv1, zv2 only) regularizes the polynomial coefficients \
+            (South et al. 2023): ridge or lasso on standardized controls, the intercept \
+            unpenalized, the weight chosen by 5-fold cross-validation inside each training fold \
+            (so the held-out error bar stays honest); auto also considers least squares; none \
+            is least squares, refused when a training fold has fewer than p + 2 draws for p \
+            controls (degree 2 in d dimensions: p = d(d + 3)/2). Default: auto for zv, none for \
+            zv1 and zv2. \
             cf = control functionals (Oates et al. 2017) with the --kernel Stein kernel, \
             median-heuristic length-scale, nugget 1e-8. secf = semi-exact control functionals \
             (South et al. 2022), kernel plus the degree-2 zero-variance polynomials. For cf and \
@@ -76,7 +84,24 @@ struct CVCommand: ParsableCommand {
 
     /// The estimators `--method` offers.
     enum Method: String, ExpressibleByArgument, CaseIterable {
-        case auto, plain, zv1, zv2, cf, secf, vv
+        case auto, plain, zv, zv1, zv2, cf, secf, vv
+
+        /// Whether the method is a zero-variance one (the only ones `--penalty` applies to).
+        var isZeroVariance: Bool { [.zv, .zv1, .zv2].contains(self) }
+    }
+
+    /// `--penalty` choices for the zero-variance methods.
+    enum Penalty: String, ExpressibleByArgument, CaseIterable {
+        case none, ridge, lasso, auto
+
+        var library: PenalizedControlVariateFit.Penalty {
+            switch self {
+            case .none: return .none
+            case .ridge: return .ridge
+            case .lasso: return .lasso
+            case .auto: return .automatic
+            }
+        }
     }
 
     /// The base kernels `--kernel` offers.
@@ -138,8 +163,11 @@ struct CVCommand: ParsableCommand {
     @Option(help: "Batch size (or spectral truncation) for chain estimators: sqrt, cbrt or a number.")
     var batchSize: String = "sqrt"
 
-    @Option(help: "Estimator: auto, plain, zv1, zv2, cf, secf or vv (all integrands jointly).")
+    @Option(help: "Estimator: auto, plain, zv (degree 1 or 2 chosen by cross-validation), zv1, zv2, cf, secf or vv (all integrands jointly).")
     var method: Method = .auto
+
+    @Option(help: "Penalty on the zero-variance polynomial coefficients (zv, zv1, zv2 only): none (least squares), ridge, lasso or auto (the best of the three by cross-validation inside each training fold). Default: auto for zv, none for zv1 and zv2.")
+    var penalty: Penalty?
 
     @Option(help: "Base kernel of the Stein kernel (cf, secf, vv; auto tries all four): gaussian, imq (inverse multiquadric, β = −1/2), rq (rational quadratic, α = 1) or matern52.")
     var kernel: Kernel = .gaussian
@@ -184,6 +212,9 @@ struct CVCommand: ParsableCommand {
 
     /// Reads and checks the three files, then estimates every integrand.
     func estimateAll() throws(MonteCarloError) -> [CVResult] {
+        if let penalty, !method.isZeroVariance {
+            throw .invalidArgument("--penalty \(penalty.rawValue) applies to the zero-variance methods zv, zv1 and zv2 only, not to --method \(method.rawValue).")
+        }
         let input = try CVInput(samples: samples, scores: scores, values: values, sampleColumns: sampleColumns,
                                 valueColumns: valueColumns, chains: chains, chainColumn: chainColumn)
         var order = input.order
@@ -236,8 +267,10 @@ struct CVCommand: ParsableCommand {
         switch method {
         case .plain:
             return try SampleMean().estimate(sample: sample, values: f)
-        case .zv1, .zv2:
-            return try ZeroVarianceControlVariates(degree: method == .zv1 ? 1 : 2, folds: folds).estimate(sample: sample, values: f)
+        case .zv, .zv1, .zv2:
+            let chosen = penalty ?? (method == .zv ? .auto : .none)
+            return try ZeroVarianceControlVariates(degree: method == .zv1 ? 1 : 2, folds: folds, penalty: chosen.library,
+                                                   selectsDegree: method == .zv).estimate(sample: sample, values: f)
         case .cf:
             return try SteinControlFunctional(kernel: kernel.specification, form: .crossFitted(folds: folds))
                 .estimate(sample: sample, values: f)
