@@ -17,6 +17,8 @@ struct OptionBoundsTests {
         (["mi", "data.csv", "--x", "0", "--y", "1", "--neighbors"], CountOption.neighbors),
         (["estimate", "--samples"], CountOption.samples),
         (["vi", "d.csv", "--model", "linear-regression", "--target", "y", "--samples"], CountOption.variationalSamples),
+        (["vi", "d.csv", "--model", "linear-regression", "--target", "y", "--max-iterations"], CountOption.iterations),
+        (["vi", "d.csv", "--model", "linear-regression", "--target", "y", "--group-size"], CountOption.renyiGroupSize),
         (["demo", "--samples"], CountOption.demoSamples),
     ]
 
