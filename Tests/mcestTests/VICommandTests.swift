@@ -74,7 +74,7 @@ struct VICommandTests {
         let path = try Self.write(Self.golden)
         let output = try MCEstExecutable.run(["vi", "--model", "linear-regression", path, "--target", "y", "--intercept",
                                               "--prior-sd", "2", "--noise-sd", "0.5", "--family", "full-rank",
-                                              "--alpha", "0.5", "--alpha", "-1", "--group-size", "20", "--json"])
+                                              "--alpha", "0.5", "--alpha", "-1", "--group-size", "20", "--samples", "4000", "--json"])
         #expect(output.status == 0, "\(output.standardError)")
         let report = try Report.decode(output.standardOutput)
         let logEvidence = try #require(report.logEvidence)
@@ -89,14 +89,14 @@ struct VICommandTests {
         #expect(half.value <= logEvidence + 5 * half.standardError)
         #expect(minusOne.value >= report.elbo.value - 5 * noise(minusOne, report.elbo))
         let text = try MCEstExecutable.run(["vi", "--model", "linear-regression", path, "--target", "y", "--intercept",
-                                            "--alpha", "0.5", "--group-size", "20"])
+                                            "--alpha", "0.5", "--group-size", "20", "--samples", "400"])
         #expect(text.status == 0 && text.standardOutput.contains("Rényi bounds, K = 20") && text.standardOutput.contains("α = 0.5"), "\(text.standardOutput)")
     }
 
     @Test("the stop reason: iterationLimit when --max-iterations runs out first, in JSON and text")
     func stopReason() throws {
         let path = try Self.write(Self.golden)
-        let arguments = ["vi", "--model", "linear-regression", path, "--target", "y", "--intercept", "--max-iterations", "150"]
+        let arguments = ["vi", "--model", "linear-regression", path, "--target", "y", "--intercept", "--max-iterations", "150", "--samples", "400"]
         let output = try MCEstExecutable.run(arguments + ["--json"])
         #expect(output.status == 0, "\(output.standardError)")
         let report = try Report.decode(output.standardOutput)
