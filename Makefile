@@ -62,7 +62,7 @@ calibration-table: deps
 # average about 20. BENCH_QUICK=1: one timing run per figure and fewer replications, to check the
 # pipeline; its RESULTS.md says so at the top and is not for quoting.
 BENCH_QUICK ?=
-BENCH_PRODUCTS := mcbench vibench swbench mibench mcest steinbench steinvvbench chainbench benchreport
+BENCH_PRODUCTS := mcbench vibench swbench mibench mcest steinbench steinvvbench chainbench mlmcbench benchreport
 ifeq ($(BENCH_QUICK),)
 BENCH_LABEL := Full run (make bench).
 else
@@ -79,6 +79,7 @@ bench: deps
 	.build/release/steinbench --json benchmark-output/steinbench.json $(if $(BENCH_QUICK),--repeats 1)
 	.build/release/steinvvbench --json benchmark-output/steinvvbench.json $(if $(BENCH_QUICK),--replications 40)
 	.build/release/chainbench --json benchmark-output/chainbench.json $(if $(BENCH_QUICK),--repeats 1)
+	.build/release/mlmcbench --json benchmark-output/mlmcbench.json
 	.build/release/benchreport benchmark-output --results Benchmarks/RESULTS.md --label "$(BENCH_LABEL)"
 
 # DocC for the library modules (0 warnings expected; executables have no documentation).

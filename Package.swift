@@ -124,6 +124,10 @@ let package = Package(
             name: "chainbench",
             dependencies: ["MonteCarlo", "BenchmarkSupport"],
             path: "Benchmarks/chainbench"),
+        .executableTarget(
+            name: "mlmcbench",
+            dependencies: ["MonteCarlo", "BenchmarkSupport"],
+            path: "Benchmarks/mlmcbench"),
 
         // MARK: - Examples and notebooks
         .executableTarget(

@@ -15,13 +15,20 @@ public struct BenchmarkManifest: Sendable {
 
     /// The benchmarks that `make bench` runs and their targets.
     public static let standard = BenchmarkManifest(
-        benchmarks: ["mcbench", "vibench", "swbench", "mibench", "steinbench", "steinvvbench", "chainbench"],
-        targets: mcbench + swbench + mibench + steinbench + steinvvbench + chainbench)
+        benchmarks: ["mcbench", "vibench", "swbench", "mibench", "steinbench", "steinvvbench", "chainbench", "mlmcbench"],
+        targets: mcbench + swbench + mibench + steinbench + steinvvbench + chainbench + mlmcbench)
+
+    static let mlmcbench = ["work (time steps)", "time"].map {
+        ExpectedTarget(benchmark: "mlmcbench",
+                       measure: "MLMC vs plain MC on the finest level, GBM Euler call, RMSE 10⁻³: \($0)", target: "≥ 10×")
+    }
 
     static let mcbench = [
         ExpectedTarget(benchmark: "mcbench", measure: "standard normals: speed vs GSL mt19937 + ziggurat", target: "≥ 3×"),
         ExpectedTarget(benchmark: "mcbench", measure: "PlainMonteCarlo through the driver: overhead over a bare loop", target: "< 20%"),
         ExpectedTarget(benchmark: "mcbench", measure: "2 threads vs 1: speed-up with a bit-identical estimate", target: "≥ 1.7×"),
+        ExpectedTarget(benchmark: "mcbench", measure: "RQMC to 1e-3 on Keister d = 3: points vs QMCPy CubQMCSobolG", target: "≤ 2×"),
+        ExpectedTarget(benchmark: "mcbench", measure: "RQMC to 1e-3 on Keister d = 3: time vs QMCPy CubQMCSobolG", target: "≤ 2×"),
     ]
 
     static let swbench = [

@@ -28,6 +28,8 @@ public struct PeerResult: Codable, Sendable {
     /// The standard error of the peer's value, when the peer can report one (e.g. SW_p^p from
     /// POT's per-projection values); on the scale the peer script documents.
     public var standardError: Double?
+    /// Integrand evaluations the peer used, when its script reports them (stopping-rule comparisons).
+    public var points: Int?
 }
 
 /// The package root (two levels above this source file), falling back to the working directory.

@@ -13,6 +13,8 @@ struct BenchmarkReport: Codable {
     var normals: NormalDraws?
     var plainMonteCarlo: PlainMonteCarloOverhead?
     var scaling: Scaling?
+    /// Error targets on the Keister integral against QMCPy's stopping criteria.
+    var stoppingRules: [StoppingComparison]?
     var targets: Targets
     /// The smallest share of its requested cores that any best run got (CPU time / wall time / threads).
     var lowestCoreShare: Double

@@ -13,7 +13,7 @@ struct MCBench: ParsableCommand {
         abstract: "Benchmark MonteCarlo's generators, plain Monte Carlo driver and scaling (build with -c release).")
 
     enum Section: String, CaseIterable, ExpressibleByArgument {
-        case normals, plain, scaling
+        case normals, plain, scaling, stopping
     }
 
     @Option(help: "Number of standard normal (and uniform) draws per timed loop.")
@@ -28,7 +28,7 @@ struct MCBench: ParsableCommand {
     @Option(help: "Seed of every generator.")
     var seed: UInt64 = 20_240_601
 
-    @Option(name: .customLong("section"), help: "Run only these sections (repeatable): normals, plain, scaling.")
+    @Option(name: .customLong("section"), help: "Run only these sections (repeatable): normals, plain, scaling, stopping.")
     var sections: [Section] = Section.allCases
 
     @Option(help: "Where to write the JSON report (folders are created).")
@@ -62,6 +62,7 @@ struct MCBench: ParsableCommand {
         let normalDraws = sections.contains(.normals) ? benchmarkNormals() : nil
         let plain = sections.contains(.plain) ? try benchmarkPlainMonteCarlo() : nil
         let scaling = sections.contains(.scaling) ? try benchmarkScaling() : nil
+        let stopping = sections.contains(.stopping) ? try benchmarkStoppingRules() : nil
 
         // Share of the requested cores each best run really got (CPU time / wall time / threads).
         var shares: [Double] = []
@@ -83,8 +84,9 @@ struct MCBench: ParsableCommand {
         let report = BenchmarkReport(
             date: date, buildConfiguration: buildConfiguration, compiler: compilerDescription, machine: machine,
             seed: seed, repetitions: repetitions, normals: normalDraws, plainMonteCarlo: plain, scaling: scaling,
-            targets: targets, lowestCoreShare: lowestCoreShare, machineBusy: lowestCoreShare < 0.9, totalSeconds: total,
-            summary: Self.headlineRows(normals: normalDraws, plain: plain, scaling: scaling, busy: lowestCoreShare < 0.9))
+            stoppingRules: stopping, targets: targets, lowestCoreShare: lowestCoreShare, machineBusy: lowestCoreShare < 0.9, totalSeconds: total,
+            summary: Self.headlineRows(normals: normalDraws, plain: plain, scaling: scaling, stopping: stopping,
+                                      busy: lowestCoreShare < 0.9))
 
         print("\nSummary")
         printTable(
@@ -222,7 +224,8 @@ struct MCBench: ParsableCommand {
 
     /// The headline rows for `benchreport`.
     static func headlineRows(normals: BenchmarkReport.NormalDraws?, plain: BenchmarkReport.PlainMonteCarloOverhead?,
-                        scaling: BenchmarkReport.Scaling?, busy: Bool) -> [SummaryRow] {
+                        scaling: BenchmarkReport.Scaling?, stopping: [BenchmarkReport.StoppingComparison]?,
+                        busy: Bool) -> [SummaryRow] {
         let note = busy ? "machine busy: timings inflated" : nil
         var rows: [SummaryRow] = []
         if let normals {
@@ -237,6 +240,20 @@ struct MCBench: ParsableCommand {
             rows.append(SummaryRow(benchmark: "mcbench", measure: "2 threads vs 1: speed-up with a bit-identical estimate",
                                    value: scaling.speedup, unit: "×", target: "≥ 1.7×", passed: scaling.passed && scaling.bitIdentical,
                                    note: ["bit-identical: \(scaling.bitIdentical ? "yes" : "no")", note].compactMap { $0 }.joined(separator: "; ")))
+        }
+        if let rqmc = stopping?.first {
+            let skipped = rqmc.peer?.skipped
+            let both = "ours \(rqmc.points) points in \(String(format: "%.4f", rqmc.bestSeconds)) s (inside tolerance: \(rqmc.inside ? "yes" : "no")), "
+                + "CubQMCSobolG \(rqmc.peerPoints.map(String.init) ?? "—") points (inside: \(rqmc.peerInside.map { $0 ? "yes" : "no" } ?? "—"))"
+            rows.append(SummaryRow(benchmark: "mcbench", measure: "RQMC to 1e-3 on Keister d = 3: points vs QMCPy CubQMCSobolG",
+                                   value: rqmc.pointRatio, unit: "×", target: "≤ 2×",
+                                   passed: skipped == nil ? rqmc.pointRatio.map { $0 <= 2 && rqmc.inside } : nil,
+                                   note: skipped ?? both))
+            rows.append(SummaryRow(benchmark: "mcbench", measure: "RQMC to 1e-3 on Keister d = 3: time vs QMCPy CubQMCSobolG",
+                                   value: rqmc.timeRatio, unit: "×", target: "≤ 2×",
+                                   passed: skipped == nil ? rqmc.timeRatio.map { $0 <= 2 } : nil,
+                                   note: skipped ?? [String(format: "ours %.4f s, QMCPy %.4f s", rqmc.bestSeconds, rqmc.peer?.seconds ?? .nan), note]
+                                       .compactMap { $0 }.joined(separator: "; ")))
         }
         return rows
     }

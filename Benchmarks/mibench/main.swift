@@ -13,6 +13,7 @@
 // Usage: mibench [--json PATH (default benchmark-output/mibench.json)] [--no-peers] [--repeats R (default 3)]
 //                [--n N (default 100000)] [--batch B (default 4096)] [--only ksg1|ksg3|bounds]
 //                [--bound nwj|dv|infonce|js|smile (with --only bounds: time one bound)]
+//        mibench --profile none|value|estimate [--n N] [--algorithm 1|2]: one KSG call on 1 + 1 d data, for callgrind.
 //        mibench --calibration [--replications R (default 200)] [--sizes 500,2000,10000] [--pairs 1,2,10]
 //                [--nu inf,3]: no timing; for each cell, KSG-1 and KSG-2 (k = 3) on R independent data
 //                sets (pairs with dispersion correlations 0.6, 0.3, …; Gaussian or Student-t ν) and the
@@ -163,6 +164,24 @@ func calibrationTable() throws {
                 print(line + String(format: "  [%.0f s]", seconds(since: start)))
             }
         }
+    }
+}
+
+// `--profile value|estimate`: one call on the 1 + 1 d data of the timing run and nothing else, for
+// `valgrind --tool=callgrind` instruction counts of the value alone against the estimate with its SE.
+if let what = argument("--profile") {
+    let n = Int(argument("--n") ?? "") ?? 100_000
+    let (x, y) = correlatedPairs(n: n, dimension: 1, rho: 0.6, seed: 11)
+    let x1 = x.map { $0[0] }, y1 = y.map { $0[0] }
+    let ksg = KSGEstimator(algorithm: argument("--algorithm") == "2" ? .two : .one, neighbors: 3)
+    do {
+        let start = DispatchTime.now().uptimeNanoseconds
+        let text = what == "none" ? "data only" : what == "value" ? "\(try ksg.value(x: x1, y: y1))" : "\(try ksg.estimate(x: x1, y: y1))"
+        print(text + String(format: "  [%.4f s]", seconds(since: start)))
+        exit(0)
+    } catch {
+        print("mibench: error: \(error)")
+        exit(2)
     }
 }
 

@@ -98,6 +98,7 @@ public struct DataMatrixFile: Sendable, Hashable {
         rows.reserveCapacity(rowCount)
         for i in 0..<rowCount {
             var row: [Double] = []
+            row.reserveCapacity(width)
             for j in 0..<width {
                 let value = array.element(i * width + j)
                 guard value.isFinite else {

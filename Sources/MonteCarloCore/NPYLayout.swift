@@ -71,9 +71,13 @@ struct NPYLayout {
     /// Element `index` in C order, as a Double (`index < elementCount`).
     func element(_ index: Int) -> Double {
         let offset = start + index * itemSize
-        var bits: UInt64 = 0
-        for b in 0..<itemSize { bits |= UInt64(bytes[offset + b]) << (8 * UInt64(b)) }
-        return itemSize == 8 ? Double(bitPattern: bits) : Double(Float(bitPattern: UInt32(truncatingIfNeeded: bits)))
+        precondition(index >= 0 && index < elementCount, "NPY element index out of range")
+        // One unaligned little-endian load instead of a loop over the bytes.
+        return bytes.withUnsafeBytes { raw in
+            itemSize == 8
+                ? Double(bitPattern: UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self)))
+                : Double(Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: offset, as: UInt32.self))))
+        }
     }
 }
 

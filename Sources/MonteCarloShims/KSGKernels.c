@@ -33,7 +33,7 @@ static inline int mc_outside_right(const double *s, int64_t q, double x, double 
 
 void mc_ksg_range_counts(const double *sorted, int64_t n, const double *radius, int32_t strict, int64_t begin,
                          int64_t end, int64_t *counts, int64_t *lefts, const int64_t *known_lefts,
-                         const int64_t *known_counts) {
+                         const int64_t *known_counts, const double *known_radius) {
     const double *s = sorted;
     // Points per unit length on each side, from the previous query: the next query's edges are
     // predicted as p ∓ density · r, off by about the square root of the count (the edges of
@@ -49,9 +49,20 @@ void mc_ksg_range_counts(const double *sorted, int64_t n, const double *radius, 
         }
         int64_t left_hint, right_hint;
         if (known_lefts && known_counts[p - begin] > 0) {
-            // A known window at a nearby radius: its edges are the predictions.
-            left_hint = known_lefts[p - begin];
-            right_hint = left_hint + known_counts[p - begin];
+            // A known window at a nearby radius: its edges, moved by its own points per unit
+            // length times the change of radius when that radius is given, are the predictions.
+            const int64_t known_left = known_lefts[p - begin], known_right = known_left + known_counts[p - begin];
+            const double old_r = known_radius ? known_radius[p - begin] : 0;
+            if (old_r > 0 && old_r < INFINITY && r < INFINITY) {
+                const double scale = (r - old_r) / old_r;  // ≥ −1
+                const double left_guess = (double)known_left - (double)(p - known_left) * scale;
+                const double right_guess = (double)known_right + (double)(known_right - p - 1) * scale;
+                left_hint = left_guess > 0 ? (int64_t)left_guess : 0;
+                right_hint = right_guess < (double)n ? (int64_t)right_guess : n;
+            } else {
+                left_hint = known_left;
+                right_hint = known_right;
+            }
             left_hint = left_hint < 0 ? 0 : left_hint;
             right_hint = right_hint < n ? right_hint : n;
         } else {

@@ -77,7 +77,8 @@ extension KSGComputation {
             }
         }
         windows = jackknife
-            ? (KSGJackknife.Windows(counts: countX, lefts: leftX), KSGJackknife.Windows(counts: countY, lefts: leftY)) : nil
+            ? (KSGJackknife.Windows(counts: countX, lefts: leftX, radii: radiusX),
+               KSGJackknife.Windows(counts: countY, lefts: leftY, radii: radiusY)) : nil
         // Per-point terms by original index (each position writes its own point's term).
         let epsilons = radiusX, radiiY = radiusY, xCounts = countX, yCounts = countY, neighbours = found
         points.withOutputs { output in

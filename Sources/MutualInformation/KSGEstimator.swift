@@ -46,8 +46,10 @@ import MonteCarloCore
 ///    Efron–Stein inequality E J_N ≥ Var(Î_{N−1}) for any symmetric statistic; for KSG it is
 ///    too large by a factor f, measured 1.5–2.9 (largest near independence), because the
 ///    neighbour counts make Î a statistic of high Hoeffding order.
-/// 2. f is measured on the data: a seeded random permutation splits them into m disjoint
-///    blocks of b = ⌊N/m⌋ points; s², the sample variance of the m block estimates, is unbiased
+/// 2. f is measured on the data: the first m·b points of a seeded random permutation form m
+///    disjoint blocks of b = min(⌊N/m⌋, `maximumBlockSize`) points (default 1024: above
+///    8192 points the blocks are a random subsample, so their cost stops growing with N);
+///    s², the sample variance of the m block estimates, is unbiased
 ///    for Var(Î_b) (the blocks are independent samples), and J̄_b, the mean of the blocks'
 ///    jackknives, estimates f·Var(Î_b). So `variance` = J_N · s² / J̄_b (averaged over
 ///    `repetitions` partitions). This assumes only that f is the same at sizes b and N; unlike
@@ -58,7 +60,11 @@ import MonteCarloCore
 /// partition; `mibench --calibration`): 0.76–1.33 over N ∈ {500, 2000} in 1 + 1, 2 + 2 and
 /// 10 + 10 dimensions and N = 10⁴ in 1 + 1 and 2 + 2, Gaussian and Student-t (ν = 3) data,
 /// both algorithms, every cell inside
-/// the χ² band (0.73…1.42); plain subsampling gave 0.51–1.15 on the same data. The lowest
+/// the χ² band (0.73…1.42); plain subsampling gave 0.51–1.15 on the same data. With the blocks
+/// capped (N = 2·10⁴, 1 + 1 d, b = 1024 instead of N/8 = 2500): Gaussian 0.92 (algorithm 1)
+/// and 1.03 (algorithm 2), Student-t ν = 3 1.23 and 1.24; at N = 10⁵ (b = 1024, a hundredth
+/// of N): Gaussian 1.00 and 0.98, Student-t 1.00 and 1.03; at N = 10⁴ in 1 + 1 and 2 + 2 d
+/// (b = 1024 instead of 1250) 0.81–1.24; all inside the same band. The lowest
 /// ratios are in 10 + 10 dimensions (0.76–0.96), where blocks of N/8 points are very sparse and
 /// f is somewhat smaller there than at N (see the MutualInformation article "Standard errors of the
 /// plug-in estimators"). s² has m − 1 degrees of freedom, so the interval is Student-t with
@@ -77,10 +83,11 @@ import MonteCarloCore
 ///   surface. The variance adds one neighbour and one or two counts per point and marginal (in
 ///   one dimension searched from the edges of the estimate's own windows), a scatter over the
 ///   marginal windows (in one dimension over the count pass's windows, linear; a tree traversal
-///   per point otherwise), and the m blocks (about one more estimate per repetition, run
-///   concurrently): measured at N = 10⁵, 1 + 1 d, 0.11 s for the estimate with its variance
-///   against 0.035 s for the value alone (`mibench --repeats 7`, 2-core machine with a load
-///   average of about 2 from other work; both about 1.7 times that under heavier load). Points are processed in 64 fixed chunks on all
+///   per point otherwise), and the m blocks (an estimate with its jackknife on m·b ≤ 8192
+///   points per repetition by default, run concurrently). Measured at N = 10⁵, 1 + 1 d, k = 3
+///   (`valgrind --tool=callgrind mibench --profile value|estimate|none`): the variance adds
+///   2.33·10⁸ instructions to the value's 2.55·10⁸ (0.91 times its cost; 3.4 times before
+///   the blocks were capped). Points are processed in 64 fixed chunks on all
 ///   cores (each block in one chunk); the terms are summed in index order, so the result does
 ///   not depend on the thread count or the chunking.
 public struct KSGEstimator: Sendable, Hashable, Codable {
@@ -98,8 +105,13 @@ public struct KSGEstimator: Sendable, Hashable, Codable {
     public var neighbors: Int
     /// m, the number of disjoint blocks on which the jackknife's overestimation is measured (≥ 2).
     public var subsampleBlocks: Int
-    /// The number of independent random partitions averaged (≥ 1; each costs about one estimate).
+    /// The number of independent random partitions averaged (≥ 1; each costs about one estimate
+    /// on m·b points).
     public var repetitions: Int
+    /// The largest block size b (≥ k + 2; default 1024): b = min(⌊N/m⌋, this), so above
+    /// m × this many points the blocks use only a random subset of m·b points and the variance's
+    /// extra cost stops growing with them (see the type's discussion).
+    public var maximumBlockSize: Int
     /// Fixes the partitions and the optional noise.
     public var seed: UInt64
     /// If set, adds η·max(1, mean|column|)·N(0, 1) to every coordinate to break ties (as
@@ -114,11 +126,12 @@ public struct KSGEstimator: Sendable, Hashable, Codable {
     public var rankTransform: Bool
 
     public init(algorithm: Algorithm = .one, neighbors: Int = 3, subsampleBlocks: Int = 8, repetitions: Int = 1,
-                seed: UInt64 = 0, tieBreakingNoise: Double? = nil, rankTransform: Bool = false) {
+                maximumBlockSize: Int = 1024, seed: UInt64 = 0, tieBreakingNoise: Double? = nil, rankTransform: Bool = false) {
         self.algorithm = algorithm
         self.neighbors = neighbors
         self.subsampleBlocks = subsampleBlocks
         self.repetitions = repetitions
+        self.maximumBlockSize = maximumBlockSize
         self.seed = seed
         self.tieBreakingNoise = tieBreakingNoise
         self.rankTransform = rankTransform
@@ -152,23 +165,23 @@ public struct KSGEstimator: Sendable, Hashable, Codable {
 
     func estimate(_ data: PairedSamples) throws(MonteCarloError) -> Estimate {
         let n = data.count, k = neighbors, m = subsampleBlocks
-        let blockSize = n / m
+        let blockSize = min(n / m, maximumBlockSize)
         guard blockSize >= k + 2 else {
             throw .insufficientSamples(needed: m * (k + 2), available: n,
                                        reason: "for \(m) subsample blocks of at least k + 2 = \(k + 2) points")
         }
         let full = try KSGComputation(data, algorithm: algorithm, k: k, jackknife: true)
         let fullJackknife = full.jackknife!.variance
-        let streams = RandomStreams(seed: seed)
         var blockVariance = 0.0, blockJackknife = 0.0
         var blockMeans = RunningMoments()
         for r in 0..<repetitions {
-            var generator = streams.stream(2 + r)
+            var generator = Self.stream(2 + r, seed: seed)
             var permutation = Array(0..<n)
             for i in stride(from: n - 1, to: 0, by: -1) {
                 permutation.swapAt(i, Int(generator.next() % UInt64(i + 1)))
             }
-            let blocks = try Self.blockComputations(data, permutation: permutation, blocks: m, algorithm: algorithm, k: k)
+            let blocks = try Self.blockComputations(data, permutation: permutation, blocks: m, size: blockSize,
+                                                    algorithm: algorithm, k: k)
             var blockValues = RunningMoments()
             for block in blocks {
                 blockValues.add(block.value)
@@ -205,17 +218,18 @@ public struct KSGEstimator: Sendable, Hashable, Codable {
                           "jackknifeVariance": fullJackknife,
                           "jackknifeOverestimation": blockVariance > 0 ? blockJackknife / blockVariance : .nan,
                           "subsampleVariance": blockVariance * Double(blockSize) / Double(n),
+                          "maximumBlockSize": Double(maximumBlockSize),
                           "pointTermVariance": perPoint / Double(n),
                           "zeroDistances": Double(full.zeroDistances)],
                 warnings: warnings))
     }
 
     /// The value and the jackknife variance of KSG on each of the `blocks` disjoint blocks of
-    /// ⌊N/m⌋ points taken in `permutation` order. The blocks run concurrently, each in one chunk
-    /// (a block's results do not depend on its chunking), so their serial steps overlap.
-    static func blockComputations(_ data: PairedSamples, permutation: [Int], blocks m: Int,
+    /// `size` points taken in `permutation` order (m·size ≤ N). The blocks run concurrently, each
+    /// in one chunk (a block's results do not depend on its chunking), so their serial steps overlap.
+    static func blockComputations(_ data: PairedSamples, permutation: [Int], blocks m: Int, size blockSize: Int,
                                   algorithm: Algorithm, k: Int) throws(MonteCarloError) -> [(value: Double, jackknife: Double)] {
-        let blockSize = data.count / m, d = data.xDimension + data.yDimension
+        let d = data.xDimension + data.yDimension
         var results = [Result<(value: Double, jackknife: Double), MonteCarloError>](repeating: .success((0, 0)), count: m)
         results.withUnsafeMutableBufferPointer { buffer in
             let out = SharedPointer(buffer.baseAddress!)
@@ -252,9 +266,22 @@ public struct KSGEstimator: Sendable, Hashable, Codable {
             throw .invalidParameter(name: "subsampleBlocks", value: Double(subsampleBlocks), requirement: "at least 2")
         }
         guard repetitions >= 1 else { throw .invalidParameter(name: "repetitions", value: Double(repetitions), requirement: "at least 1") }
+        guard maximumBlockSize >= neighbors + 2 else {
+            throw .invalidParameter(name: "maximumBlockSize", value: Double(maximumBlockSize), requirement: "at least k + 2")
+        }
         if let eta = tieBreakingNoise, !(eta > 0 && eta.isFinite) {
             throw .invalidParameter(name: "tieBreakingNoise", value: eta, requirement: "finite and positive")
         }
+    }
+
+    /// `RandomStreams(seed: seed).stream(index)`, the same generator, by `index` jumps from the
+    /// seeded state: for the few small indices used here this avoids building the streams' table
+    /// of jump powers, which costs more instructions than a whole estimate on 10⁵ points (a
+    /// one-time cost, but paid by every `mcest mi` process).
+    static func stream(_ index: Int, seed: UInt64) -> Xoshiro256PlusPlus {
+        var generator = Xoshiro256PlusPlus(seed: seed)
+        for _ in 0..<index { generator.jump() }
+        return generator
     }
 
     func prepared(_ data: PairedSamples) throws(MonteCarloError) -> PairedSamples {
@@ -265,7 +292,7 @@ public struct KSGEstimator: Sendable, Hashable, Codable {
         let d = data.xDimension + data.yDimension, n = data.count
         var joint = data.joint
         if let eta = tieBreakingNoise {
-            var generator = RandomStreams(seed: seed).stream(1)
+            var generator = Self.stream(1, seed: seed)
             for c in 0..<d {
                 var meanAbsolute = 0.0
                 for i in 0..<n { meanAbsolute += abs(joint[i * d + c]) / Double(n) }
@@ -287,6 +314,24 @@ public struct KSGEstimator: Sendable, Hashable, Codable {
             }
         }
         return PairedSamples(count: n, xDimension: data.xDimension, yDimension: data.yDimension, joint: joint)
+    }
+}
+
+extension KSGEstimator {
+    enum CodingKeys: String, CodingKey {
+        case algorithm, neighbors, subsampleBlocks, repetitions, maximumBlockSize, seed, tieBreakingNoise, rankTransform
+    }
+
+    /// Decodes an estimator; encodings from before `maximumBlockSize` existed get its default.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(algorithm: try c.decode(Algorithm.self, forKey: .algorithm), neighbors: try c.decode(Int.self, forKey: .neighbors),
+                  subsampleBlocks: try c.decode(Int.self, forKey: .subsampleBlocks),
+                  repetitions: try c.decode(Int.self, forKey: .repetitions),
+                  maximumBlockSize: try c.decodeIfPresent(Int.self, forKey: .maximumBlockSize) ?? KSGEstimator().maximumBlockSize,
+                  seed: try c.decode(UInt64.self, forKey: .seed),
+                  tieBreakingNoise: try c.decodeIfPresent(Double.self, forKey: .tieBreakingNoise),
+                  rankTransform: try c.decode(Bool.self, forKey: .rankTransform))
     }
 }
 

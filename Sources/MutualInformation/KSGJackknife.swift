@@ -39,10 +39,11 @@ struct KSGJackknife {
     }
 
     /// The windows of the points of a sorted line (by sorted position): how many points each
-    /// holds and the first position it holds.
+    /// holds, the first position it holds, and its radius.
     struct Windows {
         var counts: [Int]
         var lefts: [Int]
+        var radii: [Double]
     }
 
     /// What one KSG pass knows about each point (all by original index).
@@ -116,27 +117,27 @@ struct KSGJackknife {
         corrections.withUnsafeMutableBufferPointer { buffer in
             let out = SharedPointer(buffer.baseAddress!)
             ParallelLoop.run(iterations: chunks) { chunk in
-                var ax = [Double](repeating: 0, count: k + 1), ay = ax
                 for i in (chunk * n / chunks)..<((chunk + 1) * n / chunks) {
                     let term = points.terms[i]
-                    radii.gaps(of: i, points: points, xs: xs, ys: ys, dx: dx, dy: dy, k: k, x: &ax, y: &ay)
+                    let base = i * (k + 1)
                     for s in 0..<k {
+                        let gx = radii.gapsX[base + s], gy = radii.gapsY[base + s]
                         let changed: Double, counted: Double
                         switch algorithm {
                         case .one:
                             // ε becomes the (k + 1)-th joint distance whichever neighbour leaves.
                             let epsilon = radii.keepX[i], own = epsilon > 0 ? 1 : 0
-                            let mx = keepX[i] - own - (ax[s] < epsilon ? 1 : 0), my = keepY[i] - own - (ay[s] < epsilon ? 1 : 0)
+                            let mx = keepX[i] - own - (gx < epsilon ? 1 : 0), my = keepY[i] - own - (gy < epsilon ? 1 : 0)
                             changed = -(psi[mx + 1] + psi[my + 1])
-                            counted = (ax[s] < points.radiusX[i] ? incrementsX[i] : 0) + (ay[s] < points.radiusY[i] ? incrementsY[i] : 0)
+                            counted = (gx < points.radiusX[i] ? incrementsX[i] : 0) + (gy < points.radiusY[i] ? incrementsY[i] : 0)
                         case .two:
                             // The extents without j: `other` if j held the largest, else `keep`.
                             let holdsX = s == radii.largestX[i], holdsY = s == radii.largestY[i]
                             let ex = holdsX ? radii.otherX[i] : radii.keepX[i], ey = holdsY ? radii.otherY[i] : radii.keepY[i]
                             let cx = holdsX ? otherX[i] : keepX[i], cy = holdsY ? otherY[i] : keepY[i]
-                            let mx = cx - 1 - (ax[s] <= ex ? 1 : 0), my = cy - 1 - (ay[s] <= ey ? 1 : 0)
+                            let mx = cx - 1 - (gx <= ex ? 1 : 0), my = cy - 1 - (gy <= ey ? 1 : 0)
                             changed = -(psi[max(mx, 1)] + psi[max(my, 1)])
-                            counted = (ax[s] <= points.radiusX[i] ? incrementsX[i] : 0) + (ay[s] <= points.radiusY[i] ? incrementsY[i] : 0)
+                            counted = (gx <= points.radiusX[i] ? incrementsX[i] : 0) + (gy <= points.radiusY[i] ? incrementsY[i] : 0)
                         }
                         out.pointer[i * k + s] = changed - term - counted
                     }
@@ -159,6 +160,9 @@ struct KSGJackknife {
         var keepX: [Double], keepY: [Double]
         var otherX: [Double], otherY: [Double]
         var largestX: [Int], largestY: [Int]
+        /// The marginal max-norm distances from each point to its k + 1 nearest neighbours
+        /// (k + 1 per point, in neighbour order).
+        var gapsX: [Double], gapsY: [Double]
 
         init(points: PointData, xs: [Double], ys: [Double], dx: Int, dy: Int, algorithm: KSGEstimator.Algorithm, k: Int,
              chunks: Int) {
@@ -169,44 +173,99 @@ struct KSGJackknife {
             otherY = otherX
             largestX = two ? [Int](repeating: 0, count: n) : []
             largestY = largestX
-            var ax = [Double](repeating: 0, count: k + 1), ay = ax
-            for i in 0..<n {
-                gaps(of: i, points: points, xs: xs, ys: ys, dx: dx, dy: dy, k: k, x: &ax, y: &ay)
-                if !two {
-                    keepX[i] = max(ax[k], ay[k])
-                    keepY[i] = keepX[i]
-                    continue
+            gapsX = [Double](repeating: 0, count: n * (k + 1))
+            gapsY = gapsX
+            var outputs = Outputs()
+            outputs.with(&self) { out in
+                points.neighbours.withUnsafeBufferPointer { nb in
+                    xs.withUnsafeBufferPointer { xp in
+                        ys.withUnsafeBufferPointer { yp in
+                            let input = SharedPointer((nb.baseAddress!, xp.baseAddress!, yp.baseAddress!))
+                            // Each chunk writes the entries of its own points.
+                            ParallelLoop.run(iterations: chunks) { chunk in
+                                for i in (chunk * n / chunks)..<((chunk + 1) * n / chunks) {
+                                    Self.replace(i, neighbours: input.pointer.0, xs: input.pointer.1, ys: input.pointer.2,
+                                                 dx: dx, dy: dy, k: k, two: two, into: out)
+                                }
+                            }
+                        }
+                    }
                 }
-                var firstX = 0, firstY = 0
-                for t in 1..<max(k, 1) {
-                    if ax[t] > ax[firstX] { firstX = t }
-                    if ay[t] > ay[firstY] { firstY = t }
-                }
-                var restX = ax[k], restY = ay[k]
-                for t in 0..<k {
-                    if t != firstX { restX = max(restX, ax[t]) }
-                    if t != firstY { restY = max(restY, ay[t]) }
-                }
-                keepX[i] = max(ax[firstX], ax[k])
-                keepY[i] = max(ay[firstY], ay[k])
-                otherX[i] = restX
-                otherY[i] = restY
-                largestX[i] = firstX
-                largestY[i] = firstY
             }
         }
 
-        /// The marginal max-norm distances from point i to its k + 1 nearest neighbours.
-        func gaps(of i: Int, points: PointData, xs: [Double], ys: [Double], dx: Int, dy: Int, k: Int,
-                  x ax: inout [Double], y ay: inout [Double]) {
-            for t in 0...k {
-                let j = points.neighbours[i * (k + 1) + t]
-                var gx = 0.0, gy = 0.0
-                for c in 0..<dx { gx = max(gx, abs(xs[j * dx + c] - xs[i * dx + c])) }
-                for c in 0..<dy { gy = max(gy, abs(ys[j * dy + c] - ys[i * dy + c])) }
-                ax[t] = gx
-                ay[t] = gy
+        /// Pointers to a `Replacement`'s arrays (the optional ones `nil` for algorithm 1).
+        struct Outputs: @unchecked Sendable {
+            var keepX: UnsafeMutablePointer<Double>? = nil, keepY: UnsafeMutablePointer<Double>? = nil
+            var otherX: UnsafeMutablePointer<Double>? = nil, otherY: UnsafeMutablePointer<Double>? = nil
+            var largestX: UnsafeMutablePointer<Int>? = nil, largestY: UnsafeMutablePointer<Int>? = nil
+            var gapsX: UnsafeMutablePointer<Double>? = nil, gapsY: UnsafeMutablePointer<Double>? = nil
+
+            /// Runs `body` with pointers to the arrays of `r` (empty arrays give nil).
+            mutating func with(_ r: inout Replacement, _ body: (Outputs) -> Void) {
+                r.keepX.withUnsafeMutableBufferPointer { a in keepX = a.baseAddress
+                    r.keepY.withUnsafeMutableBufferPointer { a in keepY = a.baseAddress
+                        r.otherX.withUnsafeMutableBufferPointer { a in otherX = a.isEmpty ? nil : a.baseAddress
+                            r.otherY.withUnsafeMutableBufferPointer { a in otherY = a.isEmpty ? nil : a.baseAddress
+                                r.largestX.withUnsafeMutableBufferPointer { a in largestX = a.isEmpty ? nil : a.baseAddress
+                                    r.largestY.withUnsafeMutableBufferPointer { a in largestY = a.isEmpty ? nil : a.baseAddress
+                                        r.gapsX.withUnsafeMutableBufferPointer { a in gapsX = a.baseAddress
+                                            r.gapsY.withUnsafeMutableBufferPointer { a in
+                                                gapsY = a.baseAddress
+                                                body(self)
+                                            }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
             }
+        }
+
+        /// Point i's gaps to its k + 1 nearest and its radii once one of its k neighbours has left.
+        @inline(__always)
+        static func replace(_ i: Int, neighbours nb: UnsafePointer<Int>, xs: UnsafePointer<Double>, ys: UnsafePointer<Double>,
+                            dx: Int, dy: Int, k: Int, two: Bool, into out: Outputs) {
+            let ax = out.gapsX! + i * (k + 1), ay = out.gapsY! + i * (k + 1)
+            if dx == 1 && dy == 1 {
+                for t in 0...k {
+                    let j = nb[i * (k + 1) + t]
+                    ax[t] = abs(xs[j] - xs[i])
+                    ay[t] = abs(ys[j] - ys[i])
+                }
+            } else {
+                for t in 0...k {
+                    let j = nb[i * (k + 1) + t]
+                    var gx = 0.0, gy = 0.0
+                    for c in 0..<dx { gx = max(gx, abs(xs[j * dx + c] - xs[i * dx + c])) }
+                    for c in 0..<dy { gy = max(gy, abs(ys[j * dy + c] - ys[i * dy + c])) }
+                    ax[t] = gx
+                    ay[t] = gy
+                }
+            }
+            if !two {
+                out.keepX![i] = max(ax[k], ay[k])
+                out.keepY![i] = out.keepX![i]
+                return
+            }
+            var firstX = 0, firstY = 0
+            for t in 1..<max(k, 1) {
+                if ax[t] > ax[firstX] { firstX = t }
+                if ay[t] > ay[firstY] { firstY = t }
+            }
+            var restX = ax[k], restY = ay[k]
+            for t in 0..<k {
+                if t != firstX { restX = max(restX, ax[t]) }
+                if t != firstY { restY = max(restY, ay[t]) }
+            }
+            out.keepX![i] = max(ax[firstX], ax[k])
+            out.keepY![i] = max(ay[firstY], ay[k])
+            out.otherX![i] = restX
+            out.otherY![i] = restY
+            out.largestX![i] = firstX
+            out.largestY![i] = firstY
         }
     }
 }
@@ -256,22 +315,27 @@ extension KSGJackknife.Marginal {
         var byPosition = [Double](repeating: 0, count: n)
         for p in 0..<n { byPosition[p] = radii[order[p]] }
         var counts = [Int](repeating: 0, count: n), lefts = counts
-        let knownLefts = known?.lefts ?? [], knownCounts = known?.counts ?? []
+        let knownLefts = known?.lefts ?? [], knownCounts = known?.counts ?? [], knownRadii = known?.radii ?? []
         counts.withUnsafeMutableBufferPointer { c in
             lefts.withUnsafeMutableBufferPointer { l in
                 sorted.withUnsafeBufferPointer { s in
                     byPosition.withUnsafeBufferPointer { r in
                         knownLefts.withUnsafeBufferPointer { kl in
                             knownCounts.withUnsafeBufferPointer { kc in
-                                let pointers = SharedPointer((c.baseAddress!, l.baseAddress!, s.baseAddress!, r.baseAddress!))
-                                let hints = SharedPointer(kl.isEmpty ? nil : (kl.baseAddress!, kc.baseAddress!))
-                                ParallelLoop.run(iterations: chunks) { chunk in
-                                    let range = (chunk * n / chunks)..<((chunk + 1) * n / chunks)
-                                    ShimKernels.rangeCounts(
-                                        pointers.pointer.2, count: n, radius: pointers.pointer.3 + range.lowerBound, strict: strict,
-                                        positions: range, into: pointers.pointer.0 + range.lowerBound,
-                                        lefts: pointers.pointer.1 + range.lowerBound,
-                                        known: hints.pointer.map { (UnsafePointer($0.0 + range.lowerBound), UnsafePointer($0.1 + range.lowerBound)) })
+                                knownRadii.withUnsafeBufferPointer { kr in
+                                    let pointers = SharedPointer((c.baseAddress!, l.baseAddress!, s.baseAddress!, r.baseAddress!))
+                                    let hints = SharedPointer(kl.isEmpty ? nil : (kl.baseAddress!, kc.baseAddress!, kr.baseAddress))
+                                    ParallelLoop.run(iterations: chunks) { chunk in
+                                        let range = (chunk * n / chunks)..<((chunk + 1) * n / chunks)
+                                        ShimKernels.rangeCounts(
+                                            pointers.pointer.2, count: n, radius: pointers.pointer.3 + range.lowerBound, strict: strict,
+                                            positions: range, into: pointers.pointer.0 + range.lowerBound,
+                                            lefts: pointers.pointer.1 + range.lowerBound,
+                                            known: hints.pointer.map {
+                                                (UnsafePointer($0.0 + range.lowerBound), UnsafePointer($0.1 + range.lowerBound),
+                                                 $0.2.map { UnsafePointer($0 + range.lowerBound) })
+                                            })
+                                    }
                                 }
                             }
                         }
@@ -279,7 +343,7 @@ extension KSGJackknife.Marginal {
                 }
             }
         }
-        return KSGJackknife.Windows(counts: counts, lefts: lefts)
+        return KSGJackknife.Windows(counts: counts, lefts: lefts, radii: byPosition)
     }
 
     /// result[j] = Σ over i whose window (radius radii[i] around point i) holds j of weights[i],

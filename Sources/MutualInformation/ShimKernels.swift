@@ -74,12 +74,13 @@ enum ShimKernels {
     /// #{q : |sorted[q] − sorted[p]| < radius[p − lowerBound]} when `strict` (0 for a radius ≤ 0),
     /// else ≤ radius; p itself included. Exact (the reference's predicates). With `lefts`, also
     /// each window's first position (the window is lefts[·] ..< lefts[·] + counts[·]). `known`, if
-    /// given, are the windows of the same positions at nearby radii (first positions and counts,
-    /// from `positions.lowerBound`): the searches start from their edges (faster, same results).
+    /// given, are the windows of the same positions at nearby radii (first positions, counts and,
+    /// if given, radii, from `positions.lowerBound`): the searches start from their edges, moved
+    /// by the change of radius when the radii are given (faster, same results).
     static func rangeCounts(_ sorted: UnsafePointer<Double>, count n: Int, radius: UnsafePointer<Double>, strict: Bool,
                             positions: Range<Int>, into counts: UnsafeMutablePointer<Int>,
                             lefts: UnsafeMutablePointer<Int>? = nil,
-                            known: (lefts: UnsafePointer<Int>, counts: UnsafePointer<Int>)? = nil) {
+                            known: (lefts: UnsafePointer<Int>, counts: UnsafePointer<Int>, radii: UnsafePointer<Double>?)? = nil) {
         func wide(_ p: UnsafeMutablePointer<Int>) -> UnsafeMutablePointer<Int64> {
             UnsafeMutableRawPointer(p).assumingMemoryBound(to: Int64.self)  // Int is Int64 on every supported platform
         }
@@ -88,7 +89,7 @@ enum ShimKernels {
         }
         mc_ksg_range_counts(sorted, Int64(n), radius, strict ? 1 : 0, Int64(positions.lowerBound),
                             Int64(positions.upperBound), wide(counts), lefts.map(wide), known.map { wide($0.lefts) },
-                            known.map { wide($0.counts) })
+                            known.map { wide($0.counts) }, known?.radii)
     }
 
     /// The KSG radii of the points at x positions `positions` (see `mc_ksg_plane_radii`):

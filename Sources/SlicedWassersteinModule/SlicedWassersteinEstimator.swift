@@ -38,6 +38,7 @@ public struct SlicedWassersteinEstimator<Base: MonteCarloEstimator>: MonteCarloE
 
     public var evaluationsPerSample: Int { base.evaluationsPerSample }
     public var preferredBlockSize: Int { blockSize }
+    public var minimumSamplesBeforeStopping: Int { base.minimumSamplesBeforeStopping }
 }
 
 extension SlicedWasserstein {

@@ -84,6 +84,7 @@ public struct ControlVariates<Base: PointGroupEstimator>: MonteCarloEstimator {
 
     public var evaluationsPerSample: Int { base.evaluationsPerSample }
     public var preferredBlockSize: Int { base.preferredBlockSize }
+    public var minimumSamplesBeforeStopping: Int { base.minimumSamplesBeforeStopping }
 
     public func makeState() -> StackedControlVariateState {
         StackedControlVariateState(averages: regression.makeState(), dimension: controlMeans.count + 1)

@@ -67,6 +67,9 @@ public struct MonteCarloDriver: Sendable {
         var history: [RoundSummary] = []
         var latest: E.Output? = nil
         var reason: StopReason = .reachedSampleCap
+        let minimum = min(stoppingRule.minimumSamples ?? estimator.minimumSamplesBeforeStopping, stoppingRule.maximumSamples)
+        // The total the next rounds draw toward: the minimum first, then the plan (error targets).
+        var plannedTotal = stoppingRule.hasErrorTarget ? max(1, minimum) : stoppingRule.maximumSamples
 
         while true {
             let remaining = stoppingRule.maximumSamples - drawn
@@ -74,10 +77,12 @@ public struct MonteCarloDriver: Sendable {
                 reason = { if case .sampleCount = stoppingRule.target { return .reachedSampleCount } else { return .reachedSampleCap } }()
                 break
             }
-            // Sizes of this round's blocks: full blocks, the last one cut at the cap.
+            // Sizes of this round's blocks: full blocks, the last one cut at the cap, no more
+            // blocks than reach the planned total.
+            let wanted = min(remaining, max(1, plannedTotal - drawn))
             var counts: [Int] = []
             var planned = 0
-            while counts.count < blocksPerRound, planned < remaining {
+            while counts.count < blocksPerRound, planned < wanted {
                 let count = min(size, remaining - planned)
                 counts.append(count)
                 planned += count
@@ -98,9 +103,12 @@ public struct MonteCarloDriver: Sendable {
             progress?(RunProgress(samples: drawn, maximumSamples: stoppingRule.maximumSamples,
                                   value: latest?.summary.value, standardError: latest?.summary.standardError,
                                   elapsedSeconds: seconds))
-            if let met = targetMet(latest, drawn: drawn, seconds: seconds) {
+            if let met = targetMet(latest, drawn: drawn, minimum: minimum, seconds: seconds) {
                 reason = met
                 break
+            }
+            if drawn >= plannedTotal {
+                plannedTotal = plannedSamples(after: latest, drawn: drawn, minimum: minimum, blockSize: size)
             }
         }
         let estimate = try estimator.estimate(from: state)
@@ -147,21 +155,43 @@ public struct MonteCarloDriver: Sendable {
 
     /// Whether the rule's target is met after a round.
     @usableFromInline
-    func targetMet<Output: StoppableEstimate>(_ estimate: Output?, drawn: Int, seconds: Double) -> StopReason? {
+    func targetMet<Output: StoppableEstimate>(_ estimate: Output?, drawn: Int, minimum: Int, seconds: Double) -> StopReason? {
         switch stoppingRule.target {
         case .sampleCount:
             return nil  // the cap equals the count
         case .timeBudget(let budget):
             return seconds >= budget ? .exhaustedTimeBudget : nil
-        case .absoluteError(let target, let level):
-            guard drawn >= stoppingRule.minimumSamples, let estimate,
-                  let halfWidth = try? estimate.halfWidth(level: level) else { return nil }
-            return halfWidth <= target ? .reachedAbsoluteError : nil
-        case .relativeError(let target, let level):
-            guard drawn >= stoppingRule.minimumSamples, let estimate,
-                  (try? estimate.meetsRelativeError(target, level: level)) == true else { return nil }
-            return .reachedRelativeError
+        case .absoluteError, .relativeError:
+            guard drawn >= minimum, let ratio = precisionRatio(estimate) else { return nil }
+            return ratio <= 1 ? (stoppingRule.isRelative ? .reachedRelativeError : .reachedAbsoluteError) : nil
         }
+    }
+
+    /// The current half-width over the target's (absolute or relative), or `nil` when the
+    /// estimate or its interval is not available yet.
+    @usableFromInline
+    func precisionRatio<Output: StoppableEstimate>(_ estimate: Output?) -> Double? {
+        guard let estimate else { return nil }
+        switch stoppingRule.target {
+        case .absoluteError(let target, let level):
+            return (try? estimate.halfWidth(level: level)).map { $0 / target }
+        case .relativeError(let target, let level):
+            return (try? estimate.relativeHalfWidth(level: level)).map { $0 / target }
+        case .sampleCount, .timeBudget:
+            return nil
+        }
+    }
+
+    /// The total to draw toward after `drawn` samples that missed the target: the minimum while
+    /// it is not reached, then 1.1 · n · (h / target)², since half-widths shrink like 1/√n; one
+    /// more block when the estimate gives no plan (no interval yet, or a relative target around 0).
+    @usableFromInline
+    func plannedSamples<Output: StoppableEstimate>(after estimate: Output?, drawn: Int, minimum: Int, blockSize: Int) -> Int {
+        guard stoppingRule.hasErrorTarget else { return stoppingRule.maximumSamples }
+        if drawn < minimum { return minimum }
+        guard let ratio = precisionRatio(estimate), ratio.isFinite, ratio > 0 else { return drawn + blockSize }
+        let total = (1.1 * Double(drawn) * ratio * ratio).rounded(.up)
+        return total >= Double(stoppingRule.maximumSamples) ? stoppingRule.maximumSamples : max(drawn + 1, Int(total))
     }
 
     /// Runs one round's blocks, in parallel when asked, and returns their states in block order.

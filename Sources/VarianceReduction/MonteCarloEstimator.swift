@@ -32,11 +32,17 @@ public protocol MonteCarloEstimator: Sendable {
 
     /// Samples per block the driver should use (a block is the unit of parallel work).
     var preferredBlockSize: Int { get }
+
+    /// Samples (in this estimator's unit) drawn before an error target is first checked, when the
+    /// ``StoppingRule`` does not say: enough for the variance estimate to be worth planning from.
+    /// 1000 draws by default; 16 replicates for randomized QMC, whose samples are whole point sets.
+    var minimumSamplesBeforeStopping: Int { get }
 }
 
 extension MonteCarloEstimator {
     public var evaluationsPerSample: Int { 1 }
     public var preferredBlockSize: Int { 4096 }
+    public var minimumSamplesBeforeStopping: Int { 1000 }
 
     /// Runs the estimator for a fixed number of samples on all cores and returns the estimate.
     ///
@@ -91,8 +97,10 @@ func firstNonFinite(_ values: [Double]) -> Int? {
 public protocol StoppableEstimate: Sendable, Codable, Hashable {
     /// The half-width of the `level` interval (the largest over components).
     func halfWidth(level: Double) throws(MonteCarloError) -> Double
-    /// Whether every component's half-width is at most `error` times its |value|.
-    func meetsRelativeError(_ error: Double, level: Double) throws(MonteCarloError) -> Bool
+    /// The largest ratio of a component's `level` half-width to its |value| (0 when the
+    /// half-width is 0, +∞ when only the value is 0): a relative-error target e is met when this
+    /// is at most e.
+    func relativeHalfWidth(level: Double) throws(MonteCarloError) -> Double
     /// A value and standard error to record in a run's history (the least precise component).
     var summary: (value: Double, standardError: Double) { get }
 }
@@ -102,8 +110,9 @@ extension Estimate: StoppableEstimate {
         try confidenceInterval(level: level).width / 2
     }
 
-    public func meetsRelativeError(_ error: Double, level: Double) throws(MonteCarloError) -> Bool {
-        try halfWidth(level: level) <= error * abs(value)
+    public func relativeHalfWidth(level: Double) throws(MonteCarloError) -> Double {
+        let halfWidth = try halfWidth(level: level)
+        return halfWidth == 0 ? 0 : halfWidth / abs(value)
     }
 
     public var summary: (value: Double, standardError: Double) { (value, standardError) }
@@ -116,9 +125,10 @@ extension VectorEstimate: StoppableEstimate {
         return widest
     }
 
-    public func meetsRelativeError(_ error: Double, level: Double) throws(MonteCarloError) -> Bool {
-        for i in 0..<dimension where try !component(i).meetsRelativeError(error, level: level) { return false }
-        return true
+    public func relativeHalfWidth(level: Double) throws(MonteCarloError) -> Double {
+        var widest = 0.0
+        for i in 0..<dimension { widest = max(widest, try component(i).relativeHalfWidth(level: level)) }
+        return widest
     }
 
     public var summary: (value: Double, standardError: Double) {

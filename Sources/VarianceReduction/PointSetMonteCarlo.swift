@@ -36,6 +36,8 @@ public struct PointSetMonteCarlo<S: PointSetSampler>: MonteCarloEstimator {
     public var evaluationsPerSample: Int { sampler.pointsPerSet }
     /// About 64 points per block.
     public var preferredBlockSize: Int { max(1, 64 / max(1, sampler.pointsPerSet)) }
+    /// About 1000 points, and at least 16 sets.
+    public var minimumSamplesBeforeStopping: Int { max(16, 1000 / max(1, sampler.pointsPerSet)) }
 
     public func makeState() -> SampleMeanState { SampleMeanState() }
 

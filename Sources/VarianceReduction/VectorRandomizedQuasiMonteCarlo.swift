@@ -27,6 +27,8 @@ public struct VectorRandomizedQuasiMonteCarlo<S: UnitCubeSampler>: MonteCarloEst
 
     public var evaluationsPerSample: Int { pointSet.count }
     public var preferredBlockSize: Int { 1 }
+    /// 16 replicates, as for ``RandomizedQuasiMonteCarlo``.
+    public var minimumSamplesBeforeStopping: Int { 16 }
 
     public func makeState() -> VectorMonteCarlo<S>.State {
         VectorMonteCarlo<S>.State(samples: CovarianceMoments(validatedDimension: integrand.outputDimension),

@@ -183,7 +183,11 @@ extension Demo {
             notes: [
                 "chains: preconditioned Crank–Nicolson, lag-1 autocorrelation \(autocorrelation); error bars from the long-run "
                     + "variance; ZV-CV cross-fitted on contiguous blocks of each chain (Mira et al. 2013).",
-                "VRF: the sample mean's long-run variance over the control variate's, on the same draws.",
+                "VRF = ESS/n: the i.i.d. variance σ²/n over the estimator's variance; the sample mean's is below 1 "
+                    + "because the draws are autocorrelated. Gain over the sample mean on the same draws (ratio of "
+                    + "squared standard errors): " + rows.dropFirst().map {
+                        "\($0.method) " + String(format: "%.1f×", pow(rows[0].standardError / $0.standardError, 2))
+                    }.joined(separator: ", ") + ".",
             ])
     }
 

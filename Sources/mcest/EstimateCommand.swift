@@ -33,22 +33,29 @@ struct EstimateCommand: ParsableCommand {
             count, block size, seed and N). `mcest merge FILE…` then prints exactly (bit for bit) \
             what the single run prints. Every method can be sharded; a shard needs a fixed \
             --samples (not --target-se), since an error target cannot be split ahead of time.
+
+            Multilevel: --problem european-euler|european-milstein (the european call with 2^l \
+            Euler or Milstein time steps at level l, truth Black–Scholes) with --method mlmc \
+            (Giles' multilevel Monte Carlo to the root-mean-square error --rmse: variance ≤ ε²/2, \
+            estimated bias ≤ ε/√2) or rmlmc (randomized, unbiased single-term MLMC, run until its \
+            standard error is at most --rmse); not sharded.
             """)
 
     /// The `--problem` choices.
     enum ProblemName: String, ExpressibleByArgument, CaseIterable, Codable {
         case exp, european, asian
+        case europeanEuler = "european-euler", europeanMilstein = "european-milstein"
     }
 
     /// The `--method` choices.
     enum MethodName: String, ExpressibleByArgument, CaseIterable, Codable {
-        case plain, antithetic, cv, rqmc
+        case plain, antithetic, cv, rqmc, mlmc, rmlmc
     }
 
-    @Option(help: "exp, european or asian.")
+    @Option(help: "exp, european, asian, european-euler or european-milstein (the last two: --method mlmc or rmlmc).")
     var problem: ProblemName = .european
 
-    @Option(help: "plain, antithetic, cv or rqmc.")
+    @Option(help: "plain, antithetic, cv, rqmc, mlmc or rmlmc.")
     var method: MethodName = .plain
 
     @Option(help: "Integrand evaluations (the cap, with --target-se).")
@@ -56,6 +63,9 @@ struct EstimateCommand: ParsableCommand {
 
     @Option(name: .customLong("target-se"), help: "Stop once the standard error is at most this (not with --shard).")
     var targetStandardError: Double?
+
+    @Option(name: .customLong("rmse"), help: "mlmc/rmlmc: the target root-mean-square error.")
+    var rootMeanSquareError: Double?
 
     @Option(help: "rqmc: Sobol points per randomization (a power of two suits Sobol best).")
     var points: Int = 1024
@@ -102,6 +112,13 @@ struct EstimateCommand: ParsableCommand {
     }
 
     func run() throws {
+        if MultilevelEstimate.applies(problem: problem, method: method) {
+            let ignored = [(shard != nil, "--shard"), (stateOut != nil, "--state-out"), (targetStandardError != nil, "--target-se")]
+            try MultilevelEstimate(problem: problem, method: method, rootMeanSquareError: rootMeanSquareError, seed: seed,
+                                   unsupportedOptions: ignored.filter(\.0).map(\.1))
+                .run(json: json)
+            return
+        }
         let progress = ProgressLine.enabled(json: json)
         if let stateOut {
             let shard = shard ?? ShardSpec(index: 0, count: 1)
@@ -152,7 +169,7 @@ struct EstimateSetup: Codable, Equatable {
     /// Samples in the estimator's unit: draws, antithetic pairs or RQMC randomizations.
     var samples: Int {
         switch method {
-        case .plain, .cv: return evaluations
+        case .plain, .cv, .mlmc, .rmlmc: return evaluations
         case .antithetic: return max(2, evaluations / 2)
         case .rqmc: return max(2, evaluations / points)
         }
@@ -164,6 +181,7 @@ struct EstimateSetup: Codable, Equatable {
         case .exp: return "E[exp(U)], U ~ Uniform(0, 1)"
         case .european: return "European call (S0 = 100, K = 105, r = 0.05, σ = 0.2, T = 1)"
         case .asian: return "arithmetic Asian call (S0 = 100, K = 100, r = 0.05, σ = 0.2, T = 1, 16 dates)"
+        case .europeanEuler, .europeanMilstein: return "European call with \(problem == .europeanEuler ? "Euler" : "Milstein") time steps"
         }
     }
 
@@ -172,7 +190,7 @@ struct EstimateSetup: Codable, Equatable {
         switch problem {
         case .exp:
             return (M_E - 1, "truth e − 1")
-        case .european:
+        case .european, .europeanEuler, .europeanMilstein:
             let price = (try? EuropeanCallOption(spot: 100, strike: 105, rate: 0.05, volatility: 0.2, maturity: 1))?.blackScholesPrice
             return (price, "truth: the Black–Scholes price")
         case .asian:
@@ -190,7 +208,7 @@ struct EstimateSetup: Codable, Equatable {
     /// The estimator's unit, for messages.
     var unitName: String {
         switch method {
-        case .plain, .cv: return "draws"
+        case .plain, .cv, .mlmc, .rmlmc: return "draws"
         case .antithetic: return "pairs"
         case .rqmc: return "randomizations"
         }
@@ -225,6 +243,8 @@ struct EstimateSetup: Codable, Equatable {
                     for i in paths.indices { values[i] = option.geometricPayoff(paths[i]) }
                 }),
                 controlMean: option.geometricPrice)
+        case .europeanEuler, .europeanMilstein:
+            throw CommandFailure("--problem \(problem.rawValue) runs only with --method mlmc or rmlmc (MultilevelEstimate).")
         }
     }
 
@@ -243,6 +263,8 @@ struct EstimateSetup: Codable, Equatable {
         case .rqmc:
             return try visitor.visit(try RandomizedQuasiMonteCarlo(
                 sampler: sampler, integrand: integrand, sequence: .sobol, pointsPerReplicate: points))
+        case .mlmc, .rmlmc:
+            throw CommandFailure("--method \(method.rawValue) runs only on --problem european-euler or european-milstein.")
         }
     }
 }
@@ -259,8 +281,7 @@ struct SingleRunner: EstimatorVisitor {
     func visit<E: MonteCarloEstimator>(_ estimator: E) throws -> EstimateRunReport where E.Output == Estimate {
         let rule: StoppingRule = targetStandardError.map {
             // Half-width 1.96·SE of the 95% normal interval (a t interval is slightly wider, so stricter).
-            .absoluteError(1.959963984540054 * $0, level: 0.95, maximumSamples: setup.samples,
-                           minimumSamples: min(setup.samples, 1000))
+            .absoluteError(1.959963984540054 * $0, level: 0.95, maximumSamples: setup.samples)
         } ?? .sampleCount(setup.samples)
         let report = try setup.driver(stoppingRule: rule, progress: progress).run(estimator, seed: seed)
         return try EstimateRunReport(setup: setup, seed: seed, estimate: report.estimate,

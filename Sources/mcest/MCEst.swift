@@ -16,7 +16,8 @@ struct MCEst: ParsableCommand {
             """,
         version: "0.1.0",
         subcommands: [
-            DemoCommand.self, EstimateCommand.self, VICommand.self, SWCommand.self, MICommand.self, CVCommand.self,
+            DemoCommand.self, EstimateCommand.self, VICommand.self, SWCommand.self, MICommand.self, EntropyCommand.self,
+            KLCommand.self, CVCommand.self,
             MergeCommand.self, SummaryCommand.self,
         ])
 }

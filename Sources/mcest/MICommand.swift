@@ -23,7 +23,7 @@ struct MICommand: ParsableCommand {
             Methods and their standard errors:
               ksg, ksg2  Kraskov–Stögbauer–Grassberger algorithm 1 / 2 (max-norm, k = --neighbors). \
             SE: leave-one-out jackknife, rescaled by its overestimation factor measured on 8 disjoint \
-            random subsamples (--seed); Student-t interval. Biased low in higher dimension or at high MI (declared, not corrected).
+            random subsamples of at most 1024 rows each (--seed); Student-t interval. Biased low in higher dimension or at high MI (declared, not corrected).
               gaussian   Closed form ½ log(det Σxx det Σyy / det Σ) with the sample covariance, \
             Wishart bias-corrected, sandwich (influence-function) SE with empirical fourth moments. \
             Estimand: the Gaussian MI of the covariance; it equals I only for Gaussian data.
@@ -144,25 +144,30 @@ struct MICommand: ParsableCommand {
                 + "X and Y must be disjoint sets of columns.")
         }
         let n = matrix.rows.count
-        let xs = matrix.rows.map { row in xColumns.map { row[$0] } }
-        let ys = matrix.rows.map { row in yColumns.map { row[$0] } }
         var context = MIReport.Context(
             file: file, rows: n, xColumns: xColumns.map { matrix.columnNames[$0] },
             yColumns: yColumns.map { matrix.columnNames[$0] }, method: method.rawValue, seed: seed)
         let estimate: Estimate
         switch method {
         case .ksg, .ksg2:
-            (estimate, context.notes) = try ksg(x: xs, y: ys)
+            (estimate, context.notes) = try ksg(matrix, xColumns: xColumns, yColumns: yColumns)
         case .gaussian:
+            let (xs, ys) = Self.rows(matrix, xColumns, yColumns)
             (estimate, context.notes) = try gaussian(x: xs, y: ys, names: context.xColumns + context.yColumns)
         case .nwj, .dv, .infonce, .smile:
+            let (xs, ys) = Self.rows(matrix, xColumns, yColumns)
             (estimate, context) = try bound(x: xs, y: ys, context: context)
         }
         return try MIReport(estimate, context: context)
     }
 
-    func ksg(x: [[Double]], y: [[Double]]) throws(MonteCarloError) -> (Estimate, [String]) {
-        let n = x.count, k = neighbors
+    /// The X and the Y part of every row.
+    static func rows(_ matrix: DataMatrixFile, _ xColumns: [Int], _ yColumns: [Int]) -> (x: [[Double]], y: [[Double]]) {
+        (matrix.rows.map { row in xColumns.map { row[$0] } }, matrix.rows.map { row in yColumns.map { row[$0] } })
+    }
+
+    func ksg(_ matrix: DataMatrixFile, xColumns: [Int], yColumns: [Int]) throws(MonteCarloError) -> (Estimate, [String]) {
+        let n = matrix.rows.count, k = neighbors
         guard n >= k + 1 else {
             throw .invalidArgument("Too few rows: KSG with k = \(k) neighbours needs at least k + 1 = \(k + 1) rows; \(file) has \(n).")
         }
@@ -176,10 +181,19 @@ struct MICommand: ParsableCommand {
         let estimator = KSGEstimator(algorithm: method == .ksg ? .one : .two, neighbors: k, subsampleBlocks: blocks, seed: seed)
         // KSG uses no BLAS: OpenBLAS's workers, spinning since start-up, would take a core from it.
         BLASThreads.stopIdleWorkers()
-        let estimate = try estimator.estimate(x: x, y: y)
+        // One column each: plain arrays (no per-row arrays to allocate), the same estimate.
+        let estimate: Estimate
+        if xColumns.count == 1 && yColumns.count == 1 {
+            let (cx, cy) = (xColumns[0], yColumns[0])
+            estimate = try estimator.estimate(x: matrix.rows.map { $0[cx] }, y: matrix.rows.map { $0[cy] })
+        } else {
+            let (x, y) = Self.rows(matrix, xColumns, yColumns)
+            estimate = try estimator.estimate(x: x, y: y)
+        }
         let notes = [
             "KSG algorithm \(method == .ksg ? 1 : 2), k = \(k), max-norm; standard error: the leave-one-out jackknife "
-                + "rescaled by its overestimation factor measured on \(blocks) disjoint random subsamples of \(n / blocks) rows "
+                + "rescaled by its overestimation factor measured on \(blocks) disjoint random subsamples of "
+                + "\(min(n / blocks, estimator.maximumBlockSize)) rows "
                 + "(seed \(seed)).",
         ]
         return (estimate, notes)

@@ -187,5 +187,42 @@ struct KSGEstimatorTests {
         let x = (0..<20).map(Double.init), y = x.map { $0 * $0 }
         #expect(throws: MonteCarloError.self) { try ksg.estimate(x: x, y: y) }
         #expect(throws: MonteCarloError.self) { try KSGEstimator(tieBreakingNoise: -1).value(x: x, y: y) }
+        #expect(throws: MonteCarloError.invalidParameter(name: "maximumBlockSize", value: 4, requirement: "at least k + 2")) {
+            try KSGEstimator(neighbors: 3, maximumBlockSize: 4).value(x: x, y: y)
+        }
+    }
+
+    /// The blocks hold b = min(⌊N/m⌋, maximumBlockSize) points: a cap at or above ⌊N/m⌋ changes
+    /// nothing (the same permutation and blocks), a smaller one gives blocks of exactly the cap.
+    @Test func blockSizeCap() throws {
+        var g = Xoshiro256PlusPlus(seed: 37)
+        let batch = correlatedGaussianBatch(count: 400, dimension: 1, correlation: 0.6, using: &g)
+        let plain = try KSGEstimator(seed: 3).estimate(x: batch.x, y: batch.y)
+        let atCap = try KSGEstimator(maximumBlockSize: 50, seed: 3).estimate(x: batch.x, y: batch.y)
+        #expect(plain.value == atCap.value && plain.variance == atCap.variance)
+        #expect(plain.diagnostics.figures["blockSize"] == 50)
+        let capped = try KSGEstimator(maximumBlockSize: 20, seed: 3).estimate(x: batch.x, y: batch.y)
+        #expect(capped.diagnostics.figures["blockSize"] == 20)
+        #expect(capped.value == plain.value)
+        #expect(capped.variance > 0 && capped.variance.isFinite && capped.variance != plain.variance)
+    }
+
+    /// The permutation's generator is `RandomStreams` stream 2 + r, reached by jumps.
+    @Test func streamsByJumpsMatchRandomStreams() {
+        for index in 0..<6 {
+            var a = KSGEstimator.stream(index, seed: 99), b = RandomStreams(seed: 99).stream(index)
+            #expect((0..<4).map { _ in a.next() } == (0..<4).map { _ in b.next() })
+        }
+    }
+
+    /// Encodings without `maximumBlockSize` (from before it existed) decode with its default.
+    @Test func decodesEncodingsWithoutTheBlockSizeCap() throws {
+        let estimator = KSGEstimator(algorithm: .two, neighbors: 4, maximumBlockSize: 100, seed: 9, tieBreakingNoise: 1e-10)
+        let data = try JSONEncoder().encode(estimator)
+        #expect(try JSONDecoder().decode(KSGEstimator.self, from: data) == estimator)
+        var object = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        object["maximumBlockSize"] = nil
+        let old = try JSONDecoder().decode(KSGEstimator.self, from: try JSONSerialization.data(withJSONObject: object))
+        #expect(old.maximumBlockSize == KSGEstimator().maximumBlockSize && old.neighbors == 4 && old.tieBreakingNoise == 1e-10)
     }
 }

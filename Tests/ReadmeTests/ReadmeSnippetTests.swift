@@ -147,14 +147,17 @@ struct ReadmeSnippetTests {
         return blocks
     }
 
-    /// The snippets between the markers of this file, in order, dedented.
-    static func compiledSnippets(_ source: String) -> [[String]] {
+    /// The snippets of `source` between a line starting with `start` and the line `end`, in
+    /// order, dedented.
+    static func compiledSnippets(
+        _ source: String, start: String = "// README snippet ", end: String = "// end README snippet"
+    ) -> [[String]] {
         var snippets: [[String]] = [], current: [String]?
         for line in source.split(separator: "\n", omittingEmptySubsequences: false).map(String.init) {
             let trimmed = line.trimmingCharacters(in: .whitespaces)
-            if trimmed.hasPrefix("// README snippet ") {
+            if trimmed.hasPrefix(start) {
                 current = []
-            } else if trimmed == "// end README snippet", let lines = current {
+            } else if trimmed == end, let lines = current {
                 snippets.append(dedented(lines))
                 current = nil
             } else {

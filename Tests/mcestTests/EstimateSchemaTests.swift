@@ -115,6 +115,12 @@ struct EstimateSchemaTests {
             try Self.check(["mi", miPath, "--x", "x1", "--y", "y1", "--method", method], command: "mi")
         }
         covered.insert("mi")
+        try Self.check(["entropy", miPath, "--columns", "x1,y1"], command: "entropy")
+        covered.insert("entropy")
+        var shifted = "x1\n"
+        for _ in 0..<300 { shifted += "\(1.5 * generator.nextStandardNormal() + 0.5)\n" }
+        try Self.check(["kl", miPath, try Self.write(shifted, "Q.csv", in: dir), "--columns", "x1"], command: "kl")
+        covered.insert("kl")
         let cvFiles = ["--samples", try Self.write(samples, "X.csv", in: dir), "--scores", try Self.write(scores, "U.csv", in: dir),
                        "--values", try Self.write(values, "F.csv", in: dir)]
         for method in ["zv1", "vv"] {

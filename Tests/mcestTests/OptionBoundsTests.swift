@@ -15,6 +15,8 @@ struct OptionBoundsTests {
         (["cv", "--samples", "x.csv", "--scores", "s.csv", "--values", "v.csv", "--folds"], CountOption.folds),
         (["mi", "data.csv", "--x", "0", "--y", "1", "--method", "nwj", "--batch-size"], CountOption.criticBatchSize),
         (["mi", "data.csv", "--x", "0", "--y", "1", "--neighbors"], CountOption.neighbors),
+        (["entropy", "data.csv", "--k"], CountOption.neighbors),
+        (["kl", "x.csv", "y.csv", "--k"], CountOption.neighbors),
         (["estimate", "--samples"], CountOption.samples),
         (["vi", "d.csv", "--model", "linear-regression", "--target", "y", "--samples"], CountOption.variationalSamples),
         (["vi", "d.csv", "--model", "linear-regression", "--target", "y", "--max-iterations"], CountOption.iterations),

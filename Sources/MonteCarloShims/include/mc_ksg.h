@@ -16,11 +16,13 @@
 /// unit length: the queries come in sorted order, so the local density changes slowly) and
 /// then a branch-free bisection of the bracket. If `known_lefts` and `known_counts` are not NULL,
 /// the edges of the window [known_lefts[p − begin], + known_counts[p − begin]) (a window at a
-/// nearby radius, e.g. the count pass's) are the predictions instead; the prediction only sets
-/// where the search starts, so the counts are exact whatever it is.
+/// nearby radius, e.g. the count pass's) are the predictions instead, moved outwards (inwards)
+/// by the window's own points per unit length times the growth (shrinkage) of the radius when
+/// `known_radius` (that window's radius, indexed like `radius`) is not NULL; the prediction
+/// only sets where the search starts, so the counts are exact whatever it is.
 void mc_ksg_range_counts(const double *sorted, int64_t n, const double *radius, int32_t strict, int64_t begin,
                          int64_t end, int64_t *counts, int64_t *lefts, const int64_t *known_lefts,
-                         const int64_t *known_counts);
+                         const int64_t *known_counts, const double *known_radius);
 
 /// The sorted-array neighbour index of n points in the plane (built by the Swift
 /// `PlanarNeighborIndex`): the x order cut into blocks of `block_size` consecutive points, each
