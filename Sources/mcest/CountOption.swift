@@ -18,6 +18,8 @@ enum CountOption {
     static let blockSize = 1...1_000_000_000
     static let variationalSamples = 100...100_000_000
     static let demoSamples = 10...1_000_000_000_000
+    static let iterations = 1...100_000_000
+    static let renyiGroupSize = 1...100_000
 
     /// Throws a `ValidationError` naming `option` when `value` is outside `range`.
     static func check(_ value: Int, _ option: String, in range: ClosedRange<Int>) throws {

@@ -12,9 +12,12 @@ struct VICommand: ParsableCommand {
             (plus an intercept column of ones only with --intercept). Linear regression: \
             y ~ N(Xw, noise_sd² I) with the noise known. Logistic regression: P(y = 1) = 1/(1 + e^(−x·w)) \
             with a 0/1 target. q is a Gaussian (mean-field or full-rank) fitted with Adam on the \
-            sticking-the-landing gradient until the ELBO change is within its noise. Reported: \
-            ELBO ± SE and IWAE_K ± SE (K = 10, 100) on fresh draws, and the posterior means and \
-            standard deviations under q; for linear regression also the exact log evidence.
+            sticking-the-landing gradient until the ELBO change is within its noise (stop reason \
+            "converged") or --max-iterations run out ("iterationLimit"). Reported: the stop reason, \
+            ELBO ± SE and IWAE_K ± SE (K = 10, 100) on fresh draws, with each --alpha the Rényi \
+            objective (1/(1−α)) E[log (1/K) Σ w_k^(1−α)] ± SE (K = --group-size; α = 0 is IWAE_K, \
+            K = 1 the ELBO), and the posterior means and standard deviations under q; for linear \
+            regression also the exact log evidence.
             """)
 
     enum ModelKind: String, ExpressibleByArgument, CaseIterable {
@@ -51,6 +54,15 @@ struct VICommand: ParsableCommand {
     @Option(help: "Draws per ELBO estimate (the IWAE bounds use samples/10 groups).")
     var samples: Int = 20_000
 
+    @Option(name: .customLong("max-iterations"), help: "The most Adam iterations of the fit.")
+    var maximumIterations: Int = 5000
+
+    @Option(parsing: .unconditionalSingleValue, help: "Also report the Rényi bound of this order α (finite, not 1; negative values allowed); repeatable.")
+    var alpha: [Double] = []
+
+    @Option(name: .customLong("group-size"), help: "Draws per group K of the Rényi bounds (samples/K groups, at least 20).")
+    var groupSize: Int = 10
+
     @Option(help: "Seed of every random stream.")
     var seed: UInt64 = 2024
 
@@ -59,6 +71,11 @@ struct VICommand: ParsableCommand {
 
     func validate() throws {
         try CountOption.check(samples, "--samples", in: CountOption.variationalSamples)
+        try CountOption.check(maximumIterations, "--max-iterations", in: CountOption.iterations)
+        try CountOption.check(groupSize, "--group-size", in: CountOption.renyiGroupSize)
+        for a in alpha where !a.isFinite || a == 1 {
+            throw ValidationError("--alpha must be finite and not 1 (got \(a)); α → 1 is the ELBO, reported anyway.")
+        }
         guard priorSD > 0, priorSD.isFinite else { throw ValidationError("--prior-sd must be positive (got \(priorSD)).") }
         guard noiseSD > 0, noiseSD.isFinite else { throw ValidationError("--noise-sd must be positive (got \(noiseSD)).") }
     }
@@ -101,7 +118,8 @@ struct VICommand: ParsableCommand {
 
     func report<Model: ProbabilisticModel>(model fitted: Model, initial: GaussianApproximation, names: [String],
                                            rows: Int, logEvidence: Double?) throws(MonteCarloError) -> VIReport {
-        let fit = try VariationalFit(samplesPerCheck: max(100, samples / 10)).run(model: fitted, initial: initial, seed: seed)
+        let fit = try VariationalFit(maximumIterations: maximumIterations, samplesPerCheck: max(100, samples / 10))
+            .run(model: fitted, initial: initial, seed: seed)
         let bound = EvidenceLowerBound(model: fitted, approximation: fit.approximation)
         let streams = RandomStreams(seed: seed)
         var generator = streams.stream(1 << 40)
@@ -109,33 +127,43 @@ struct VICommand: ParsableCommand {
         let iwae = try [10, 100].map { k throws(MonteCarloError) in
             (k, try bound.importanceWeighted(groupSize: k, groups: max(20, samples / k), seed: generator.next()))
         }
+        var renyi: [VIReport.Bound] = []
+        for a in alpha {
+            let estimate = try bound.renyi(alpha: a, groupSize: groupSize, groups: max(20, samples / groupSize), seed: generator.next())
+            renyi.append(try .init(estimate, groupSize: groupSize, alpha: a))
+        }
         let q = fit.approximation
         let sds = (0..<q.dimension).map { i in (0...i).reduce(0.0) { $0 + q.scale[i, $1] * q.scale[i, $1] }.squareRoot() }
         return VIReport(
             model: self.model.rawValue, family: family.rawValue, rows: rows, intercept: intercept,
             priorSD: priorSD, noiseSD: self.model == .linearRegression ? noiseSD : nil, seed: seed,
-            iterations: fit.iterations, converged: fit.converged,
-            elbo: try .init(elbo), iwae: try iwae.map { b throws(MonteCarloError) in try .init(b.1, groupSize: b.0) },
+            iterations: fit.iterations, stopReason: fit.stopReason,
+            elbo: try .init(elbo), iwae: try iwae.map { b throws(MonteCarloError) in try .init(b.1, groupSize: b.0) }, renyi: renyi,
             logEvidence: logEvidence,
             posterior: zip(names, zip(q.mean, sds)).map { .init(name: $0.0, mean: $0.1.0, standardDeviation: $0.1.1) })
     }
 }
 
 /// What `mcest vi` reports. JSON: an array of ``EstimateRecord``s, the ELBO (context `quantity`
-/// "elbo") then IWAE_K for each K ("iwae", `groupSize` K); each context holds the fit (`model`,
-/// `family`, `rows`, `intercept`, `priorSD`, `noiseSD`, `seed`, `iterations`, `converged`), the
-/// exact `logEvidence` (`null` when unknown) and the `posterior` {`name`, `mean`,
-/// `standardDeviation`} of each weight under q.
+/// "elbo"), IWAE_K for each K ("iwae", `groupSize` K), then the Rényi objective for each --alpha
+/// ("renyi", `alpha`, `groupSize`); each context holds the fit (`model`, `family`, `rows`,
+/// `intercept`, `priorSD`, `noiseSD`, `seed`, `iterations`, `converged`, `stopReason`
+/// "converged" or "iterationLimit"), the exact `logEvidence` (`null` when unknown) and the
+/// `posterior` {`name`, `mean`, `standardDeviation`} of each weight under q.
 struct VIReport {
     struct Bound {
         let groupSize: Int?
+        /// The Rényi order α; nil for the ELBO and IWAE.
+        let alpha: Double?
         let estimate: Estimate
         var value: Double { estimate.value }
         var standardError: Double { estimate.standardError }
         var samples: Int { estimate.sampleCount }
+        var quantity: String { alpha != nil ? "renyi" : groupSize == nil ? "elbo" : "iwae" }
 
-        init(_ estimate: Estimate, groupSize: Int? = nil) throws(MonteCarloError) {
+        init(_ estimate: Estimate, groupSize: Int? = nil, alpha: Double? = nil) throws(MonteCarloError) {
             self.groupSize = groupSize
+            self.alpha = alpha
             self.estimate = estimate
         }
     }
@@ -154,9 +182,10 @@ struct VIReport {
     let noiseSD: Double?
     let seed: UInt64
     let iterations: Int
-    let converged: Bool
+    let stopReason: VariationalFit.StopReason
     let elbo: Bound
     let iwae: [Bound]
+    let renyi: [Bound]
     let logEvidence: Double?
     let posterior: [Weight]
 
@@ -165,25 +194,38 @@ struct VIReport {
         let context: [String: EstimateRecord.ContextValue] = [
             "command": "vi", "model": .string(model), "family": .string(family), "rows": .integer(rows),
             "intercept": .bool(intercept), "priorSD": .number(priorSD), "noiseSD": .init(noiseSD), "seed": .init(seed: seed),
-            "iterations": .integer(iterations), "converged": .bool(converged), "logEvidence": .init(logEvidence),
+            "iterations": .integer(iterations), "converged": .bool(stopReason == .converged),
+            "stopReason": .string(stopReason.rawValue), "logEvidence": .init(logEvidence),
             "posterior": .array(posterior.map { ["name": .string($0.name), "mean": .number($0.mean), "standardDeviation": .number($0.standardDeviation)] }),
         ]
         var records: [EstimateRecord] = []
-        for bound in [elbo] + iwae {
-            var extra: [String: EstimateRecord.ContextValue] = ["quantity": bound.groupSize == nil ? "elbo" : "iwae"]
+        let names = ["elbo": "the ELBO", "iwae": "the IWAE bound", "renyi": "the Rényi bound"]
+        for bound in [elbo] + iwae + renyi {
+            var extra: [String: EstimateRecord.ContextValue] = ["quantity": .string(bound.quantity)]
             if let k = bound.groupSize { extra["groupSize"] = .integer(k) }
-            records.append(try EstimateRecord(bound.estimate.requireFinite(bound.groupSize == nil ? "the ELBO" : "the IWAE bound"), context: context.merging(extra) { _, new in new }))
+            if let a = bound.alpha { extra["alpha"] = .number(a) }
+            records.append(try EstimateRecord(bound.estimate.requireFinite(names[bound.quantity] ?? bound.quantity),
+                                              context: context.merging(extra) { _, new in new }))
         }
         return try EstimateRecord.json(records)
     }
 
     var text: String {
         var lines = ["mcest vi: \(model), \(family) Gaussian q, \(rows) rows, seed \(seed)",
-                     "fit: \(iterations) Adam iterations, \(converged ? "stopped when the ELBO change was within noise" : "iteration cap reached (not converged)")",
+                     "fit: \(iterations) Adam iterations, stop reason \(stopReason.rawValue) ("
+                        + (stopReason == .converged ? "the ELBO change was within its noise)" : "the iteration cap was reached; not converged)"),
                      "",
                      String(format: "  ELBO       %12.5f ± %.5f  (%d draws)", elbo.value, elbo.standardError, elbo.samples)]
         for bound in iwae {
             lines.append(String(format: "  IWAE_%-4d  %12.5f ± %.5f  (%d draws)", bound.groupSize ?? 0, bound.value, bound.standardError, bound.samples))
+        }
+        if let first = renyi.first {
+            lines.append("  Rényi bounds, K = \(first.groupSize ?? 0) draws per group:")
+        }
+        for bound in renyi {
+            let alpha = "\(bound.alpha ?? .nan)"
+            lines.append("    α = " + alpha.padding(toLength: max(5, alpha.count), withPad: " ", startingAt: 0)
+                         + String(format: "%12.5f ± %.5f  (%d draws)", bound.value, bound.standardError, bound.samples))
         }
         if let logEvidence {
             lines.append(String(format: "  log p(y)   %12.5f  (exact)", logEvidence))

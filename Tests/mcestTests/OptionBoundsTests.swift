@@ -21,6 +21,8 @@ struct OptionBoundsTests {
         (["estimate", "--method", "stratified", "--strata"], CountOption.strata),
         (["estimate", "--method", "lhs", "--design-size"], CountOption.points),
         (["vi", "d.csv", "--model", "linear-regression", "--target", "y", "--samples"], CountOption.variationalSamples),
+        (["vi", "d.csv", "--model", "linear-regression", "--target", "y", "--max-iterations"], CountOption.iterations),
+        (["vi", "d.csv", "--model", "linear-regression", "--target", "y", "--group-size"], CountOption.renyiGroupSize),
         (["demo", "--samples"], CountOption.demoSamples),
     ]
 

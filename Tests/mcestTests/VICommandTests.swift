@@ -8,30 +8,38 @@ struct VICommandTests {
     struct Context: Decodable {
         let quantity: String
         let groupSize: Int?
+        let alpha: Double?
         let logEvidence: Double?
         let posterior: [Report.Weight]
         let converged: Bool
+        let stopReason: String
+        let iterations: Int
     }
 
     /// The `--json` array of estimate records (the ELBO, then IWAE_K), flattened.
     struct Report {
-        struct Bound { let value: Double; let standardError: Double; let groupSize: Int? }
+        struct Bound { let value: Double; let standardError: Double; let groupSize: Int?; let alpha: Double? }
         struct Weight: Decodable { let name: String; let mean: Double; let standardDeviation: Double }
         let elbo: Bound
         let iwae: [Bound]
+        let renyi: [Bound]
         let logEvidence: Double?
         let posterior: [Weight]
         let converged: Bool
+        let stopReason: String
+        let iterations: Int
 
         static func decode(_ output: String) throws -> Report {
             let records = try EstimateRecordJSON<Context>.array(output)
             let elbo = try #require(records.first { $0.context.quantity == "elbo" })
             func bound(_ r: EstimateRecordJSON<Context>) -> Bound {
-                Bound(value: r.value, standardError: r.standardError, groupSize: r.context.groupSize)
+                Bound(value: r.value, standardError: r.standardError, groupSize: r.context.groupSize, alpha: r.context.alpha)
             }
             return Report(elbo: bound(elbo), iwae: records.filter { $0.context.quantity == "iwae" }.map(bound),
+                          renyi: records.filter { $0.context.quantity == "renyi" }.map(bound),
                           logEvidence: elbo.context.logEvidence, posterior: elbo.context.posterior,
-                          converged: elbo.context.converged)
+                          converged: elbo.context.converged, stopReason: elbo.context.stopReason,
+                          iterations: elbo.context.iterations)
         }
     }
 
@@ -57,6 +65,53 @@ struct VICommandTests {
         #expect(report.elbo.value > logEvidence - 0.01)
         #expect(abs(report.posterior[0].mean - 0.564_109) < 0.02 && abs(report.posterior[1].mean - 1.127_313) < 0.02)
         #expect(report.iwae.map(\.groupSize) == [10, 100])
+        #expect(report.renyi.isEmpty)
+        #expect(report.stopReason == "converged" && report.converged)
+    }
+
+    @Test("--alpha adds Rényi bounds between the ELBO and log p(y) (α = 0.5) and above the ELBO (α = −1)")
+    func renyiBounds() throws {
+        let path = try Self.write(Self.golden)
+        let output = try MCEstExecutable.run(["vi", "--model", "linear-regression", path, "--target", "y", "--intercept",
+                                              "--prior-sd", "2", "--noise-sd", "0.5", "--family", "full-rank",
+                                              "--alpha", "0.5", "--alpha", "-1", "--group-size", "20", "--samples", "4000", "--json"])
+        #expect(output.status == 0, "\(output.standardError)")
+        let report = try Report.decode(output.standardOutput)
+        let logEvidence = try #require(report.logEvidence)
+        #expect(report.renyi.map(\.alpha) == [0.5, -1] && report.renyi.allSatisfy { $0.groupSize == 20 })
+        func noise(_ a: Report.Bound, _ b: Report.Bound) -> Double {
+            (a.standardError * a.standardError + b.standardError * b.standardError).squareRoot()
+        }
+        // E[L_{α,K}] ≥ ELBO for α < 1 (it rises with K from the ELBO at K = 1), and ≤ log p(y)
+        // for 0 ≤ α < 1: one-sided, 5 combined SE.
+        let (half, minusOne) = (report.renyi[0], report.renyi[1])
+        #expect(half.value >= report.elbo.value - 5 * noise(half, report.elbo))
+        #expect(half.value <= logEvidence + 5 * half.standardError)
+        #expect(minusOne.value >= report.elbo.value - 5 * noise(minusOne, report.elbo))
+        let text = try MCEstExecutable.run(["vi", "--model", "linear-regression", path, "--target", "y", "--intercept",
+                                            "--alpha", "0.5", "--group-size", "20", "--samples", "400"])
+        #expect(text.status == 0 && text.standardOutput.contains("Rényi bounds, K = 20") && text.standardOutput.contains("α = 0.5"), "\(text.standardOutput)")
+    }
+
+    @Test("the stop reason: iterationLimit when --max-iterations runs out first, in JSON and text")
+    func stopReason() throws {
+        let path = try Self.write(Self.golden)
+        let arguments = ["vi", "--model", "linear-regression", path, "--target", "y", "--intercept", "--max-iterations", "150", "--samples", "400"]
+        let output = try MCEstExecutable.run(arguments + ["--json"])
+        #expect(output.status == 0, "\(output.standardError)")
+        let report = try Report.decode(output.standardOutput)
+        // The first comparison needs window = 4 checks of 100 iterations: 150 cannot converge.
+        #expect(report.stopReason == "iterationLimit" && !report.converged && report.iterations == 150)
+        let text = try MCEstExecutable.run(arguments)
+        #expect(text.standardOutput.contains("150 Adam iterations, stop reason iterationLimit"), "\(text.standardOutput)")
+    }
+
+    @Test("--alpha 1 or a non-finite α is refused (exit 64)", arguments: ["1", "nan", "inf"])
+    func badAlpha(alpha: String) throws {
+        let path = try Self.write(Self.golden)
+        let output = try MCEstExecutable.run(["vi", "--model", "linear-regression", path, "--target", "y", "--alpha", alpha])
+        #expect(output.status == 64, "\(output.standardError)")
+        #expect(output.standardError.contains("--alpha"), "\(output.standardError)")
     }
 
     @Test("logistic regression runs and reports no exact evidence")
