@@ -7,7 +7,8 @@ import MonteCarloCore
 /// One report is one row of a calibration table; its ``checks`` make it a regression test.
 ///
 /// ```swift
-/// let report = try CalibrationReport(replications: 400, seed: 9, truth: exp(1) - 1) { _, generator in
+/// let report = try CalibrationReport(replications: 400, seed: 9, truth: exp(1) - 1) {
+///     (_, generator: inout Xoshiro256PlusPlus) throws(MonteCarloError) -> Estimate in
 ///     try estimator.run(samples: 1_000, seed: generator.next())
 /// }
 /// #expect(report.passed, "\(report)")
