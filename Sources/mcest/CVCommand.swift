@@ -188,6 +188,9 @@ struct CVCommand: ParsableCommand {
         if seed != nil, chains != nil || chainColumn != nil || samples.count > 1 {
             throw ValidationError("--seed shuffles the draws, which destroys the order of a chain; it cannot be combined with chains.")
         }
+        if let penalty, !method.isZeroVariance {
+            throw ValidationError("--penalty \(penalty.rawValue) applies to the zero-variance methods zv, zv1 and zv2 only, not to --method \(method.rawValue).")
+        }
         _ = try parsedBatchSize()
     }
 
@@ -212,9 +215,6 @@ struct CVCommand: ParsableCommand {
 
     /// Reads and checks the three files, then estimates every integrand.
     func estimateAll() throws(MonteCarloError) -> [CVResult] {
-        if let penalty, !method.isZeroVariance {
-            throw .invalidArgument("--penalty \(penalty.rawValue) applies to the zero-variance methods zv, zv1 and zv2 only, not to --method \(method.rawValue).")
-        }
         let input = try CVInput(samples: samples, scores: scores, values: values, sampleColumns: sampleColumns,
                                 valueColumns: valueColumns, chains: chains, chainColumn: chainColumn)
         var order = input.order
