@@ -34,36 +34,24 @@ struct EntropyCommand: ParsableCommand {
     @Option(help: "Columns: names or 0-based indices, comma separated (default: all).")
     var columns: String?
 
-    @Option(name: [.customLong("k"), .customLong("neighbors")], help: "k, the number of neighbours.")
-    var neighbors: Int = 3
+    @OptionGroup var options: NeighborEstimateOptions
 
     @Flag(help: "Use the plain k-th neighbour estimator in every dimension (no Berrett–Samworth–Yuan weights in d ≥ 4).")
     var unweighted = false
 
-    @Option(help: "Seed of the standard error's random subsamples.")
-    var seed: UInt64 = 2024
-
-    @Flag(help: "Print one JSON object instead of text.")
-    var json = false
-
-    func validate() throws {
-        try CountOption.check(neighbors, "--k", in: CountOption.neighbors)
-    }
-
     func run() throws {
-        let report = try reportingLibraryErrors { () throws(MonteCarloError) -> NeighborEstimateReport in try estimate() }
-        print(json ? try report.json() : report.text)
+        try options.run { () throws(MonteCarloError) in try estimate() }
     }
 
     func estimate() throws(MonteCarloError) -> NeighborEstimateReport {
         let matrix = try DataMatrixFile.read(path: file)
         let (rows, names) = try NeighborEstimateReport.select(matrix, columns, file: file)
-        let k = neighbors, n = rows.count
+        let k = options.neighbors, n = rows.count
         guard n >= 8 * (k + 2) else {
             throw .invalidArgument("\(file): too few rows: the entropy standard error with k = \(k) needs 8 disjoint "
                 + "subsamples of k + 2 rows, so at least \(8 * (k + 2)) rows; the file has \(n).")
         }
-        let estimator = KozachenkoLeonenkoEntropy(neighbors: k, weighting: unweighted ? .unweighted : .automatic, seed: seed)
+        let estimator = KozachenkoLeonenkoEntropy(neighbors: k, weighting: unweighted ? .unweighted : .automatic, seed: options.seed)
         BLASThreads.stopIdleWorkers()
         let estimate = try NeighborEstimateReport.naming(file) { () throws(MonteCarloError) in try estimator.estimate(rows) }
         let weighted = estimate.diagnostics.method.hasSuffix("weighted")
@@ -72,9 +60,9 @@ struct EntropyCommand: ParsableCommand {
                 + estimate.diagnostics.coefficients.map { String(format: "%.3g", $0) }.joined(separator: ", ")
                 + " on the neighbour distances of ranks 1…\(k)" : "Kozachenko–Leonenko on the distances to the k-th neighbour (k = \(k))")
                 + ", max-norm; standard error: the leave-one-out jackknife rescaled by its overestimation factor measured "
-                + "on 8 disjoint random subsamples of \(n / 8) rows (seed \(seed)).",
+                + "on 8 disjoint random subsamples of \(n / 8) rows (seed \(options.seed)).",
         ]
         return try NeighborEstimateReport(estimate, command: "entropy", quantity: "H(X)", files: [file], rows: [n],
-                                          columns: names, neighbors: k, seed: seed, notes: notes)
+                                          columns: names, neighbors: k, seed: options.seed, notes: notes)
     }
 }

@@ -35,22 +35,10 @@ struct KLCommand: ParsableCommand {
     @Option(help: "Columns of both files: names or 0-based indices, comma separated (default: all).")
     var columns: String?
 
-    @Option(name: [.customLong("k"), .customLong("neighbors")], help: "k, the number of neighbours in both samples.")
-    var neighbors: Int = 3
-
-    @Option(help: "Seed of the standard error's random subsamples.")
-    var seed: UInt64 = 2024
-
-    @Flag(help: "Print one JSON object instead of text.")
-    var json = false
-
-    func validate() throws {
-        try CountOption.check(neighbors, "--k", in: CountOption.neighbors)
-    }
+    @OptionGroup var options: NeighborEstimateOptions
 
     func run() throws {
-        let report = try reportingLibraryErrors { () throws(MonteCarloError) -> NeighborEstimateReport in try estimate() }
-        print(json ? try report.json() : report.text)
+        try options.run { () throws(MonteCarloError) in try estimate() }
     }
 
     func estimate() throws(MonteCarloError) -> NeighborEstimateReport {
@@ -60,12 +48,12 @@ struct KLCommand: ParsableCommand {
             throw .invalidArgument("\(y) has \(namesQ.count) selected column(s) but \(x) has \(names.count): both samples "
                 + "must be points of the same space (select the same number of columns with --columns).")
         }
-        let k = neighbors
+        let k = options.neighbors
         for (file, count, needed) in [(x, p.count, 8 * (k + 2)), (y, q.count, 8 * (k + 1))] where count < needed {
             throw .invalidArgument("\(file): too few rows: the divergence standard error with k = \(k) needs 8 disjoint "
                 + "subsamples, so at least \(needed) rows; the file has \(count).")
         }
-        let estimator = KullbackLeiblerDivergence(neighbors: k, seed: seed)
+        let estimator = KullbackLeiblerDivergence(neighbors: k, seed: options.seed)
         BLASThreads.stopIdleWorkers()
         // The library names the samples P and Q; the message says which file each is.
         let estimate = try NeighborEstimateReport.naming("P = \(x), Q = \(y)") { () throws(MonteCarloError) in
@@ -74,9 +62,9 @@ struct KLCommand: ParsableCommand {
         let notes = [
             "Wang–Kulkarni–Verdú k-NN divergence, k = \(k), max-norm; standard error: the two-sample leave-one-out "
                 + "jackknife rescaled by its overestimation factor measured on 8 disjoint random subsample pairs "
-                + "(seed \(seed)).",
+                + "(seed \(options.seed)).",
         ]
         return try NeighborEstimateReport(estimate, command: "kl", quantity: "D(P ‖ Q)", files: [x, y], rows: [p.count, q.count],
-                                          columns: names, neighbors: k, seed: seed, notes: notes)
+                                          columns: names, neighbors: k, seed: options.seed, notes: notes)
     }
 }
