@@ -18,7 +18,7 @@ import MonteCarloCore
 /// W = φ(x)/φ(x − m_t) = exp(−m_tᵀx + |m_t|²/2). That mean estimates E[X | S(X) ≥ γ_t], which
 /// minimizes the cross-entropy to the zero-variance density within the family. Adaptation
 /// stops after the first iteration whose level reaches γ; if it never does within
-/// `maximumIterations`, the call throws ``MonteCarloError/notConverged(algorithm:iterations:detail:)``
+/// `maximumIterations`, the call throws `MonteCarloError/notConverged(algorithm:iterations:detail:)`
 /// naming the highest level reached, rather than returning an estimate of zero.
 ///
 /// **Statistical properties.** The final estimate is ``ImportanceSampling`` with standard
@@ -65,7 +65,7 @@ public struct CrossEntropyImportanceSampling: Sendable {
     }
 
     /// Creates the method.
-    /// - Throws: ``MonteCarloError/invalidParameter(name:value:requirement:)`` for a dimension
+    /// - Throws: `MonteCarloError/invalidParameter(name:value:requirement:)` for a dimension
     ///   below 1, a non-finite threshold, ρ outside (0, 1), fewer than 5/ρ (and 10) pilot draws
     ///   (so that every iteration keeps at least 5 elite draws), or fewer than 1 iteration.
     public init(dimension: Int, threshold: Double, rarity: Double = 0.1, pilotSize: Int = 1000,
@@ -100,8 +100,8 @@ public struct CrossEntropyImportanceSampling: Sendable {
     ///
     /// Iteration t uses stream `RandomStreams.streamLimit − 1 − t` of `seed`, far from the
     /// streams a driver uses, so a later run with the same seed draws fresh points.
-    /// - Throws: ``MonteCarloError/nonFinite(quantity:index:)`` for a NaN score (index counts
-    ///   pilot draws over all iterations), ``MonteCarloError/notConverged(algorithm:iterations:detail:)``
+    /// - Throws: `MonteCarloError/nonFinite(quantity:index:)` for a NaN score (index counts
+    ///   pilot draws over all iterations), `MonteCarloError/notConverged(algorithm:iterations:detail:)`
     ///   when no iteration's level reaches the threshold.
     public func fitProposal(seed: UInt64) throws(MonteCarloError) -> Fit {
         let streams = RandomStreams(seed: seed)
@@ -153,7 +153,7 @@ public struct CrossEntropyImportanceSampling: Sendable {
     /// Adapts the proposal, then estimates P(S(X) ≥ γ) by importance sampling on fresh draws
     /// from N(m, I) under `driver`.
     /// - Throws: the errors of ``fitProposal(seed:)``, and those of ``ImportanceSampling`` and
-    ///   the driver (a NaN score in the final sample is a ``MonteCarloError/nonFinite(quantity:index:)``
+    ///   the driver (a NaN score in the final sample is a `MonteCarloError/nonFinite(quantity:index:)`
     ///   integrand value).
     public func run(driver: MonteCarloDriver, seed: UInt64) throws(MonteCarloError) -> Result {
         let fit = try fitProposal(seed: seed)
