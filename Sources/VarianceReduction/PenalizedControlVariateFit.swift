@@ -169,7 +169,7 @@ public struct PenalizedControlVariateFit: Sendable {
         var weight: Double
     }
 
-    /// The lasso grid: λ_max·(10⁻³)^{t/19}, t = 0 … 19, with λ_max = maxⱼ |corr(gⱼ, f)|.
+    /// The lasso grid: λ_max·(10⁻²)^{t/14}, t = 0 … 14, with λ_max = maxⱼ |corr(gⱼ, f)|.
     static func lassoWeights(_ moments: CovarianceMoments) -> [Double] {
         let standardized = Standardized(moments)
         let top = standardized.correlations.reduce(0) { max($0, abs($1)) }
