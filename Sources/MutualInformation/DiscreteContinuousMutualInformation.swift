@@ -163,15 +163,35 @@ public struct DiscreteContinuousMutualInformation: Sendable, Hashable, Codable {
         var nextRadius = [Double](repeating: 0, count: wantsJackknife ? n : 0)
         var neighbours = [Int](repeating: 0, count: wantsJackknife ? n * k : 0)
         var gaps = [Double](repeating: 0, count: wantsJackknife ? n * k : 0)
-        for members in codes.members() {
-            let table = sample.subset(members[...]).neighbors(k: search, chunks: chunks)
-            for (p, i) in members.enumerated() {
-                radius[i] = table.distances[p * search + k - 1]
-                guard wantsJackknife else { continue }
-                nextRadius[i] = table.distances[p * search + k]
-                for s in 0..<k {
-                    neighbours[i * k + s] = members[table.indices[p * search + s]]
-                    gaps[i * k + s] = table.distances[p * search + s]
+        func record(_ i: Int, distances: [Double], indices: [Int], row: Int, map: (Int) -> Int) {
+            radius[i] = distances[row * search + k - 1]
+            guard wantsJackknife else { return }
+            nextRadius[i] = distances[row * search + k]
+            for s in 0..<k {
+                neighbours[i * k + s] = map(indices[row * search + s])
+                gaps[i * k + s] = distances[row * search + s]
+            }
+        }
+        let space: KSGJackknife.Marginal
+        var searched = false
+        if d == 1 {
+            // One sort serves the class neighbours (distinct values) and the counting windows.
+            let order = PlanarNeighborIndex.order(sample.values)
+            let sorted = order.map { sample.values[$0] }
+            space = .line(sorted: sorted, order: order)
+            if let line = ClassNeighbors(sorted: sorted, order: order, codes: codes.codes, classes: codes.categories,
+                                         count: search, chunks: chunks) {
+                for i in 0..<n { record(i, distances: line.distances, indices: line.indices, row: i) { $0 } }
+                searched = true
+            }
+        } else {
+            space = KSGJackknife.Marginal(sample.values, count: n, dimension: d)
+        }
+        if !searched {  // several dimensions or tied values: a k-d tree per class
+            for members in codes.members() {
+                let table = sample.subset(members[...]).neighbors(k: search, chunks: chunks)
+                for (p, i) in members.enumerated() {
+                    record(i, distances: table.distances, indices: table.indices, row: p) { members[$0] }
                 }
             }
         }
@@ -181,7 +201,6 @@ public struct DiscreteContinuousMutualInformation: Sendable, Hashable, Codable {
                 + "their class (tied values): the Ross estimator is undefined there; use MixedMutualInformation (ties) "
                 + "or add tie-breaking noise.")
         }
-        let space = KSGJackknife.Marginal(sample.values, count: n, dimension: d)
         let counts = space.counts(radius, coordinates: sample.values, dimension: d, strict: true, chunks: chunks)
         let psi = digammaTable(upTo: n + 1)
         var terms = [Double](repeating: 0, count: n)

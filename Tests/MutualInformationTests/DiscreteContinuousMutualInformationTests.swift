@@ -96,16 +96,7 @@ struct DiscreteContinuousCalibrationTests {
             let (labels, y) = DiscreteTestData.twoGaussians(n, separation: 1, using: &generator)
             return try DiscreteContinuousMutualInformation(seed: UInt64(r)).estimate(labels: labels, feature: y)
         }
-        let calibration = try StatisticalCheck.varianceCalibration(of: estimates)
-        #expect(calibration.passed, "N = \(n): \(calibration)")
-        var moments = RunningMoments()
-        for e in estimates { moments.add(e.value) }
-        let truth = DiscreteTestData.twoGaussiansInformation(separation: 1)
-        let halfWidth = StudentTDistribution.standardQuantile(1 - 0.5e-3, degreesOfFreedom: Double(replications - 1))
-            * moments.varianceOfMean.squareRoot()
-        #expect(abs(moments.mean - truth) <= 0.01 + halfWidth, "N = \(n): mean \(moments.mean) vs \(truth)")
-        print(String(format: "| Ross N = %d | R = %d | s²/v̄ = %.3f (%.3f…%.3f) | bias %+.4f ± %.4f |", n, replications,
-                     calibration.statistic, calibration.lowerBound, calibration.upperBound, moments.mean - truth,
-                     moments.varianceOfMean.squareRoot()))
+        try DiscreteTestData.checkCalibration(estimates, truth: DiscreteTestData.twoGaussiansInformation(separation: 1),
+                                              bias: 0.01, label: "Ross N = \(n)")
     }
 }

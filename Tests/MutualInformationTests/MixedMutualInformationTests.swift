@@ -86,16 +86,7 @@ struct MixedCalibrationTests {
             let (x, y) = DiscreteTestData.halfDiscrete(n, alpha: 0.9, using: &generator)
             return try MixedMutualInformation(seed: UInt64(r)).estimate(x: x, y: y)
         }
-        let calibration = try StatisticalCheck.varianceCalibration(of: estimates)
-        #expect(calibration.passed, "N = \(n): \(calibration)")
-        var moments = RunningMoments()
-        for e in estimates { moments.add(e.value) }
-        let truth = DiscreteTestData.halfDiscreteInformation(alpha: 0.9)
-        let halfWidth = StudentTDistribution.standardQuantile(1 - 0.5e-3, degreesOfFreedom: Double(replications - 1))
-            * moments.varianceOfMean.squareRoot()
-        #expect(abs(moments.mean - truth) <= Self.declaredBias(size: n) + halfWidth, "N = \(n): mean \(moments.mean) vs \(truth)")
-        print(String(format: "| mixed N = %d | R = %d | s²/v̄ = %.3f (%.3f…%.3f) | bias %+.4f ± %.4f |", n, replications,
-                     calibration.statistic, calibration.lowerBound, calibration.upperBound, moments.mean - truth,
-                     moments.varianceOfMean.squareRoot()))
+        try DiscreteTestData.checkCalibration(estimates, truth: DiscreteTestData.halfDiscreteInformation(alpha: 0.9),
+                                              bias: Self.declaredBias(size: n), label: "mixed N = \(n)")
     }
 }
