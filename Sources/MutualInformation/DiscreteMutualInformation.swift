@@ -32,8 +32,9 @@ import MonteCarloCore
 /// therefore reports the G-test in `figures` (`"independenceStatistic"` = 2N·Î_plug,
 /// `"independenceDegreesOfFreedom"`, `"independencePValue"`) and a warning when independence is
 /// not rejected at the 5% level; test independence with that p-value rather than the interval.
-/// Measured reported/empirical variance over 200 data sets (a 3 × 3 table, I = 0.19,
-/// `DiscreteMutualInformationTests`): within the χ² band at N = 500 and 2000. ESS = σ̂² /
+/// Measured over 200 data sets of a 3 × 3 table with I = 0.290 (`DiscreteMutualInformationTests`):
+/// reported/empirical variance 1.06 at N = 500 and 0.82 at N = 2000 (χ² band 0.70…1.36); mean
+/// − I = +0.002 ± 0.002 and +0.0004 ± 0.001. ESS = σ̂² /
 /// `variance` = N (the PMI terms are i.i.d. to first order).
 ///
 /// - Complexity: O(N) expected (hashing of the labels and pairs).
