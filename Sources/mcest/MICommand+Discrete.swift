@@ -24,9 +24,6 @@ extension MICommand {
         subsamples scaled by their size (Student-t).
         """
 
-    /// Whether the discrete estimators handle this invocation.
-    var usesDiscreteEstimators: Bool { discrete != nil || method == .mixed }
-
     func validateDiscrete() throws {
         if discrete != nil, method != .ksg, method != .mixed {
             throw ValidationError("--discrete chooses the estimator itself (plug-in or Ross); it cannot be combined with "

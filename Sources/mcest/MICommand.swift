@@ -153,13 +153,14 @@ struct MICommand: ParsableCommand {
         var context = MIReport.Context(
             file: file, rows: n, xColumns: xColumns.map { matrix.columnNames[$0] },
             yColumns: yColumns.map { matrix.columnNames[$0] }, method: method.rawValue, seed: seed)
-        if usesDiscreteEstimators {
+        if discrete != nil {
             let estimate = try discreteEstimate(matrix, xColumns: xColumns, yColumns: yColumns, context: &context)
             return try MIReport(estimate, context: context)
         }
         let estimate: Estimate
         switch method {
-        case .mixed: preconditionFailure("handled by discreteEstimate")
+        case .mixed:
+            estimate = try discreteEstimate(matrix, xColumns: xColumns, yColumns: yColumns, context: &context)
         case .ksg, .ksg2:
             (estimate, context.notes) = try ksg(matrix, xColumns: xColumns, yColumns: yColumns)
         case .gaussian:
