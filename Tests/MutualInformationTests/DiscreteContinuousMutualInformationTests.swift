@@ -96,7 +96,7 @@ struct DiscreteContinuousCalibrationTests {
             let (labels, y) = DiscreteTestData.twoGaussians(n, separation: 1, using: &generator)
             return try DiscreteContinuousMutualInformation(seed: UInt64(r)).estimate(labels: labels, feature: y)
         }
-        try DiscreteTestData.checkCalibration(estimates, truth: DiscreteTestData.twoGaussiansInformation(separation: 1),
-                                              bias: 0.01, label: "Ross N = \(n)")
+        try EntropyCalibrationTests.check(estimates, truth: DiscreteTestData.twoGaussiansInformation(separation: 1),
+                                           bias: 0.01, label: "Ross N = \(n)")
     }
 }

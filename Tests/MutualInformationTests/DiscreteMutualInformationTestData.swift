@@ -1,7 +1,5 @@
 import Foundation
 import MonteCarloCore
-import StatisticalTesting
-import Testing
 
 /// Data and closed-form truths (nats) for the discrete and mixed mutual-information tests.
 enum DiscreteTestData {
@@ -34,21 +32,6 @@ enum DiscreteTestData {
         300: (0.5054757107041847, 0.6582325352816305, 0.8074341939714693),
         2000: (0.4972994466628775, 0.6110942098826626, 0.6253792735347623),
     ]
-
-    /// Checks reported against empirical variance (χ²_{R−1} bounds, α = 10⁻³) and the mean within
-    /// `bias` + the t-test's half-width (α = 10⁻³), and prints a table row.
-    static func checkCalibration(_ estimates: [Estimate], truth: Double, bias: Double, label: String) throws {
-        let calibration = try StatisticalCheck.varianceCalibration(of: estimates)
-        #expect(calibration.passed, "\(label): \(calibration)")
-        var moments = RunningMoments()
-        for e in estimates { moments.add(e.value) }
-        let halfWidth = StudentTDistribution.standardQuantile(1 - 0.5e-3, degreesOfFreedom: Double(estimates.count - 1))
-            * moments.varianceOfMean.squareRoot()
-        #expect(abs(moments.mean - truth) <= bias + halfWidth, "\(label): mean \(moments.mean) vs \(truth)")
-        print(String(format: "| %@ | R = %d | s²/v̄ = %.3f (%.3f…%.3f) | bias %+.4f ± %.4f |", label, estimates.count,
-                     calibration.statistic, calibration.lowerBound, calibration.upperBound, moments.mean - truth,
-                     moments.varianceOfMean.squareRoot()))
-    }
 
     // MARK: - A known joint pmf
 

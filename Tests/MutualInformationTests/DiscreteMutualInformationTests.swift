@@ -41,8 +41,8 @@ struct DiscreteMutualInformationTests {
             return try DiscreteMutualInformation().estimate(x: x, y: y)
         }
         // Miller–Madow leaves O(N⁻²) bias: no allowance beyond the t-test's half-width.
-        try DiscreteTestData.checkCalibration(estimates, truth: DiscreteTestData.tableInformation, bias: 0,
-                                              label: "plug-in N = \(n)")
+        try EntropyCalibrationTests.check(estimates, truth: DiscreteTestData.tableInformation, bias: 0,
+                                           label: "plug-in N = \(n)")
     }
 
     /// Under independence 2N·Î_plug ≈ χ²_4: the estimate says so and reports the G-test.

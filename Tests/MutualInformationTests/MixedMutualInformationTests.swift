@@ -86,7 +86,7 @@ struct MixedCalibrationTests {
             let (x, y) = DiscreteTestData.halfDiscrete(n, alpha: 0.9, using: &generator)
             return try MixedMutualInformation(seed: UInt64(r)).estimate(x: x, y: y)
         }
-        try DiscreteTestData.checkCalibration(estimates, truth: DiscreteTestData.halfDiscreteInformation(alpha: 0.9),
-                                              bias: Self.declaredBias(size: n), label: "mixed N = \(n)")
+        try EntropyCalibrationTests.check(estimates, truth: DiscreteTestData.halfDiscreteInformation(alpha: 0.9),
+                                           bias: Self.declaredBias(size: n), label: "mixed N = \(n)")
     }
 }
