@@ -7,11 +7,15 @@
 //   estimate with its standard error, and the whole `mcest mi FILE --x 0 --y 1 --method ksg`
 //   process (reading the .npy file, estimate, SE, printing; .build/release/mcest, built by make bench);
 // - KSG k = 3 on n = 100 000 pairs in 3 + 3 dimensions vs a KSG written with scipy.spatial.cKDTree;
+// - Ross's discrete–continuous estimator (k = 3) on n = 100 000 points, one continuous feature and a
+//   3-class label (label uniform on {0, 1, 2}, feature = label + N(0, 1)), value and estimate with SE,
+//   vs sklearn.feature_selection.mutual_info_classif (Benchmarks/peers/discrete_mi_sklearn.py --bench,
+//   same distribution, numpy's draws; target ≥ 5×);
 // - the score-matrix bounds (NWJ, DV, InfoNCE, JS, SMILE τ = 5, each with its variance) at B = 4096
 //   (no peer; the target is < 50 ms each).
 // Data: Y_j = ρ X_j + √(1 − ρ²) ε_j, ρ = 0.6, so I = −(d/2) log(1 − ρ²) nats.
 // Usage: mibench [--json PATH (default benchmark-output/mibench.json)] [--no-peers] [--repeats R (default 3)]
-//                [--n N (default 100000)] [--batch B (default 4096)] [--only ksg1|ksg3|bounds]
+//                [--n N (default 100000)] [--batch B (default 4096)] [--only ksg1|ksg3|discrete|bounds]
 //                [--bound nwj|dv|infonce|js|smile (with --only bounds: time one bound)]
 //        mibench --profile none|value|estimate [--n N] [--algorithm 1|2]: one KSG call on 1 + 1 d data, for callgrind.
 //        mibench --calibration [--replications R (default 200)] [--sizes 500,2000,10000] [--pairs 1,2,10]
@@ -62,7 +66,8 @@ struct MIReport: Codable, Sendable {
 func headlineRows(comparisons: [Comparison], bounds: [BoundTiming]) -> [SummaryRow] {
     var rows = comparisons.map { comparison in
         SummaryRow.speedup(benchmark: "mibench", measure: comparison.name, swiftSeconds: comparison.swiftSeconds,
-                           peer: comparison.peer, atLeast: comparison.name.contains("cKDTree") ? 3.0 : 10.0)
+                           peer: comparison.peer,
+                           atLeast: comparison.name.contains("cKDTree") ? 3.0 : comparison.name.contains("mutual_info_classif") ? 5.0 : 10.0)
     }
     for bound in bounds {
         rows.append(SummaryRow(benchmark: "mibench", measure: "\(bound.name) with its variance, B = \(bound.batchSize)",
@@ -83,6 +88,31 @@ func correlatedPairs(n: Int, dimension d: Int, rho: Double, seed: UInt64) -> (x:
         ys.append(x.map { rho * $0 + s * g.nextStandardNormal() })
     }
     return (xs, ys)
+}
+
+/// n points: a label uniform on {0, 1, 2} and one feature = label + N(0, 1).
+func labelledFeature(n: Int, seed: UInt64) -> (labels: [Int], feature: [Double]) {
+    var g = Xoshiro256PlusPlus(seed: seed)
+    var labels: [Int] = [], feature: [Double] = []
+    labels.reserveCapacity(n); feature.reserveCapacity(n)
+    for _ in 0..<n {
+        let label = Int(g.next() % 3)
+        labels.append(label)
+        feature.append(Double(label) + g.nextStandardNormal())
+    }
+    return (labels, feature)
+}
+
+/// I(label; feature) of `labelledFeature` = h(feature) − ½ log(2πe), by the trapezoid rule (step 10⁻³ on [−12, 14]).
+func labelledFeatureInformation() -> Double {
+    var entropy = 0.0
+    for s in 0...26_000 {
+        let y = -12 + Double(s) / 1000
+        var p = 0.0
+        for c in 0..<3 { p += exp(-0.5 * (y - Double(c)) * (y - Double(c))) / (3 * (2 * Double.pi).squareRoot()) }
+        if p > 0 { entropy -= p * log(p) / 1000 }
+    }
+    return entropy - 0.5 * log(2 * Double.pi * exp(1))
 }
 
 /// The `--calibration --gaussian` table (see the usage note).
@@ -201,7 +231,7 @@ do {
     let repeats = Int(argument("--repeats") ?? "") ?? 3
     let jsonPath = argument("--json") ?? "benchmark-output/mibench.json"
     let only = argument("--only")
-    let runPeers = !CommandLine.arguments.contains("--no-peers") && only == nil
+    let runPeers = !CommandLine.arguments.contains("--no-peers") && (only == nil || only == "discrete")
     var context = RunContext.now()
     let ksg = KSGEstimator(algorithm: .one, neighbors: k)
     print("mibench: KSG algorithm 1, k = \(k), n = \(n), ρ = \(rho), cores \(context.cores), load average \(context.loadAverageBefore)")
@@ -260,6 +290,19 @@ do {
             }
         }
     }
+    // Ross's discrete–continuous estimator: one feature and a 3-class label.
+    if only == nil || only == "discrete" {
+        let (labels, feature) = labelledFeature(n: n, seed: 50)
+        let ross = DiscreteContinuousMutualInformation(neighbors: k)
+        let trueValue = labelledFeatureInformation()
+        _ = try ross.value(labels: Array(labels.prefix(1000)), feature: Array(feature.prefix(1000)))  // warm-up
+        let (time, value) = try bestOf(repeats) { try ross.value(labels: labels, feature: feature) }
+        timings.append(KSGTiming(name: "Ross 1 feature, 3 classes value", n: n, dimension: 1, seconds: time, value: value,
+                                 trueValue: trueValue))
+        let (estimateTime, estimate) = try bestOf(repeats) { try ross.estimate(labels: labels, feature: feature) }
+        timings.append(KSGTiming(name: "Ross 1 feature, 3 classes estimate (with SE)", n: n, dimension: 1,
+                                 seconds: estimateTime, value: estimate.value, trueValue: trueValue))
+    }
     for t in timings {
         print("  " + t.name.padding(toLength: 44, withPad: " ", startingAt: 0)
               + String(format: " %.3f s   Î = %.5f  (true %.5f)", t.seconds, t.value, t.trueValue))
@@ -296,8 +339,19 @@ do {
 
     var comparisons: [Comparison] = []
     var skipped: [String] = []
+    func timing(_ name: String) -> KSGTiming? { timings.first { $0.name == name } }
     if runPeers {
         print("peers (\(peerPython)):")
+        if let value = timing("Ross 1 feature, 3 classes value"), let estimate = timing("Ross 1 feature, 3 classes estimate (with SE)") {
+            let classif = runPeer("sklearn mutual_info_classif", script: "discrete_mi_sklearn.py",
+                                  arguments: ["--bench", "--n", "\(n)", "--k", "\(k)", "--repeats", "\(repeats)"])
+            comparisons.append(Comparison(name: "Ross discrete–continuous, n = \(n) vs sklearn mutual_info_classif",
+                                          swiftSeconds: value.seconds, swiftValue: value.value, peer: classif))
+            comparisons.append(Comparison(name: "Ross estimate with SE, n = \(n) vs sklearn mutual_info_classif",
+                                          swiftSeconds: estimate.seconds, swiftValue: estimate.value, peer: classif))
+        }
+    }
+    if runPeers && only == nil {
         let sklearn = runPeer("sklearn mutual_info_regression", script: "mutual_information_sklearn.py",
                               arguments: ["--peer", "sklearn", "--data", dataPath, "--k", "\(k)", "--repeats", "\(repeats)"])
         let ckdtree = runPeer("scipy cKDTree KSG", script: "mutual_information_sklearn.py",
@@ -305,7 +359,6 @@ do {
                                           "--repeats", "\(repeats)"])
         comparisons.append(Comparison(name: "KSG 1+1, n = \(n) vs sklearn", swiftSeconds: timings[0].seconds,
                                       swiftValue: timings[0].value, peer: sklearn))
-        func timing(_ name: String) -> KSGTiming? { timings.first { $0.name == name } }
         if let t = timing("KSG 1+1 estimate (with SE)") {
             comparisons.append(Comparison(name: "KSG 1+1 estimate with SE, n = \(n) vs sklearn", swiftSeconds: t.seconds,
                                           swiftValue: t.value, peer: sklearn))
@@ -319,6 +372,8 @@ do {
             comparisons.append(Comparison(name: "KSG 3+3, n = \(n) vs cKDTree", swiftSeconds: t.seconds,
                                           swiftValue: t.value, peer: ckdtree))
         }
+    }
+    if runPeers {
         for comparison in comparisons {
             print(comparison.line)
             if let reason = comparison.peer.skipped { skipped.append("\(comparison.name): \(reason)") }

@@ -59,12 +59,14 @@ struct MICommand: ParsableCommand {
             Output: I ± SE, 95% interval, n, ESS, method, the batch size for bounds, and warnings \
             (heavy tails, InfoNCE ceiling, ties, non-Gaussian margins), and for bounds the critic. Bad input (unknown column, \
             non-numeric or NaN cell, too few rows, overlapping X and Y) exits with code 2.
+
+            \(discreteDiscussion)
             """)
 
     enum Method: String, ExpressibleByArgument, CaseIterable {
-        case ksg, ksg2, gaussian, nwj, dv, infonce, smile
+        case ksg, ksg2, gaussian, nwj, dv, infonce, smile, mixed
 
-        var isBound: Bool { ![.ksg, .ksg2, .gaussian].contains(self) }
+        var isBound: Bool { ![.ksg, .ksg2, .gaussian, .mixed].contains(self) }
     }
 
     /// The critic of the bounds (`TrainedCritic.Family`, or `auto` for `CriticSelection`).
@@ -109,6 +111,9 @@ struct MICommand: ParsableCommand {
     @Option(help: "Seed of the KSG standard error's random subsamples, and of the bounds' split, Fourier features and MLP.")
     var seed: UInt64 = 2024
 
+    @Option(help: "Discrete columns of --x and --y (names or indices): plug-in or Ross estimator (see above).")
+    var discrete: String?
+
     @Flag(help: "Print one JSON object instead of text.")
     var json = false
 
@@ -116,6 +121,7 @@ struct MICommand: ParsableCommand {
         try CountOption.check(neighbors, "--neighbors", in: CountOption.neighbors)
         guard tau > 0, !tau.isNaN else { throw ValidationError("--tau must be positive (got \(tau)).") }
         try CountOption.check(batchSize, "--batch-size", in: CountOption.criticBatchSize)
+        try validateDiscrete()
         if let critic, !method.isBound {
             throw ValidationError("--critic \(critic.rawValue) applies only to the bounds (nwj, dv, infonce, smile), "
                 + "not to --method \(method.rawValue).")
@@ -147,8 +153,14 @@ struct MICommand: ParsableCommand {
         var context = MIReport.Context(
             file: file, rows: n, xColumns: xColumns.map { matrix.columnNames[$0] },
             yColumns: yColumns.map { matrix.columnNames[$0] }, method: method.rawValue, seed: seed)
+        if discrete != nil {
+            let estimate = try discreteEstimate(matrix, xColumns: xColumns, yColumns: yColumns, context: &context)
+            return try MIReport(estimate, context: context)
+        }
         let estimate: Estimate
         switch method {
+        case .mixed:
+            estimate = try discreteEstimate(matrix, xColumns: xColumns, yColumns: yColumns, context: &context)
         case .ksg, .ksg2:
             (estimate, context.notes) = try ksg(matrix, xColumns: xColumns, yColumns: yColumns)
         case .gaussian:

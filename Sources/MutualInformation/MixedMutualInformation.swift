@@ -1,0 +1,200 @@
+import Foundation
+import MonteCarloCore
+
+/// The nearest-neighbour estimator of I(X; Y) of Gao, Kannan, Oh & Viswanath (2017) for
+/// variables that may be continuous, discrete, or mixtures of both (ties have positive
+/// probability), in nats, with a standard error from disjoint subsamples.
+///
+/// With ρᵢ the max-norm distance from zᵢ = (xᵢ, yᵢ) to its k-th nearest neighbour (ties by index):
+/// - when ρᵢ > 0: k̃ᵢ = k, and nₓ,ᵢ = #{j ≠ i : ‖xⱼ − xᵢ‖ < ρᵢ} (strict), likewise n_y,ᵢ;
+/// - when ρᵢ = 0 (at least k points coincide with zᵢ): k̃ᵢ = 1 + the number of other points
+///   equal to zᵢ (the whole tie, not just k), and nₓ,ᵢ, n_y,ᵢ count the other points equal to
+///   xᵢ, yᵢ;
+/// - Î = (1/N) Σᵢ [ψ(k̃ᵢ) + log N − ψ(nₓ,ᵢ + 1) − ψ(n_y,ᵢ + 1)].
+/// This is the form of the authors' reference implementation (Gao's `Mixed_KSG`: digamma of
+/// the counts including the point itself, radius just below ρᵢ). The paper writes the marginal
+/// terms as log(nₓ,ᵢ + 1) with non-strict counts, which is equivalent only as k → ∞: at k = 5 it
+/// was measured 0.2 nats low on the uniform-shift example below (numpy replication, N = 500 and
+/// 2000), where this form is within 0.01. On continuous data it is KSG's algorithm 1 with log N
+/// for ψ(N); on purely discrete data it is ψ(n_xy) + log N − ψ(n_x) − ψ(n_y) per point, close
+/// to the plug-in estimator.
+/// Discrete coordinates are given as numbers (category codes); only equality and the
+/// max-norm distance between codes matter, so code unordered categories 0, 1, 2, …
+///
+/// ```swift
+/// let mi = try MixedMutualInformation(neighbors: 5, seed: 1).estimate(x: xs, y: ys)  // [[Double]] each
+/// ```
+///
+/// **Statistical properties.** Consistent for discrete–continuous mixtures under the paper's
+/// conditions (Gao et al. 2017, Theorem 1, for k growing with N). Bias: no closed form; on
+/// continuous parts it has KSG's bias (small in one dimension, negative in higher dimension or
+/// at high MI), on discrete parts it is close to the plug-in's. Atoms *inside* the support of
+/// a continuous part bias it strongly downwards at finite N: a continuous point within ρᵢ of
+/// an atom's coordinate counts the whole atom in its marginal window. Measured with k = 5 (mean
+/// over data sets − I): X uniform on {0, 1, 2, 3}, Y | X uniform on [X, X + 2]
+/// (I = log 4 − ¾ log 2): −0.012 ± 0.005 at N = 500, −0.005 ± 0.003 at N = 2000; half
+/// continuous (X ~ U(0, 1), Y = X + U(0, 1)), half on {−1, −2}², atoms apart from it (see
+/// `MixedMutualInformationTests`): −0.032 ± 0.007 at N = 500, −0.012 ± 0.004 at N = 2000; but
+/// half a bivariate Gaussian (ρ = 0.9) and half on {±1}², atoms inside the Gaussian's support:
+/// −0.27 at N = 500 and −0.20 at N = 2000 (numpy replication, 20 data sets each). Not estimated.
+///
+/// *Variance.* `variance` = s²·b/N, with s² the sample variance of the estimates on m =
+/// `subsampleBlocks` disjoint random blocks of b = ⌊N/m⌋ points (`seed`): an unbiased estimate
+/// of Var(Î_b), scaled to N by assuming Var ∝ 1/N. No exact jackknife is available for the
+/// tie rules, so unlike ``KSGEstimator`` the scaling is assumed rather than measured; for KSG
+/// it was measured to err by up to a factor 2 at small N. The interval is Student-t with m − 1
+/// degrees of freedom. Measured reported/empirical variance over 200 data sets of the
+/// half-continuous, half-discrete mixture (`MixedCalibrationTests`, χ² band 0.70…1.36): 1.00 at
+/// N = 1000, 0.89 at N = 2000, 0.98 at N = 4000, but **1.43 at N = 500** (blocks of 50 points,
+/// where Var(Î_b) falls faster than 1/b): with blocks under about 100 points the standard error
+/// is too small; use fewer blocks or more data. ESS = sample variance of the per-point
+/// terms divided by `variance`.
+///
+/// - Complexity: one k-d tree search of k neighbours in the joint space, one non-strict range
+///   count per point and marginal (sorted-array windows in one dimension), a count at radius 0
+///   for points with ρᵢ = 0, and the same on the m blocks (concurrently).
+public struct MixedMutualInformation: Sendable, Hashable, Codable {
+    /// k, the number of neighbours (≥ 1; Gao et al. use 5).
+    public var neighbors: Int
+    /// m, the number of disjoint blocks for the variance (≥ 2).
+    public var subsampleBlocks: Int
+    /// Fixes the random blocks.
+    public var seed: UInt64
+
+    public init(neighbors: Int = 5, subsampleBlocks: Int = 10, seed: UInt64 = 0) {
+        self.neighbors = neighbors
+        self.subsampleBlocks = subsampleBlocks
+        self.seed = seed
+    }
+
+    /// Î without a variance.
+    /// - Throws: `MonteCarloError/dimensionMismatch(what:expected:actual:)` for mismatched
+    ///   lengths or ragged rows; `MonteCarloError/nonFinite(quantity:index:)` for NaN or ∞;
+    ///   `MonteCarloError/invalidArgument(_:)` for a constant column (which includes all-tied
+    ///   data); `MonteCarloError/invalidParameter(name:value:requirement:)` for k < 1;
+    ///   `MonteCarloError/insufficientSamples(needed:available:reason:)` for N ≤ k.
+    public func value(x: [[Double]], y: [[Double]]) throws(MonteCarloError) -> Double {
+        let (xs, ys) = try validated(x: NeighborSample(x, name: "X"), y: NeighborSample(y, name: "Y"))
+        return try Self.evaluate(x: xs, y: ys, k: neighbors).value
+    }
+
+    /// One-dimensional X and Y: as the two-dimensional `value(x:y:)`.
+    public func value(x: [Double], y: [Double]) throws(MonteCarloError) -> Double {
+        let (xs, ys) = try validated(x: NeighborSample(line: x, name: "X"), y: NeighborSample(line: y, name: "Y"))
+        return try Self.evaluate(x: xs, y: ys, k: neighbors).value
+    }
+
+    /// Î with its subsampling variance (see the type's discussion).
+    /// - Throws: As the two-dimensional `value(x:y:)`, and `insufficientSamples` when a block would
+    ///   hold k points or fewer (N < m(k + 1)).
+    public func estimate(x: [[Double]], y: [[Double]]) throws(MonteCarloError) -> Estimate {
+        let (xs, ys) = try validated(x: NeighborSample(x, name: "X"), y: NeighborSample(y, name: "Y"))
+        return try estimate(xs, ys)
+    }
+
+    /// One-dimensional X and Y: as the two-dimensional `estimate(x:y:)`.
+    public func estimate(x: [Double], y: [Double]) throws(MonteCarloError) -> Estimate {
+        let (xs, ys) = try validated(x: NeighborSample(line: x, name: "X"), y: NeighborSample(line: y, name: "Y"))
+        return try estimate(xs, ys)
+    }
+
+    // MARK: - Implementation
+
+    func validated(x: @autoclosure () throws(MonteCarloError) -> NeighborSample,
+                   y: @autoclosure () throws(MonteCarloError) -> NeighborSample) throws(MonteCarloError) -> (NeighborSample, NeighborSample) {
+        guard neighbors >= 1 else { throw .invalidParameter(name: "neighbors", value: Double(neighbors), requirement: "at least 1") }
+        let xs = try x(), ys = try y()
+        guard xs.count == ys.count else { throw .dimensionMismatch(what: "points of Y (one per point of X)", expected: xs.count, actual: ys.count) }
+        return (xs, ys)
+    }
+
+    func estimate(_ x: NeighborSample, _ y: NeighborSample) throws(MonteCarloError) -> Estimate {
+        let n = x.count, k = neighbors, m = subsampleBlocks
+        guard m >= 2 else { throw .invalidParameter(name: "subsampleBlocks", value: Double(m), requirement: "at least 2") }
+        let blockSize = n / m
+        guard blockSize > k else {
+            throw .insufficientSamples(needed: m * (k + 1), available: n, reason: "for \(m) subsample blocks of more than k = \(k) points")
+        }
+        let full = try Self.evaluate(x: x, y: y, k: k)
+        let permutation = BlockRescaledJackknife.permutation(n, seed: seed, stream: 4)
+        var results = [Result<Double, MonteCarloError>](repeating: .success(0), count: m)
+        results.withUnsafeMutableBufferPointer { buffer in
+            let out = SharedPointer(buffer.baseAddress!)
+            ParallelLoop.run(iterations: m) { b in
+                let picked = permutation[(b * blockSize)..<((b + 1) * blockSize)]
+                do throws(MonteCarloError) {
+                    out.pointer[b] = .success(try Self.evaluate(x: x.subset(picked), y: y.subset(picked), k: k, chunks: 1).value)
+                } catch {
+                    out.pointer[b] = .failure(error)
+                }
+            }
+        }
+        var blocks = RunningMoments()
+        for result in results { blocks.add(try result.get()) }
+        let variance = blocks.sampleVariance * Double(blockSize) / Double(n)
+        return Estimate(
+            value: full.value, variance: variance, sampleCount: n,
+            effectiveSampleSize: Estimate.effectiveSampleSize(perDrawVariance: full.pointTermVariance, estimatorVariance: variance,
+                                                              evaluations: n),
+            degreesOfFreedom: Double(m - 1),
+            diagnostics: Diagnostics(
+                method: "gao-kannan-oh-viswanath-mixed",
+                declaredBias: "Consistent; KSG-like bias on continuous parts, small on discrete parts (not estimated)",
+                figures: ["neighbors": Double(k), "subsampleBlocks": Double(m), "blockSize": Double(blockSize),
+                          "subsampleMeanShift": blocks.mean - full.value, "tiedPoints": Double(full.tiedPoints),
+                          "pointTermVariance": full.pointTermVariance / Double(n)]))
+    }
+
+    /// The value, the sample variance of the per-point terms, and how many points have ρᵢ = 0.
+    struct Evaluation {
+        var value: Double
+        var pointTermVariance: Double
+        var tiedPoints: Int
+    }
+
+    static func evaluate(x: NeighborSample, y: NeighborSample, k: Int, chunks: Int = 64) throws(MonteCarloError) -> Evaluation {
+        let n = x.count
+        guard n > k else { throw .insufficientSamples(needed: k + 1, available: n, reason: "for k = \(k) neighbours") }
+        let dz = x.dimension + y.dimension
+        var joint = [Double]()
+        joint.reserveCapacity(n * dz)
+        for i in 0..<n {
+            joint.append(contentsOf: x.values[(i * x.dimension)..<((i + 1) * x.dimension)])
+            joint.append(contentsOf: y.values[(i * y.dimension)..<((i + 1) * y.dimension)])
+        }
+        let table = NeighborSample(count: n, dimension: dz, values: joint).neighbors(k: k, chunks: chunks)
+        var radius = [Double](repeating: 0, count: n)
+        var tied = 0
+        for i in 0..<n {
+            radius[i] = table.distances[i * k + k - 1]
+            if radius[i] == 0 { tied += 1 }
+        }
+        // Counts including i itself: strictly inside ρᵢ, or (where ρᵢ = 0) the ties.
+        let spaceX = KSGJackknife.Marginal(x.values, count: n, dimension: x.dimension)
+        let spaceY = KSGJackknife.Marginal(y.values, count: n, dimension: y.dimension)
+        var countX = spaceX.counts(radius, coordinates: x.values, dimension: x.dimension, strict: true, chunks: chunks)
+        var countY = spaceY.counts(radius, coordinates: y.values, dimension: y.dimension, strict: true, chunks: chunks)
+        var countZ = [Int](repeating: 0, count: n)
+        if tied > 0 {
+            let zero = [Double](repeating: 0, count: n)
+            let tiesX = spaceX.counts(zero, coordinates: x.values, dimension: x.dimension, strict: false, chunks: chunks)
+            let tiesY = spaceY.counts(zero, coordinates: y.values, dimension: y.dimension, strict: false, chunks: chunks)
+            countZ = KSGJackknife.Marginal(joint, count: n, dimension: dz)
+                .counts(zero, coordinates: joint, dimension: dz, strict: false, chunks: chunks)
+            for i in 0..<n where radius[i] == 0 {
+                countX[i] = tiesX[i]
+                countY[i] = tiesY[i]
+            }
+        }
+        let psi = digammaTable(upTo: n)
+        let logN = log(Double(n))
+        var terms = [Double](repeating: 0, count: n)
+        for i in 0..<n {
+            let neighbours = radius[i] == 0 ? psi[countZ[i]] : psi[k]
+            terms[i] = neighbours + logN - psi[countX[i]] - psi[countY[i]]
+        }
+        var moments = RunningMoments()
+        moments.add(contentsOf: terms)
+        return Evaluation(value: moments.mean, pointTermVariance: moments.sampleVariance, tiedPoints: tied)
+    }
+}
