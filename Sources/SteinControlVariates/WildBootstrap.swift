@@ -16,8 +16,8 @@ import MonteCarloCore
 ///   largest integrated autocorrelation time of the coordinates (``SteinSample/foldGap``), so
 ///   the multipliers stay correlated over about 5τ̂ steps, well beyond the draws' own
 ///   dependence. The Rademacher process on a chain ignores that dependence and rejects a true
-///   null far too often (measured in the tests: about 3–4 times the nominal level on an AR(1)
-///   chain with ρ = 0.5).
+///   null far too often (measured in the tests on AR(1) chains with ρ = 0.7, n = 500, level 5%:
+///   93 of 200 true nulls rejected with Rademacher signs, 15 of 200 with the automatic process).
 public enum WildBootstrap: Sendable, Hashable, Codable {
     /// Rademacher for independent draws, the autocorrelated process with a = min(½, 1/(10⌈τ̂⌉)) for chains.
     case automatic
