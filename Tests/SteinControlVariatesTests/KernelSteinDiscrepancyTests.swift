@@ -169,6 +169,28 @@ struct KernelSteinDiscrepancyTests {
         }
     }
 
+    @Test("the test is reproducible: the same seed gives the same p-value, chains start their own sign process")
+    func reproducible() throws {
+        var generator = Xoshiro256PlusPlus(seed: 2250)
+        let sample = try Self.shiftedSample(100, shift: 0.2, generator: &generator)
+        let ksd = KernelSteinDiscrepancy()
+        let first = try ksd.test(sample, bootstrap: 100, seed: 9)
+        #expect(try ksd.test(sample, bootstrap: 100, seed: 9) == first)
+        #expect(first.bootstrapCount == 100 && first.seed == 9 && first.flipProbability == 0.5)
+        #expect(first.statistic == 100 * first.discrepancy.biased.value)
+        // Autocorrelated signs: constant within runs, each of two chains starting afresh.
+        let w = try WildBootstrap.multipliers(count: 2000, draws: 4, dependence: .chains(lengths: [2, 2]),
+                                              flipProbability: 0.1, seed: 3)
+        var flips = 0, restartsAgree = 0
+        for b in 0..<2000 {
+            if w[b, 1] != w[b, 0] { flips += 1 }
+            if w[b, 2] == w[b, 1] { restartsAgree += 1 }
+        }
+        // Flips ~ Binomial(2000, 0.1) and agreement at a restart ~ Binomial(2000, 0.5): 5-SD windows.
+        #expect(abs(Double(flips) - 200) <= 5 * 13.4)
+        #expect(abs(Double(restartsAgree) - 1000) <= 5 * 22.4)
+    }
+
     @Test("bad input: too few draws, coinciding draws, bad bootstrap settings, non-finite and mismatched data")
     func badInput() throws {
         let two = try SteinSample(count: 2, dimension: 1, points: [0, 1], scores: [0, -1])
