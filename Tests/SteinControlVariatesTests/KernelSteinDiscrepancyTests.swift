@@ -98,6 +98,23 @@ struct KernelSteinDiscrepancyTests {
         #expect(check.passed, "\(check)")
     }
 
+    /// AR(1) chains (ρ = 0.5, τ = 3, n = 500) stationary for N(0, 1), scored against
+    /// p = N(−½, 1): KSD² is that of a shift of ½ (the IMQ kernel is translation invariant). The
+    /// variance is the long-run one of the row means; R = 200: coverage, mean and χ² checks as above.
+    @Test("U-statistic on AR(1) chains: long-run variance calibrated")
+    func chainCalibration() throws {
+        let truth = Self.squaredDiscrepancy(shift: 0.5)
+        let report = try CalibrationReport(replications: 200, seed: 2150, truth: truth) {
+            (_, generator: inout Xoshiro256PlusPlus) throws(MonteCarloError) -> Estimate in
+            let chain = try Self.autoregressiveChain(500, rho: 0.5, generator: &generator)
+            let shifted = try SteinSample(count: chain.count, dimension: 1, points: chain.points,
+                                          scores: chain.points.map { -($0 + 0.5) }, dependence: chain.dependence)
+            return try KernelSteinDiscrepancy().estimate(shifted).unbiased
+        }
+        print(report.markdownRow(label: "KSD² U, AR(1) ρ = 0.5, n = 500"))
+        #expect(report.passed, "\(report)")
+    }
+
     /// Number of rejections at level α = 0.05 in R tests, and the Binomial(R, 0.05) acceptance region (α = 10⁻³).
     static func rejections(_ count: Int, seed: UInt64, _ test: (inout Xoshiro256PlusPlus, Int) throws -> SteinGoodnessOfFitTest) throws
         -> (rejected: Int, region: (lower: Int, upper: Int, falseAlarmProbability: Double))
