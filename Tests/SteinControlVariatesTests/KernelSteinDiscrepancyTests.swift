@@ -20,6 +20,10 @@ import Testing
 struct KernelSteinDiscrepancyTests {
     static let beta = -0.5
 
+    /// R for the calibration and level checks: 200 (power ≥ 0.9 against 85% coverage), 400 with
+    /// `MONTECARLO_CALIBRATION=full`.
+    static let replications = CalibrationScale.current.replications(fast: 200, full: 400)
+
     /// k0(x, y) for N(0, 1) and the IMQ kernel with c = 1.
     static func steinKernel(_ x: Double, _ y: Double) -> Double {
         let r = x - y, b = 1 + r * r
@@ -65,8 +69,8 @@ struct KernelSteinDiscrepancyTests {
         #expect(Self.squaredDiscrepancy(shift: 0.5) > 0.01)
     }
 
-    /// R = 200 data sets at n = 100 and n = 400, μ = 0.5 (non-degenerate): coverage of the
-    /// U-statistic's 95% intervals within the Binomial(200, 0.95) region, mean within a t-test of
+    /// R = 200 data sets (400 at full scale) at n = 100 and n = 400, μ = 0.5 (non-degenerate):
+    /// coverage of the U-statistic's 95% intervals within the Binomial(R, 0.95) region, mean within a t-test of
     /// KSD², reported/empirical variance within χ² bounds (false-alarm probability 10⁻³ each);
     /// the same for the V-statistic against its exact mean.
     @Test("U- and V-statistics: unbiased (U), exact mean (V), calibrated variances", arguments: [100, 400])
@@ -75,7 +79,7 @@ struct KernelSteinDiscrepancyTests {
         let truth = Self.squaredDiscrepancy(shift: mu)
         let meanV = Double(n - 1) / Double(n) * truth + Self.expectedDiagonal(shift: mu) / Double(n)
         var biased: [Estimate] = []
-        let unbiased = try replicate(200, seed: 1800 + UInt64(n)) {
+        let unbiased = try replicate(Self.replications, seed: 1800 + UInt64(n)) {
             (_, generator: inout Xoshiro256PlusPlus) throws(MonteCarloError) -> Estimate in
             let result = try KernelSteinDiscrepancy().estimate(Self.shiftedSample(n, shift: mu, generator: &generator))
             biased.append(result.biased)
@@ -100,11 +104,11 @@ struct KernelSteinDiscrepancyTests {
 
     /// AR(1) chains (ρ = 0.5, τ = 3, n = 500) stationary for N(0, 1), scored against
     /// p = N(−½, 1): KSD² is that of a shift of ½ (the IMQ kernel is translation invariant). The
-    /// variance is the long-run one of the row means; R = 200: coverage, mean and χ² checks as above.
+    /// variance is the long-run one of the row means; R = 200 (400 at full scale): coverage, mean and χ² checks as above.
     @Test("U-statistic on AR(1) chains: long-run variance calibrated")
     func chainCalibration() throws {
         let truth = Self.squaredDiscrepancy(shift: 0.5)
-        let report = try CalibrationReport(replications: 200, seed: 2150, truth: truth) {
+        let report = try CalibrationReport(replications: Self.replications, seed: 2150, truth: truth) {
             (_, generator: inout Xoshiro256PlusPlus) throws(MonteCarloError) -> Estimate in
             let chain = try Self.autoregressiveChain(500, rho: 0.5, generator: &generator)
             let shifted = try SteinSample(count: chain.count, dimension: 1, points: chain.points,
@@ -125,13 +129,14 @@ struct KernelSteinDiscrepancyTests {
         return (rejected, StatisticalCheck.binomialAcceptanceRegion(trials: count, probability: 0.05, alpha: 1e-3))
     }
 
-    @Test("level under the null: i.i.d. draws with Rademacher multipliers (R = 200, n = 200, B = 200)")
+    @Test("level under the null: i.i.d. draws with Rademacher multipliers (n = 200, B = 200)")
     func levelIndependent() throws {
-        let (rejected, region) = try Self.rejections(200, seed: 1900) { generator, r in
+        let replications = Self.replications
+        let (rejected, region) = try Self.rejections(replications, seed: 1900) { generator, r in
             try KernelSteinDiscrepancy().test(Self.shiftedSample(200, shift: 0, generator: &generator), bootstrap: 200,
                                               seed: 5000 + UInt64(r))
         }
-        print("KSD test level, i.i.d.: \(rejected)/200 rejected, accepted \(region.lower)…\(region.upper)")
+        print("KSD test level, i.i.d.: \(rejected)/\(replications) rejected, accepted \(region.lower)…\(region.upper)")
         #expect(region.lower <= rejected && rejected <= region.upper)
     }
 
@@ -139,7 +144,7 @@ struct KernelSteinDiscrepancyTests {
     /// Rademacher multipliers on the same chains over-reject (documented on ``WildBootstrap``).
     @Test("level under the null on AR(1) chains: autocorrelated multipliers hold it, Rademacher over-rejects")
     func levelChain() throws {
-        let replications = 200
+        let replications = Self.replications
         var generator = Xoshiro256PlusPlus(seed: 2000)
         var (aware, naive) = (0, 0)
         for r in 0..<replications {
