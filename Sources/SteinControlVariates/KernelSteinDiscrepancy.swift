@@ -44,7 +44,7 @@ import MonteCarloCore
 ///
 /// Diagnostics figures: `lengthScale`, `zeta1`, `zeta2`, `meanDiagonal`, and for V `bias`.
 ///
-/// - Complexity: O(n²d) kernel evaluations (each pair once), on all cores for n ≥ 256;
+/// - Complexity: about n²/2 Stein-kernel evaluations of O(d) each, on all cores for n ≥ 256;
 ///   O(n·256) memory.
 public struct KernelSteinDiscrepancy: Sendable, Hashable, Codable {
     /// The base kernel, its length-scale rule and the Stein operator's order (first by default).
