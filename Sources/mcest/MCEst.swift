@@ -17,7 +17,7 @@ struct MCEst: ParsableCommand {
         version: "0.1.0",
         subcommands: [
             DemoCommand.self, EstimateCommand.self, VICommand.self, SWCommand.self, MICommand.self, EntropyCommand.self,
-            KLCommand.self, CVCommand.self,
+            KLCommand.self, KSDCommand.self, CVCommand.self,
             MergeCommand.self, SummaryCommand.self,
         ])
 }

@@ -128,6 +128,8 @@ struct EstimateSchemaTests {
             #expect(cv.count == 2)
         }
         covered.insert("cv")
+        try Self.check(["ksd", "--samples", cvFiles[1], "--scores", cvFiles[3], "--test", "--bootstrap", "50", "--thin", "5"], command: "ksd")
+        covered.insert("ksd")
 
         let chainPaths = try (0..<2).map { c in
             try CmdStanFixture.write(CmdStanFixture.text(chain: c, draws: 200), name: "output_\(c + 1).csv", in: dir)
