@@ -55,10 +55,12 @@ struct SteinThinningTests {
     /// E f = e^{−1/2} + 1/2; R = 200 replications with n = 500, m = 50 (full scale: R = 400,
     /// n = 1000, m = 100).
     ///
-    /// "Honest" is checked one-sidedly, as error bars that are not too narrow once the bias is
-    /// counted: coverage of the 95% intervals at least the lower end of the Binomial(R, 0.95)
-    /// region, and Σᵣ zᵣ² (zᵣ = (estimate − truth)/SE, so bias counts) below the χ²_R quantile
-    /// 1 − 10⁻³ (what independent N(0, 1) z's would exceed with probability 10⁻³).
+    /// The bars are deliberately allowed to be conservative, by a stated amount: coverage of the
+    /// 95% intervals at least the lower end of the Binomial(R, 0.95) region; Σᵣ zᵣ²
+    /// (zᵣ = (estimate − truth)/SE, so bias counts) below the χ²_R quantile 1 − 10⁻³ (what
+    /// independent N(0, 1) z's would exceed with probability 10⁻³); and empirical / reported
+    /// variance at least `ChainCalibrationTests.conservativeLimit` (0.1), the allowance of the
+    /// other Stein chain calibrations: bars at most about 3× too wide.
     /// The thinned points are not draws from π (they are chosen to minimise a discrepancy, and
     /// under-disperse), so CF's held-out residuals are not unbiased and its error bars are not
     /// exact. Measured in the default run: coverage 100%, a bias of 0.2 reported SE, RMS z 0.47;
@@ -75,10 +77,11 @@ struct SteinThinningTests {
             let values = (0..<thinned.count).map { ChainCalibrationTests.integrand(thinned.point($0)) }
             return try SteinControlFunctional().estimate(sample: thinned, values: values)
         }
-        print(report.markdownRow(label: "CF on \(m) Stein-thinned points of AR(1) chains of \(n)", verdict: "one-sided"))
+        print(report.markdownRow(label: "CF on \(m) Stein-thinned points of AR(1) chains of \(n)", verdict: "conservative ≤ 10×"))
         let squaredZ = Double(replications) * report.rootMeanSquareZ * report.rootMeanSquareZ
         let bound = ChiSquaredDistribution.quantile(1 - 1e-3, degreesOfFreedom: Double(replications))
         #expect(report.observedCoverage >= report.coverage.lowerBound, "\(report)")
         #expect(squaredZ <= bound, "Σz² = \(squaredZ) above the χ² bound \(bound): \(report)")
+        #expect(report.varianceRatio >= ChainCalibrationTests.conservativeLimit, "bars too wide: \(report)")
     }
 }
