@@ -135,6 +135,10 @@ let package = Package(
             dependencies: ["MonteCarlo", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Examples/AsianOption"),
         .executableTarget(
+            name: "multilevel-option",
+            dependencies: ["MonteCarlo", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Examples/MultilevelOption"),
+        .executableTarget(
             name: "several-expectations",
             dependencies: ["MonteCarlo", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Examples/SeveralExpectations"),
@@ -197,7 +201,7 @@ let package = Package(
         .testTarget(
             name: "ExampleRunTests",
             dependencies: [
-                "asian-option", "several-expectations", "gradient-flow", "notebook-variance-vs-n", "notebook-sliced-wasserstein",
+                "asian-option", "multilevel-option", "several-expectations", "gradient-flow", "notebook-variance-vs-n", "notebook-sliced-wasserstein",
                 "notebook-mutual-information", "notebook-elbo", "notebook-calibration",
                 "mcmc-stein", "sliced-wasserstein-files", "mutual-information-csv", "logistic-vi",
             ]),
