@@ -120,6 +120,12 @@ extension EstimateSetup {
         (0..<(stratification?.coordinates ?? 1)).reduce(1) { product, _ in product * (strata ?? 1) }
     }
 
+    /// Samples in `estimator`'s unit: for a stratified run --samples over the evaluations a sweep
+    /// actually takes (a Neyman allocation's sweep differs from the number of strata), else ``samples``.
+    func samples<E: MonteCarloEstimator>(for estimator: E) -> Int {
+        method == .stratified ? max(2, evaluations / estimator.evaluationsPerSample) : samples
+    }
+
     /// The stratified or Latin hypercube estimator of the problem, handed to `visitor`.
     func acceptStratification<V: EstimatorVisitor, S: UnitCubeSampler>(
         _ visitor: V, sampler: S, integrand: Integrand<S.Point>

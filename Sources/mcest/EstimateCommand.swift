@@ -87,7 +87,7 @@ struct EstimateCommand: ParsableCommand {
     @Option(help: "stratified: equal-probability intervals of each stratified input coordinate (see --strata-coordinates).")
     var strata: Int = 16
 
-    @Option(name: .customLong("design-size"), help: "lhs: points per Latin hypercube design.")
+    @Option(name: .customLong("design-size"), help: "lhs: points per design (q², q prime, with --design orthogonal-array).")
     var designSize: Int = 64
 
     @OptionGroup var stratificationOptions: StratificationOptions
@@ -321,8 +321,8 @@ struct SingleRunner: EstimatorVisitor {
     func visit<E: MonteCarloEstimator>(_ estimator: E) throws -> EstimateRunReport where E.Output == Estimate {
         let rule: StoppingRule = targetStandardError.map {
             // Half-width 1.96·SE of the 95% normal interval (a t interval is slightly wider, so stricter).
-            .absoluteError(1.959963984540054 * $0, level: 0.95, maximumSamples: setup.samples)
-        } ?? .sampleCount(setup.samples)
+            .absoluteError(1.959963984540054 * $0, level: 0.95, maximumSamples: setup.samples(for: estimator))
+        } ?? .sampleCount(setup.samples(for: estimator))
         let report = try setup.driver(stoppingRule: rule, progress: progress).run(estimator, seed: seed)
         return try EstimateRunReport(setup: setup, seed: seed, estimate: report.estimate,
                                      samples: report.samples, stopReason: report.stopReason.rawValue, shards: nil)
@@ -360,13 +360,14 @@ struct ShardRunner: EstimatorVisitor {
     let progress: ProgressLine?
 
     func visit<E: MonteCarloEstimator>(_ estimator: E) throws -> ShardWritten where E.Output == Estimate {
-        let driver = setup.driver(stoppingRule: .sampleCount(setup.samples), progress: progress)
+        let samples = setup.samples(for: estimator)
+        let driver = setup.driver(stoppingRule: .sampleCount(samples), progress: progress)
         let blockSize = setup.blockSize ?? estimator.preferredBlockSize
         let fingerprint = EstimateFingerprint(
             problem: setup.problem, method: setup.method, evaluations: setup.evaluations, points: setup.points,
-            samples: setup.samples, blockSize: blockSize, seed: seed, shardCount: shard.count,
+            samples: samples, blockSize: blockSize, seed: seed, shardCount: shard.count,
             strata: setup.strata, designSize: setup.designSize, stratification: setup.stratification)
-        return try BlockShards.write(estimator, driver: driver, samples: setup.samples, blockSize: blockSize, seed: seed,
+        return try BlockShards.write(estimator, driver: driver, samples: samples, blockSize: blockSize, seed: seed,
                                      shard: shard, command: "estimate", fingerprint: fingerprint, inputs: nil, to: path,
                                      tooMany: "a smaller --block-size or more --samples", sampleName: setup.unitName)
     }

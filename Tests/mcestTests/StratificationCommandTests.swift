@@ -29,6 +29,12 @@ struct StratificationCommandTests {
         #expect(se > 0 && abs(value - truth) <= 5 * se, "\(arguments): \(value) ± \(se) vs \(truth)")
         let context = try #require(record["context"] as? [String: Any])
         #expect(abs(try #require(context["truth"] as? Double) - truth) < 1e-9)
+        // --samples counts evaluations: a Neyman sweep's size is not the number of strata, and
+        // the sweep count follows the sweep actually built (at most one sweep short).
+        let position = try #require(arguments.firstIndex(of: "--samples"))
+        let requested = try #require(Int(arguments[position + 1]))
+        let used = try #require(record["sampleCount"] as? Int)
+        #expect(used <= requested && Double(used) >= 0.9 * Double(requested), "\(arguments): \(used) evaluations")
     }
 
     /// The arithmetic Asian call has no closed form: strata on its first two Brownian increments
