@@ -187,6 +187,10 @@ let package = Package(
             dependencies: ["MonteCarlo", "StatisticalTesting", "NotebookSupport"],
             path: "Notebooks-as-scripts/05-calibration",
             exclude: ["calibration-table.md"]),
+        .executableTarget(
+            name: "notebook-cost-accuracy",
+            dependencies: ["MonteCarlo", "NotebookSupport"],
+            path: "Notebooks-as-scripts/06-cost-accuracy"),
 
         // MARK: - Tests
         .testTarget(name: "MonteCarloCoreTests", dependencies: ["MonteCarloCore", "StatisticalTesting"]),
@@ -202,7 +206,7 @@ let package = Package(
             name: "ExampleRunTests",
             dependencies: [
                 "asian-option", "multilevel-option", "several-expectations", "gradient-flow", "notebook-variance-vs-n", "notebook-sliced-wasserstein",
-                "notebook-mutual-information", "notebook-elbo", "notebook-calibration",
+                "notebook-mutual-information", "notebook-elbo", "notebook-calibration", "notebook-cost-accuracy",
                 "mcmc-stein", "sliced-wasserstein-files", "mutual-information-csv", "logistic-vi",
             ]),
         .testTarget(

@@ -248,7 +248,7 @@ struct ExampleRunTests {
 
     @Test("notebooks at scale 0.02 exit 0 and write a report and well-formed SVG plots",
           arguments: ["notebook-variance-vs-n", "notebook-sliced-wasserstein", "notebook-mutual-information",
-                      "notebook-elbo"])
+                      "notebook-elbo", "notebook-cost-accuracy"])
     func notebooks(name: String) throws {
         let output = FileManager.default.temporaryDirectory.appendingPathComponent("\(name)-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: output) }
