@@ -48,17 +48,9 @@ struct MultilevelBenchReport: Codable, Sendable {
 
 /// Plain Monte Carlo on level L alone: `count` Euler paths of 2^L steps; returns the moments of the payoff.
 func plainFinest(_ sampler: EuropeanCallLevelSampler, level: Int, count: Int, seed: UInt64) -> RunningMoments {
-    let option = sampler.option
-    let steps = 1 << level
-    let h = option.maturity / Double(steps), sqrtH = h.squareRoot()
-    let discount = exp(-option.rate * option.maturity)
     var generator = RandomStreams(seed: seed).stream(0)
     var moments = RunningMoments()
-    for _ in 0..<count {
-        var s = option.spot
-        for _ in 0..<steps { s *= 1 + option.rate * h + option.volatility * sqrtH * generator.nextStandardNormal() }
-        moments.add(discount * max(s - option.strike, 0))
-    }
+    for _ in 0..<count { moments.add(sampler.fineSample(level: level, using: &generator)) }
     return moments
 }
 

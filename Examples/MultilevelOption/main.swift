@@ -61,9 +61,9 @@ struct MultilevelOptionExample: ParsableCommand {
         }
         let finest = report.levels.count - 1
         // Plain Monte Carlo of P_L: Var(P_L) from a pilot on its own stream, then N = Var/(ε²/2) paths.
-        let pilot = plainPaths(option, level: finest, count: 10_000, stream: 0)
+        let pilot = plainPaths(sampler, level: finest, count: 10_000, stream: 0)
         let needed = Int((pilot.sampleVariance / (rmse * rmse / 2)).rounded(.up))
-        let (plainSeconds, plain) = timed { plainPaths(option, level: finest, count: needed, stream: 1) }
+        let (plainSeconds, plain) = timed { plainPaths(sampler, level: finest, count: needed, stream: 1) }
         let plainSE = (plain.sampleVariance / Double(needed)).squareRoot()
         let plainSteps = Double(needed) * Double(1 << finest)
         let bias = report.biasBound ?? .nan
@@ -78,17 +78,10 @@ struct MultilevelOptionExample: ParsableCommand {
     }
 
     /// `count` Euler paths of 2^level steps on stream `stream` of the seed: the payoff's moments.
-    func plainPaths(_ option: EuropeanCallOption, level: Int, count: Int, stream: Int) -> RunningMoments {
-        let steps = 1 << level
-        let h = option.maturity / Double(steps), sqrtH = h.squareRoot()
-        let discount = exp(-option.rate * option.maturity)
+    func plainPaths(_ sampler: EuropeanCallLevelSampler, level: Int, count: Int, stream: Int) -> RunningMoments {
         var generator = RandomStreams(seed: seed &+ 1).stream(stream)
         var moments = RunningMoments()
-        for _ in 0..<count {
-            var s = option.spot
-            for _ in 0..<steps { s *= 1 + option.rate * h + option.volatility * sqrtH * generator.nextStandardNormal() }
-            moments.add(discount * max(s - option.strike, 0))
-        }
+        for _ in 0..<count { moments.add(sampler.fineSample(level: level, using: &generator)) }
         return moments
     }
 

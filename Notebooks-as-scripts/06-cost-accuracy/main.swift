@@ -73,14 +73,9 @@ var points: [Method: [Point]] = [:]
 
 /// The variance of Euler paths of 2^level steps, from 20 000 pilot paths on their own stream.
 func eulerVariance(level: Int) -> Double {
-    let steps = 1 << level, h = option.maturity / Double(steps), sqrtH = h.squareRoot()
     var generator = RandomStreams(seed: 99).stream(level)
     var moments = RunningMoments()
-    for _ in 0..<20_000 {
-        var s = option.spot
-        for _ in 0..<steps { s *= 1 + option.rate * h + option.volatility * sqrtH * generator.nextStandardNormal() }
-        moments.add(exp(-option.rate * option.maturity) * max(s - option.strike, 0))
-    }
+    for _ in 0..<20_000 { moments.add(euler.fineSample(level: level, using: &generator)) }
     return moments.sampleVariance
 }
 
