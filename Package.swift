@@ -135,6 +135,10 @@ let package = Package(
             dependencies: ["MonteCarlo", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Examples/AsianOption"),
         .executableTarget(
+            name: "multilevel-option",
+            dependencies: ["MonteCarlo", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Examples/MultilevelOption"),
+        .executableTarget(
             name: "several-expectations",
             dependencies: ["MonteCarlo", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Examples/SeveralExpectations"),
@@ -183,6 +187,10 @@ let package = Package(
             dependencies: ["MonteCarlo", "StatisticalTesting", "NotebookSupport"],
             path: "Notebooks-as-scripts/05-calibration",
             exclude: ["calibration-table.md"]),
+        .executableTarget(
+            name: "notebook-cost-accuracy",
+            dependencies: ["MonteCarlo", "NotebookSupport"],
+            path: "Notebooks-as-scripts/06-cost-accuracy"),
 
         // MARK: - Tests
         .testTarget(name: "MonteCarloCoreTests", dependencies: ["MonteCarloCore", "StatisticalTesting"]),
@@ -197,8 +205,8 @@ let package = Package(
         .testTarget(
             name: "ExampleRunTests",
             dependencies: [
-                "asian-option", "several-expectations", "gradient-flow", "notebook-variance-vs-n", "notebook-sliced-wasserstein",
-                "notebook-mutual-information", "notebook-elbo", "notebook-calibration",
+                "asian-option", "multilevel-option", "several-expectations", "gradient-flow", "notebook-variance-vs-n", "notebook-sliced-wasserstein",
+                "notebook-mutual-information", "notebook-elbo", "notebook-calibration", "notebook-cost-accuracy",
                 "mcmc-stein", "sliced-wasserstein-files", "mutual-information-csv", "logistic-vi",
             ]),
         .testTarget(

@@ -15,13 +15,17 @@ struct EstimateCommand: ParsableCommand {
             T = 1, 16 dates), no closed form. Methods: plain; antithetic (pairs, two evaluations \
             each); cv (2-fold cross-fitted control variate: U, the discounted terminal price, or the \
             geometric Asian call); rqmc (independent random digital shifts of --points Sobol points); \
-            stratified (--strata equal-probability strata of the first input coordinate, one draw in \
-            each per sweep; variance within strata); lhs (independent Latin hypercube designs of \
-            --design-size points; variance from the spread of the design means).
+            stratified (--strata equal-probability intervals on each of the first \
+            --strata-coordinates input coordinates, default 1, so --strata^k strata; one draw in each \
+            per sweep, or with --allocation neyman draws ∝ the within-stratum standard deviations of a \
+            --pilot run on its own stream, about one per stratum on average; variance within strata); \
+            lhs (independent Latin hypercube designs of --design-size points, or with --design \
+            orthogonal-array randomized orthogonal arrays of --design-size = q² points, q prime; \
+            variance from the spread of the design means).
 
             --samples is the number of integrand evaluations: plain and cv draw that many, \
             antithetic half as many pairs, rqmc samples/--points randomizations, \
-            stratified samples/--strata sweeps, lhs samples/--design-size designs. With --target-se \
+            stratified samples/(number of strata) sweeps, lhs samples/--design-size designs. With --target-se \
             the run stops once the standard error is at most the target (precisely: once the 95% \
             interval's half-width is at most 1.96 × target), or at --samples evaluations. It is \
             first checked after the estimator's minimum (1000 draws, pairs or about 1000 points of \
@@ -41,7 +45,10 @@ struct EstimateCommand: ParsableCommand {
             --samples (not --target-se), since an error target cannot be split ahead of time.
 
             Multilevel: --problem european-euler|european-milstein (the european call with 2^l \
-            Euler or Milstein time steps at level l, truth Black–Scholes) with --method mlmc \
+            Euler or Milstein time steps at level l, truth Black–Scholes), asian (with mlmc or \
+            rmlmc: the continuously averaged arithmetic Asian call, S0 = K = 100, r = 0.05, σ = 0.2, \
+            T = 1, 2^l Milstein steps and a trapezoidal average, no closed form) or asian-geometric \
+            (its geometric-average twin, truth the Kemna–Vorst price) with --method mlmc \
             (Giles' multilevel Monte Carlo to the root-mean-square error --rmse: variance ≤ ε²/2, \
             estimated bias ≤ ε/√2) or rmlmc (randomized, unbiased single-term MLMC, run until its \
             standard error is at most --rmse); not sharded.
@@ -51,6 +58,7 @@ struct EstimateCommand: ParsableCommand {
     enum ProblemName: String, ExpressibleByArgument, CaseIterable, Codable {
         case exp, european, asian
         case europeanEuler = "european-euler", europeanMilstein = "european-milstein"
+        case asianGeometric = "asian-geometric"
     }
 
     /// The `--method` choices.
@@ -58,7 +66,7 @@ struct EstimateCommand: ParsableCommand {
         case plain, antithetic, cv, rqmc, stratified, lhs, mlmc, rmlmc
     }
 
-    @Option(help: "exp, european, asian, european-euler or european-milstein (the last two: --method mlmc or rmlmc).")
+    @Option(help: "exp, european, asian, european-euler, european-milstein or asian-geometric (the last three: --method mlmc or rmlmc).")
     var problem: ProblemName = .european
 
     @Option(help: "plain, antithetic, cv, rqmc, stratified, lhs, mlmc or rmlmc.")
@@ -76,11 +84,13 @@ struct EstimateCommand: ParsableCommand {
     @Option(help: "rqmc: Sobol points per randomization (a power of two suits Sobol best).")
     var points: Int = 1024
 
-    @Option(help: "stratified: equal-probability strata of the first input coordinate.")
+    @Option(help: "stratified: equal-probability intervals of each stratified input coordinate (see --strata-coordinates).")
     var strata: Int = 16
 
-    @Option(name: .customLong("design-size"), help: "lhs: points per Latin hypercube design.")
+    @Option(name: .customLong("design-size"), help: "lhs: points per design (q², q prime, with --design orthogonal-array).")
     var designSize: Int = 64
+
+    @OptionGroup var stratificationOptions: StratificationOptions
 
     @Option(name: .customLong("block-size"), help: "Samples per block (default: the method's preferred size); part of a sharded run's fingerprint.")
     var blockSize: Int?
@@ -122,7 +132,8 @@ struct EstimateCommand: ParsableCommand {
 
     var setup: EstimateSetup {
         EstimateSetup(problem: problem, method: method, evaluations: samples, points: points, blockSize: blockSize,
-                      strata: method == .stratified ? strata : nil, designSize: method == .lhs ? designSize : nil)
+                      strata: method == .stratified ? strata : nil, designSize: method == .lhs ? designSize : nil,
+                      stratification: stratificationSettings)
     }
 
     func run() throws {
@@ -183,6 +194,8 @@ struct EstimateSetup: Codable, Equatable {
     var strata: Int? = nil
     /// Points per Latin hypercube design (lhs only).
     var designSize: Int? = nil
+    /// Allocation, stratified coordinates and design (stratified and lhs only).
+    var stratification: StratificationSettings? = nil
 
     /// Samples in the estimator's unit: draws, antithetic pairs or RQMC randomizations.
     var samples: Int {
@@ -190,7 +203,7 @@ struct EstimateSetup: Codable, Equatable {
         case .plain, .cv, .mlmc, .rmlmc: return evaluations
         case .antithetic: return max(2, evaluations / 2)
         case .rqmc: return max(2, evaluations / points)
-        case .stratified: return max(2, evaluations / (strata ?? 1))
+        case .stratified: return max(2, evaluations / stratumCount)
         case .lhs: return max(2, evaluations / (designSize ?? 1))
         }
     }
@@ -202,6 +215,7 @@ struct EstimateSetup: Codable, Equatable {
         case .european: return "European call (S0 = 100, K = 105, r = 0.05, σ = 0.2, T = 1)"
         case .asian: return "arithmetic Asian call (S0 = 100, K = 100, r = 0.05, σ = 0.2, T = 1, 16 dates)"
         case .europeanEuler, .europeanMilstein: return "European call with \(problem == .europeanEuler ? "Euler" : "Milstein") time steps"
+        case .asianGeometric: return "continuously averaged geometric Asian call (Milstein time steps)"
         }
     }
 
@@ -217,6 +231,8 @@ struct EstimateSetup: Codable, Equatable {
             let geometric = (try? AsianCallOption(spot: 100, strike: 100, rate: 0.05, volatility: 0.2, maturity: 1,
                                                   monitoringDates: 16))?.geometricPrice ?? .nan
             return (nil, "no closed form (the geometric Asian call, the cv control, is \(geometric))")
+        case .asianGeometric:
+            return (nil, "the Kemna–Vorst price (multilevel only)")
         }
     }
 
@@ -265,7 +281,7 @@ struct EstimateSetup: Codable, Equatable {
                     for i in paths.indices { values[i] = option.geometricPayoff(paths[i]) }
                 }),
                 controlMean: option.geometricPrice)
-        case .europeanEuler, .europeanMilstein:
+        case .europeanEuler, .europeanMilstein, .asianGeometric:
             throw CommandFailure("--problem \(problem.rawValue) runs only with --method mlmc or rmlmc (MultilevelEstimate).")
         }
     }
@@ -305,8 +321,8 @@ struct SingleRunner: EstimatorVisitor {
     func visit<E: MonteCarloEstimator>(_ estimator: E) throws -> EstimateRunReport where E.Output == Estimate {
         let rule: StoppingRule = targetStandardError.map {
             // Half-width 1.96·SE of the 95% normal interval (a t interval is slightly wider, so stricter).
-            .absoluteError(1.959963984540054 * $0, level: 0.95, maximumSamples: setup.samples)
-        } ?? .sampleCount(setup.samples)
+            .absoluteError(1.959963984540054 * $0, level: 0.95, maximumSamples: setup.samples(for: estimator))
+        } ?? .sampleCount(setup.samples(for: estimator))
         let report = try setup.driver(stoppingRule: rule, progress: progress).run(estimator, seed: seed)
         return try EstimateRunReport(setup: setup, seed: seed, estimate: report.estimate,
                                      samples: report.samples, stopReason: report.stopReason.rawValue, shards: nil)
@@ -327,10 +343,11 @@ struct EstimateFingerprint: Codable, Equatable {
     var shardCount: Int
     var strata: Int? = nil
     var designSize: Int? = nil
+    var stratification: StratificationSettings? = nil
 
     var setup: EstimateSetup {
         EstimateSetup(problem: problem, method: method, evaluations: evaluations, points: points, blockSize: blockSize,
-                      strata: strata, designSize: designSize)
+                      strata: strata, designSize: designSize, stratification: stratification)
     }
 }
 
@@ -343,13 +360,14 @@ struct ShardRunner: EstimatorVisitor {
     let progress: ProgressLine?
 
     func visit<E: MonteCarloEstimator>(_ estimator: E) throws -> ShardWritten where E.Output == Estimate {
-        let driver = setup.driver(stoppingRule: .sampleCount(setup.samples), progress: progress)
+        let samples = setup.samples(for: estimator)
+        let driver = setup.driver(stoppingRule: .sampleCount(samples), progress: progress)
         let blockSize = setup.blockSize ?? estimator.preferredBlockSize
         let fingerprint = EstimateFingerprint(
             problem: setup.problem, method: setup.method, evaluations: setup.evaluations, points: setup.points,
-            samples: setup.samples, blockSize: blockSize, seed: seed, shardCount: shard.count,
-            strata: setup.strata, designSize: setup.designSize)
-        return try BlockShards.write(estimator, driver: driver, samples: setup.samples, blockSize: blockSize, seed: seed,
+            samples: samples, blockSize: blockSize, seed: seed, shardCount: shard.count,
+            strata: setup.strata, designSize: setup.designSize, stratification: setup.stratification)
+        return try BlockShards.write(estimator, driver: driver, samples: samples, blockSize: blockSize, seed: seed,
                                      shard: shard, command: "estimate", fingerprint: fingerprint, inputs: nil, to: path,
                                      tooMany: "a smaller --block-size or more --samples", sampleName: setup.unitName)
     }

@@ -1,11 +1,12 @@
 import Foundation
 import MonteCarlo
 
-/// `mcest estimate --method mlmc|rmlmc`: the GBM call discretized by Euler or Milstein, estimated
-/// by multilevel Monte Carlo to a root-mean-square error, or by randomized (unbiased) MLMC.
+/// `mcest estimate --method mlmc|rmlmc`: the GBM call discretized by Euler or Milstein, or the
+/// continuously averaged Asian call (arithmetic or geometric) by Milstein, estimated by
+/// multilevel Monte Carlo to a root-mean-square error, or by randomized (unbiased) MLMC.
 ///
 /// JSON: one ``EstimateRecord`` whose `context` holds `command`, `problem`, `methodOption`,
-/// `seed`, `rmse`, `truth` (Black–Scholes), `standardizedError`, `stopReason` and, for mlmc,
+/// `seed`, `rmse`, `truth` (Black–Scholes, Kemna–Vorst, or null for the arithmetic Asian), `standardizedError`, `stopReason` and, for mlmc,
 /// `levels` (per level: `level`, `samples`, `mean`, `variance`, `cost`), `rates` {`alpha`,
 /// `beta`, `gamma`}, `biasBound` and `totalCost`; for rmlmc, `levelRate` and `replicates`.
 struct MultilevelEstimate {
@@ -18,7 +19,7 @@ struct MultilevelEstimate {
 
     /// Whether the options ask for a multilevel run.
     static func applies(problem: EstimateCommand.ProblemName, method: EstimateCommand.MethodName) -> Bool {
-        [.europeanEuler, .europeanMilstein].contains(problem) || [.mlmc, .rmlmc].contains(method)
+        [.europeanEuler, .europeanMilstein, .asianGeometric].contains(problem) || [.mlmc, .rmlmc].contains(method)
     }
 
     /// The option of `mcest estimate` (S0 = 100, K = 105, r = 0.05, σ = 0.2, T = 1).
@@ -32,13 +33,11 @@ struct MultilevelEstimate {
     }
 
     func compute() throws -> (EstimateRecord, String) {
-        let scheme: EuropeanCallLevelSampler.Scheme
         switch problem {
-        case .europeanEuler: scheme = .euler
-        case .europeanMilstein: scheme = .milstein
+        case .europeanEuler, .europeanMilstein, .asian, .asianGeometric: break
         default:
-            throw CommandFailure("--method \(method.rawValue) needs a hierarchy of discretizations: "
-                + "use --problem european-euler or european-milstein.")
+            throw CommandFailure("--method \(method.rawValue) needs a hierarchy of discretizations: use --problem "
+                + "european-euler, european-milstein, asian or asian-geometric.")
         }
         guard method == .mlmc || method == .rmlmc else {
             throw CommandFailure("--problem \(problem.rawValue) is a multilevel problem: use --method mlmc or rmlmc.")
@@ -53,12 +52,42 @@ struct MultilevelEstimate {
         guard epsilon > 0, epsilon.isFinite else {
             throw CommandFailure("--rmse must be a finite positive number (got \(epsilon)).")
         }
-        let option = try Self.option()
-        let sampler = try EuropeanCallLevelSampler(option: option, scheme: scheme)
-        let truth = option.blackScholesPrice
+        switch problem {
+        case .asian, .asianGeometric:
+            let option = try Self.asianOption()
+            let geometric = try AsianCallLevelSampler(option: option, scheme: .milstein, average: .geometric)
+            let kemnaVorst = geometric.limit ?? .nan
+            if problem == .asianGeometric {
+                return try compute(geometric, epsilon: epsilon, truth: kemnaVorst, description:
+                    "continuously averaged geometric Asian call (S0 = K = 100, r = 0.05, σ = 0.2, T = 1), milstein time "
+                    + "steps (trapezoidal average)", truthNote: "the Kemna–Vorst price")
+            }
+            let arithmetic = try AsianCallLevelSampler(option: option, scheme: .milstein, average: .arithmetic)
+            return try compute(arithmetic, epsilon: epsilon, truth: nil, description:
+                "continuously averaged arithmetic Asian call (S0 = K = 100, r = 0.05, σ = 0.2, T = 1), milstein time "
+                + "steps (trapezoidal average)",
+                truthNote: "no closed form (the geometric-average call's Kemna–Vorst price, a lower bound, is \(kemnaVorst))")
+        default:
+            let option = try Self.option()
+            let scheme: EuropeanCallLevelSampler.Scheme = problem == .europeanEuler ? .euler : .milstein
+            return try compute(try EuropeanCallLevelSampler(option: option, scheme: scheme), epsilon: epsilon,
+                               truth: option.blackScholesPrice, description:
+                                   "European call (S0 = 100, K = 105, r = 0.05, σ = 0.2, T = 1), \(scheme.rawValue) time steps",
+                               truthNote: "the Black–Scholes price")
+        }
+    }
+
+    /// The Asian option's terms (S0 = K = 100, r = 0.05, σ = 0.2, T = 1).
+    static func asianOption() throws(MonteCarloError) -> EuropeanCallOption {
+        try EuropeanCallOption(spot: 100, strike: 100, rate: 0.05, volatility: 0.2, maturity: 1)
+    }
+
+    /// Runs `sampler`'s hierarchy and reports against `truth` (the limit, when known).
+    func compute<S: CoupledLevelSampler>(_ sampler: S, epsilon: Double, truth: Double?, description: String,
+                                         truthNote: String) throws -> (EstimateRecord, String) {
         var context: [String: EstimateRecord.ContextValue] = [
             "command": "estimate", "problem": .string(problem.rawValue), "methodOption": .string(method.rawValue),
-            "seed": .init(seed: seed), "rmse": .number(epsilon), "truth": .number(truth),
+            "seed": .init(seed: seed), "rmse": .number(epsilon), "truth": .init(truth),
         ]
         let estimate: Estimate
         var lines: [String] = []
@@ -94,17 +123,18 @@ struct MultilevelEstimate {
             context["replicates"] = .integer(report.samples)
             lines.append("  stopped: \(report.stopReason.rawValue); level distribution P(N = l) ∝ 2^(−\(String(format: "%.3f", estimator.levels.rate)) l)")
         }
-        let z = estimate.standardError > 0 ? (estimate.value - truth) / estimate.standardError : nil
+        let z = truth.flatMap { estimate.standardError > 0 ? (estimate.value - $0) / estimate.standardError : nil }
         context["standardizedError"] = .init(z)
         let record = try EstimateRecord(estimate.requireFinite(estimate.diagnostics.method), context: context)
         var text = [
-            "mcest estimate: European call (S0 = 100, K = 105, r = 0.05, σ = 0.2, T = 1), \(scheme.rawValue) time steps, "
+            "mcest estimate: \(description), "
                 + "method \(method.rawValue), target RMSE \(epsilon), seed \(seed)",
             "",
             "  estimate  \(estimate)",
         ]
         text += lines
-        text.append("  truth: the Black–Scholes price = \(truth)" + (z.map { String(format: "; (estimate − truth) / SE = %.2f", $0) } ?? ""))
+        text.append("  truth: " + (truth.map { "\(truthNote) = \($0)" } ?? truthNote)
+            + (z.map { String(format: "; (estimate − truth) / SE = %.2f", $0) } ?? ""))
         if let bias = estimate.diagnostics.declaredBias { text.append("  declared bias: \(bias)") }
         text += estimate.diagnostics.warnings.map { "  warning: \($0)" }
         return (record, text.joined(separator: "\n"))

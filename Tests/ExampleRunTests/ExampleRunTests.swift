@@ -64,6 +64,31 @@ struct ExampleRunTests {
         }
     }
 
+    /// MLMC and plain Monte Carlo at equal RMSE ε each claim variance ≤ ε²/2 and bias ≤ ε/√2 (the
+    /// bias bound printed): each must be within 5 SE plus that bound of Black–Scholes. Part 2's
+    /// runs at ε each report (estimate − truth)/ε, which the same claim bounds by 5/√2 + 1/√2.
+    @Test("multilevel-option: both methods within 5 SE + bias of Black–Scholes; cost table for both schemes")
+    func multilevelOption() throws {
+        let run = try Self.run("multilevel-option", ["--rmse", "0.05", "--epsilons", "0.2,0.1,0.05,0.025", "--seed", "3"])
+        #expect(run.status == 0, "\(run.output.suffix(400))")
+        // Black–Scholes for S0 = 100, K = 105, r = 0.05, σ = 0.2, T = 1.
+        let phi = { (x: Double) in 0.5 * erfc(-x / 2.squareRoot()) }
+        let d1 = (log(100.0 / 105) + 0.07) / 0.2, d2 = d1 - 0.2
+        let truth = 100 * phi(d1) - 105 * exp(-0.05) * phi(d2)
+        let bias = try #require(try Self.matches(#"declared bias bound ([0-9.e-]+)"#, in: run.output).first.flatMap { Double($0[0]) })
+        #expect(bias <= 0.05 / 2.squareRoot())
+        let rows = try Self.matches(#"\n  (MLMC|plain)\s+\d+\s+\S+\s+\S+\s+([-0-9.]+) ± ([0-9.e-]+)"#, in: run.output)
+        #expect(rows.count == 2, "\(run.output)")
+        for row in rows {
+            let value = try #require(Double(row[1])), se = try #require(Double(row[2]))
+            #expect(abs(value - truth) <= 5 * se + bias, "\(row[0]): \(value) ± \(se) vs \(truth)")
+        }
+        let scaled = try Self.matches(#"\n  [0-9.e-]+\s+[0-9.]+\s+\d+\s+\S+\s+\S+\s+\S+\s+\S+\s+([-+0-9.]+)"#, in: run.output)
+        #expect(scaled.count == 8, "\(run.output)")
+        for row in scaled { #expect(abs(Double(row[0]) ?? .nan) <= 6 / 2.squareRoot(), "\(row)") }
+        #expect(try Self.matches(#"fitted slope ([0-9.]+) ± ([0-9.]+)"#, in: run.output).count == 2)
+    }
+
     /// The standard importance-sampling estimates have closed-form truths and bounded weighted
     /// terms: each printed z = (estimate − truth)/SE must be within ±5. (The self-normalized rows
     /// are the example's cautionary tale — heavy-tailed weights, k̂ ≥ 0.7 — and are not held to it.)
@@ -223,7 +248,7 @@ struct ExampleRunTests {
 
     @Test("notebooks at scale 0.02 exit 0 and write a report and well-formed SVG plots",
           arguments: ["notebook-variance-vs-n", "notebook-sliced-wasserstein", "notebook-mutual-information",
-                      "notebook-elbo"])
+                      "notebook-elbo", "notebook-cost-accuracy"])
     func notebooks(name: String) throws {
         let output = FileManager.default.temporaryDirectory.appendingPathComponent("\(name)-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: output) }

@@ -98,6 +98,16 @@ struct MultilevelMonteCarloTests {
                 "Euler: cost ∝ ε^-\(eulerPower), predicted \(predictedPower)")
     }
 
+    @Test("fineSample draws P_ℓ alone: the coupled sample's fine value from the same normals")
+    func fineSample() {
+        for sampler in [Self.euler, Self.milstein] {
+            for level in [0, 1, 4] {
+                var a = Xoshiro256PlusPlus(seed: 5), b = Xoshiro256PlusPlus(seed: 5)
+                #expect(sampler.fineSample(level: level, using: &a) == sampler.sample(level: level, using: &b).fine)
+            }
+        }
+    }
+
     @Test("the result depends on the seed, not on the thread count")
     func reproducible() throws {
         let one = try MultilevelMonteCarlo(sampler: Self.milstein, threadCount: 1).run(rootMeanSquareError: 0.05, seed: 9)

@@ -91,6 +91,16 @@ public struct EuropeanCallLevelSampler: CoupledLevelSampler, Hashable, Codable {
         return (pf, pf - payoff(coarse))
     }
 
+    /// One sample of P_ℓ alone, without the coarse path: a draw for plain Monte Carlo on level ℓ
+    /// (2^ℓ steps; same law as the `fine` value of ``sample(level:using:)``).
+    public func fineSample(level: Int, using generator: inout Xoshiro256PlusPlus) -> Double {
+        let steps = 1 << level
+        let h = option.maturity / Double(steps), sqrtH = h.squareRoot()
+        var s = option.spot
+        for _ in 0..<steps { s = step(s, sqrtH * generator.nextStandardNormal(), h) }
+        return payoff(s)
+    }
+
     /// Δ₀, …, Δ_L from one Brownian path on the finest grid: level ℓ's path uses the sums of
     /// 2^{L−ℓ} consecutive finest increments, so all levels are coupled (the coupled sum of
     /// Rhee & Glynn 2015).
