@@ -18,6 +18,7 @@ struct VIBench: ParsableCommand {
     @Option(help: "Gradient estimates per timing run.") var repeats = 200
     @Option(help: "Timing runs on each side, Swift and the numpy peer alike; the best is reported.") var runs = 3
     @Option(help: "Draws for the variance comparison.") var varianceSamples = 4000
+    @Option(help: "Groups per K for the IWAE signal-to-noise table.") var snrGroups = 20_000
     @Option(help: "Where to write the JSON report.") var json = "benchmark-output/vibench.json"
     @Option(help: "Python interpreter for the numpy peer (default: the peers' venv, else python3).") var python = peerPython
 
@@ -63,6 +64,14 @@ struct VIBench: ParsableCommand {
         print(String(format: "    control variates ε, ε²  %7.4g  (%.2f× lower)", controlVariates, reparameterization / controlVariates))
         print("    randomized QMC: n/a at d = \(d) (Sobol goes to 40 dimensions; the estimator falls back to independent draws)")
 
+        let snr = try IWAESignalToNoise(groups: snrGroups).rows()
+        print("  IWAE_K q-gradient signal-to-noise (Normal–Normal NN-1, ∂/∂m, \(snrGroups) groups per K; signal = DReG mean):")
+        print("       K   ∇_m IWAE_K            SNR reparameterization   SNR DReG")
+        for row in snr {
+            print(String(format: "    %4d   %.5f ± %.5f   %10.4f               %8.4f", row.groupSize, row.gradient,
+                         row.gradientStandardError, row.reparameterizationSNR, row.doublyReparameterizedSNR))
+        }
+
         let summary: [SummaryRow] = [
             .speedup(benchmark: "vibench", measure: "logistic-regression ELBO gradient (n = \(n), d = \(d), \(samples) draws): speed-up vs numpy",
                      swiftSeconds: best, peerName: peer?["peer"] as? String ?? "numpy", peerSeconds: peer?["secondsPerGradient"] as? Double,
@@ -79,6 +88,8 @@ struct VIBench: ParsableCommand {
             "ratioPeerOverSwift": (peer?["secondsPerGradient"] as? Double).map { $0 / best } ?? NSNull(),
             "perDrawTrace": ["reparameterization": reparameterization, "stickingTheLanding": stl, "antithetic": antithetic,
                              "controlVariates": controlVariates],
+            "iwaeSignalToNoise": snr.map { ["K": $0.groupSize, "gradient": $0.gradient, "gradientStandardError": $0.gradientStandardError,
+                                            "reparameterization": $0.reparameterizationSNR, "doublyReparameterized": $0.doublyReparameterizedSNR] },
         ]
         let url = URL(fileURLWithPath: json)
         try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)

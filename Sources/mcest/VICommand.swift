@@ -17,7 +17,10 @@ struct VICommand: ParsableCommand {
             ELBO ± SE and IWAE_K ± SE (K = 10, 100) on fresh draws, with each --alpha the Rényi \
             objective (1/(1−α)) E[log (1/K) Σ w_k^(1−α)] ± SE (K = --group-size; α = 0 is IWAE_K, \
             K = 1 the ELBO), and the posterior means and standard deviations under q; for linear \
-            regression also the exact log evidence.
+            regression also the exact log evidence. With --gradient, also the gradient of IWAE_K \
+            (K = --group-size) with respect to q's parameters at the fitted q, each component ± SE: \
+            reparam (reparameterization), dreg (doubly reparameterized) or vimco (score function \
+            with leave-one-out baselines, K ≥ 2).
             """)
 
     enum ModelKind: String, ExpressibleByArgument, CaseIterable {
@@ -48,6 +51,20 @@ struct VICommand: ParsableCommand {
     @Flag(help: "Add an intercept column of ones.")
     var intercept = false
 
+    enum GradientKind: String, ExpressibleByArgument, CaseIterable {
+        case reparam
+        case dreg
+        case vimco
+
+        var estimator: ImportanceWeightedGradientEstimator {
+            switch self {
+            case .reparam: .reparameterization
+            case .dreg: .doublyReparameterized
+            case .vimco: .vimco
+            }
+        }
+    }
+
     @Option(help: "Variational family: mean-field or full-rank.")
     var family: Family = .meanField
 
@@ -60,8 +77,11 @@ struct VICommand: ParsableCommand {
     @Option(parsing: .unconditionalSingleValue, help: "Also report the Rényi bound of this order α (finite, not 1; negative values allowed); repeatable.")
     var alpha: [Double] = []
 
-    @Option(name: .customLong("group-size"), help: "Draws per group K of the Rényi bounds (samples/K groups, at least 20).")
+    @Option(name: .customLong("group-size"), help: "Draws per group K of the Rényi bounds and of --gradient (samples/K groups, at least 20).")
     var groupSize: Int = 10
+
+    @Option(help: "Also report the IWAE_K gradient at the fitted q: reparam, dreg or vimco.")
+    var gradient: GradientKind?
 
     @Option(help: "Seed of every random stream.")
     var seed: UInt64 = 2024
@@ -73,6 +93,9 @@ struct VICommand: ParsableCommand {
         try CountOption.check(samples, "--samples", in: CountOption.variationalSamples)
         try CountOption.check(maximumIterations, "--max-iterations", in: CountOption.iterations)
         try CountOption.check(groupSize, "--group-size", in: CountOption.renyiGroupSize)
+        if gradient == .vimco, groupSize < 2 {
+            throw ValidationError("--gradient vimco needs --group-size of at least 2 (its leave-one-out baseline); got \(groupSize).")
+        }
         for a in alpha where !a.isFinite || a == 1 {
             throw ValidationError("--alpha must be finite and not 1 (got \(a)); α → 1 is the ELBO, reported anyway.")
         }
@@ -133,13 +156,22 @@ struct VICommand: ParsableCommand {
             renyi.append(try .init(estimate, groupSize: groupSize, alpha: a))
         }
         let q = fit.approximation
+        var gradientReport: VIReport.Gradient?
+        if let gradient {
+            let estimate = try bound.importanceWeightedGradient(gradient.estimator, groupSize: groupSize,
+                                                                groups: max(20, samples / groupSize), seed: generator.next())
+            let parameters = names.map { "mean[\($0)]" } + q.scaleParameterPositions.map { position in
+                position.row == position.column ? "scale[\(names[position.row])]" : "scale[\(names[position.row]),\(names[position.column])]"
+            }
+            gradientReport = .init(estimator: gradient.rawValue, groupSize: groupSize, parameters: parameters, estimate: estimate)
+        }
         let sds = (0..<q.dimension).map { i in (0...i).reduce(0.0) { $0 + q.scale[i, $1] * q.scale[i, $1] }.squareRoot() }
         return VIReport(
             model: self.model.rawValue, family: family.rawValue, rows: rows, intercept: intercept,
             priorSD: priorSD, noiseSD: self.model == .linearRegression ? noiseSD : nil, seed: seed,
             iterations: fit.iterations, stopReason: fit.stopReason,
             elbo: try .init(elbo), iwae: try iwae.map { b throws(MonteCarloError) in try .init(b.1, groupSize: b.0) }, renyi: renyi,
-            logEvidence: logEvidence,
+            logEvidence: logEvidence, gradient: gradientReport,
             posterior: zip(names, zip(q.mean, sds)).map { .init(name: $0.0, mean: $0.1.0, standardDeviation: $0.1.1) })
     }
 }
@@ -168,6 +200,15 @@ struct VIReport {
         }
     }
 
+    /// The IWAE_K gradient at the fitted q: one component per variational parameter.
+    struct Gradient {
+        let estimator: String
+        let groupSize: Int
+        /// "mean[w]", then "scale[w]" (diagonal) or "scale[w1,w2]" (full-rank lower triangle).
+        let parameters: [String]
+        let estimate: VectorEstimate
+    }
+
     struct Weight {
         let name: String
         let mean: Double
@@ -187,6 +228,7 @@ struct VIReport {
     let iwae: [Bound]
     let renyi: [Bound]
     let logEvidence: Double?
+    let gradient: Gradient?
     let posterior: [Weight]
 
     /// The ELBO's and the IWAE bounds' records, as a JSON array.
@@ -206,6 +248,16 @@ struct VIReport {
             if let a = bound.alpha { extra["alpha"] = .number(a) }
             records.append(try EstimateRecord(bound.estimate.requireFinite(names[bound.quantity] ?? bound.quantity),
                                               context: context.merging(extra) { _, new in new }))
+        }
+        if let gradient {
+            for (i, parameter) in gradient.parameters.enumerated() {
+                let extra: [String: EstimateRecord.ContextValue] = [
+                    "quantity": "iwaeGradient", "estimator": .string(gradient.estimator), "groupSize": .integer(gradient.groupSize),
+                    "parameter": .string(parameter),
+                ]
+                records.append(try EstimateRecord(gradient.estimate.component(i).requireFinite("the IWAE gradient"),
+                                                  context: context.merging(extra) { _, new in new }))
+            }
         }
         return try EstimateRecord.json(records)
     }
@@ -229,6 +281,13 @@ struct VIReport {
         }
         if let logEvidence {
             lines.append(String(format: "  log p(y)   %12.5f  (exact)", logEvidence))
+        }
+        if let gradient {
+            lines.append("  IWAE_\(gradient.groupSize) gradient at q (\(gradient.estimator), \(gradient.estimate.sampleCount) draws):")
+            for (i, parameter) in gradient.parameters.enumerated() {
+                let name = parameter.count >= 22 ? parameter : parameter + String(repeating: " ", count: 22 - parameter.count)
+                lines.append("    " + name + String(format: " %12.5f ± %.5f", gradient.estimate.values[i], gradient.estimate.standardErrors[i]))
+            }
         }
         lines.append("")
         lines.append("  weight                 posterior mean   posterior sd   (under q)")

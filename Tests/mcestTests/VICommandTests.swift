@@ -106,6 +106,31 @@ struct VICommandTests {
         #expect(text.standardOutput.contains("150 Adam iterations, stop reason iterationLimit"), "\(text.standardOutput)")
     }
 
+    struct GradientContext: Decodable {
+        let quantity: String
+        let estimator: String?
+        let groupSize: Int?
+        let parameter: String?
+    }
+
+    @Test("--gradient adds one IWAE_K gradient record per variational parameter; vimco needs K ≥ 2 (exit 64)")
+    func gradient() throws {
+        let path = try Self.write(Self.golden)
+        let common = ["vi", "--model", "linear-regression", path, "--target", "y", "--intercept", "--prior-sd", "2",
+                      "--noise-sd", "0.5", "--family", "full-rank", "--samples", "2000", "--group-size", "4"]
+        let output = try MCEstExecutable.run(common + ["--gradient", "vimco", "--json"])
+        #expect(output.status == 0, "\(output.standardError)")
+        let records = try EstimateRecordJSON<GradientContext>.array(output.standardOutput).filter { $0.context.quantity == "iwaeGradient" }
+        // Two weights, full-rank: 2 means and the 3 entries of the lower-triangular scale.
+        #expect(records.map { $0.context.parameter ?? "" }
+                == ["mean[(intercept)]", "mean[x]", "scale[(intercept)]", "scale[x,(intercept)]", "scale[x]"])
+        #expect(records.allSatisfy { $0.context.estimator == "vimco" && $0.context.groupSize == 4 && $0.standardError > 0 })
+        let text = try MCEstExecutable.run(common + ["--gradient", "dreg"])
+        #expect(text.status == 0 && text.standardOutput.contains("IWAE_4 gradient at q (dreg"), "\(text.standardOutput)")
+        let refused = try MCEstExecutable.run(common.dropLast(2) + ["--group-size", "1", "--gradient", "vimco"])
+        #expect(refused.status == 64, "\(refused.standardError)")
+    }
+
     @Test("--alpha 1 or a non-finite α is refused (exit 64)", arguments: ["1", "nan", "inf"])
     func badAlpha(alpha: String) throws {
         let path = try Self.write(Self.golden)
