@@ -28,6 +28,9 @@ struct KernelFit {
     let jitter: Double
     let relativeJitter: Double
     let reciprocalConditionNumber: Double
+    /// The Cholesky factorization of K, kept only when asked for (``LeaveOutKernelFits`` forms
+    /// K⁻¹ from it); nil otherwise.
+    var factorization: CholeskyFactorization?
 
     /// β̂₀ = wᵀf: the full-data (weighted) estimate.
     var constant: Double { basisCoefficients[0] }
@@ -36,19 +39,23 @@ struct KernelFit {
     /// - Parameters:
     ///   - controls: the p polynomial controls at every draw, row-major (n × p); empty for p = 0.
     ///   - nugget: ridge λ relative to the mean diagonal of K0(T, T), always added.
+    ///   - diagonalShift: when given, the absolute ridge added instead of `nugget` × mean diagonal
+    ///     (refits at the total shift of a full-data fit, as ``LeaveOutKernelFits`` computes them).
     ///   - estimatesCondition: false skips LAPACK's condition estimate (``reciprocalConditionNumber``
     ///     is then NaN): for refits that nobody reports (jackknife, cross-validation).
+    ///   - keepsFactorization: keep the Cholesky factorization of K in ``factorization``.
     /// - Throws: `MonteCarloError/notPositiveDefinite(jitterTried:)` when K0 + jitter will not
     ///   factor up to a relative jitter of 10⁻²; `MonteCarloError/singularControlCovariance(detail:)`
     ///   when ΦᵀK⁻¹Φ is singular (collinear polynomial controls on T).
     init(kernel: LangevinSteinKernel, sample: SteinSample, values: [Double], controls: [Double], polynomialCount p: Int,
-         training: [Int], nugget: Double, estimatesCondition: Bool = true) throws(MonteCarloError) {
+         training: [Int], nugget: Double, diagonalShift: Double? = nil, estimatesCondition: Bool = true,
+         keepsFactorization: Bool = false) throws(MonteCarloError) {
         var matrix = kernel.lowerTriangle(for: sample, indices: training)  // dpotrf reads the lower triangle only
         let m = training.count
         var meanDiagonal = 0.0
         for i in 0..<m { meanDiagonal += matrix.storage[i + i * m] / Double(m) }
         guard meanDiagonal.isFinite, meanDiagonal > 0 else { throw .notPositiveDefinite(jitterTried: 0) }
-        let ridge = nugget * meanDiagonal
+        let ridge = diagonalShift ?? nugget * meanDiagonal
         let addRidge = { (k: inout Matrix) in if ridge > 0 { for i in 0..<m { k.storage[i + i * m] += ridge } } }
         addRidge(&matrix)
         // Factored in its own buffer (no n × n copy); a jitter retry rebuilds K0 + λI, whose
@@ -124,6 +131,7 @@ struct KernelFit {
         self.jitter = totalJitter
         self.relativeJitter = totalJitter / meanDiagonal
         self.reciprocalConditionNumber = factorization.reciprocalConditionNumber
+        self.factorization = keepsFactorization ? factorization : nil
     }
 
     /// The kernel Stein discrepancy √(wᵀK0w) of the weighted training draws:
