@@ -22,7 +22,8 @@ import MonteCarloCore
 /// Cholesky factorizations of order n) and one factorization of order |L| per training set
 /// replace a factorization of order |T| per training set: for the 5-fold error bar of
 /// ``SteinControlFunctional``'s weighted form (5 fits on 0.8n draws, 20 jackknife fits on 0.6n)
-/// about 3.7 instead of 7.9 factorizations of order n, and one kernel matrix instead of 26.
+/// about 3.7 instead of 7.9 factorizations of order n, and one kernel matrix (kept, so that the
+/// held-out residuals gather K0 instead of evaluating it again) instead of 26 plus the residuals'.
 ///
 /// The fits equal refits on T at the absolute ridge s (``KernelFit`` with `diagonalShift: s`) up
 /// to rounding; ``fit(training:)`` returns nil when P_LL does not factor numerically, and the
@@ -34,6 +35,8 @@ struct LeaveOutKernelFits {
     private let projection: Matrix
     /// Wᵀ (q × n, column-major), q = p + 1.
     private let basisWeights: [Double]
+    /// K0 over all draws (both triangles), for the derived fits' residuals.
+    private let kernelMatrix: Matrix
 
     /// Fits `kernel` on all draws and forms P and W.
     /// - Throws: as ``KernelFit``'s initializer on all draws.
@@ -73,6 +76,7 @@ struct LeaveOutKernelFits {
         self.full = full
         self.projection = inverse
         self.basisWeights = weightsTransposed.storage
+        self.kernelMatrix = kernel.matrix(for: sample)
     }
 
     /// The fit on `training` (any order; its coefficients follow that order), or nil when the
@@ -116,7 +120,9 @@ struct LeaveOutKernelFits {
             }
         }
         guard beta.allSatisfy(\.isFinite), coefficients.allSatisfy(\.isFinite) else { return nil }
-        return KernelFit(leftOutOf: full, training: training, coefficients: coefficients, basisCoefficients: beta)
+        var fit = KernelFit(leftOutOf: full, training: training, coefficients: coefficients, basisCoefficients: beta)
+        fit.fullKernelMatrix = kernelMatrix
+        return fit
     }
 }
 
@@ -136,5 +142,6 @@ extension KernelFit {
         self.relativeJitter = full.relativeJitter
         self.reciprocalConditionNumber = full.reciprocalConditionNumber
         self.factorization = nil
+        self.fullKernelMatrix = nil
     }
 }
