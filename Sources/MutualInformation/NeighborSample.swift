@@ -66,7 +66,13 @@ struct NeighborSample: Sendable {
     /// For every point of `queries` (or of this sample, each excluding itself, when `queries`
     /// is `nil`), its `k` nearest points of this sample in max-norm, ordered by (distance, index).
     /// - Parameter chunks: Pieces the queries are split into for the cores; the result does not depend on it.
+    /// In one dimension by a sorted-line search (``lineNeighbors(of:k:chunks:)``), otherwise by a k-d tree.
     func neighbors(of queries: NeighborSample? = nil, k: Int, chunks: Int = 64) -> NeighborTable {
+        dimension == 1 ? lineNeighbors(of: queries, k: k, chunks: chunks) : treeNeighbors(of: queries, k: k, chunks: chunks)
+    }
+
+    /// ``neighbors(of:k:chunks:)`` by a k-d tree, in any dimension.
+    func treeNeighbors(of queries: NeighborSample? = nil, k: Int, chunks: Int = 64) -> NeighborTable {
         let query = queries ?? self, excludingSelf = queries == nil
         let n = query.count, d = dimension
         var distances = [Double](repeating: 0, count: n * k)

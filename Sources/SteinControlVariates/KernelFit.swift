@@ -28,6 +28,12 @@ struct KernelFit {
     let jitter: Double
     let relativeJitter: Double
     let reciprocalConditionNumber: Double
+    /// The Cholesky factorization of K, kept only when asked for (``LeaveOutKernelFits`` forms
+    /// K⁻¹ from it); nil otherwise.
+    var factorization: CholeskyFactorization?
+    /// K0 over all n draws (both triangles), shared by the fits that ``LeaveOutKernelFits``
+    /// derives, whose residuals gather K0(rows, training) from it; nil for a fit of its own.
+    var fullKernelMatrix: Matrix?
 
     /// β̂₀ = wᵀf: the full-data (weighted) estimate.
     var constant: Double { basisCoefficients[0] }
@@ -36,19 +42,23 @@ struct KernelFit {
     /// - Parameters:
     ///   - controls: the p polynomial controls at every draw, row-major (n × p); empty for p = 0.
     ///   - nugget: ridge λ relative to the mean diagonal of K0(T, T), always added.
+    ///   - diagonalShift: when given, the absolute ridge added instead of `nugget` × mean diagonal
+    ///     (refits at the total shift of a full-data fit, as ``LeaveOutKernelFits`` computes them).
     ///   - estimatesCondition: false skips LAPACK's condition estimate (``reciprocalConditionNumber``
     ///     is then NaN): for refits that nobody reports (jackknife, cross-validation).
+    ///   - keepsFactorization: keep the Cholesky factorization of K in ``factorization``.
     /// - Throws: `MonteCarloError/notPositiveDefinite(jitterTried:)` when K0 + jitter will not
     ///   factor up to a relative jitter of 10⁻²; `MonteCarloError/singularControlCovariance(detail:)`
     ///   when ΦᵀK⁻¹Φ is singular (collinear polynomial controls on T).
     init(kernel: LangevinSteinKernel, sample: SteinSample, values: [Double], controls: [Double], polynomialCount p: Int,
-         training: [Int], nugget: Double, estimatesCondition: Bool = true) throws(MonteCarloError) {
+         training: [Int], nugget: Double, diagonalShift: Double? = nil, estimatesCondition: Bool = true,
+         keepsFactorization: Bool = false) throws(MonteCarloError) {
         var matrix = kernel.lowerTriangle(for: sample, indices: training)  // dpotrf reads the lower triangle only
         let m = training.count
         var meanDiagonal = 0.0
         for i in 0..<m { meanDiagonal += matrix.storage[i + i * m] / Double(m) }
         guard meanDiagonal.isFinite, meanDiagonal > 0 else { throw .notPositiveDefinite(jitterTried: 0) }
-        let ridge = nugget * meanDiagonal
+        let ridge = diagonalShift ?? nugget * meanDiagonal
         let addRidge = { (k: inout Matrix) in if ridge > 0 { for i in 0..<m { k.storage[i + i * m] += ridge } } }
         addRidge(&matrix)
         // Factored in its own buffer (no n × n copy); a jitter retry rebuilds K0 + λI, whose
@@ -124,6 +134,8 @@ struct KernelFit {
         self.jitter = totalJitter
         self.relativeJitter = totalJitter / meanDiagonal
         self.reciprocalConditionNumber = factorization.reciprocalConditionNumber
+        self.factorization = keepsFactorization ? factorization : nil
+        self.fullKernelMatrix = nil
     }
 
     /// The kernel Stein discrepancy √(wᵀK0w) of the weighted training draws:
@@ -143,19 +155,35 @@ struct KernelFit {
     }
 
     func residuals(sample: SteinSample, values: [Double], controls: [Double], at indices: [Int]) -> (residuals: [Double], rounding: [Double]) {
-        steinControlResiduals(kernel: kernel, sample: sample, values: values, controls: controls,
-                              basisCoefficients: basisCoefficients, centers: training, kernelCoefficients: coefficients, at: indices)
+        var cross: Matrix? = nil
+        if let full = fullKernelMatrix {
+            // K0(indices, training) gathered from the full-data matrix instead of re-evaluated.
+            let n = full.rows
+            var gathered = Matrix(rows: indices.count, columns: training.count)
+            full.storage.withUnsafeBufferPointer { k in
+                gathered.storage.withUnsafeMutableBufferPointer { g in
+                    for (c, j) in training.enumerated() {
+                        for (r, i) in indices.enumerated() { g[r + c * indices.count] = k[i + j * n] }
+                    }
+                }
+            }
+            cross = gathered
+        }
+        return steinControlResiduals(kernel: kernel, sample: sample, values: values, controls: controls,
+                                     basisCoefficients: basisCoefficients, centers: training, kernelCoefficients: coefficients,
+                                     at: indices, cross: cross)
     }
 }
 
 /// Residuals eᵢ = fᵢ − Σⱼ βⱼgᵢⱼ − Σₜ K0(xᵢ, x_cₜ)aₜ of a fitted Stein control at `indices` (β =
 /// `basisCoefficients` after the constant, g the p = β.count − 1 polynomial controls, row-major in
-/// `controls`; a the kernel coefficients on the draws `centers`), and a bound on the rounding error
+/// `controls`; a the kernel coefficients on the draws `centers`; `cross`, when given, is K0(indices,
+/// centers) already evaluated), and a bound on the rounding error
 /// of each: δᵢ = 4(d + p + 2)ε(|fᵢ| + Σⱼ|βⱼgᵢⱼ| + Σₜ|K0ᵢₜaₜ|). Shared by the exact and the Nyström fits.
 func steinControlResiduals(kernel: LangevinSteinKernel, sample: SteinSample, values: [Double], controls: [Double],
                            basisCoefficients: [Double], centers: [Int], kernelCoefficients: [Double],
-                           at indices: [Int]) -> (residuals: [Double], rounding: [Double]) {
-    let cross = kernel.matrix(for: sample, rows: indices, columns: centers)
+                           at indices: [Int], cross given: Matrix? = nil) -> (residuals: [Double], rounding: [Double]) {
+    let cross = given ?? kernel.matrix(for: sample, rows: indices, columns: centers)
     let psi = cross.multiplied(by: kernelCoefficients)
     var magnitude = cross
     magnitude.storage.withUnsafeMutableBufferPointer { m in for i in m.indices { m[i] = abs(m[i]) } }

@@ -32,11 +32,15 @@ extension SteinControlFunctional {
     }
 
     /// V_J for the cross-fitted estimate over `folds`, each fold k refitted with `candidates[k]`
-    /// on its training draws minus the deleted group (hyper-parameters are not re-selected).
-    func crossFittedJackknifeVariance(_ data: FitData, folds: [[Int]], candidates: [Candidate]) throws(MonteCarloError) -> Double {
+    /// on its training draws minus the deleted group (hyper-parameters are not re-selected);
+    /// from the full-data factorization `shared` when given (one candidate for all folds), where
+    /// deleting group g for fold k and group k for fold g leave the same training draws (one fit).
+    func crossFittedJackknifeVariance(_ data: FitData, folds: [[Int]], candidates: [Candidate],
+                                      sharing shared: LeaveOutKernelFits? = nil) throws(MonteCarloError) -> Double {
         let groupCount = Self.jackknifeGroupCount(for: form)
         let group = try Self.jackknifeMembership(data.sample, groups: groupCount)
         var estimates: [Double] = []
+        var sharedFits: [[Int]: Surrogate] = [:]
         for g in 0..<groupCount {
             let keep = { (i: Int) in group[i] != g }
             let reduced = folds.map { $0.filter(keep) }
@@ -45,7 +49,18 @@ extension SteinControlFunctional {
             for (k, evaluation) in reduced.enumerated() where !evaluation.isEmpty {
                 let training = data.sample.training(excluding: evaluation, from: reduced.enumerated().filter { $0.offset != k }.flatMap(\.element))
                 guard !training.isEmpty else { continue }
-                let fit = try Surrogate(candidates[k], data: data, training: training, log: &log, estimatesCondition: false)
+                let fit: Surrogate
+                if let shared {
+                    if let known = sharedFits[training] {
+                        fit = known
+                    } else {
+                        fit = try Surrogate(candidates[k], data: data, training: training, sharing: shared, log: &log,
+                                            estimatesCondition: false)
+                        sharedFits[training] = fit
+                    }
+                } else {
+                    fit = try Surrogate(candidates[k], data: data, training: training, log: &log, estimatesCondition: false)
+                }
                 sum += fit.residuals(data, at: evaluation).residuals.reduce(0, +)
                 count += evaluation.count
             }

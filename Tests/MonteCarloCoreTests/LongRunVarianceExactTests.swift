@@ -120,6 +120,20 @@ struct LongRunVarianceExactTests {
         let lugsail = try LongRunVarianceMethod.spectral(.bartlett, truncation: .fixed(b), lugsail: true).estimate(x, chainLengths: lengths)
         let expectedLugsail = 2 * expectedBartlett - Self.spectralByDefinition(x, chains: chains, b: b / 3, w: ChainTestSupport.bartlett)
         #expect(abs(lugsail.longRunVariance - max(expectedLugsail, expectedBartlett)) <= 1e-12 * expectedBartlett)
+        // Lugsail Tukey–Hanning: both truncations come from one pass.
+        let lugsailTH = try LongRunVarianceMethod.spectral(.tukeyHanning, truncation: .fixed(b), lugsail: true).estimate(x, chainLengths: lengths)
+        let expectedLugsailTH = 2 * expectedTH - Self.spectralByDefinition(x, chains: chains, b: b / 3, w: ChainTestSupport.tukeyHanning)
+        #expect(abs(lugsailTH.longRunVariance - max(expectedLugsailTH, expectedTH)) <= 1e-12 * expectedTH)
+        // Three columns at once (one dgemm against both truncations' window sums): the diagonal
+        // of the lugsail Σ̂ is each column's lugsail estimate by definition.
+        let columns = [x, x.map { 0.5 * $0 * $0 }, x.reversed()]
+        let vector = try LongRunVarianceMethod.spectral(.tukeyHanning, truncation: .fixed(b), lugsail: true)
+            .estimateCovariance(columns: columns, chainLengths: lengths)
+        for (j, column) in columns.enumerated() {
+            let plain = Self.spectralByDefinition(column, chains: chains, b: b, w: ChainTestSupport.tukeyHanning)
+            let expected = 2 * plain - Self.spectralByDefinition(column, chains: chains, b: b / 3, w: ChainTestSupport.tukeyHanning)
+            #expect(abs(vector.longRunCovariance[j + j * 3] - expected) <= 1e-12 * plain, "column \(j)")
+        }
 
         // OBM: n b/((n − b) N) Σ over full windows of each chain of (Ȳ − μ̂)².
         let mean = x.reduce(0, +) / 700

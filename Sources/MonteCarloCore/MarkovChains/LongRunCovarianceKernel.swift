@@ -119,64 +119,80 @@ enum LongRunCovarianceKernel {
     /// along each chain (one addition and one subtraction per step, phases counted, not divided).
     static func tukeyHanning(_ data: UnsafeBufferPointer<Double>, means: [Double], rows n: Int, columns p: Int,
                              ranges: [Range<Int>], truncation b: Int) -> [Double] {
+        tukeyHanning(data, means: means, rows: n, columns: p, ranges: ranges, truncations: [b])[0]
+    }
+
+    /// ``tukeyHanning(_:means:rows:columns:ranges:truncation:)`` for several truncations in one
+    /// pass (the lugsail estimator needs b and b/3): the centred draws are read once and every
+    /// chunk's products for all truncations come from one `dgemm` of the draws against the
+    /// side-by-side Rₜ's.
+    static func tukeyHanning(_ data: UnsafeBufferPointer<Double>, means: [Double], rows n: Int, columns p: Int,
+                             ranges: [Range<Int>], truncations: [Int]) -> [[Double]] {
         // cos(πs/b) and sin(πs/b) have period 2b in s.
-        let period = 2 * b
-        let cosines = (0..<period).map { cos(Double.pi * Double($0) / Double(b)) }
-        let sines = (0..<period).map { sin(Double.pi * Double($0) / Double(b)) }
-        var accumulator = CrossAccumulator(columns: p)
+        let tables = truncations.map { b in
+            (cosines: (0..<(2 * b)).map { cos(Double.pi * Double($0) / Double(b)) },
+             sines: (0..<(2 * b)).map { sin(Double.pi * Double($0) / Double(b)) })
+        }
+        var accumulator = CrossAccumulator(columns: p, blocks: truncations.count)
         for range in ranges {
             let length = range.count
-            // Per column: the rolling sums, carried from chunk to chunk.
-            var rolling = [(u: Double, c: Double, s: Double)](repeating: (0, 0, 0), count: p)
-            for j in 0..<p {
-                let base = j * n + range.lowerBound
-                for s in 0..<min(b - 1, length) {
-                    let x = data[base + s] - means[j]
-                    rolling[j].u += x
-                    rolling[j].c += x * cosines[s % period]
-                    rolling[j].s += x * sines[s % period]
+            // Per truncation and column: the rolling sums, carried from chunk to chunk.
+            var rolling = [(u: Double, c: Double, s: Double)](repeating: (0, 0, 0), count: p * truncations.count)
+            for (block, b) in truncations.enumerated() {
+                for j in 0..<p {
+                    let base = j * n + range.lowerBound
+                    for s in 0..<min(b - 1, length) {
+                        let x = data[base + s] - means[j]
+                        rolling[block * p + j].u += x
+                        rolling[block * p + j].c += x * tables[block].cosines[s % (2 * b)]
+                        rolling[block * p + j].s += x * tables[block].sines[s % (2 * b)]
+                    }
                 }
             }
             var first = 0
             while first < length {
                 let m = min(chunkRows, length - first)
-                accumulator.fill(rows: m) { j, left, right in
+                accumulator.fill(rows: m) { j, left, rights in
                     let base = j * n + range.lowerBound
                     let mu = means[j]
-                    var (u, c, s) = rolling[j]
-                    var phase = first % period                       // of t
-                    var addPhase = (first + b - 1) % period          // of t + b − 1
-                    var dropPhase = (first + b) % period             // of t − b (≡ t + b)
-                    cosines.withUnsafeBufferPointer { cosines in
-                        sines.withUnsafeBufferPointer { sines in
-                            for r in 0..<m {
-                                let t = first + r
-                                if t + b - 1 < length {
-                                    let x = data[base + t + b - 1] - mu
-                                    u += x
-                                    c += x * cosines[addPhase]
-                                    s += x * sines[addPhase]
+                    for r in 0..<m { left[r] = data[base + first + r] - mu }
+                    for (block, b) in truncations.enumerated() {
+                        let period = 2 * b
+                        let right = rights(block)
+                        var (u, c, s) = rolling[block * p + j]
+                        var phase = first % period                       // of t
+                        var addPhase = (first + b - 1) % period          // of t + b − 1
+                        var dropPhase = (first + b) % period             // of t − b (≡ t + b)
+                        tables[block].cosines.withUnsafeBufferPointer { cosines in
+                            tables[block].sines.withUnsafeBufferPointer { sines in
+                                for r in 0..<m {
+                                    let t = first + r
+                                    if t + b - 1 < length {
+                                        let x = data[base + t + b - 1] - mu
+                                        u += x
+                                        c += x * cosines[addPhase]
+                                        s += x * sines[addPhase]
+                                    }
+                                    if t >= b {
+                                        let x = data[base + t - b] - mu
+                                        u -= x
+                                        c -= x * cosines[dropPhase]
+                                        s -= x * sines[dropPhase]
+                                    }
+                                    right[r] = u + cosines[phase] * c + sines[phase] * s
+                                    phase = phase + 1 == period ? 0 : phase + 1
+                                    addPhase = addPhase + 1 == period ? 0 : addPhase + 1
+                                    dropPhase = dropPhase + 1 == period ? 0 : dropPhase + 1
                                 }
-                                if t >= b {
-                                    let x = data[base + t - b] - mu
-                                    u -= x
-                                    c -= x * cosines[dropPhase]
-                                    s -= x * sines[dropPhase]
-                                }
-                                left[r] = data[base + t] - mu
-                                right[r] = u + cosines[phase] * c + sines[phase] * s
-                                phase = phase + 1 == period ? 0 : phase + 1
-                                addPhase = addPhase + 1 == period ? 0 : addPhase + 1
-                                dropPhase = dropPhase + 1 == period ? 0 : dropPhase + 1
                             }
                         }
+                        rolling[block * p + j] = (u, c, s)
                     }
-                    rolling[j] = (u, c, s)
                 }
                 first += m
             }
         }
-        return accumulator.result().map { $0 / 2 }
+        return (0..<truncations.count).map { accumulator.result(block: $0).map { $0 / 2 } }
     }
 
     // MARK: - Lag windows
@@ -242,45 +258,60 @@ struct GramAccumulator {
 /// Accumulates LᵀR over chunks of L and R (m × p each), symmetrized ((S + Sᵀ)/2) at the end.
 struct CrossAccumulator {
     let columns: Int
+    /// How many p-column right-hand blocks are multiplied by the same left columns.
+    let blocks: Int
     private var sum: [Double]
     private var left: [Double] = []
     private var right: [Double] = []
 
-    init(columns p: Int) {
+    init(columns p: Int, blocks: Int = 1) {
         columns = p
-        sum = [Double](repeating: 0, count: p * p)
+        self.blocks = blocks
+        sum = [Double](repeating: 0, count: p * p * blocks)
     }
 
+    /// Fills the next `m` rows: `body(j, left, rights)` writes column j of the left matrix and,
+    /// through `rights(block)`, column j of each right block; then adds leftᵀ · right.
     mutating func fill(rows m: Int,
-                       _ body: (Int, UnsafeMutableBufferPointer<Double>, UnsafeMutableBufferPointer<Double>) -> Void) {
+                       _ body: (Int, UnsafeMutableBufferPointer<Double>, (Int) -> UnsafeMutableBufferPointer<Double>) -> Void) {
         let p = columns
         let height = m
         if left.count != height * p {
             left = [Double](repeating: 0, count: height * p)
-            right = [Double](repeating: 0, count: height * p)
+            right = [Double](repeating: 0, count: height * p * blocks)
         }
         left.withUnsafeMutableBufferPointer { l in
             right.withUnsafeMutableBufferPointer { r in
                 for j in 0..<p {
-                    body(j, UnsafeMutableBufferPointer(rebasing: l[(j * height)..<((j + 1) * height)]),
-                         UnsafeMutableBufferPointer(rebasing: r[(j * height)..<((j + 1) * height)]))
+                    body(j, UnsafeMutableBufferPointer(rebasing: l[(j * height)..<((j + 1) * height)])) { block in
+                        let column = block * p + j
+                        return UnsafeMutableBufferPointer(rebasing: r[(column * height)..<((column + 1) * height)])
+                    }
                 }
             }
         }
         if p == 1 {
-            sum[0] += left.withUnsafeBufferPointer { l in right.withUnsafeBufferPointer { r in LongRunCovarianceKernel.dot(l, r) } }
+            left.withUnsafeBufferPointer { l in
+                right.withUnsafeBufferPointer { r in
+                    for block in 0..<blocks {
+                        sum[block] += LongRunCovarianceKernel.dot(l, UnsafeBufferPointer(rebasing: r[(block * height)..<((block + 1) * height)]))
+                    }
+                }
+            }
         } else {
             let product = try! Matrix(rows: height, columns: p, columnMajor: left)
-                .product(transposingSelf: true, Matrix(rows: height, columns: p, columnMajor: right), transposingOther: false)
-            for i in 0..<(p * p) { sum[i] += product.storage[i] }
+                .product(transposingSelf: true, Matrix(rows: height, columns: p * blocks, columnMajor: right), transposingOther: false)
+            for i in 0..<(p * p * blocks) { sum[i] += product.storage[i] }
         }
     }
 
-    func result() -> [Double] {
+    /// The symmetrized p × p sum of block `block`.
+    func result(block: Int = 0) -> [Double] {
         let p = columns
-        var symmetric = sum
+        let offset = block * p * p
+        var symmetric = [Double](repeating: 0, count: p * p)
         for i in 0..<p {
-            for j in 0..<p { symmetric[i + j * p] = (sum[i + j * p] + sum[j + i * p]) / 2 }
+            for j in 0..<p { symmetric[i + j * p] = (sum[offset + i + j * p] + sum[offset + j + i * p]) / 2 }
         }
         return symmetric
     }

@@ -140,14 +140,21 @@ extension LongRunVarianceMethod {
                 }
                 return sum.map { $0 / Double(n) }
             }
-            let plain = sv(b)
             let name = window == .bartlett ? "bartlett" : "tukey-hanning"
             let dof = Self.spectralDegreesOfFreedom(n: n, b: b, window: window, lugsail: lugsail)
             guard lugsail else {
-                return Core(sigma: plain, degreesOfFreedom: dof, batchSize: b, name: "spectral-\(name)(b=\(b))")
+                return Core(sigma: sv(b), degreesOfFreedom: dof, batchSize: b, name: "spectral-\(name)(b=\(b))")
             }
             let bs = max(1, b / 3)
-            return Core(sigma: combine(plain, sv(bs)), plain: plain, degreesOfFreedom: dof, batchSize: b,
+            let (plain, small): ([Double], [Double])
+            if window == .tukeyHanning {
+                // Both truncations in one pass over the draws.
+                let sums = LongRunCovarianceKernel.tukeyHanning(data, means: means, rows: n, columns: p, ranges: ranges, truncations: [b, bs])
+                (plain, small) = (sums[0].map { $0 / Double(n) }, sums[1].map { $0 / Double(n) })
+            } else {
+                (plain, small) = (sv(b), sv(bs))
+            }
+            return Core(sigma: combine(plain, small), plain: plain, degreesOfFreedom: dof, batchSize: b,
                         name: "lugsail-spectral-\(name)(b=\(b),\(bs))")
         case .initialSequence(let kind):
             guard p == 1 else {
