@@ -158,6 +158,10 @@ let package = Package(
             name: "logistic-vi",
             dependencies: ["MonteCarlo", "NotebookSupport", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Examples/LogisticVI"),
+        .executableTarget(
+            name: "rare-event",
+            dependencies: ["MonteCarlo", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Examples/RareEvent"),
         .target(
             name: "NotebookSupport",
             dependencies: ["MonteCarloCore"],
