@@ -203,7 +203,7 @@ let package = Package(
             dependencies: [
                 "asian-option", "several-expectations", "gradient-flow", "notebook-variance-vs-n", "notebook-sliced-wasserstein",
                 "notebook-mutual-information", "notebook-elbo", "notebook-calibration",
-                "mcmc-stein", "sliced-wasserstein-files", "mutual-information-csv", "logistic-vi",
+                "mcmc-stein", "sliced-wasserstein-files", "mutual-information-csv", "logistic-vi", "rare-event",
             ]),
         .testTarget(
             name: "SteinControlVariatesTests",

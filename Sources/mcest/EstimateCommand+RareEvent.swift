@@ -69,7 +69,7 @@ struct RareEventEstimate {
         context["plainDrawsForSameError"] = .init(plainDraws)
         let record = try EstimateRecord(estimate.requireFinite(estimate.diagnostics.method), context: context)
         var text = [
-            "mcest estimate: P(Z > \(gamma)), Z ~ N(0, 1), method \(method.rawValue), \(samples) draws, seed \(seed)",
+            "mcest estimate: P(Z > \(String(format: "%g", gamma))), Z ~ N(0, 1), method \(method.rawValue), \(samples) draws, seed \(seed)",
             "",
             "  estimate  \(estimate)",
         ]
