@@ -23,6 +23,15 @@ struct RareEventEstimate {
     }
 
     func run(problem: EstimateCommand.ProblemName, json: Bool) throws {
+        let (record, text) = try reportingFailures {
+            try check(problem: problem)
+            return try compute()
+        }
+        print(json ? try record.json() : text)
+    }
+
+    /// The option combinations a rare-event run accepts.
+    func check(problem: EstimateCommand.ProblemName) throws {
         guard problem == .rareEvent else {
             throw CommandFailure("--method cem estimates a rare-event probability: use --problem rare-event.")
         }
@@ -33,8 +42,6 @@ struct RareEventEstimate {
             throw CommandFailure("--problem rare-event runs on one machine with a fixed --samples: "
                 + "drop \(unsupportedOptions.joined(separator: ", ")).")
         }
-        let (record, text) = try reportingFailures { try compute() }
-        print(json ? try record.json() : text)
     }
 
     func compute() throws -> (EstimateRecord, String) {
