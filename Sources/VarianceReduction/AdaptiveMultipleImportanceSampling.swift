@@ -6,11 +6,14 @@ import MonteCarloCore
 /// Gaussian proposals and deterministic-mixture weights.
 ///
 /// ```swift
-/// // E_π[X₁] for an unnormalized Gaussian target, starting from a wide proposal.
+/// // E_π[X₁] for an unnormalized Gaussian target, starting from the wide N(0, 9 I).
+/// var wide = Matrix.identity(2)
+/// wide[0, 0] = 9
+/// wide[1, 1] = 9
 /// let amis = try AdaptiveMultipleImportanceSampling(
 ///     logTarget: { -0.5 * (($0[0] - 3) * ($0[0] - 3) + $0[1] * $0[1]) },
 ///     integrand: Integrand { $0[0] },
-///     initialProposal: MultivariateNormalDistribution(mean: [0, 0], covariance: .identity(2) * 9),
+///     initialProposal: try MultivariateNormalDistribution(mean: [0, 0], covariance: wide),
 ///     targetIsNormalized: false)
 /// let result = try amis.run(driver: MonteCarloDriver(stoppingRule: .sampleCount(20_000)), seed: 1)
 /// ```

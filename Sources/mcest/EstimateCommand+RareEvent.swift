@@ -6,7 +6,7 @@ import MonteCarlo
 /// or by plain Monte Carlo (`--samples` draws).
 ///
 /// JSON: one ``EstimateRecord`` whose `context` holds `command`, `problem`, `methodOption`,
-/// `seed`, `threshold`, `truth` (Q(γ)), `standardizedError`, `relativeStandardError`,
+/// `seed`, `threshold`, `truth` (Q(γ)), `stopReason`, `standardizedError`, `relativeStandardError`,
 /// `plainDrawsForSameError` (the draws plain Monte Carlo needs for the same standard error,
 /// p(1 − p)/SE², from the closed form) and, for cem, `proposalMean` and `levels`.
 struct RareEventEstimate {
@@ -51,6 +51,8 @@ struct RareEventEstimate {
         var context: [String: EstimateRecord.ContextValue] = [
             "command": "estimate", "problem": "rare-event", "methodOption": .string(method.rawValue),
             "seed": .init(seed: seed), "threshold": .number(gamma), "truth": .number(truth),
+            // A fixed --samples: the final run always stops at its sample count.
+            "stopReason": .string(StopReason.reachedSampleCount.rawValue),
         ]
         var lines: [String] = []
         let estimate: Estimate
