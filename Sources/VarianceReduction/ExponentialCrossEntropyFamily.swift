@@ -46,7 +46,19 @@ public struct ExponentialCrossEntropyFamily: CrossEntropyFamily, Hashable {
 
     public var nominalParameters: [Double] { rates }
 
-    public func proposal(_ parameters: [Double]) throws(MonteCarloError) -> Proposal { Proposal(rates: parameters) }
+    /// Independent Xᵢ ~ Exp(θᵢ).
+    /// - Throws: `MonteCarloError/dimensionMismatch(what:expected:actual:)` when θ does not have d
+    ///   entries, `MonteCarloError/invalidParameter(name:value:requirement:)` for a rate that is
+    ///   not finite and positive.
+    public func proposal(_ parameters: [Double]) throws(MonteCarloError) -> Proposal {
+        guard parameters.count == dimension else {
+            throw .dimensionMismatch(what: "proposal rates", expected: dimension, actual: parameters.count)
+        }
+        for (k, rate) in parameters.enumerated() where !(rate > 0 && rate.isFinite) {
+            throw .invalidParameter(name: "proposal rates[\(k)]", value: rate, requirement: "finite and positive")
+        }
+        return Proposal(rates: parameters)
+    }
 
     public func logLikelihoodRatio(_ x: [Double], parameters: [Double]) -> Double {
         var total = 0.0

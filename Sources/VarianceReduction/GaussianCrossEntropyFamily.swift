@@ -41,6 +41,12 @@ public struct GaussianCrossEntropyFamily: CrossEntropyFamily, Hashable {
         public let mean: [Double]
         /// The standard deviations s (all 1 for the mean shift).
         public let standardDeviations: [Double]
+
+        /// Creates the parameters of N(mean, diag(standardDeviations²)).
+        public init(mean: [Double], standardDeviations: [Double]) {
+            self.mean = mean
+            self.standardDeviations = standardDeviations
+        }
     }
 
     public let dimension: Int
@@ -61,7 +67,18 @@ public struct GaussianCrossEntropyFamily: CrossEntropyFamily, Hashable {
         Parameters(mean: [Double](repeating: 0, count: dimension), standardDeviations: [Double](repeating: 1, count: dimension))
     }
 
+    /// N(m, diag(s²)).
+    /// - Throws: `MonteCarloError/dimensionMismatch(what:expected:actual:)` when m or s does not
+    ///   have d entries, `MonteCarloError/invalidParameter(name:value:requirement:)` for a
+    ///   standard deviation that is not finite and positive or a non-finite mean.
     public func proposal(_ parameters: Parameters) throws(MonteCarloError) -> MultivariateNormalDistribution {
+        for (what, count) in [("proposal mean", parameters.mean.count), ("proposal standard deviations", parameters.standardDeviations.count)]
+        where count != dimension {
+            throw .dimensionMismatch(what: what, expected: dimension, actual: count)
+        }
+        for (k, s) in parameters.standardDeviations.enumerated() where !(s > 0 && s.isFinite) {
+            throw .invalidParameter(name: "standardDeviations[\(k)]", value: s, requirement: "finite and positive")
+        }
         var covariance = Matrix(rows: dimension, columns: dimension)
         for k in 0..<dimension { covariance[k, k] = parameters.standardDeviations[k] * parameters.standardDeviations[k] }
         return try MultivariateNormalDistribution(mean: parameters.mean, covariance: covariance)

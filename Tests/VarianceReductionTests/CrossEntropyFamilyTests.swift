@@ -103,6 +103,18 @@ struct CrossEntropyFamilyTests {
         #expect(throws: MonteCarloError.self) { _ = try ExponentialCrossEntropyFamily(rates: [.nan]) }
         #expect(throws: MonteCarloError.self) { _ = try GaussianCrossEntropyFamily(dimension: 0, adaptation: .meanAndScale) }
         let family = try ExponentialCrossEntropyFamily(rates: [1, 1])
+        // Dimension mismatches between a family and the parameters given to it.
+        for error in [
+            #expect(throws: MonteCarloError.self) { _ = try family.proposal([0.5, 0.5, 0.5]) },
+            #expect(throws: MonteCarloError.self) {
+                _ = try GaussianCrossEntropyFamily(dimension: 2).proposal(.init(mean: [1], standardDeviations: [1, 1]))
+            },
+        ] {
+            guard case .dimensionMismatch = error else {
+                Issue.record("expected dimensionMismatch, got \(String(describing: error))")
+                continue
+            }
+        }
         // The sum is capped at 10: the level stalls at 10 < 12.
         let capped = try CrossEntropyImportanceSampling(family: family, threshold: 12, pilotSize: 100, maximumIterations: 6) {
             min($0[0] + $0[1], 10)
