@@ -162,6 +162,10 @@ let package = Package(
             name: "logistic-vi",
             dependencies: ["MonteCarlo", "NotebookSupport", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Examples/LogisticVI"),
+        .executableTarget(
+            name: "rare-event",
+            dependencies: ["MonteCarlo", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Examples/RareEvent"),
         .target(
             name: "NotebookSupport",
             dependencies: ["MonteCarloCore"],
@@ -207,7 +211,7 @@ let package = Package(
             dependencies: [
                 "asian-option", "multilevel-option", "several-expectations", "gradient-flow", "notebook-variance-vs-n", "notebook-sliced-wasserstein",
                 "notebook-mutual-information", "notebook-elbo", "notebook-calibration", "notebook-cost-accuracy",
-                "mcmc-stein", "sliced-wasserstein-files", "mutual-information-csv", "logistic-vi",
+                "mcmc-stein", "sliced-wasserstein-files", "mutual-information-csv", "logistic-vi", "rare-event",
             ]),
         .testTarget(
             name: "SteinControlVariatesTests",

@@ -15,6 +15,8 @@ struct BenchmarkReport: Codable {
     var scaling: Scaling?
     /// Error targets on the Keister integral against QMCPy's stopping criteria.
     var stoppingRules: [StoppingComparison]?
+    /// The cross-entropy method against plain Monte Carlo on P(Z > 5).
+    var rareEvent: RareEvent?
     var targets: Targets
     /// The smallest share of its requested cores that any best run got (CPU time / wall time / threads).
     var lowestCoreShare: Double
@@ -115,6 +117,7 @@ struct BenchmarkReport: Codable {
         var driverOverheadBelow20Percent: Bool?
         var twoThreadSpeedupAtLeast1_7: Bool?
         var twoThreadResultBitIdentical: Bool?
+        var cemDrawRatioAtLeast1e4: Bool?
         var allPassed: Bool
     }
 }

@@ -14,6 +14,7 @@ struct MCBench: ParsableCommand {
 
     enum Section: String, CaseIterable, ExpressibleByArgument {
         case normals, plain, scaling, stopping
+        case rareEvent = "rare-event"
     }
 
     @Option(help: "Number of standard normal (and uniform) draws per timed loop.")
@@ -28,7 +29,7 @@ struct MCBench: ParsableCommand {
     @Option(help: "Seed of every generator.")
     var seed: UInt64 = 20_240_601
 
-    @Option(name: .customLong("section"), help: "Run only these sections (repeatable): normals, plain, scaling, stopping.")
+    @Option(name: .customLong("section"), help: "Run only these sections (repeatable): normals, plain, scaling, stopping, rare-event.")
     var sections: [Section] = Section.allCases
 
     @Option(help: "Where to write the JSON report (folders are created).")
@@ -63,6 +64,7 @@ struct MCBench: ParsableCommand {
         let plain = sections.contains(.plain) ? try benchmarkPlainMonteCarlo() : nil
         let scaling = sections.contains(.scaling) ? try benchmarkScaling() : nil
         let stopping = sections.contains(.stopping) ? try benchmarkStoppingRules() : nil
+        let rareEvent = sections.contains(.rareEvent) ? try benchmarkRareEvent() : nil
 
         // Share of the requested cores each best run really got (CPU time / wall time / threads).
         var shares: [Double] = []
@@ -74,19 +76,19 @@ struct MCBench: ParsableCommand {
         if let scaling { shares += [scaling.oneThread.cpuUtilizationOfBest, scaling.twoThreads.cpuUtilizationOfBest / 2] }
         let lowestCoreShare = shares.min() ?? 1
 
-        let flags: [Bool?] = [normalDraws?.passed, plain?.passed, scaling?.passed, scaling?.bitIdentical]
+        let flags: [Bool?] = [normalDraws?.passed, plain?.passed, scaling?.passed, scaling?.bitIdentical, rareEvent?.passed]
         let targets = BenchmarkReport.Targets(
             normalSpeedRatioAtLeast3: normalDraws?.passed, driverOverheadBelow20Percent: plain?.passed,
             twoThreadSpeedupAtLeast1_7: scaling?.passed, twoThreadResultBitIdentical: scaling?.bitIdentical,
-            allPassed: flags.allSatisfy { $0 ?? true })
+            cemDrawRatioAtLeast1e4: rareEvent?.passed, allPassed: flags.allSatisfy { $0 ?? true })
         machine.loadAverageAtEnd = MachineDescription.loadAverage()
         let total = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         let report = BenchmarkReport(
             date: date, buildConfiguration: buildConfiguration, compiler: compilerDescription, machine: machine,
             seed: seed, repetitions: repetitions, normals: normalDraws, plainMonteCarlo: plain, scaling: scaling,
-            stoppingRules: stopping, targets: targets, lowestCoreShare: lowestCoreShare, machineBusy: lowestCoreShare < 0.9, totalSeconds: total,
+            stoppingRules: stopping, rareEvent: rareEvent, targets: targets, lowestCoreShare: lowestCoreShare, machineBusy: lowestCoreShare < 0.9, totalSeconds: total,
             summary: Self.headlineRows(normals: normalDraws, plain: plain, scaling: scaling, stopping: stopping,
-                                      busy: lowestCoreShare < 0.9))
+                                      rareEvent: rareEvent, busy: lowestCoreShare < 0.9))
 
         print("\nSummary")
         printTable(
@@ -96,6 +98,7 @@ struct MCBench: ParsableCommand {
                 plain.map { ["driver overhead over bare loop < 20%", percent($0.overheadScalar), verdict($0.passed)] },
                 scaling.map { ["2 threads vs 1: speed-up ≥ 1.7×", times($0.speedup), verdict($0.passed)] },
                 scaling.map { ["2 threads vs 1: bit-identical estimate", $0.bitIdentical ? "yes" : "no", verdict($0.bitIdentical)] },
+                rareEvent.map { ["P(Z > 5): plain draws / CEM draws at equal rel. error ≥ 1e4", String(format: "%.3g×", $0.drawRatio), verdict($0.passed)] },
             ].compactMap { $0 })
         if lowestCoreShare < 0.9 {
             print(String(format: "  WARNING: the machine was busy: a best run got only %.0f%% of the cores it asked for", 100 * lowestCoreShare))
@@ -225,7 +228,7 @@ struct MCBench: ParsableCommand {
     /// The headline rows for `benchreport`.
     static func headlineRows(normals: BenchmarkReport.NormalDraws?, plain: BenchmarkReport.PlainMonteCarloOverhead?,
                         scaling: BenchmarkReport.Scaling?, stopping: [BenchmarkReport.StoppingComparison]?,
-                        busy: Bool) -> [SummaryRow] {
+                        rareEvent: BenchmarkReport.RareEvent? = nil, busy: Bool) -> [SummaryRow] {
         let note = busy ? "machine busy: timings inflated" : nil
         var rows: [SummaryRow] = []
         if let normals {
@@ -254,6 +257,14 @@ struct MCBench: ParsableCommand {
                                    passed: skipped == nil ? rqmc.timeRatio.map { $0 <= 2 } : nil,
                                    note: skipped ?? [String(format: "ours %.4f s, QMCPy %.4f s", rqmc.bestSeconds, rqmc.peer?.seconds ?? .nan), note]
                                        .compactMap { $0 }.joined(separator: "; ")))
+        }
+        if let rareEvent {
+            rows.append(SummaryRow(
+                benchmark: "mcbench", measure: "CEM vs plain MC on P(Z > 5) at equal relative error: draws saved",
+                value: rareEvent.drawRatio, unit: "×", target: "≥ 1e4×", passed: rareEvent.passed,
+                note: String(format: "CEM %d draws, rel. SE %.4f, within 5 SE: %@; plain draws (1 − p)/(p r²) = %.3g from the closed form, not run",
+                             rareEvent.cemDraws, rareEvent.cemRelativeStandardError, rareEvent.cemWithinFiveStandardErrors ? "yes" : "no",
+                             rareEvent.plainDrawsForSameRelativeError)))
         }
         return rows
     }

@@ -52,6 +52,10 @@ struct EstimateCommand: ParsableCommand {
             (Giles' multilevel Monte Carlo to the root-mean-square error --rmse: variance ≤ ε²/2, \
             estimated bias ≤ ε/√2) or rmlmc (randomized, unbiased single-term MLMC, run until its \
             standard error is at most --rmse); not sharded.
+
+            Rare events: --problem rare-event is P(Z > γ) for Z ~ N(0, 1) with γ = --threshold \
+            (default 5, truth Q(γ)), with --method cem (cross-entropy adaptation of a Gaussian mean \
+            shift, then --samples fresh importance-sampling draws; unbiased) or plain; not sharded.
             """)
 
     /// The `--problem` choices.
@@ -59,17 +63,18 @@ struct EstimateCommand: ParsableCommand {
         case exp, european, asian
         case europeanEuler = "european-euler", europeanMilstein = "european-milstein"
         case asianGeometric = "asian-geometric"
+        case rareEvent = "rare-event"
     }
 
     /// The `--method` choices.
     enum MethodName: String, ExpressibleByArgument, CaseIterable, Codable {
-        case plain, antithetic, cv, rqmc, stratified, lhs, mlmc, rmlmc
+        case plain, antithetic, cv, rqmc, stratified, lhs, mlmc, rmlmc, cem
     }
 
-    @Option(help: "exp, european, asian, european-euler, european-milstein or asian-geometric (the last three: --method mlmc or rmlmc).")
+    @Option(help: "exp, european, asian, european-euler, european-milstein or asian-geometric (the last three: --method mlmc or rmlmc), rare-event (--method cem or plain).")
     var problem: ProblemName = .european
 
-    @Option(help: "plain, antithetic, cv, rqmc, stratified, lhs, mlmc or rmlmc.")
+    @Option(help: "plain, antithetic, cv, rqmc, stratified, lhs, mlmc, rmlmc or cem.")
     var method: MethodName = .plain
 
     @Option(help: "Integrand evaluations (the cap, with --target-se).")
@@ -80,6 +85,9 @@ struct EstimateCommand: ParsableCommand {
 
     @Option(name: .customLong("rmse"), help: "mlmc/rmlmc: the target root-mean-square error.")
     var rootMeanSquareError: Double?
+
+    @Option(help: "rare-event: the level γ of P(Z > γ).")
+    var threshold: Double = 5
 
     @Option(help: "rqmc: Sobol points per randomization (a power of two suits Sobol best).")
     var points: Int = 1024
@@ -128,6 +136,7 @@ struct EstimateCommand: ParsableCommand {
             throw ValidationError("rqmc needs at least 2 randomizations: --samples (\(samples)) must be at least 2 × --points (\(points)).")
         }
         try validateStratification()
+        guard threshold.isFinite else { throw ValidationError("--threshold must be a finite number (got \(threshold)).") }
     }
 
     var setup: EstimateSetup {
@@ -137,6 +146,12 @@ struct EstimateCommand: ParsableCommand {
     }
 
     func run() throws {
+        if RareEventEstimate.applies(problem: problem, method: method) {
+            let ignored = [(shard != nil, "--shard"), (stateOut != nil, "--state-out"), (targetStandardError != nil, "--target-se")]
+            try RareEventEstimate(method: method, threshold: threshold, samples: samples, seed: seed,
+                                  unsupportedOptions: ignored.filter(\.0).map(\.1)).run(problem: problem, json: json)
+            return
+        }
         if MultilevelEstimate.applies(problem: problem, method: method) {
             let ignored = [(shard != nil, "--shard"), (stateOut != nil, "--state-out"), (targetStandardError != nil, "--target-se")]
             try MultilevelEstimate(problem: problem, method: method, rootMeanSquareError: rootMeanSquareError, seed: seed,
@@ -200,7 +215,7 @@ struct EstimateSetup: Codable, Equatable {
     /// Samples in the estimator's unit: draws, antithetic pairs or RQMC randomizations.
     var samples: Int {
         switch method {
-        case .plain, .cv, .mlmc, .rmlmc: return evaluations
+        case .plain, .cv, .mlmc, .rmlmc, .cem: return evaluations
         case .antithetic: return max(2, evaluations / 2)
         case .rqmc: return max(2, evaluations / points)
         case .stratified: return max(2, evaluations / stratumCount)
@@ -216,6 +231,7 @@ struct EstimateSetup: Codable, Equatable {
         case .asian: return "arithmetic Asian call (S0 = 100, K = 100, r = 0.05, σ = 0.2, T = 1, 16 dates)"
         case .europeanEuler, .europeanMilstein: return "European call with \(problem == .europeanEuler ? "Euler" : "Milstein") time steps"
         case .asianGeometric: return "continuously averaged geometric Asian call (Milstein time steps)"
+        case .rareEvent: return "P(Z > γ), Z ~ N(0, 1)"
         }
     }
 
@@ -233,6 +249,8 @@ struct EstimateSetup: Codable, Equatable {
             return (nil, "no closed form (the geometric Asian call, the cv control, is \(geometric))")
         case .asianGeometric:
             return (nil, "the Kemna–Vorst price (multilevel only)")
+        case .rareEvent:
+            return (nil, "see RareEventEstimate")
         }
     }
 
@@ -244,7 +262,7 @@ struct EstimateSetup: Codable, Equatable {
     /// The estimator's unit, for messages.
     var unitName: String {
         switch method {
-        case .plain, .cv, .mlmc, .rmlmc: return "draws"
+        case .plain, .cv, .mlmc, .rmlmc, .cem: return "draws"
         case .antithetic: return "pairs"
         case .rqmc: return "randomizations"
         case .stratified: return "sweeps"
@@ -283,6 +301,8 @@ struct EstimateSetup: Codable, Equatable {
                 controlMean: option.geometricPrice)
         case .europeanEuler, .europeanMilstein, .asianGeometric:
             throw CommandFailure("--problem \(problem.rawValue) runs only with --method mlmc or rmlmc (MultilevelEstimate).")
+        case .rareEvent:
+            throw CommandFailure("--problem rare-event runs only with --method cem or plain (RareEventEstimate).")
         }
     }
 
@@ -305,6 +325,8 @@ struct EstimateSetup: Codable, Equatable {
             return try acceptStratification(visitor, sampler: sampler, integrand: integrand)
         case .mlmc, .rmlmc:
             throw CommandFailure("--method \(method.rawValue) runs only on --problem european-euler or european-milstein.")
+        case .cem:
+            throw CommandFailure("--method cem runs only on --problem rare-event (RareEventEstimate).")
         }
     }
 }

@@ -101,6 +101,22 @@ struct ExampleRunTests {
         for value in z { #expect(abs(value) <= 5, "z = \(value)") }
     }
 
+    /// Both problems have closed forms (printed as "truth …"); each CEM and CEM + CV row must be
+    /// within 5 of its standard errors of its problem's truth.
+    @Test("rare-event: CEM and CEM + CV estimates cover the closed forms")
+    func rareEvent() throws {
+        let run = try Self.run("rare-event", ["--samples", "20000", "--seed", "3"])
+        #expect(run.status == 0, "\(run.output.suffix(400))")
+        let truths = try Self.matches(#": truth ([0-9.e+-]+)\n"#, in: run.output).compactMap { Double($0[0]) }
+        let rows = try Self.matches(#"\n  CEM(?: \+ score CV)?\s+\d+\s+([0-9.e+-]+) ± ([0-9.e+-]+)"#, in: run.output)
+            .map { (value: Double($0[0]) ?? .nan, error: Double($0[1]) ?? .nan) }
+        #expect(truths.count == 2 && rows.count == 4, "\(run.output)")
+        guard truths.count == 2, rows.count == 4 else { return }
+        for (i, row) in rows.enumerated() {
+            #expect(abs(row.value - truths[i / 2]) <= 5 * row.error, "row \(i): \(row), truth \(truths[i / 2])")
+        }
+    }
+
     /// The example prints SW₂² ± SE (512 orthogonal directions) every 5 steps along four flows
     /// (plain, lower, upper and both control variates). Every flow must end well below where it
     /// started (by more than 5 combined standard errors), and no printed step may rise above the

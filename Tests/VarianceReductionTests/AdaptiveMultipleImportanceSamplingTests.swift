@@ -1,0 +1,100 @@
+import Foundation
+import LinearAlgebra
+import Testing
+import MonteCarloCore
+import StatisticalTesting
+import VarianceReduction
+
+/// AMIS on Gaussian targets with known means, tail probabilities and normalizing constants.
+@Suite("Adaptive multiple importance sampling")
+struct AdaptiveMultipleImportanceSamplingTests {
+    static let replications = CalibrationScale.current.replications(fast: 200, full: 2000)
+    static func upperTail(_ a: Double) -> Double { 0.5 * erfc(a / 2.squareRoot()) }
+    /// π = N((3, −1), diag(1, ¼)), normalized or not.
+    static let targetMean = [3.0, -1.0], targetDeviations = [1.0, 0.5]
+    static func logTarget(normalized: Bool) -> @Sendable ([Double]) -> Double {
+        let constant = normalized ? -log(2 * Double.pi * 0.5) : 0
+        return { x in
+            let z0 = x[0] - 3, z1 = (x[1] + 1) / 0.5
+            return constant - 0.5 * (z0 * z0 + z1 * z1)
+        }
+    }
+    static func initial() throws -> MultivariateNormalDistribution {
+        var covariance = Matrix.identity(2)
+        covariance[0, 0] = 9
+        covariance[1, 1] = 9
+        return try MultivariateNormalDistribution(mean: [0, 0], covariance: covariance)
+    }
+
+    @Test("unnormalized target: E[X₁] = 3 self-normalized; proposal mean and recycled estimate agree")
+    func mean() throws {
+        let amis = try AdaptiveMultipleImportanceSampling(
+            logTarget: Self.logTarget(normalized: false), integrand: Integrand { $0[0] },
+            initialProposal: try Self.initial(), iterations: 6, drawsPerIteration: 500, targetIsNormalized: false)
+        let result = try amis.run(driver: MonteCarloDriver(stoppingRule: .sampleCount(10_000), threadCount: 2), seed: 21)
+        #expect(abs(result.estimate.value - 3) <= 5 * result.estimate.standardError, "\(result.estimate)")
+        let recycled = result.adaptation.recycledEstimate
+        #expect(abs(recycled.value - 3) <= 5 * recycled.standardError, "\(recycled)")
+        #expect(recycled.diagnostics.declaredBias != nil)
+        // The last proposal's mean is a weighted mean of all draws: its SE per coordinate is
+        // about σ_k / √(Kish ESS).
+        let kish = try #require(recycled.diagnostics.figures["kishEffectiveSampleSize"])
+        let last = try #require(result.adaptation.proposals.last)
+        for k in 0..<2 {
+            #expect(abs(last.mean[k] - Self.targetMean[k]) <= 5 * Self.targetDeviations[k] / kish.squareRoot(),
+                    "coordinate \(k): \(last.mean[k]), Kish ESS \(kish)")
+        }
+        #expect(result.adaptation.proposals.count == 7)
+    }
+
+    @Test("normalized target: E[1] is the normalizing constant 1 and P(X₁ > 4) = Q(1)")
+    func normalized() throws {
+        let driver = MonteCarloDriver(stoppingRule: .sampleCount(10_000), threadCount: 2)
+        for (integrand, truth) in [(Integrand<[Double]> { _ in 1 }, 1.0), (Integrand { $0[0] > 4 ? 1 : 0 }, Self.upperTail(1))] {
+            let amis = try AdaptiveMultipleImportanceSampling(
+                logTarget: Self.logTarget(normalized: true), integrand: integrand,
+                initialProposal: try Self.initial(), iterations: 5, drawsPerIteration: 400, targetIsNormalized: true)
+            let estimate = try amis.run(driver: driver, seed: 8).estimate
+            #expect(abs(estimate.value - truth) <= 5 * estimate.standardError, "truth \(truth): \(estimate)")
+            #expect(estimate.diagnostics.declaredBias == nil)
+        }
+    }
+
+    @Test("95% intervals for P(X₁ > 4) cover over R replications")
+    func coverage() throws {
+        let amis = try AdaptiveMultipleImportanceSampling(
+            logTarget: Self.logTarget(normalized: true), integrand: Integrand { $0[0] > 4 ? 1 : 0 },
+            initialProposal: try Self.initial(), iterations: 4, drawsPerIteration: 200, targetIsNormalized: true)
+        let driver = MonteCarloDriver(stoppingRule: .sampleCount(1000), threadCount: 1)
+        let check = try StatisticalCheck.coverage(replications: Self.replications, containing: Self.upperTail(1)) { r throws(MonteCarloError) in
+            try amis.run(driver: driver, seed: 70_000 + UInt64(r)).estimate
+        }
+        #expect(check.passed, "\(check)")
+    }
+
+    @Test("bad input: NaN target, no iterations, mismatched mixture dimensions")
+    func badInput() throws {
+        let nan = try AdaptiveMultipleImportanceSampling(
+            logTarget: { $0[0] > 2 ? .nan : 0 }, integrand: Integrand { $0[0] },
+            initialProposal: try Self.initial(), iterations: 2, drawsPerIteration: 100, targetIsNormalized: false)
+        let error = #expect(throws: MonteCarloError.self) { _ = try nan.adapt(seed: 1) }
+        guard case .nonFinite(let quantity, _) = error else {
+            Issue.record("expected nonFinite, got \(String(describing: error))")
+            return
+        }
+        #expect(quantity == "log target density")
+        #expect(throws: MonteCarloError.self) {
+            _ = try AdaptiveMultipleImportanceSampling(
+                logTarget: { _ in 0 }, integrand: Integrand { $0[0] }, initialProposal: try Self.initial(),
+                iterations: 0, targetIsNormalized: false)
+        }
+        let one = try MultivariateNormalDistribution(mean: [0], covariance: .identity(1))
+        let mismatch = #expect(throws: MonteCarloError.self) {
+            _ = try GaussianMixtureDistribution(components: [one, try Self.initial()], weights: [1, 1])
+        }
+        guard case .dimensionMismatch = mismatch else {
+            Issue.record("expected dimensionMismatch, got \(String(describing: mismatch))")
+            return
+        }
+    }
+}
