@@ -53,8 +53,8 @@ import MonteCarloCore
 ///
 /// Measured, 5-fold cross-fitted control functionals (Gaussian kernel, median heuristic), 200
 /// replications each, coverage of nominal 95% and mean reported over empirical variance (the old
-/// term in parentheses; `swift test --filter TailCalibrationTests` and a replication harness of
-/// the same estimator). Tail-error problems: f = 1 + x + x² + sin(πx)e^(−x²) under N(0, 1),
+/// term in parentheses; a throwaway replication harness of the same estimator that exported the
+/// term's inputs, not committed; `swift test --filter TailCalibrationTests` checks the coverage). Tail-error problems: f = 1 + x + x² + sin(πx)e^(−x²) under N(0, 1),
 /// n = 250: 96.5%, 2.91 (100%, 6.05; no term: 79.5%); sin x₁ under the correlated 2-D Gaussian
 /// of the `mcest cv` tests, n = 200: 98.5%, 3.33 (100%, 6.10). Smooth: f = sin(x₁ + x₂/2) + cos x₂
 /// under that Gaussian: 97.5%, 2.93 (100%, 7.08). Problems not used to choose the rule (seed 21):
