@@ -61,14 +61,10 @@ struct NystromControlFunctionalTests {
     /// estimates covered 69.0%.
     @Test("error bars cover the truth when the error lies in π's tails", .tags(.calibration))
     func tailCoverage() throws {
-        let replications = CalibrationScale.current.replications(fast: 200, full: 1000)
-        let target = try StandardNormalVector(dimension: 1)
-        let estimator = NystromControlFunctional(kernel: .gaussian(lengthScale: .fixed(0.8)))
-        let report = try CalibrationReport(replications: replications, seed: 404, truth: 2) {
-            (_, generator: inout Xoshiro256PlusPlus) throws(MonteCarloError) -> Estimate in
-            let sample = try SteinSample(drawing: 1000, from: target, using: &generator)
-            return try estimator.estimate(sample: sample, values: (0..<1000).map { TestProblems.southOneD(sample.point($0)) })
-        }
+        let report = try LargeSampleCalibrationTests.report(
+            StandardNormalVector(dimension: 1), count: 1000, replications: CalibrationScale.current.replications(fast: 200, full: 1000),
+            seed: 404, truth: 2, estimator: NystromControlFunctional(kernel: .gaussian(lengthScale: .fixed(0.8))),
+            integrand: TestProblems.southOneD)
         print(report.markdownRow(label: "Nyström, 1-D South without polynomial", verdict: TailCalibrationTests.verdict(report)))
         #expect(TailCalibrationTests.honest(report), "\(report)")
     }
