@@ -20,24 +20,6 @@ enum KnownBad {
         "chains | i.i.d. formula s²/n on the chain | MALA chains (4 × 250) | E[cos(x₁ + x₂) + sin x₂ + cos x₁]":
             "deliberately wrong error bar: s²/n ignores the autocorrelation",
 
-        // Issue #14, Stein tail intervals: the unseen-tail term made the tail-error rows honest
-        // (coverage ≈ 80% before) but it also fires on smooth fits with few, noisy residuals, so
-        // these error bars are now too wide rather than too narrow.
-        "Stein | CF, cross-fitted (5 folds) | i.i.d. Gaussian (d = 1), f growing in the tails | E[1 + x + x² + sin(πx)e^{−x²}]":
-            "issue #14: over-conservative. The unseen-tail term (UnseenTailTerm, added when the held-out residuals' Pareto k̂ ≥ ½) fires on this fit and makes the reported variance 4–7× the empirical one, beyond the notebook's 3× limit (coverage 98–100%)",
-        "Stein | SECF Q = 2, cross-fitted | i.i.d. Gaussian (d = 1), f growing in the tails | E[1 + x + x² + sin(πx)e^{−x²}]":
-            "issue #14: over-conservative. The unseen-tail term (UnseenTailTerm, added when the held-out residuals' Pareto k̂ ≥ ½) fires on this fit and makes the reported variance 4–7× the empirical one, beyond the notebook's 3× limit (coverage 98–100%)",
-        "Stein | vector-valued CV (f with a 2nd task) | i.i.d. Gaussian (d = 1), f growing in the tails | E[1 + x + x² + sin(πx)e^{−x²}]":
-            "issue #14: over-conservative. The unseen-tail term (UnseenTailTerm, added when the held-out residuals' Pareto k̂ ≥ ½) fires on this fit and makes the reported variance 4–7× the empirical one, beyond the notebook's 3× limit (coverage 98–100%)",
-        "Stein | CF, cross-fitted (5 folds) | i.i.d. Gaussian (d = 2) | E[sin(x₁ + x₂/2) + cos x₂]":
-            "issue #14: over-conservative. The unseen-tail term (UnseenTailTerm, added when the held-out residuals' Pareto k̂ ≥ ½) fires on this fit and makes the reported variance 4–7× the empirical one, beyond the notebook's 3× limit (coverage 98–100%)",
-        "Stein | SECF Q = 2, cross-fitted | i.i.d. Gaussian (d = 2) | E[sin(x₁ + x₂/2) + cos x₂]":
-            "issue #14: over-conservative. The unseen-tail term (UnseenTailTerm, added when the held-out residuals' Pareto k̂ ≥ ½) fires on this fit and makes the reported variance 4–7× the empirical one, beyond the notebook's 3× limit (coverage 98–100%)",
-        "Stein | auto | i.i.d. Gaussian (d = 2) | E[sin(x₁ + x₂/2) + cos x₂]":
-            "issue #14: over-conservative. The unseen-tail term (UnseenTailTerm, added when the held-out residuals' Pareto k̂ ≥ ½) fires on this fit and makes the reported variance 4–7× the empirical one, beyond the notebook's 3× limit (coverage 98–100%)",
-        "Stein | vector-valued CV (f with a 2nd task) | i.i.d. Gaussian (d = 2) | E[sin(x₁ + x₂/2) + cos x₂]":
-            "issue #14: over-conservative. The unseen-tail term (UnseenTailTerm, added when the held-out residuals' Pareto k̂ ≥ ½) fires on this fit and makes the reported variance 4–7× the empirical one, beyond the notebook's 3× limit (coverage 98–100%)",
-
         // KSG's bias (declared, not corrected) on heavy-tailed 2 + 2 data: the rescaled
         // jackknife SE itself is calibrated here (reported/empirical variance ≈ 0.9).
         "MI | KSG-1, k = 3 (jackknife SE) | i.i.d. Student-t ν = 5 (2 + 2), ρ = 0.6 | I":

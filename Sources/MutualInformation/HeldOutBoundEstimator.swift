@@ -7,7 +7,7 @@ import MonteCarloCore
 /// The rows are shuffled with ``seed``; half of them (at most ``maximumTrainingRows``) train the
 /// critic (``TrainedCritic`` of ``criticFamily``, or the choice of ``CriticSelection`` when it is
 /// `nil`), and the rest are cut into at least 2 batches of B ≤ ``maximumBatchSize`` pairs, averaged
-/// by ``VariationalBoundAccumulator``. NWJ and Donsker–Varadhan fall back to InfoNCE on the same
+/// by ``VariationalBoundAccumulator``. NWJ, Donsker–Varadhan and JS at S + 1 fall back to InfoNCE on the same
 /// critic and batches when their partition term is dominated by single pairs (a batch whose largest
 /// e^S carries more than 10% of its sum, or an overflow): their value would then be noise from a few
 /// pairs. The fallback is reported in ``Result/fallback`` and as the first warning.
@@ -60,7 +60,7 @@ public struct HeldOutBoundEstimator: Sendable {
         public let evaluationRows: Int
         /// Number of batches and pairs per batch.
         public let batches: Int, batchSize: Int
-        /// Set when NWJ or DV was unusable and InfoNCE is reported instead.
+        /// Set when NWJ, DV or JS (NWJ at S + 1) was unusable and InfoNCE is reported instead.
         public let fallback: Fallback?
     }
 
@@ -116,7 +116,7 @@ public struct HeldOutBoundEstimator: Sendable {
         // The requested bound and InfoNCE (the fallback) on the same score matrices.
         var accumulator = VariationalBoundAccumulator(bound: bound, batchSize: b)
         var infoNCE = VariationalBoundAccumulator(bound: .infoNCE, batchSize: b)
-        let canFallBack = bound == .nwj || bound == .donskerVaradhan
+        let canFallBack = bound == .nwj || bound == .donskerVaradhan || bound == .jensenShannon(.nwjShifted)
         var overflowed = false
         for m in 0..<batches {
             let rows = evaluation[(m * b)..<((m + 1) * b)]

@@ -29,7 +29,7 @@ import MonteCarloCore
 /// heavier-tailed than normal). For the
 /// sample mean, `variance` = s²_f/n and ESS = n; otherwise ESS is σ²_f/`variance`. The
 /// chosen kernel method's error bar is that of ``SteinControlFunctional``, including its
-/// unseen-tail term for heavy-tailed residuals (`UnseenTailTerm`; before it, a
+/// unseen-tail term for heavy-tailed residuals that grow in the tails (`UnseenTailTerm`; before it, a
 /// 5.9-standard-error miss on one fixed seed in the `mcest cv` tests, and on a smooth 3-D
 /// integrand at n = 250 a mean z² of 1.77 over 30 data sets, issue 14 — not re-measured).
 /// Guard: on a discontinuous integrand (a step function), where kernel interpolants fail,

@@ -149,9 +149,8 @@ struct KernelFit {
     /// f(xᵢ) − Φ(xᵢ)β̂: the residual with the constant and polynomial part only (what remains
     /// where the kernel part has decayed, beyond the training draws; see ``UnseenTailTerm``).
     func uncontrolledResidual(values: [Double], controls: [Double], at i: Int) -> Double {
-        var fitted = basisCoefficients[0]
-        for j in 0..<polynomialCount { fitted += basisCoefficients[j + 1] * controls[i * polynomialCount + j] }
-        return values[i] - fitted
+        UnseenTailTerm.uncontrolledResidual(values: values, controls: controls, basisCoefficients: basisCoefficients,
+                                            polynomialCount: polynomialCount, at: i)
     }
 
     func residuals(sample: SteinSample, values: [Double], controls: [Double], at indices: [Int]) -> (residuals: [Double], rounding: [Double]) {

@@ -48,12 +48,13 @@ import VarianceReduction
 ///   without the group with the B it selected; figure `jackknifeRaisedComponents`), as
 ///   ``SteinControlFunctional`` does: held-out residual covariances ignore the dependence between
 ///   fold means through the shared fits and were measured too narrow (91% coverage of 95%
-///   intervals on one sample). When a task's held-out residuals have Pareto k̂ ≥ ½, its
-///   diagonal entry then gets the unseen-tail term of `UnseenTailTerm` (the largest
-///   (f_t − ĉ_t)² among the task's 5 outermost draws over n_t², ĉ_t from the fit that held the
-///   draw out; figure `unseenTailComponents` counts the tasks): the error beyond the draws,
-///   which neither the held-out covariance nor the jackknife sees (before it, `mcest cv
-///   --method vv` was held to the plain error bar on sin x₁). Off-diagonal entries are rescaled
+///   intervals on one sample). When a task's held-out residuals have Pareto k̂ ≥ ½ and its
+///   f_t − ĉ_t grows in the tails, the entry is at least its held-out variance plus the
+///   unseen-tail term of `UnseenTailTerm` (the mean (f_t − ĉ_t)² over the task's 5 outermost
+///   draws over n_t², ĉ_t from the fit that held the draw out; figure `unseenTailComponents`
+///   counts the tasks): the error beyond the draws, which neither the held-out covariance nor
+///   the jackknife sees (before it, `mcest cv --method vv` was held to the plain error bar on
+///   sin x₁). Off-diagonal entries are rescaled
 ///   with the diagonal, so the correlations are the held-out ones and the matrix stays positive
 ///   semi-definite. Normal intervals.
 /// - ``Form/sampleSplit(fitFraction:)``: one fit on an evenly spaced fraction of every task's
@@ -238,13 +239,11 @@ public struct VectorValuedControlVariates: Sendable, Hashable, Codable {
                                                               among: data.pointIndices[t])
             return pooledIndices.compactMap { data.pointIndices[t].firstIndex(of: $0) }
         }
-        var tailResiduals = [[Double]](repeating: [], count: tasks)
+        var tails = outermost.map { UnseenTailTerm.Residuals(outermost: $0) }
 
         func addGroup(_ fit: VectorValuedFit, evaluation: [[Int]]) {
             for t in 0..<tasks {
-                for o in outermost[t] where evaluation[t].contains(o) {
-                    tailResiduals[t].append(data.values[t][o] - fit.constants[t])
-                }
+                tails[t].record(evaluation: evaluation[t]) { data.values[t][$0] - fit.constants[t] }
             }
             if data.sharedDraws {
                 let (psi, rounding) = fit.predictions(data, at: evaluation[0])
@@ -306,7 +305,10 @@ public struct VectorValuedControlVariates: Sendable, Hashable, Codable {
             let fit = try VectorValuedFit(data, training: training, kernel: stein, taskCovariance: b, nugget: nugget)
             log.record(fit)
             addGroup(fit, evaluation: evaluation)
-            for t in 0..<tasks { tailResiduals[t] = outermost[t].map { data.values[t][$0] - fit.constants[t] } }
+            for t in 0..<tasks {
+                tails[t] = UnseenTailTerm.Residuals(outermost: outermost[t])
+                tails[t].record(evaluation: evaluation[t], outermostAmong: Array(0..<counts[t])) { data.values[t][$0] - fit.constants[t] }
+            }
             fits.append((training, evaluation, b))
         case .weighted(let folds):
             methodName = "vector-valued-control-variates-weighted"
@@ -316,18 +318,19 @@ public struct VectorValuedControlVariates: Sendable, Hashable, Codable {
         }
 
         var combined = try combine(groups, data: data)
-        let jackknife = try jackknifeVariances(data, fits: fits, kernel: stein)
-        let raised = Self.raise(&combined.covariance, to: jackknife, skipping: [])
-        // The unseen-tail term (see UnseenTailTerm) of every task whose held-out residuals are heavy-tailed.
+        // The unseen-tail term (see UnseenTailTerm) of every task whose held-out residuals are
+        // heavy-tailed and whose f − ĉ grows in the tails, added to the held-out variance; the
+        // jackknife is the alternative (the larger of the two is kept, not their sum).
         var tailVariance = [Double](repeating: 0, count: tasks)
         for t in 0..<tasks {
             var accumulator = ResidualAccumulator()
             for residuals in groups.residuals[t] { accumulator.addGroup(residuals: residuals, roundingErrors: []) }
-            tailVariance[t] = UnseenTailTerm.variance(uncontrolledResiduals: tailResiduals[t],
-                                                      shape: accumulator.residualTailShape, count: counts[t])
+            tailVariance[t] = tails[t].variance(shape: accumulator.residualTailShape, count: counts[t])
         }
-        let withTail = { (covariance: [Double]) in (0..<tasks).map { covariance[$0 * tasks + $0] + tailVariance[$0] } }
-        _ = Self.raise(&combined.covariance, to: withTail(combined.covariance), skipping: [])
+        let heldOutWithTail = (0..<tasks).map { combined.covariance[$0 * tasks + $0] + tailVariance[$0] }
+        let jackknife = try jackknifeVariances(data, fits: fits, kernel: stein)
+        let raised = Self.raise(&combined.covariance, to: jackknife, skipping: [])
+        _ = Self.raise(&combined.covariance, to: heldOutWithTail, skipping: [])
         var componentWarnings = [[String]](repeating: [], count: tasks)
         var declaredBias: String? = nil
         var values = combined.values
@@ -340,7 +343,7 @@ public struct VectorValuedControlVariates: Sendable, Hashable, Codable {
             for t in fallbacks { groups.residuals[t] = groups.raw[t]; groups.rounding[t] = groups.raw[t].map { $0.map { _ in 0 } } }
             combined = try combine(groups, data: data)
             _ = Self.raise(&combined.covariance, to: jackknife, skipping: Set(fallbacks))
-            _ = Self.raise(&combined.covariance, to: withTail(combined.covariance), skipping: Set(fallbacks))
+            _ = Self.raise(&combined.covariance, to: heldOutWithTail, skipping: Set(fallbacks))
             values = combined.values
             for t in fallbacks {
                 componentWarnings[t].append("The control's estimated variance exceeds the sample mean's; the plain sample mean is reported instead.")

@@ -60,9 +60,9 @@ struct LargeSampleCalibrationTests {
         #expect(TailCalibrationTests.honest(report), "\(problem) \(form): \(report)")
     }
 
-    static func report<D: ScoredSampler>(
+    static func report<D: ScoredSampler, E: FixedSampleEstimator>(
         _ distribution: D, count: Int, replications: Int, seed: UInt64, truth: Double,
-        estimator: SteinControlFunctional, integrand: @escaping ([Double]) -> Double
+        estimator: E, integrand: @escaping ([Double]) -> Double
     ) throws -> CalibrationReport {
         try CalibrationReport(replications: replications, seed: seed, truth: truth) {
             (_, generator: inout Xoshiro256PlusPlus) throws(MonteCarloError) -> Estimate in

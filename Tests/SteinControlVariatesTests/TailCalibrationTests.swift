@@ -36,6 +36,9 @@ struct TailCalibrationTests {
         case bananaFirstSquared
         /// (c) sin x₁ under the correlated 2-D Gaussian of the `mcest cv` tests, n = 200.
         case sineUnderCorrelatedGaussian
+        /// (d) not used to choose the term's rule: f = x₁x₂ + x₂² + sin x₁ under N(0, I₂), n = 200
+        /// (E f = 1; the quadratic part grows in the tails).
+        case quadraticGrowthUnderStandardNormal
 
         var testDescription: String { rawValue }
     }
@@ -56,14 +59,21 @@ struct TailCalibrationTests {
         case .sineUnderCorrelatedGaussian:
             return try LargeSampleCalibrationTests.report(TestProblems.correlatedGaussian(), count: 200, replications: replications, seed: 3104,
                               truth: TestProblems.sineFirstTruth, estimator: estimator, integrand: TestProblems.sineFirst)
+        case .quadraticGrowthUnderStandardNormal:
+            return try LargeSampleCalibrationTests.report(StandardNormalVector(dimension: 2), count: 200, replications: replications, seed: 3105,
+                              truth: 1, estimator: estimator, integrand: { $0[0] * $0[1] + $0[1] * $0[1] + sin($0[0]) })
         }
     }
 
-    /// Known shortfall, measured: x₂² under the banana at n = 200 covered 90.5% at R = 200 (inside
-    /// the region) but 88.8% at R = 600 (below its 91.8%). Part of it is the integrand's own
+    /// Known shortfall, measured: x₂² under the banana at n = 200 covers 90.0% at R = 200 (inside
+    /// the region; x₁² 89.5%, at its edge) and covered 88.8% at R = 600 (below its 91.8%) with
+    /// the first version of the unseen-tail term (not re-measured at R = 600 since). Part of it is the integrand's own
     /// skewness — the plain sample mean's normal interval covers only 92.2% there (numpy,
     /// 20 000 replications; 94.1% at n = 1000) — so at full scale that case is a recorded known
     /// issue: it fails loudly if it starts passing, and the table row still says FAIL.
+    /// Skewness corrections do not close it (numpy, 20 000 replications of the plain mean at
+    /// n = 200): Johnson's (1978) mean shift 92.1% → 92.3%, Hall's (1992) cubic transformation of
+    /// the t statistic 93.5% (x₁²: 94.3% → 94.8%); so no skew-aware interval was added.
     @Test("control functionals cover the truth on the tail-error problems", arguments: Problem.allCases)
     func coverage(problem: Problem) throws {
         let report = try Self.report(problem, replications: Self.replications())
@@ -100,6 +110,9 @@ struct TailCalibrationTests {
         case southOneDSemiExact
         /// T6: f = sin(x₁ + x₂/2) + cos x₂ under the correlated 2-D Gaussian, n = 200.
         case correlatedSmooth
+        /// Not used to choose the term's rule: f = e^(−|x|²/4) + cos(x₁ − x₂) under N(0, I₂),
+        /// n = 200; E f = 2/3 + e^(−1) (E e^(−|x|²/4) = (1 + ½)^(−d/2), x₁ − x₂ ~ N(0, 2)).
+        case standardNormalSmooth
 
         var testDescription: String { rawValue }
     }
@@ -134,6 +147,11 @@ struct TailCalibrationTests {
                 (sample, values) = try TestProblems.draw(try TestProblems.correlatedGaussian(), count: 200, seed: 3203,
                                                          replication: r, integrand: TestProblems.correlatedSmooth)
                 (truth, estimator) = (TestProblems.correlatedSmoothTruth, SteinControlFunctional())
+            case .standardNormalSmooth:
+                (sample, values) = try TestProblems.draw(try StandardNormalVector(dimension: 2), count: 200, seed: 3204, replication: r) {
+                    exp(-($0[0] * $0[0] + $0[1] * $0[1]) / 4) + cos($0[0] - $0[1])
+                }
+                (truth, estimator) = (2.0 / 3 + exp(-1), SteinControlFunctional())
             }
             let estimate = try estimator.estimate(sample: sample, values: values)
             let plain = sampleVariance(values) / Double(values.count)

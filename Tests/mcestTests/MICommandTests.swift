@@ -132,7 +132,7 @@ struct MICommandTests {
     }
 
     @Test("the bounds with the split-fitted Gaussian critic are near the true I",
-          arguments: ["nwj", "dv", "infonce", "smile"])
+          arguments: ["nwj", "dv", "infonce", "js", "smile"])
     func bounds(method: String) throws {
         let report = try Self.run([Self.dataPath, "--x", "x1,x2", "--y", "y1,y2", "--method", method, "--critic", "gaussian"])
         // The critic is fitted on 1000 rows and is close to the optimal one: the values are
@@ -189,8 +189,8 @@ struct MICommandTests {
     /// The bounds are lower bounds (up to noise): with the default critic they must be finite,
     /// no more than 0.15 nats below I (the target; measured shortfalls 0.03–0.12 nats on
     /// such data) and not above I by more than 4 of their own standard errors.
-    @Test("Student-t (ν = 3, 2 + 2 d, N = 2000): NWJ and InfoNCE with the default critic are within 0.15 nats below I",
-          arguments: [601, 602, 603] as [UInt64], ["nwj", "infonce"])
+    @Test("Student-t (ν = 3, 2 + 2 d, N = 2000): NWJ, InfoNCE and JS with the default critic are within 0.15 nats below I",
+          arguments: [601, 602, 603] as [UInt64], ["nwj", "infonce", "js"])
     func studentT(seed: UInt64, method: String) throws {
         let path = try Self.studentTFile(seed: seed)
         let report = try Self.run([path, "--x", "x1,x2", "--y", "y1,y2", "--method", method])
