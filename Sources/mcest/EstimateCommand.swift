@@ -80,13 +80,13 @@ struct EstimateCommand: ParsableCommand {
     @Option(help: "Integrand evaluations (the cap, with --target-se).")
     var samples: Int = 1_000_000
 
-    @Option(name: .customLong("target-se"), help: "Stop once the standard error is at most this (not with --shard).")
+    @Option(name: .customLong("target-se"), parsing: .unconditional, help: "Stop once the standard error is at most this (not with --shard).")
     var targetStandardError: Double?
 
-    @Option(name: .customLong("rmse"), help: "mlmc/rmlmc: the target root-mean-square error.")
+    @Option(name: .customLong("rmse"), parsing: .unconditional, help: "mlmc/rmlmc: the target root-mean-square error.")
     var rootMeanSquareError: Double?
 
-    @Option(help: "rare-event: the level γ of P(Z > γ).")
+    @Option(parsing: .unconditional, help: "rare-event: the level γ of P(Z > γ).")
     var threshold: Double = 5
 
     @Option(help: "rqmc: Sobol points per randomization (a power of two suits Sobol best).")

@@ -52,6 +52,7 @@ struct MultilevelEstimateCommandTests {
             (["--problem", "asian-geometric", "--method", "stratified"], "mlmc or rmlmc"),
             (["--problem", "european-euler", "--method", "mlmc"], "--rmse"),
             (["--problem", "european-euler", "--method", "mlmc", "--rmse=0"], "--rmse"),
+            (["--problem", "european-euler", "--method", "mlmc", "--rmse", "-1"], "--rmse"),  // a value, not an option
             (["--problem", "european-euler", "--method", "mlmc", "--rmse", "0.1", "--target-se", "0.1"], "--target-se"),
         ] {
             let output = try MCEstExecutable.run(["estimate"] + arguments)
