@@ -29,6 +29,7 @@ public struct BenchmarkManifest: Sendable {
         ExpectedTarget(benchmark: "mcbench", measure: "2 threads vs 1: speed-up with a bit-identical estimate", target: "≥ 1.7×"),
         ExpectedTarget(benchmark: "mcbench", measure: "RQMC to 1e-3 on Keister d = 3: points vs QMCPy CubQMCSobolG", target: "≤ 2×"),
         ExpectedTarget(benchmark: "mcbench", measure: "RQMC to 1e-3 on Keister d = 3: time vs QMCPy CubQMCSobolG", target: "≤ 2×"),
+        ExpectedTarget(benchmark: "mcbench", measure: "CEM vs plain MC on P(Z > 5) at equal relative error: draws saved", target: "≥ 1e4×"),
     ]
 
     static let swbench = [
@@ -46,6 +47,8 @@ public struct BenchmarkManifest: Sendable {
         ExpectedTarget(benchmark: "mibench", measure: "KSG 1+1 estimate with SE, n = 100000 vs sklearn", target: "≥ 10×"),
         ExpectedTarget(benchmark: "mibench", measure: "mcest mi --method ksg (whole process), n = 100000 vs sklearn", target: "≥ 10×"),
         ExpectedTarget(benchmark: "mibench", measure: "KSG 3+3, n = 100000 vs cKDTree", target: "≥ 3×"),
+        ExpectedTarget(benchmark: "mibench", measure: "Ross discrete–continuous, n = 100000 vs sklearn mutual_info_classif", target: "≥ 5×"),
+        ExpectedTarget(benchmark: "mibench", measure: "Ross estimate with SE, n = 100000 vs sklearn mutual_info_classif", target: "≥ 5×"),
     ] + ["NWJ (S + 1)", "DV", "InfoNCE", "JS (DV value)", "SMILE τ = 5"].map {
         ExpectedTarget(benchmark: "mibench", measure: "\($0) with its variance, B = 4096", target: "< 50 ms")
     }
