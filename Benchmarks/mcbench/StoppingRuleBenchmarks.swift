@@ -47,6 +47,8 @@ extension MCBench {
              { try MonteCarloDriver(stoppingRule: .absoluteError(1e-3, maximumSamples: 1 << 20)).run(try rqmc(), seed: seed) }, 1024),
             ("plain MC", 1e-2, "mcclt",
              { try MonteCarloDriver(stoppingRule: .absoluteError(1e-2, maximumSamples: 1 << 30)).run(plain, seed: seed) }, 1),
+            ("plain MC", 1e-2, "mcg",
+             { try MonteCarloDriver(stoppingRule: .absoluteError(1e-2, maximumSamples: 1 << 30)).run(plain, seed: seed) }, 1),
         ]
         var results: [BenchmarkReport.StoppingComparison] = []
         for item in cases {

@@ -26,6 +26,27 @@ struct RandomizedMultilevelMonteCarloTests {
         #expect(report.passed, "\(form): \(report)")
     }
 
+    @Test("shards on disjoint streams merge into the single run's state")
+    func sharding() throws {
+        let estimator = try RandomizedMultilevelMonteCarlo(sampler: MultilevelMonteCarloTests.milstein, form: .coupledSum,
+                                                           rates: MultilevelRates(alpha: 1, beta: 2, gamma: 1))
+        let blockSize = 250
+        let single = try MonteCarloDriver(stoppingRule: .sampleCount(3000), threadCount: 1, blockSize: blockSize)
+            .run(estimator, seed: 11)
+        var merged: RandomizedMultilevelState? = nil
+        for shard in 0..<3 {
+            let report = try MonteCarloDriver(stoppingRule: .sampleCount(1000), threadCount: 1, blockSize: blockSize,
+                                              firstStream: shard * 1000 / blockSize).run(estimator, seed: 11)
+            if merged == nil { merged = report.state } else { merged!.merge(report.state) }
+        }
+        let combined = try estimator.estimate(from: #require(merged))
+        #expect(combined.sampleCount == single.estimate.sampleCount)
+        // The same draws in another summation order: equal to rounding.
+        #expect(abs(combined.value - single.estimate.value) <= 1e-12 * abs(single.estimate.value))
+        #expect(abs(combined.variance - single.estimate.variance) <= 1e-9 * single.estimate.variance)
+        #expect(abs(combined.value - Self.option.blackScholesPrice) <= 5 * combined.standardError, "\(combined)")
+    }
+
     @Test("a variance warning when β does not exceed γ (Euler: β = γ = 1)")
     func infiniteVarianceWarning() throws {
         let euler = MultilevelMonteCarloTests.euler
