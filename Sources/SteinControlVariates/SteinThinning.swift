@@ -51,23 +51,10 @@ public struct SteinThinning: Sendable, Hashable, Codable {
         guard m >= 1, m <= n else {
             throw .invalidParameter(name: "count", value: Double(m), requirement: "between 1 and the number of draws (\(n))")
         }
-        return try select(sample, count: m, lengthScale: baseLengthScale(on: sample))
-    }
-
-    /// The kernel's length-scale on `sample`.
-    /// - Throws: `MonteCarloError/invalidArgument(_:)` when the median heuristic meets draws
-    ///   that all coincide.
-    func baseLengthScale(on sample: SteinSample) throws(MonteCarloError) -> Double {
-        if kernel.lengthScale == .medianHeuristic, sample.count > 1, KernelSteinDiscrepancy.allCoincide(sample) {
+        if kernel.lengthScale == .medianHeuristic, n > 1, KernelSteinDiscrepancy.allCoincide(sample) {
             throw .invalidArgument("All draws coincide: the median-heuristic length-scale would be 0. Give a fixed length-scale or more varied draws.")
         }
-        return try kernel.baseLengthScale(on: sample)
-    }
-
-    /// As ``select(_:count:)`` at a given base length-scale (m is not checked).
-    func select(_ sample: SteinSample, count m: Int, lengthScale: Double) throws(MonteCarloError) -> [Int] {
-        let n = sample.count
-        let stein = try kernel.steinKernel(lengthScale: lengthScale)
+        let stein = try kernel.steinKernel(lengthScale: kernel.baseLengthScale(on: sample))
         let d = sample.dimension
         // objective[i] = k0(xᵢ, xᵢ)/2 + Σ over selected s of k0(x_s, xᵢ).
         var objective = [Double](repeating: 0, count: n)
