@@ -51,27 +51,43 @@ public struct SteinThinning: Sendable, Hashable, Codable {
         guard m >= 1, m <= n else {
             throw .invalidParameter(name: "count", value: Double(m), requirement: "between 1 and the number of draws (\(n))")
         }
-        if kernel.lengthScale == .medianHeuristic, n > 1, KernelSteinDiscrepancy.allCoincide(sample) {
+        return try select(sample, count: m, lengthScale: baseLengthScale(on: sample))
+    }
+
+    /// The kernel's length-scale on `sample`.
+    /// - Throws: `MonteCarloError/invalidArgument(_:)` when the median heuristic meets draws
+    ///   that all coincide.
+    func baseLengthScale(on sample: SteinSample) throws(MonteCarloError) -> Double {
+        if kernel.lengthScale == .medianHeuristic, sample.count > 1, KernelSteinDiscrepancy.allCoincide(sample) {
             throw .invalidArgument("All draws coincide: the median-heuristic length-scale would be 0. Give a fixed length-scale or more varied draws.")
         }
-        let stein = try kernel.steinKernel(lengthScale: kernel.baseLengthScale(on: sample))
+        return try kernel.baseLengthScale(on: sample)
+    }
+
+    /// As ``select(_:count:)`` at a given base length-scale (m is not checked). Without
+    /// `diagonal`, the objective leaves out k0(xᵢ, xᵢ)/2: step t then minimises the increase of
+    /// the off-diagonal (U-statistic) sum Σ_{s≠s′} k0(x_{πₛ}, x_{πₛ′}), and the first point is
+    /// the middle draw of `sample`.
+    func select(_ sample: SteinSample, count m: Int, lengthScale: Double, diagonal: Bool = true) throws(MonteCarloError) -> [Int] {
+        let n = sample.count
+        let stein = try kernel.steinKernel(lengthScale: lengthScale)
         let d = sample.dimension
         // objective[i] = k0(xᵢ, xᵢ)/2 + Σ over selected s of k0(x_s, xᵢ).
         var objective = [Double](repeating: 0, count: n)
-        sample.points.withUnsafeBufferPointer { p in
+        if diagonal { sample.points.withUnsafeBufferPointer { p in
             sample.scores.withUnsafeBufferPointer { s in
                 for i in 0..<n {
                     let x = p.baseAddress! + i * d, u = s.baseAddress! + i * d
                     objective[i] = 0.5 * stein.entry(x, u, x, u, dimension: d)
                 }
             }
-        }
+        } }
         let everyRow = Array(0..<n)
         var selected: [Int] = []
         selected.reserveCapacity(m)
-        for _ in 0..<m {
-            var best = 0
-            for i in 1..<n where objective[i] < objective[best] { best = i }
+        for t in 0..<m {
+            var best = t == 0 && !diagonal ? n / 2 : 0
+            if t > 0 || diagonal { for i in 1..<n where objective[i] < objective[best] { best = i } }
             selected.append(best)
             let column = stein.matrix(for: sample, rows: everyRow, columns: [best])
             for i in 0..<n { objective[i] += column.storage[i] }

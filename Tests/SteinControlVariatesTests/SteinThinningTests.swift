@@ -85,3 +85,60 @@ struct SteinThinningTests {
         #expect(report.varianceRatio >= ChainCalibrationTests.conservativeLimit, "bars too wide: \(report)")
     }
 }
+
+/// Temporary probe (MONTECARLO_THIN_PROBE=1): calibration and RMSE of the grouped path.
+@Suite("Stein thinning probe")
+struct SteinThinningProbe {
+    @Test("probe", .enabled(if: ProcessInfo.processInfo.environment["MONTECARLO_THIN_PROBE"] != nil))
+    func probe() throws {
+        let env = ProcessInfo.processInfo.environment
+        let r = Int(env["PROBE_R"] ?? "200")!
+        let n = Int(env["PROBE_N"] ?? "500")!
+        let m = Int(env["PROBE_M"] ?? "50")!
+        let chains = Int(env["PROBE_CHAINS"] ?? "1")!
+        let groups = Int(env["PROBE_G"] ?? "5")!
+        let all = env["PROBE_ALL"] != nil
+        var rows: [[Estimate]] = [[], [], [], [], [], [], [], [], []]
+        _ = try replicate(r, seed: 2400) { (_, generator: inout Xoshiro256PlusPlus) throws(MonteCarloError) -> Estimate in
+            let chain = try ChainCalibrationTests.autoregressiveSample(chains: chains, length: n / chains, rho: 0.8, generator: &generator)
+            let thinning = env["PROBE_MED"] != nil ? SteinThinning() : SteinThinning(kernel: .inverseMultiquadric(scale: .fixed(1)))
+            let grouped = try thinning.thinnedGroups(chain, count: m, groups: groups)
+            let gv = (0..<m).map { ChainCalibrationTests.integrand(grouped.sample.point($0)) }
+            let cf = try SteinControlFunctional().estimate(thinned: grouped, values: gv)
+            rows[0].append(cf)
+            let plain = Estimate(value: gv.reduce(0, +) / Double(m), variance: cf.diagnostics.figures["thinnedMeanVariance"]!, sampleCount: m,
+                                 effectiveSampleSize: 1, degreesOfFreedom: Double(grouped.groupCount - 1), diagnostics: Diagnostics(method: "x"))
+            // The size-weighted mean equals the plain mean only for equal groups; recompute.
+            let (pm, pv) = SteinControlFunctional.betweenGroups(grouped.groups.map { g in g.reduce(0) { $0 + gv[$1] } / Double(g.count) },
+                                                                 sizes: grouped.groupSizes.map(Double.init))
+            rows[1].append(Estimate(value: pm, variance: pv, sampleCount: m, effectiveSampleSize: 1,
+                                    degreesOfFreedom: Double(grouped.groupCount - 1), diagnostics: Diagnostics(method: "plain")))
+            _ = plain
+            rows[5].append(Estimate(value: cf.value, variance: cf.diagnostics.figures["betweenGroupVariance"]!, sampleCount: m, effectiveSampleSize: 1,
+                                    degreesOfFreedom: Double(grouped.groupCount - 1), diagnostics: Diagnostics(method: "jk")))
+            var own: [Double] = []
+            for g in grouped.groups {
+                let part = try SteinSample(count: g.count, dimension: 2, points: g.flatMap { grouped.sample.point($0) }, scores: g.flatMap { grouped.sample.score($0) })
+                own.append(try SteinControlFunctional(form: .weighted(varianceFolds: 2)).estimate(sample: part, values: g.map { gv[$0] }).value)
+            }
+            let (om, ov) = SteinControlFunctional.betweenGroups(own, sizes: grouped.groupSizes.map(Double.init))
+            rows[6].append(Estimate(value: om, variance: ov, sampleCount: m, effectiveSampleSize: 1,
+                                    degreesOfFreedom: Double(grouped.groupCount - 1), diagnostics: Diagnostics(method: "own")))
+            let single = try thinning.thinned(chain, count: m)
+            let sv = (0..<m).map { ChainCalibrationTests.integrand(single.point($0)) }
+            rows[2].append(try SteinControlFunctional().estimate(sample: single, values: sv))
+            rows[7].append(try SteinControlFunctional(form: .weighted()).estimate(sample: single, values: sv))
+            rows[8].append(try SampleMean().estimate(sample: single, values: sv))
+            let fv = (0..<chain.count).map { ChainCalibrationTests.integrand(chain.point($0)) }
+            rows[3].append(try SampleMean().estimate(sample: chain, values: fv))
+            if all { rows[4].append(try SteinControlFunctional().estimate(sample: chain, values: fv)) }
+            return cf
+        }
+        let truth = ChainCalibrationTests.truth
+        for (label, estimates) in zip(["grouped CF", "grouped plain thinned", "single-set CF", "plain mean all n", "CF all n", "grouped CF between-group", "per-group weighted CF", "single-set weighted CF", "single-set plain mean"], rows) where !estimates.isEmpty {
+            let report = try CalibrationReport(estimates: estimates, truth: truth)
+            let rmse = (estimates.reduce(0) { $0 + ($1.value - truth) * ($1.value - truth) } / Double(estimates.count)).squareRoot()
+            print("PROBE n=\(n) m=\(m) chains=\(chains) G=\(groups) \(label): RMSE \(rmse) | " + report.markdownRow(label: label))
+        }
+    }
+}
