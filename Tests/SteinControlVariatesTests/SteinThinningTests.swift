@@ -84,61 +84,106 @@ struct SteinThinningTests {
         #expect(squaredZ <= bound, "Σz² = \(squaredZ) above the χ² bound \(bound): \(report)")
         #expect(report.varianceRatio >= ChainCalibrationTests.conservativeLimit, "bars too wide: \(report)")
     }
-}
 
-/// Temporary probe (MONTECARLO_THIN_PROBE=1): calibration and RMSE of the grouped path.
-@Suite("Stein thinning probe")
-struct SteinThinningProbe {
-    @Test("probe", .enabled(if: ProcessInfo.processInfo.environment["MONTECARLO_THIN_PROBE"] != nil))
-    func probe() throws {
-        let env = ProcessInfo.processInfo.environment
-        let r = Int(env["PROBE_R"] ?? "200")!
-        let n = Int(env["PROBE_N"] ?? "500")!
-        let m = Int(env["PROBE_M"] ?? "50")!
-        let chains = Int(env["PROBE_CHAINS"] ?? "1")!
-        let groups = Int(env["PROBE_G"] ?? "5")!
-        let all = env["PROBE_ALL"] != nil
-        var rows: [[Estimate]] = [[], [], [], [], [], [], [], [], []]
-        _ = try replicate(r, seed: 2400) { (_, generator: inout Xoshiro256PlusPlus) throws(MonteCarloError) -> Estimate in
-            let chain = try ChainCalibrationTests.autoregressiveSample(chains: chains, length: n / chains, rho: 0.8, generator: &generator)
-            let thinning = env["PROBE_MED"] != nil ? SteinThinning() : SteinThinning(kernel: .inverseMultiquadric(scale: .fixed(1)))
-            let grouped = try thinning.thinnedGroups(chain, count: m, groups: groups)
-            let gv = (0..<m).map { ChainCalibrationTests.integrand(grouped.sample.point($0)) }
-            let cf = try SteinControlFunctional().estimate(thinned: grouped, values: gv)
-            rows[0].append(cf)
-            let plain = Estimate(value: gv.reduce(0, +) / Double(m), variance: cf.diagnostics.figures["thinnedMeanVariance"]!, sampleCount: m,
-                                 effectiveSampleSize: 1, degreesOfFreedom: Double(grouped.groupCount - 1), diagnostics: Diagnostics(method: "x"))
-            // The size-weighted mean equals the plain mean only for equal groups; recompute.
-            let (pm, pv) = SteinControlFunctional.betweenGroups(grouped.groups.map { g in g.reduce(0) { $0 + gv[$1] } / Double(g.count) },
-                                                                 sizes: grouped.groupSizes.map(Double.init))
-            rows[1].append(Estimate(value: pm, variance: pv, sampleCount: m, effectiveSampleSize: 1,
-                                    degreesOfFreedom: Double(grouped.groupCount - 1), diagnostics: Diagnostics(method: "plain")))
-            _ = plain
-            rows[5].append(Estimate(value: cf.value, variance: cf.diagnostics.figures["betweenGroupVariance"]!, sampleCount: m, effectiveSampleSize: 1,
-                                    degreesOfFreedom: Double(grouped.groupCount - 1), diagnostics: Diagnostics(method: "jk")))
-            var own: [Double] = []
-            for g in grouped.groups {
-                let part = try SteinSample(count: g.count, dimension: 2, points: g.flatMap { grouped.sample.point($0) }, scores: g.flatMap { grouped.sample.score($0) })
-                own.append(try SteinControlFunctional(form: .weighted(varianceFolds: 2)).estimate(sample: part, values: g.map { gv[$0] }).value)
-            }
-            let (om, ov) = SteinControlFunctional.betweenGroups(own, sizes: grouped.groupSizes.map(Double.init))
-            rows[6].append(Estimate(value: om, variance: ov, sampleCount: m, effectiveSampleSize: 1,
-                                    degreesOfFreedom: Double(grouped.groupCount - 1), diagnostics: Diagnostics(method: "own")))
-            let single = try thinning.thinned(chain, count: m)
-            let sv = (0..<m).map { ChainCalibrationTests.integrand(single.point($0)) }
-            rows[2].append(try SteinControlFunctional().estimate(sample: single, values: sv))
-            rows[7].append(try SteinControlFunctional(form: .weighted()).estimate(sample: single, values: sv))
-            rows[8].append(try SampleMean().estimate(sample: single, values: sv))
-            let fv = (0..<chain.count).map { ChainCalibrationTests.integrand(chain.point($0)) }
-            rows[3].append(try SampleMean().estimate(sample: chain, values: fv))
-            if all { rows[4].append(try SteinControlFunctional().estimate(sample: chain, values: fv)) }
-            return cf
-        }
+    // MARK: - Separately thinned groups
+
+    /// Control functionals (default: Gaussian kernel) cross-fitted over G = 5 separately
+    /// thinned groups (``SteinThinning/thinnedGroups(_:count:groups:)``, IMQ with c = 1) with the
+    /// delete-a-group jackknife, on the AR(1) chains above: one chain of n cut into 5 segments,
+    /// or 5 chains of n/5. R = 200, n = 500, m = 50 (full scale: R = 400, n = 1000, m = 100).
+    ///
+    /// Honest error bars, two-sided: coverage of the 95% Student-t intervals (4 degrees of
+    /// freedom) within the Binomial(R, 0.95) acceptance region, empirical / reported variance
+    /// within the χ²_{R−1} bounds, the mean within a t-test of the truth (each at false-alarm
+    /// probability 10⁻³; at R = 200 an 85% coverage fails with probability > 0.99). And the
+    /// control functional must be more accurate than the plain thinned mean of the same points
+    /// (root-mean-square error over the R replications).
+    /// Measured in the default run: segments 95.5%, empirical / reported variance 0.97, bias
+    /// +0.02 SE, RMSE 0.078 against 0.104 for the plain thinned mean; chains 97.5%, 0.95,
+    /// +0.14 SE, RMSE 0.084 against 0.109.
+    @Test("control functionals on separately thinned groups have honest error bars", arguments: [1, 5])
+    func groupedCalibration(chains: Int) throws {
+        let scale = CalibrationScale.current
+        let (replications, n, m) = scale.isFull ? (400, 1000, 100) : (200, 500, 50)
+        let thinning = SteinThinning(kernel: .inverseMultiquadric(scale: .fixed(1)))
         let truth = ChainCalibrationTests.truth
-        for (label, estimates) in zip(["grouped CF", "grouped plain thinned", "single-set CF", "plain mean all n", "CF all n", "grouped CF between-group", "per-group weighted CF", "single-set weighted CF", "single-set plain mean"], rows) where !estimates.isEmpty {
-            let report = try CalibrationReport(estimates: estimates, truth: truth)
-            let rmse = (estimates.reduce(0) { $0 + ($1.value - truth) * ($1.value - truth) } / Double(estimates.count)).squareRoot()
-            print("PROBE n=\(n) m=\(m) chains=\(chains) G=\(groups) \(label): RMSE \(rmse) | " + report.markdownRow(label: label))
+        var plainSquaredError = 0.0
+        let report = try CalibrationReport(replications: replications, seed: 2400, truth: truth) {
+            (_, generator: inout Xoshiro256PlusPlus) throws(MonteCarloError) -> Estimate in
+            let chain = try ChainCalibrationTests.autoregressiveSample(chains: chains, length: n / chains, rho: 0.8, generator: &generator)
+            let thinned = try thinning.thinnedGroups(chain, count: m)
+            var values: [Double] = []
+            for i in 0..<m { values.append(ChainCalibrationTests.integrand(thinned.sample.point(i))) }
+            let plain = SteinControlFunctional.betweenGroups(thinned.groups.map { $0.reduce(0) { $0 + values[$1] } / Double($0.count) },
+                                                             sizes: thinned.groupSizes.map(Double.init)).mean
+            plainSquaredError += (plain - truth) * (plain - truth)
+            return try SteinControlFunctional().estimate(thinned: thinned, values: values)
+        }
+        let label = chains == 1 ? "one chain of \(n) in 5 segments" : "\(chains) chains of \(n / chains)"
+        let rootMeanSquare = (Double(replications - 1) * report.empiricalVariance / Double(replications)
+            + (report.meanValue - truth) * (report.meanValue - truth)).squareRoot()
+        let plainRootMeanSquare = (plainSquaredError / Double(replications)).squareRoot()
+        print(report.markdownRow(label: "CF on \(m) points thinned in 5 groups, \(label)"))
+        print("RMSE: control functional \(rootMeanSquare), plain thinned mean \(plainRootMeanSquare)")
+        #expect(report.passed, "\(report)")
+        #expect(rootMeanSquare < plainRootMeanSquare)
+    }
+
+    @Test("grouped thinning: segments with gaps, sizes in proportion, indices inside their pieces")
+    func groupedStructure() throws {
+        var generator = Xoshiro256PlusPlus(seed: 2500)
+        let thinning = SteinThinning(kernel: .inverseMultiquadric(scale: .fixed(1)))
+        let chain = try ChainCalibrationTests.autoregressiveSample(chains: 1, length: 500, rho: 0.8, generator: &generator)
+        let pieces = try SteinThinning.pieces(of: chain, atLeast: 5)
+        #expect(chain.foldGap > 1)
+        #expect(pieces == [0..<100] + (1..<5).map { ($0 * 100 + chain.foldGap)..<(($0 + 1) * 100) })
+        let thinned = try thinning.thinnedGroups(chain, count: 52)
+        #expect(thinned.groupSizes.reduce(0, +) == 52 && thinned.sample.count == 52)
+        #expect(thinned.groupSizes == SteinThinning.allocate(52, proportionalTo: pieces.map(\.count)))
+        #expect(thinned.pieceLengths == pieces.map(\.count))
+        for (g, group) in thinned.groups.enumerated() {
+            for i in group {
+                #expect(pieces[g].contains(thinned.indices[i]))
+                #expect(thinned.sample.point(i) == chain.point(thinned.indices[i]))
+            }
+        }
+        // Four chains and at least 5 groups: every chain in 2 segments.
+        let four = try ChainCalibrationTests.autoregressiveSample(chains: 4, length: 100, rho: 0.8, generator: &generator)
+        #expect(try thinning.thinnedGroups(four, count: 40).groupCount == 8)
+        #expect(SteinThinning.allocate(7, proportionalTo: [100, 100, 100]) == [3, 2, 2])
+        #expect(SteinThinning.allocate(10, proportionalTo: [1, 1, 2]) == [3, 2, 5])
+    }
+
+    @Test("within a piece: the middle draw first, then the off-diagonal greedy objective")
+    func offDiagonalSteps() throws {
+        let points: [Double] = [2, -1.5, 0.1, 3, -0.05, 1]
+        let sample = try SteinSample(count: 6, dimension: 1, points: points, scores: points.map { -$0 })
+        let thinning = SteinThinning(kernel: .inverseMultiquadric(scale: .fixed(1)))
+        let selected = try thinning.select(sample, count: 2, lengthScale: 1, diagonal: false)
+        #expect(selected[0] == 3)
+        let stein = try thinning.kernel.steinKernel(lengthScale: 1)
+        let objective = (0..<6).map { stein.value(x: [points[3]], scoreX: [-points[3]], y: [points[$0]], scoreY: [-points[$0]]) }
+        #expect(selected[1] == objective.indices.min { objective[$0] < objective[$1] }!)
+    }
+
+    @Test("grouped thinning and its estimator reject bad input")
+    func groupedBadInput() throws {
+        var generator = Xoshiro256PlusPlus(seed: 2600)
+        let chain = try ChainCalibrationTests.autoregressiveSample(chains: 1, length: 200, rho: 0.8, generator: &generator)
+        let thinning = SteinThinning(kernel: .inverseMultiquadric(scale: .fixed(1)))
+        #expect(throws: MonteCarloError.invalidParameter(name: "groups", value: 1, requirement: "at least 2")) {
+            try thinning.thinnedGroups(chain, count: 20, groups: 1)
+        }
+        #expect(throws: MonteCarloError.invalidParameter(name: "count", value: 9, requirement: "at least 2 per group (10 for 5 groups)")) {
+            try thinning.thinnedGroups(chain, count: 9)
+        }
+        let thinned = try thinning.thinnedGroups(chain, count: 20)
+        #expect(throws: MonteCarloError.dimensionMismatch(what: "integrand values (one per draw)", expected: 20, actual: 19)) {
+            try SteinControlFunctional().estimate(thinned: thinned, values: Array(repeating: 1, count: 19))
+        }
+        let two = try thinning.thinnedGroups(chain, count: 20, groups: 2)
+        #expect(throws: MonteCarloError.insufficientSamples(needed: 3, available: 2, reason: "(groups) for a delete-a-group jackknife over cross-fitted groups")) {
+            try SteinControlFunctional().estimate(thinned: two, values: Array(repeating: 1, count: 20))
         }
     }
 }
