@@ -47,25 +47,16 @@ extension SteinThinning {
         }
         let sizes = Self.allocate(m, proportionalTo: pieces.map(\.count))
         let lengthScale = try baseLengthScale(on: sample)
-        let d = sample.dimension
         var indices: [Int] = []
         indices.reserveCapacity(m)
         for (piece, size) in zip(pieces, sizes) {
             guard size >= 1, size <= piece.count else {
                 throw .invalidParameter(name: "count", value: Double(m), requirement: "at most the draws of every piece (\(size) of \(piece.count))")
             }
-            let part = try SteinSample(count: piece.count, dimension: d, points: Array(sample.points[(piece.lowerBound * d)..<(piece.upperBound * d)]),
-                                       scores: Array(sample.scores[(piece.lowerBound * d)..<(piece.upperBound * d)]))
+            let part = try Self.draws(of: sample, at: Array(piece))
             for i in try select(part, count: size, lengthScale: lengthScale, diagonal: false) { indices.append(piece.lowerBound + i) }
         }
-        var points: [Double] = [], scores: [Double] = []
-        points.reserveCapacity(m * d)
-        scores.reserveCapacity(m * d)
-        for i in indices {
-            points.append(contentsOf: sample.points[(i * d)..<((i + 1) * d)])
-            scores.append(contentsOf: sample.scores[(i * d)..<((i + 1) * d)])
-        }
-        return ThinnedSample(sample: try SteinSample(count: m, dimension: d, points: points, scores: scores),
+        return ThinnedSample(sample: try Self.draws(of: sample, at: indices),
                              groupSizes: sizes, indices: indices, pieceLengths: pieces.map(\.count),
                              autocorrelationGap: sample.foldGap)
     }

@@ -1,8 +1,8 @@
 import MonteCarloCore
 
 /// Stein-thinned points of G independent pieces of a sample, thinned separately: the input of
-/// ``SteinControlFunctional/estimate(thinned:values:)``, whose error bar comes from the
-/// variability between the groups.
+/// ``SteinControlFunctional/estimate(thinned:values:)``, whose error bar is a delete-a-group
+/// jackknife over these independent groups.
 ///
 /// Made by ``SteinThinning/thinnedGroups(_:count:groups:)``. The pieces are the chains of the
 /// sample, each cut into contiguous segments so that there are at least the requested number
