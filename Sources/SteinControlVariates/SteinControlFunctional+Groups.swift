@@ -71,7 +71,8 @@ extension SteinControlFunctional {
     ///   not have one entry per thinned point; `MonteCarloError/nonFinite(quantity:index:)`;
     ///   the settings errors of ``estimate(sample:values:)``;
     ///   `MonteCarloError/insufficientSamples(needed:available:reason:)` for fewer than 3
-    ///   groups; `MonteCarloError/notPositiveDefinite(jitterTried:)` when a kernel matrix does
+    ///   groups, and the errors of a `ThinnedSample` whose groups do not describe its points
+    ///   (a decoded value); `MonteCarloError/notPositiveDefinite(jitterTried:)` when a kernel matrix does
     ///   not factor.
     /// - Complexity: G fits on m(G − 1)/G points and G(G − 1) on m(G − 2)/G points (tuning:
     ///   times its candidates and folds).
@@ -79,8 +80,8 @@ extension SteinControlFunctional {
         let sample = thinned.sample
         try sample.validate(values: values)
         try validateSettings()
+        try thinned.validate()
         let groups = thinned.groups
-        try requireCount(groups.count, atLeast: 3, "(groups) for a delete-a-group jackknife over cross-fitted groups")
         let m = Double(sample.count)
         let baseLength = try kernel.baseLengthScale(on: sample)
         let polynomial = ZeroVarianceControlVariates(degree: max(1, polynomialDegree))

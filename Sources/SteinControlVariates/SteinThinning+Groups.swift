@@ -32,15 +32,15 @@ extension SteinThinning {
     ///   - sample: draws with their scores; chains (`SampleDependence/chains(lengths:longRunVariance:)`)
     ///     or independent draws. A single chain passed as independent draws is cut without gaps.
     ///   - m: the total number of points, at least 2 per group.
-    ///   - groups: the least number of groups G, at least 2; 5 by default (a Student-t interval
+    ///   - groups: the least number of groups G, at least 3 (the jackknife fits on G − 2); 5 by default (a Student-t interval
     ///     with G − 1 degrees of freedom: more groups give shorter intervals, but shorter pieces).
     /// - Throws: `MonteCarloError/invalidParameter(name:value:requirement:)` for `groups` below
-    ///   2, or m below 2G or above the number of draws of a piece;
+    ///   3, or m below 2G or above the number of draws of a piece;
     ///   `MonteCarloError/insufficientSamples(needed:available:reason:)` when a piece would have
     ///   fewer than 2 draws; the errors of ``select(_:count:)``.
     /// - Complexity: O(n·m/G) Stein-kernel evaluations.
     public func thinnedGroups(_ sample: SteinSample, count m: Int, groups: Int = 5) throws(MonteCarloError) -> ThinnedSample {
-        guard groups >= 2 else { throw .invalidParameter(name: "groups", value: Double(groups), requirement: "at least 2") }
+        guard groups >= 3 else { throw .invalidParameter(name: "groups", value: Double(groups), requirement: "at least 3") }
         let pieces = try Self.pieces(of: sample, atLeast: groups)
         guard m >= 2 * pieces.count else {
             throw .invalidParameter(name: "count", value: Double(m), requirement: "at least 2 per group (\(2 * pieces.count) for \(pieces.count) groups)")
@@ -51,7 +51,7 @@ extension SteinThinning {
         indices.reserveCapacity(m)
         for (piece, size) in zip(pieces, sizes) {
             guard size >= 1, size <= piece.count else {
-                throw .invalidParameter(name: "count", value: Double(m), requirement: "at most the draws of every piece (\(size) of \(piece.count))")
+                throw .invalidParameter(name: "count", value: Double(m), requirement: "at least 1 and at most the draws of every piece (\(size) for a piece of \(piece.count))")
             }
             let part = try Self.draws(of: sample, at: Array(piece))
             for i in try select(part, count: size, lengthScale: lengthScale, diagonal: false) { indices.append(piece.lowerBound + i) }

@@ -40,6 +40,23 @@ public struct ThinnedSample: Sendable, Hashable, Codable {
         return result
     }
 
+    /// Checks that the groups describe the points (a decoded value may not): at least 3 groups,
+    /// each non-empty, m points in all, one index per point.
+    func validate() throws(MonteCarloError) {
+        guard groupSizes.count >= 3 else {
+            throw .insufficientSamples(needed: 3, available: groupSizes.count, reason: "(groups) for a delete-a-group jackknife over cross-fitted groups")
+        }
+        if let bad = groupSizes.firstIndex(where: { $0 < 1 }) {
+            throw .invalidParameter(name: "group size", value: Double(groupSizes[bad]), requirement: "at least 1")
+        }
+        guard groupSizes.reduce(0, +) == sample.count else {
+            throw .dimensionMismatch(what: "points in the groups (sum of group sizes)", expected: sample.count, actual: groupSizes.reduce(0, +))
+        }
+        guard indices.count == sample.count else {
+            throw .dimensionMismatch(what: "indices (one per thinned point)", expected: sample.count, actual: indices.count)
+        }
+    }
+
     /// A warning when a piece is shorter than 10 autocorrelation times: neighbouring segments
     /// of one chain are then correlated enough to make the between-group variance too small.
     var shortPieceWarning: String? {

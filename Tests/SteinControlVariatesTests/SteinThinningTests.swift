@@ -183,8 +183,8 @@ struct SteinThinningTests {
         var generator = Xoshiro256PlusPlus(seed: 2600)
         let chain = try ChainCalibrationTests.autoregressiveSample(chains: 1, length: 200, rho: 0.8, generator: &generator)
         let thinning = SteinThinning(kernel: .inverseMultiquadric(scale: .fixed(1)))
-        #expect(throws: MonteCarloError.invalidParameter(name: "groups", value: 1, requirement: "at least 2")) {
-            try thinning.thinnedGroups(chain, count: 20, groups: 1)
+        #expect(throws: MonteCarloError.invalidParameter(name: "groups", value: 2, requirement: "at least 3")) {
+            try thinning.thinnedGroups(chain, count: 20, groups: 2)
         }
         #expect(throws: MonteCarloError.invalidParameter(name: "count", value: 9, requirement: "at least 2 per group (10 for 5 groups)")) {
             try thinning.thinnedGroups(chain, count: 9)
@@ -197,9 +197,16 @@ struct SteinThinningTests {
         let short = try SteinControlFunctional().estimate(thinned: thinned, values: (0..<20).map { ChainCalibrationTests.integrand(thinned.sample.point($0)) })
         #expect(thinned.autocorrelationGap > 4)
         #expect(short.diagnostics.warnings.contains { $0.contains("fewer than 10 autocorrelation times") })
-        let two = try thinning.thinnedGroups(chain, count: 20, groups: 2)
+        // A decoded value whose groups do not describe its points.
+        let two = ThinnedSample(sample: thinned.sample, groupSizes: [10, 10], indices: thinned.indices,
+                                pieceLengths: [100, 100], autocorrelationGap: 0)
         #expect(throws: MonteCarloError.insufficientSamples(needed: 3, available: 2, reason: "(groups) for a delete-a-group jackknife over cross-fitted groups")) {
             try SteinControlFunctional().estimate(thinned: two, values: Array(repeating: 1, count: 20))
+        }
+        let uneven = ThinnedSample(sample: thinned.sample, groupSizes: [5, 5, 5], indices: thinned.indices,
+                                   pieceLengths: [70, 70, 60], autocorrelationGap: 0)
+        #expect(throws: MonteCarloError.dimensionMismatch(what: "points in the groups (sum of group sizes)", expected: 20, actual: 15)) {
+            try SteinControlFunctional().estimate(thinned: uneven, values: Array(repeating: 1, count: 20))
         }
     }
 }
