@@ -10,7 +10,7 @@ import MonteCarloCore
 ///
 /// ```swift
 /// let thinned = try SteinThinning().thinnedGroups(chain, count: 100)   // 5 segments of one chain
-/// thinned.groupSizes      // [20, 20, 20, 20, 20]
+/// thinned.groupSizes      // 5 sizes adding up to 100, ∝ the segments' lengths
 /// thinned.sample.count    // 100
 /// ```
 public struct ThinnedSample: Sendable, Hashable, Codable {
