@@ -112,37 +112,22 @@ public struct MixedMutualInformation: Sendable, Hashable, Codable {
         let n = x.count, k = neighbors, m = subsampleBlocks
         guard m >= 2 else { throw .invalidParameter(name: "subsampleBlocks", value: Double(m), requirement: "at least 2") }
         let blockSize = n / m
-        guard blockSize > k else {
-            throw .insufficientSamples(needed: m * (k + 1), available: n, reason: "for \(m) subsample blocks of more than k = \(k) points")
+        guard blockSize > k + 1 else {
+            throw .insufficientSamples(needed: m * (k + 2), available: n,
+                                       reason: "for \(m) subsample blocks of more than k + 1 = \(k + 1) points")
         }
-        let full = try Self.evaluate(x: x, y: y, k: k)
+        let full = try Self.evaluate(x: x, y: y, k: k, jackknife: true)
         let permutation = BlockRescaledJackknife.permutation(n, seed: seed, stream: 4)
-        var results = [Result<Double, MonteCarloError>](repeating: .success(0), count: m)
-        results.withUnsafeMutableBufferPointer { buffer in
-            let out = SharedPointer(buffer.baseAddress!)
-            ParallelLoop.run(iterations: m) { b in
-                let picked = permutation[(b * blockSize)..<((b + 1) * blockSize)]
-                do throws(MonteCarloError) {
-                    out.pointer[b] = .success(try Self.evaluate(x: x.subset(picked), y: y.subset(picked), k: k, chunks: 1).value)
-                } catch {
-                    out.pointer[b] = .failure(error)
-                }
-            }
+        let rescaled = try BlockRescaledJackknife(jackknife: full.jackknife, blocks: m) { b throws(MonteCarloError) in
+            let picked = permutation[(b * blockSize)..<((b + 1) * blockSize)]
+            let block = try Self.evaluate(x: x.subset(picked), y: y.subset(picked), k: k, jackknife: true, chunks: 1)
+            return (block.value, block.jackknife)
         }
-        var blocks = RunningMoments()
-        for result in results { blocks.add(try result.get()) }
-        let variance = blocks.sampleVariance * Double(blockSize) / Double(n)
-        return Estimate(
-            value: full.value, variance: variance, sampleCount: n,
-            effectiveSampleSize: Estimate.effectiveSampleSize(perDrawVariance: full.pointTermVariance, estimatorVariance: variance,
-                                                              evaluations: n),
-            degreesOfFreedom: Double(m - 1),
-            diagnostics: Diagnostics(
-                method: "gao-kannan-oh-viswanath-mixed",
-                declaredBias: "Consistent; KSG-like bias on continuous parts, small on discrete parts (not estimated)",
-                figures: ["neighbors": Double(k), "subsampleBlocks": Double(m), "blockSize": Double(blockSize),
-                          "subsampleMeanShift": blocks.mean - full.value, "tiedPoints": Double(full.tiedPoints),
-                          "pointTermVariance": full.pointTermVariance / Double(n)]))
+        return rescaled.estimate(
+            value: full.value, pointTermVariance: full.pointTermVariance, sampleCount: n,
+            method: "gao-kannan-oh-viswanath-mixed",
+            declaredBias: "Consistent; KSG-like bias on continuous parts, small on discrete parts (not estimated)",
+            figures: ["neighbors": Double(k), "blockSize": Double(blockSize), "tiedPoints": Double(full.tiedPoints)])
     }
 
     /// The value, the sample variance of the per-point terms, and how many points have ρᵢ = 0.
@@ -150,11 +135,20 @@ public struct MixedMutualInformation: Sendable, Hashable, Codable {
         var value: Double
         var pointTermVariance: Double
         var tiedPoints: Int
+        /// Î₋ⱼ for each j (empty unless asked for).
+        var leaveOneOut: [Double] = []
+
+        /// The delete-one jackknife variance ((N − 1)/N) Σⱼ (Î₋ⱼ − Ī₋)².
+        var jackknife: Double { BlockRescaledJackknife.jackknife(leaveOneOut) }
     }
 
-    static func evaluate(x: NeighborSample, y: NeighborSample, k: Int, chunks: Int = 64) throws(MonteCarloError) -> Evaluation {
-        let n = x.count
-        guard n > k else { throw .insufficientSamples(needed: k + 1, available: n, reason: "for k = \(k) neighbours") }
+    static func evaluate(x: NeighborSample, y: NeighborSample, k: Int, jackknife: Bool = false,
+                         chunks: Int = 64) throws(MonteCarloError) -> Evaluation {
+        let n = x.count, search = jackknife ? k + 1 : k
+        guard n > search else {
+            throw .insufficientSamples(needed: search + 1, available: n,
+                                       reason: jackknife ? "for k = \(k) neighbours and the jackknife" : "for k = \(k) neighbours")
+        }
         let dz = x.dimension + y.dimension
         var joint = [Double]()
         joint.reserveCapacity(n * dz)
@@ -162,11 +156,11 @@ public struct MixedMutualInformation: Sendable, Hashable, Codable {
             joint.append(contentsOf: x.values[(i * x.dimension)..<((i + 1) * x.dimension)])
             joint.append(contentsOf: y.values[(i * y.dimension)..<((i + 1) * y.dimension)])
         }
-        let table = NeighborSample(count: n, dimension: dz, values: joint).neighbors(k: k, chunks: chunks)
+        let table = NeighborSample(count: n, dimension: dz, values: joint).neighbors(k: search, chunks: chunks)
         var radius = [Double](repeating: 0, count: n)
         var tied = 0
         for i in 0..<n {
-            radius[i] = table.distances[i * k + k - 1]
+            radius[i] = table.distances[i * search + k - 1]
             if radius[i] == 0 { tied += 1 }
         }
         // Counts including i itself: strictly inside ρᵢ, or (where ρᵢ = 0) the ties.
@@ -195,6 +189,11 @@ public struct MixedMutualInformation: Sendable, Hashable, Codable {
         }
         var moments = RunningMoments()
         moments.add(contentsOf: terms)
-        return Evaluation(value: moments.mean, pointTermVariance: moments.sampleVariance, tiedPoints: tied)
+        var evaluation = Evaluation(value: moments.mean, pointTermVariance: moments.sampleVariance, tiedPoints: tied)
+        guard jackknife else { return evaluation }
+        let points = PointData(terms: terms, radius: radius, countX: countX, countY: countY, countZ: countZ, table: table)
+        evaluation.leaveOneOut = Self.leaveOneOut(points, x: x, y: y, spaceX: spaceX, spaceY: spaceY, psi: psi, k: k,
+                                                  chunks: chunks)
+        return evaluation
     }
 }

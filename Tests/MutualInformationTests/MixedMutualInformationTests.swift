@@ -42,6 +42,42 @@ struct MixedMutualInformationTests {
         #expect(estimate.diagnostics.figures["tiedPoints"]! > 1000)
     }
 
+    /// The one-pass leave-one-out values equal N recomputations, on data with every tie rule:
+    /// ties of more than k + 1 points (ρ stays 0 without one), of exactly k + 1 (ρ becomes
+    /// positive), of fewer than k + 1, shared marginal values, distances tied at ρ (a coarse
+    /// grid), and a two-dimensional X (k-d tree marginals).
+    @Test(arguments: [(3, 1), (3, 2), (1, 1), (5, 1)])
+    func leaveOneOutMatchesRecomputation(neighbors k: Int, dimension dx: Int) throws {
+        var generator = Xoshiro256PlusPlus(seed: 0x18_D006 + UInt64(10 * k + dx))
+        var x = [[Double]](), y = [[Double]]()
+        // Atoms apart from the rest in X, on the grid's values in Y.
+        for (size, atom) in [(k + 3, 0.0), (k + 1, 1.0), (max(k - 1, 1), 2.0)] {
+            for _ in 0..<size {
+                x.append([Double](repeating: -1 - atom, count: dx))
+                y.append([atom])
+            }
+        }
+        for i in 0..<50 {
+            let a = (4 * Double.random(in: 0..<1, using: &generator)).rounded(.down)
+            let row = (0..<dx).map { c in c == 0 ? a : (2 * Double.random(in: 0..<1, using: &generator)).rounded(.down) }
+            let noise = Double.random(in: 0..<1, using: &generator)
+            // A third on a grid of quarters, a third on the atoms' y values, the rest continuous.
+            let value = i % 3 == 0 ? (4 * (a + noise)).rounded(.down) / 4 : i % 3 == 1 ? (2 * noise).rounded(.down) : a + noise
+            x.append(row)
+            y.append([value])
+        }
+        let xs = try NeighborSample(x, name: "X"), ys = try NeighborSample(y, name: "Y")
+        let n = xs.count
+        let full = try MixedMutualInformation.evaluate(x: xs, y: ys, k: k, jackknife: true, chunks: 4)
+        #expect(full.tiedPoints >= 2 * k + 4)
+        for j in 0..<n {
+            let rest = Array(0..<j) + Array((j + 1)..<n)
+            let reference = try MixedMutualInformation.evaluate(x: xs.subset(rest[...]), y: ys.subset(rest[...]), k: k).value
+            #expect(abs(full.leaveOneOut[j] - reference) <= 1e-12 * max(1, abs(reference)),
+                    "j = \(j): \(full.leaveOneOut[j]) vs \(reference)")
+        }
+    }
+
     @Test func badInputThrows() {
         let estimator = MixedMutualInformation(neighbors: 3)
         let x = [0.0, 1, 0, 1, 0, 1, 0, 1], y = [0.1, 0.5, 0.9, 1.3, 1.7, 0.2, 0.6, 1.0]
