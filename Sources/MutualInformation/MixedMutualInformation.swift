@@ -111,9 +111,10 @@ public struct MixedMutualInformation: Sendable, Hashable, Codable {
         return try Self.evaluate(x: xs, y: ys, k: neighbors).value
     }
 
-    /// Î with its subsampling variance (see the type's discussion).
-    /// - Throws: As the two-dimensional `value(x:y:)`, and `insufficientSamples` when a block would
-    ///   hold k points or fewer (N < m(k + 1)).
+    /// Î with its rescaled-jackknife variance (see the type's discussion).
+    /// - Throws: As the two-dimensional `value(x:y:)`; `insufficientSamples` when a block would
+    ///   hold k + 1 points or fewer (N < m(k + 2)); `invalidParameter` for m < 2 or
+    ///   `maximumBlockSize` ≤ k + 1.
     public func estimate(x: [[Double]], y: [[Double]]) throws(MonteCarloError) -> Estimate {
         let (xs, ys) = try validated(x: NeighborSample(x, name: "X"), y: NeighborSample(y, name: "Y"))
         return try estimate(xs, ys)
