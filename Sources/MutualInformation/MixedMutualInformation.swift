@@ -64,7 +64,8 @@ import MonteCarloCore
 /// 1.43 at N = 500 (too small a standard error). With the blocks capped at b = 1024 (a
 /// throwaway release driver, same data): 0.84 at N = 2·10⁴ (R = 300, band 0.75…1.29) and
 /// 1.12 at N = 5·10⁴ (R = 200). The measured f grows slowly with b (mean 1.73 at b = 50, 1.92
-/// at 400, 2.0 at 1024), so the variance leans conservative. ESS = sample variance of the per-point
+/// at 400, 2.0 at 1024), which makes the variance somewhat conservative where b ≪ N; both
+/// ratios are inside their bands. ESS = sample variance of the per-point
 /// terms divided by `variance`.
 /// `figures["jackknifeOverestimation"]` = J̄_b/s² (noisy: m − 1 degrees of freedom),
 /// `figures["subsampleMeanShift"]` = mean block value − Î (a bias self-check).
