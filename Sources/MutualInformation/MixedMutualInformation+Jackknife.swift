@@ -36,7 +36,6 @@ extension MixedMutualInformation {
         // Increment of tᵢ when one point leaves i's window (strict at ρᵢ, or the tie of xᵢ).
         var weightX = [Double](repeating: 0, count: n), weightY = weightX
         var nextRadius = [Double](repeating: 0, count: n)
-        var tiedWeightX = [Double](), tiedWeightY = [Double]()
         for i in 0..<n {
             weightX[i] = countX[i] >= 2 ? psi[countX[i]] - psi[countX[i] - 1] : 0
             weightY[i] = countY[i] >= 2 ? psi[countY[i]] - psi[countY[i] - 1] : 0
@@ -47,8 +46,7 @@ extension MixedMutualInformation {
         let tied = radius.contains(0)
         if tied {
             // Points with ρᵢ = 0: their windows are the ties (the strict windows above were empty).
-            tiedWeightX = weightX
-            tiedWeightY = weightY
+            var tiedWeightX = weightX, tiedWeightY = weightY
             for i in 0..<n where radius[i] > 0 {
                 tiedWeightX[i] = 0
                 tiedWeightY[i] = 0
