@@ -20,8 +20,8 @@ extension MICommand {
         (no rescaling, jitter or clipping at 0); every class needs more than k + 1 rows; SE: the \
         jackknife rescaled on random subsamples, as for ksg.
           --method mixed       Gao, Kannan, Oh & Viswanath (2017) k-NN estimator for discrete, \
-        continuous or mixed columns with ties (--discrete not needed); SE from 10 disjoint \
-        subsamples scaled by their size (Student-t).
+        continuous or mixed columns with ties (--discrete not needed); SE: the exact jackknife \
+        rescaled on random subsamples, as for ksg.
         """
 
     func validateDiscrete() throws {
@@ -40,16 +40,16 @@ extension MICommand {
         let (x, y) = Self.rows(matrix, xColumns, yColumns)
         let n = x.count, k = neighbors
         if method == .mixed {
-            let blocks = min(10, n / (k + 1))
+            let blocks = min(10, n / (k + 2))
             guard blocks >= 2 else {
                 throw .invalidArgument("\(file): too few rows: the mixed estimator's standard error with k = \(k) needs two "
-                    + "disjoint subsamples of more than k rows, so at least \(2 * (k + 1)) rows; the file has \(n).")
+                    + "disjoint subsamples of more than k + 1 rows, so at least \(2 * (k + 2)) rows; the file has \(n).")
             }
             let estimator = MixedMutualInformation(neighbors: k, subsampleBlocks: blocks, seed: seed)
             context.method = "mixed"
             context.notes = ["Gao, Kannan, Oh & Viswanath (2017), k = \(k), max-norm on the raw values (ties: k̃ = the whole "
-                + "tie); standard error: \(blocks) disjoint random subsamples of \(n / blocks) rows, their variance scaled "
-                + "by size (seed \(seed))."]
+                + "tie); standard error: the leave-one-out jackknife rescaled by its overestimation factor measured on "
+                + "\(blocks) disjoint random subsamples of \(min(n / blocks, estimator.maximumBlockSize)) rows (seed \(seed))."]
             return try NeighborEstimateReport.naming(file) { () throws(MonteCarloError) in try estimator.estimate(x: x, y: y) }
         }
         let xDiscrete = xColumns.allSatisfy(discreteColumns.contains), yDiscrete = yColumns.allSatisfy(discreteColumns.contains)
