@@ -165,6 +165,32 @@ enum LAPACK {
         }
     }
 
+    /// `B = op(L)⁻¹ · B` for a lower-triangular `n`×`n` matrix `L` with a non-unit diagonal
+    /// (`cblas_dtrsm`, from the left), `op(L)` = `L` or `Lᵀ`.
+    ///
+    /// - Parameters:
+    ///   - transposed: Whether to solve with `Lᵀ` instead of `L`.
+    ///   - n: Order of `L`, rows of `B`.
+    ///   - nrhs: Columns of `B`.
+    ///   - a: `L` in the lower triangle, column-major with leading dimension `lda` (the strict
+    ///     upper triangle is not read).
+    ///   - b: `B`, column-major with leading dimension `ldb`; overwritten with the solution.
+    /// - Complexity: O(`n`²·`nrhs`).
+    static func trsmLowerLeft(
+        transposed: Bool, n: Int, nrhs: Int, a: [Double], lda: Int, b: inout [Double], ldb: Int
+    ) {
+        requireBuffer(a.count, rows: n, columns: n, leading: lda, "trsm A")
+        requireBuffer(b.count, rows: n, columns: nrhs, leading: ldb, "trsm B")
+        let (nn, nr, la, lb) = (lapackInt(n), lapackInt(nrhs), lapackInt(lda), lapackInt(ldb))
+        a.withUnsafeBufferPointer { pa in
+            b.withUnsafeMutableBufferPointer { pb in
+                cblas_dtrsm(
+                    CblasColMajor, CblasLeft, CblasLower, transposed ? CblasTrans : CblasNoTrans, CblasNonUnit,
+                    nn, nr, 1.0, pa.baseAddress, la, pb.baseAddress, lb)
+            }
+        }
+    }
+
     // MARK: - Cholesky family
 
     /// Cholesky factorization of a symmetric matrix in place (`dpotrf`).

@@ -31,9 +31,21 @@ struct KernelFit {
     /// The Cholesky factorization of K, kept only when asked for (``LeaveOutKernelFits`` forms
     /// K⁻¹ from it); nil otherwise.
     var factorization: CholeskyFactorization?
-    /// K0 over all n draws (both triangles), shared by the fits that ``LeaveOutKernelFits``
-    /// derives, whose residuals gather K0(rows, training) from it; nil for a fit of its own.
-    var fullKernelMatrix: Matrix?
+    /// The lower triangle of K0 + ridge (before factoring) when asked for with
+    /// `keepsKernelMatrix`; for a fit that ``LeaveOutKernelFits`` derives, |K0| over all n draws
+    /// (both triangles), for the rounding bounds of its held-out residuals; nil otherwise.
+    var kernelMatrix: Matrix?
+    /// For a fit that ``LeaveOutKernelFits`` derives: its held-out residuals at the left-out draws
+    /// (one entry per draw of the sample, NaN at the training draws).
+    var heldOut: HeldOutResiduals?
+
+    /// The held-out residuals of a derived fit, which the leave-out identity gives directly.
+    struct HeldOutResiduals {
+        /// eᵢ at every left-out draw i, NaN elsewhere (n entries).
+        var residuals: [Double]
+        /// Σₜ|K0(xᵢ, x_t)aₜ| at the left-out draws when already computed (n entries), else nil.
+        var kernelBounds: [Double]?
+    }
 
     /// β̂₀ = wᵀf: the full-data (weighted) estimate.
     var constant: Double { basisCoefficients[0] }
@@ -47,12 +59,13 @@ struct KernelFit {
     ///   - estimatesCondition: false skips LAPACK's condition estimate (``reciprocalConditionNumber``
     ///     is then NaN): for refits that nobody reports (jackknife, cross-validation).
     ///   - keepsFactorization: keep the Cholesky factorization of K in ``factorization``.
+    ///   - keepsKernelMatrix: keep a copy of the lower triangle of K in ``kernelMatrix``.
     /// - Throws: `MonteCarloError/notPositiveDefinite(jitterTried:)` when K0 + jitter will not
     ///   factor up to a relative jitter of 10⁻²; `MonteCarloError/singularControlCovariance(detail:)`
     ///   when ΦᵀK⁻¹Φ is singular (collinear polynomial controls on T).
     init(kernel: LangevinSteinKernel, sample: SteinSample, values: [Double], controls: [Double], polynomialCount p: Int,
          training: [Int], nugget: Double, diagonalShift: Double? = nil, estimatesCondition: Bool = true,
-         keepsFactorization: Bool = false) throws(MonteCarloError) {
+         keepsFactorization: Bool = false, keepsKernelMatrix: Bool = false) throws(MonteCarloError) {
         var matrix = kernel.lowerTriangle(for: sample, indices: training)  // dpotrf reads the lower triangle only
         let m = training.count
         var meanDiagonal = 0.0
@@ -61,6 +74,7 @@ struct KernelFit {
         let ridge = diagonalShift ?? nugget * meanDiagonal
         let addRidge = { (k: inout Matrix) in if ridge > 0 { for i in 0..<m { k.storage[i + i * m] += ridge } } }
         addRidge(&matrix)
+        let kept: Matrix? = keepsKernelMatrix ? Matrix(rows: m, columns: m, columnMajor: Array(matrix.storage)) : nil
         // Factored in its own buffer (no n × n copy); a jitter retry rebuilds K0 + λI, whose
         // diagonal is that of the first attempt exactly (the same fill, the same ridge).
         let refill = { () -> Matrix in
@@ -135,7 +149,8 @@ struct KernelFit {
         self.relativeJitter = totalJitter / meanDiagonal
         self.reciprocalConditionNumber = factorization.reciprocalConditionNumber
         self.factorization = keepsFactorization ? factorization : nil
-        self.fullKernelMatrix = nil
+        self.kernelMatrix = kept
+        self.heldOut = nil
     }
 
     /// The kernel Stein discrepancy √(wᵀK0w) of the weighted training draws:
@@ -154,52 +169,75 @@ struct KernelFit {
     }
 
     func residuals(sample: SteinSample, values: [Double], controls: [Double], at indices: [Int]) -> (residuals: [Double], rounding: [Double]) {
-        var cross: Matrix? = nil
-        if let full = fullKernelMatrix {
-            // K0(indices, training) gathered from the full-data matrix instead of re-evaluated.
-            let n = full.rows
-            var gathered = Matrix(rows: indices.count, columns: training.count)
-            full.storage.withUnsafeBufferPointer { k in
-                gathered.storage.withUnsafeMutableBufferPointer { g in
-                    for (c, j) in training.enumerated() {
-                        for (r, i) in indices.enumerated() { g[r + c * indices.count] = k[i + j * n] }
-                    }
-                }
-            }
-            cross = gathered
+        guard let heldOut, indices.allSatisfy({ !heldOut.residuals[$0].isNaN }) else {
+            return steinControlResiduals(kernel: kernel, sample: sample, values: values, controls: controls,
+                                         basisCoefficients: basisCoefficients, centers: training, kernelCoefficients: coefficients,
+                                         at: indices)
         }
-        return steinControlResiduals(kernel: kernel, sample: sample, values: values, controls: controls,
-                                     basisCoefficients: basisCoefficients, centers: training, kernelCoefficients: coefficients,
-                                     at: indices, cross: cross)
+        // A derived fit: the residuals at left-out draws are the leave-out identity's; the
+        // rounding bound's kernel part Σₜ|K0ᵢₜaₜ| is stored or gathered from |K0|.
+        precondition(coefficients.count == training.count, "rounding bounds need the kernel coefficients")
+        let e = indices.map { heldOut.residuals[$0] }
+        var kernelPart: [Double]
+        if let bounds = heldOut.kernelBounds {
+            kernelPart = indices.map { bounds[$0] }
+        } else {
+            var scattered = [Double](repeating: 0, count: sample.count)
+            for (t, i) in training.enumerated() { scattered[i] = abs(coefficients[t]) }
+            kernelPart = LeaveOutKernelFits.kernelBounds(absoluteKernel: kernelMatrix!, scatteredCoefficients: scattered, at: indices)
+        }
+        let rounding = steinControlRoundingBounds(sample: sample, values: values, controls: controls,
+                                                  basisCoefficients: basisCoefficients, kernelPart: kernelPart, at: indices)
+        return (e, rounding)
+    }
+
+    /// The residuals of ``residuals(sample:values:controls:at:)`` without their rounding bounds
+    /// (the jackknife's refits need only the values): for a derived fit, read off its held-out
+    /// residuals.
+    func residualValues(sample: SteinSample, values: [Double], controls: [Double], at indices: [Int]) -> [Double] {
+        if let heldOut, indices.allSatisfy({ !heldOut.residuals[$0].isNaN }) {
+            return indices.map { heldOut.residuals[$0] }
+        }
+        return residuals(sample: sample, values: values, controls: controls, at: indices).residuals
     }
 }
 
 /// Residuals eᵢ = fᵢ − Σⱼ βⱼgᵢⱼ − Σₜ K0(xᵢ, x_cₜ)aₜ of a fitted Stein control at `indices` (β =
 /// `basisCoefficients` after the constant, g the p = β.count − 1 polynomial controls, row-major in
-/// `controls`; a the kernel coefficients on the draws `centers`; `cross`, when given, is K0(indices,
-/// centers) already evaluated), and a bound on the rounding error
+/// `controls`; a the kernel coefficients on the draws `centers`), and a bound on the rounding error
 /// of each: δᵢ = 4(d + p + 2)ε(|fᵢ| + Σⱼ|βⱼgᵢⱼ| + Σₜ|K0ᵢₜaₜ|). Shared by the exact and the Nyström fits.
 func steinControlResiduals(kernel: LangevinSteinKernel, sample: SteinSample, values: [Double], controls: [Double],
                            basisCoefficients: [Double], centers: [Int], kernelCoefficients: [Double],
-                           at indices: [Int], cross given: Matrix? = nil) -> (residuals: [Double], rounding: [Double]) {
-    let cross = given ?? kernel.matrix(for: sample, rows: indices, columns: centers)
+                           at indices: [Int]) -> (residuals: [Double], rounding: [Double]) {
+    let cross = kernel.matrix(for: sample, rows: indices, columns: centers)
     let psi = cross.multiplied(by: kernelCoefficients)
     var magnitude = cross
     magnitude.storage.withUnsafeMutableBufferPointer { m in for i in m.indices { m[i] = abs(m[i]) } }
     let bound = magnitude.multiplied(by: kernelCoefficients.map { abs($0) })
     let p = basisCoefficients.count - 1
-    let scale = 4 * Double(sample.dimension + p + 2) * Double.ulpOfOne
     var residuals = [Double](repeating: 0, count: indices.count)
-    var rounding = residuals
     for (a, i) in indices.enumerated() {
-        var polynomial = 0.0, polynomialMagnitude = 0.0
-        for j in 0..<p {
-            let term = basisCoefficients[j + 1] * controls[i * p + j]
-            polynomial += term
-            polynomialMagnitude += abs(term)
-        }
+        var polynomial = 0.0
+        for j in 0..<p { polynomial += basisCoefficients[j + 1] * controls[i * p + j] }
         residuals[a] = values[i] - polynomial - psi[a]
-        rounding[a] = scale * (abs(values[i]) + polynomialMagnitude + bound[a])
     }
+    let rounding = steinControlRoundingBounds(sample: sample, values: values, controls: controls,
+                                              basisCoefficients: basisCoefficients, kernelPart: bound, at: indices)
     return (residuals, rounding)
+}
+
+/// The rounding bounds δᵢ = 4(d + p + 2)ε(|fᵢ| + Σⱼ|βⱼgᵢⱼ| + `kernelPart`ᵢ) of
+/// ``steinControlResiduals(kernel:sample:values:controls:basisCoefficients:centers:kernelCoefficients:at:)``,
+/// `kernelPart` holding Σₜ|K0ᵢₜaₜ| for each of `indices`.
+func steinControlRoundingBounds(sample: SteinSample, values: [Double], controls: [Double], basisCoefficients: [Double],
+                                kernelPart: [Double], at indices: [Int]) -> [Double] {
+    let p = basisCoefficients.count - 1
+    let scale = 4 * Double(sample.dimension + p + 2) * Double.ulpOfOne
+    var rounding = [Double](repeating: 0, count: indices.count)
+    for (a, i) in indices.enumerated() {
+        var polynomialMagnitude = 0.0
+        for j in 0..<p { polynomialMagnitude += abs(basisCoefficients[j + 1] * controls[i * p + j]) }
+        rounding[a] = scale * (abs(values[i]) + polynomialMagnitude + kernelPart[a])
+    }
+    return rounding
 }

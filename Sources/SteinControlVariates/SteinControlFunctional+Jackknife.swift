@@ -55,13 +55,13 @@ extension SteinControlFunctional {
                         fit = known
                     } else {
                         fit = try Surrogate(candidates[k], data: data, training: training, sharing: shared, log: &log,
-                                            estimatesCondition: false)
+                                            estimatesCondition: false, heldOutOnly: true)
                         sharedFits[training] = fit
                     }
                 } else {
                     fit = try Surrogate(candidates[k], data: data, training: training, log: &log, estimatesCondition: false)
                 }
-                sum += fit.residuals(data, at: evaluation).residuals.reduce(0, +)
+                sum += fit.residualValues(data, at: evaluation).reduce(0, +)
                 count += evaluation.count
             }
             try requireCount(count, atLeast: 1, "left after deleting a jackknife group")

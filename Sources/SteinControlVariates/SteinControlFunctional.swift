@@ -154,7 +154,8 @@ import MonteCarloCore
 /// - Complexity: each fit on m draws costs O(m²d) for K0 and O(m³/3) for the Cholesky
 ///   factorization, and O(m²) memory; cross-fitting does K fits of size n(K−1)/K plus the
 ///   jackknife's K(K − 1) fits of size n(K − 2)/K (the weighted form instead inverts the
-///   full-data matrix once, O(n³), and factors one block of n/K or 2n/K draws per fit);
+///   full-data matrix once, O(n³), and factors one block of n/K draws per fold and one Schur
+///   complement of n/K draws per pair of folds: about 3.6 factorizations of order n for K = 5);
 ///   tuning multiplies the K selections by
 ///   K′·(candidates) + 1 (the jackknife reuses the selected hyper-parameters). Exact kernel
 ///   methods are meant for n up to a few thousand.
@@ -286,14 +287,14 @@ public struct SteinControlFunctional: FixedSampleEstimator, Hashable, Codable {
             try requireCount(n, atLeast: 2 * folds, "(2 per fold) for the \(folds)-fold variance estimate")
             let all = Array(0..<n)
             let candidate = try select(data, training: all, baseLength: baseLength)
+            let groups = try sample.folds(folds)
             // The full-data fit, whose factorization also gives every fold's fit (the candidate is fixed).
             var shared: LeaveOutKernelFits? = nil
             if let kernel = candidate.kernel {
                 shared = try LeaveOutKernelFits(kernel: kernel, sample: sample, values: values, controls: data.controls,
-                                                polynomialCount: p, nugget: candidate.nugget)
+                                                polynomialCount: p, nugget: candidate.nugget, blocks: groups)
             }
             // The variance: cross-fitting at the selected candidate.
-            let groups = try sample.folds(folds)
             for (k, evaluation) in groups.enumerated() {
                 let training = sample.training(excluding: evaluation, from: groups.enumerated().filter { $0.offset != k }.flatMap(\.element))
                 let fit = try Surrogate(candidate, data: data, training: training, sharing: shared, log: &log)
@@ -436,15 +437,17 @@ public struct SteinControlFunctional: FixedSampleEstimator, Hashable, Codable {
         /// factorization at this candidate) when given: every such fit uses the full-data fit's
         /// total diagonal shift, and a refit at that shift stands in when the left-out block does
         /// not factor. Without `shared`, as ``init(_:data:training:log:recordFirst:estimatesCondition:)``.
+        /// `heldOutOnly`: the fit is used for its held-out residuals only (``residualValues(_:at:)``),
+        /// so a derived fit skips its kernel coefficients.
         init(_ candidate: Candidate, data: FitData, training: [Int], sharing shared: LeaveOutKernelFits?,
-             log: inout FitLog, estimatesCondition: Bool = true) throws(MonteCarloError) {
+             log: inout FitLog, estimatesCondition: Bool = true, heldOutOnly: Bool = false) throws(MonteCarloError) {
             guard let shared, let kernel = candidate.kernel else {
                 try self.init(candidate, data: data, training: training, log: &log, estimatesCondition: estimatesCondition)
                 return
             }
             log.fits += 1
             var fit: KernelFit
-            if let derived = shared.fit(training: training) {
+            if let derived = shared.fit(training: training, computesCoefficients: !heldOutOnly) {
                 fit = derived
             } else {
                 fit = try KernelFit(kernel: kernel, sample: data.sample, values: data.values, controls: data.controls,
@@ -459,6 +462,14 @@ public struct SteinControlFunctional: FixedSampleEstimator, Hashable, Codable {
         func uncontrolledResidual(_ data: FitData, at i: Int) -> Double? {
             guard case .kernel(let fit) = self else { return nil }
             return fit.uncontrolledResidual(values: data.values, controls: data.controls, at: i)
+        }
+
+        /// The residuals without their rounding bounds.
+        func residualValues(_ data: FitData, at indices: [Int]) -> [Double] {
+            switch self {
+            case .sampleMean: return indices.map { data.values[$0] }
+            case .kernel(let fit): return fit.residualValues(sample: data.sample, values: data.values, controls: data.controls, at: indices)
+            }
         }
 
         func residuals(_ data: FitData, at indices: [Int]) -> (residuals: [Double], rounding: [Double]) {

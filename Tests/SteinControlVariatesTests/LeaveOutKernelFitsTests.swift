@@ -54,6 +54,52 @@ struct LeaveOutKernelFitsTests {
         }
     }
 
+    /// With the folds given as blocks, the fits leaving out one fold (from the fold's own factor
+    /// of P) and two folds (from the first fold's factor and the Schur complement of the second,
+    /// for every pair, in both orders, with and without the kernel coefficients) equal refits at
+    /// the full-data ridge, with the tolerances of `equalsRefits` (same matrices, same
+    /// conditioning): held-out residuals (read off the leave-out identity), β̂ and coefficients.
+    @Test("block and pair fits equal refits", arguments: [(0, 1e-3), (1, 1e-3), (2, 1e-3), (0, 1e-8), (1, 1e-8), (2, 1e-8)])
+    func blockFitsEqualRefits(degree: Int, nugget: Double) throws {
+        let n = 60
+        let (sample, values) = try TestProblems.draw(try TestProblems.correlatedGaussian(), count: n, seed: 22,
+                                                     integrand: TestProblems.correlatedSmooth)
+        let polynomial = ZeroVarianceControlVariates(degree: max(1, degree))
+        let p = degree == 0 ? 0 : polynomial.controlCount(dimension: 2)
+        let controls = p == 0 ? [] : polynomial.controls(for: sample)
+        let kernel = try KernelSpecification.gaussian().steinKernel(lengthScale: try KernelSpecification.gaussian().baseLengthScale(on: sample))
+        let folds = try sample.folds(5)
+        let shared = try LeaveOutKernelFits(kernel: kernel, sample: sample, values: values, controls: controls,
+                                            polynomialCount: p, nugget: nugget, blocks: folds)
+        let tolerance = nugget >= 1e-3 ? 1e-12 : 1e-8
+        let scale = values.map(abs).max()!
+        var leftOutSets: [[Int]] = folds.map { $0 }
+        for g in 0..<5 { for k in 0..<5 where k != g { leftOutSets.append(folds[g] + folds[k]) } }
+        for left in leftOutSets {
+            let training = (0..<n).filter { !left.contains($0) }.reversed().map { $0 }  // any order
+            let refit = try KernelFit(kernel: kernel, sample: sample, values: values, controls: controls, polynomialCount: p,
+                                      training: training, nugget: nugget, diagonalShift: shared.full.jitter)
+            let reference = refit.residuals(sample: sample, values: values, controls: controls, at: left)
+            for computesCoefficients in [true, false] {
+                let fast = try #require(shared.fit(training: training, computesCoefficients: computesCoefficients))
+                #expect(fast.heldOut != nil)
+                let e = fast.residualValues(sample: sample, values: values, controls: controls, at: left)
+                let residualGap = zip(e, reference.residuals).map { abs($0 - $1) }.max()!
+                #expect(residualGap <= tolerance * scale, "residuals differ by \(residualGap) (Q = \(degree), nugget \(nugget), |L| = \(left.count))")
+                let betaGap = zip(fast.basisCoefficients, refit.basisCoefficients).map { abs($0 - $1) }.max()!
+                #expect(betaGap <= tolerance * scale, "β̂ differ by \(betaGap)")
+                guard computesCoefficients else { continue }
+                let coefficientScale = refit.coefficients.map(abs).max()!
+                let coefficientGap = zip(fast.coefficients, refit.coefficients).map { abs($0 - $1) }.max()!
+                #expect(coefficientGap <= 100 * tolerance * coefficientScale, "kernel coefficients differ by \(coefficientGap) of \(coefficientScale)")
+                // The rounding bounds: the same sums in another order.
+                let rounding = fast.residuals(sample: sample, values: values, controls: controls, at: left).rounding
+                let roundingGap = zip(rounding, reference.rounding).map { abs($0 - $1) / $1 }.max()!
+                #expect(roundingGap <= 100 * tolerance, "rounding bounds differ by \(roundingGap) relative")
+            }
+        }
+    }
+
     /// The weighted form's error bar from the leave-out fits equals the one from refits at the
     /// full-data ridge: the held-out and jackknife variances agree to 10⁻¹⁰ relative (measured
     /// 3·10⁻¹⁴), and the
