@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include "isa_check.h"
 
 #define CLONE(name, params, isa, n) \
     extern void name##_##isa##_##n(double *, const double *, const double *, ptrdiff_t, ptrdiff_t, ptrdiff_t, \
@@ -32,23 +33,6 @@ typedef void (*gaussian_fn)(double *, const double *, const double *, ptrdiff_t,
                             const double *, mc_stein_gaussian_parameters);
 typedef void (*imq_fn)(double *, const double *, const double *, ptrdiff_t, ptrdiff_t, ptrdiff_t, const double *,
                        const double *, mc_stein_imq_parameters);
-
-static double thread_seconds(void) {
-    struct timespec t;
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
-    return t.tv_sec + 1e-9 * t.tv_nsec;
-}
-
-/// A checksum that sees every bit: XOR of the bit patterns, rotated by position.
-static uint64_t bits(const double *v, int64_t n) {
-    uint64_t h = 0;
-    for (int64_t t = 0; t < n; t++) {
-        uint64_t x;
-        memcpy(&x, &v[t], 8);
-        h = ((h << 7) | (h >> 57)) ^ x;
-    }
-    return h;
-}
 
 /// The Swift entry for the inverse multiquadric, transcribed: sums over coordinates in order,
 /// φ = 1/√b (β = −½) or pow(b, β), φ′ = β(φ/b), φ″ = (β(β − 1)(φ/b))/b, then
