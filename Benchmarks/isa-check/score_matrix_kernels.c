@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include "isa_check.h"
 
 #define CLONE(name, ret, args, isa, n) extern ret name##_##isa##_##n args __asm__(#name "." #isa "." #n);
 #define BAND_ARGS (const double *, int64_t, int64_t, const mc_partition_parameters *, double *, double *, double *, double *, mc_partition_band_sums *)
@@ -31,23 +32,6 @@ CLONE(mc_score_offdiagonal_max, double, MAX_ARGS, default, 2)
 typedef void (*band_fn) BAND_ARGS;
 typedef void (*infonce_fn) INFONCE_ARGS;
 typedef double (*max_fn) MAX_ARGS;
-
-static double thread_seconds(void) {
-    struct timespec t;
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
-    return t.tv_sec + 1e-9 * t.tv_nsec;
-}
-
-/// A checksum that sees every bit: XOR of the bit patterns, rotated by position.
-static uint64_t bits(const double *v, int64_t n) {
-    uint64_t h = 0;
-    for (int64_t t = 0; t < n; t++) {
-        uint64_t x;
-        memcpy(&x, &v[t], 8);
-        h = ((h << 7) | (h >> 57)) ^ x;
-    }
-    return h;
-}
 
 /// Score matrix of a Gaussian critic: S[i, j] = log r(x_i, y_j) for ρ = 0.6 (1-D), from a
 /// fixed-seed xorshift generator and Box–Muller normals.

@@ -199,8 +199,8 @@ do {
         }
     }
     // Kernel Stein discrepancy (issue 18): the public V-statistic with its variance at n = 10⁴, d = 10
-    // (draws N(0.1, I), scores of N(0, I)); the default IMQ kernel (Swift loop) and the Gaussian one
-    // (C fill). No peer: neither scipy nor scikit-learn has a kernel Stein discrepancy.
+    // (draws N(0.1, I), scores of N(0, I)); the default IMQ kernel and the Gaussian one (both C
+    // fills). No peer: neither scipy nor scikit-learn has a kernel Stein discrepancy.
     var ksdSeconds: [(String, Double, Double, Estimate)] = []
     do {
         let (n, d) = (10_000, 10)

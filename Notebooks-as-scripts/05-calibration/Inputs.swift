@@ -3,6 +3,7 @@
 
 import Foundation
 import MonteCarlo
+import StatisticalTesting
 
 enum Inputs {
     /// `chains` AR(1) chains xₜ = ρxₜ₋₁ + √(1 − ρ²)eₜ in d = 2 (componentwise), started in their
@@ -27,33 +28,9 @@ enum Inputs {
     /// MALA (step h = 0.5, started in stationarity) on N(0, Σ), Σ = [[1, ρ], [ρ, 1]], ρ = 0.6,
     /// `chains` chains of `length` draws with their scores −Σ⁻¹x.
     static func langevinSample(chains: Int, length: Int, using generator: inout Xoshiro256PlusPlus) throws(MonteCarloError) -> SteinSample {
-        let rho = 0.6, step = 0.5
-        let det = 1 - rho * rho
-        func score(_ x: [Double]) -> [Double] { [-(x[0] - rho * x[1]) / det, -(x[1] - rho * x[0]) / det] }
-        func logDensity(_ x: [Double]) -> Double { -(x[0] * x[0] - 2 * rho * x[0] * x[1] + x[1] * x[1]) / (2 * det) }
-        func logProposal(_ to: [Double], from: [Double], _ u: [Double]) -> Double {
-            let a = to[0] - from[0] - step / 2 * u[0], b = to[1] - from[1] - step / 2 * u[1]
-            return -(a * a + b * b) / (2 * step)
-        }
-        var points: [Double] = [], scores: [Double] = []
-        for _ in 0..<chains {
-            let z1 = generator.nextStandardNormal(), z2 = generator.nextStandardNormal()
-            var x = [z1, rho * z1 + det.squareRoot() * z2]
-            var u = score(x)
-            for _ in 0..<length {
-                points.append(contentsOf: x)
-                scores.append(contentsOf: u)
-                let proposal = [x[0] + step / 2 * u[0] + step.squareRoot() * generator.nextStandardNormal(),
-                                x[1] + step / 2 * u[1] + step.squareRoot() * generator.nextStandardNormal()]
-                let v = score(proposal)
-                let logRatio = logDensity(proposal) - logDensity(x) + logProposal(x, from: proposal, v) - logProposal(proposal, from: x, u)
-                if log(generator.nextOpenUniform()) < logRatio {
-                    x = proposal
-                    u = v
-                }
-            }
-        }
-        return try SteinSample(count: chains * length, dimension: 2, points: points, scores: scores,
+        let chain = TestChains.langevinOnCorrelatedGaussian(chains: chains, length: length, correlation: 0.6, step: 0.5,
+                                                            using: &generator)
+        return try SteinSample(count: chains * length, dimension: 2, points: chain.points, scores: chain.scores,
                                dependence: .chains(count: chains, totalDraws: chains * length))
     }
 

@@ -86,7 +86,7 @@ public struct LangevinSteinKernel: Sendable, Hashable, Codable {
     /// second pass over the matrix is needed.
     /// The entries come from the package method
     /// `lowerTriangle(for:indices:diagonalShift:nativeFill:)`: by a C kernel for the first-order
-    /// Gaussian case, on all cores from order 256.
+    /// Gaussian and inverse multiquadric cases, on all cores from order 256.
     /// - Complexity: O(m²d) for m indices; no allocation besides the result and an m × 2d gather.
     public func matrix(for sample: SteinSample, indices: [Int], diagonalShift: Double = 0) -> Matrix {
         var result = lowerTriangle(for: sample, indices: indices, diagonalShift: diagonalShift)
@@ -110,8 +110,8 @@ public struct LangevinSteinKernel: Sendable, Hashable, Codable {
     /// ``matrix(for:indices:diagonalShift:)``; the strict upper triangle is zero. Enough for a
     /// lower Cholesky factorization, which reads nothing else.
     ///
-    /// The first-order Stein kernel of the Gaussian base kernel is filled by a vectorised C
-    /// kernel (``SteinKernelShims``); `nativeFill: false` forces the Swift loop (the reference
+    /// The first-order Stein kernels of the Gaussian and inverse multiquadric base kernels are
+    /// filled by vectorised C kernels (``SteinKernelShims``); `nativeFill: false` forces the Swift loop (the reference
     /// the tests compare the C kernel with). From order ``parallelThreshold`` up, blocks of
     /// columns, balanced for the triangle, are filled on all cores
     /// (`ParallelLoop`); every entry is computed on its own, so the result
@@ -122,9 +122,8 @@ public struct LangevinSteinKernel: Sendable, Hashable, Codable {
         let m = indices.count
         let d = sample.dimension
         let columnBlocks = Self.columnBlocks(columns: m, rows: m, triangular: true)
-        if nativeFill && usesNativeFill {
+        if nativeFill, let native = nativeKernel(dimension: d) {
             let rows = SteinKernelShims.CoordinateMajorDraws(sample, indices)
-            let lengthScale = base.lengthScale
             let storage = Self.filledStorage(
                 count: m * m, points: sample.points, scores: sample.scores, rowPoints: rows.points, rowScores: rows.scores
             ) { shared in
@@ -132,10 +131,10 @@ public struct LangevinSteinKernel: Sendable, Hashable, Codable {
                     for b in range {
                         let column = shared.k + b * m
                         column.initialize(repeating: 0, count: b)  // the strict upper triangle
-                        SteinKernelShims.gaussianColumn(
+                        native.column(
                             into: column + b, rows: shared.rowP, rowScores: shared.rowS, rowCount: m, firstRow: b,
                             dimension: d, columnPoint: shared.p + indices[b] * d,
-                            columnScore: shared.s + indices[b] * d, lengthScale: lengthScale)
+                            columnScore: shared.s + indices[b] * d)
                         column[b] += diagonalShift
                     }
                 }
@@ -169,12 +168,19 @@ public struct LangevinSteinKernel: Sendable, Hashable, Codable {
     }
 
     /// Whether this is the first-order Stein kernel of the Gaussian base kernel, the one case
-    /// with a closed-form shortcut (``gaussianEntry(_:_:_:_:_:_:_:_:_:)``) and a C fill. The
+    /// with a closed-form shortcut (``gaussianEntry(_:_:_:_:_:_:_:_:_:)``). The
     /// second order of the Gaussian base kernel is a different kernel and takes the generic path.
     var isFirstOrderGaussian: Bool { order == .first && base.family == .gaussian }
 
-    /// Whether the matrix fills use the vectorised C kernel: the first-order Gaussian case.
-    var usesNativeFill: Bool { isFirstOrderGaussian }
+    /// Whether the matrix fills use a vectorised C kernel: the first-order Gaussian and inverse
+    /// multiquadric cases.
+    var usesNativeFill: Bool { nativeKernel(dimension: 1) != nil }
+
+    /// The C kernel of the matrix fills in `dimension` dimensions, or `nil` for the second order
+    /// and the base kernels without one.
+    func nativeKernel(dimension: Int) -> SteinKernelShims.ColumnKernel? {
+        order == .first ? SteinKernelShims.ColumnKernel(base, dimension: dimension) : nil
+    }
 
     /// Matrices with at least this many columns and rows (or, for rectangular ones, entries
     /// of at least its square) are filled on several cores.
@@ -272,8 +278,9 @@ public struct LangevinSteinKernel: Sendable, Hashable, Codable {
 
     /// The rectangular matrix K0[a, b] = k0(x_{rows[a]}, x_{columns[b]}), column-major.
     ///
-    /// Filled as `lowerTriangle(for:indices:diagonalShift:nativeFill:)` is: by the C kernel
-    /// for the first-order Gaussian Stein kernel, on all cores for large matrices.
+    /// Filled as `lowerTriangle(for:indices:diagonalShift:nativeFill:)` is: by the C kernels
+    /// for the first-order Gaussian and inverse multiquadric Stein kernels, on all cores for
+    /// large matrices.
     /// - Complexity: O(|rows|·|columns|·d).
     public func matrix(for sample: SteinSample, rows: [Int], columns: [Int]) -> Matrix {
         matrix(for: sample, rows: rows, columns: columns, nativeFill: true)
@@ -283,15 +290,14 @@ public struct LangevinSteinKernel: Sendable, Hashable, Codable {
     func matrix(for sample: SteinSample, rows: [Int], columns: [Int], nativeFill: Bool) -> Matrix {
         let (m, n, d) = (rows.count, columns.count, sample.dimension)
         let columnBlocks = Self.columnBlocks(columns: n, rows: m, triangular: false)
-        let native = nativeFill && usesNativeFill
-        let lengthScale = base.lengthScale
-        let l2 = lengthScale * lengthScale
+        let native = nativeFill ? nativeKernel(dimension: d) : nil
+        let l2 = base.lengthScale * base.lengthScale
         let (inverse, inverse2, half) = (1 / l2, 1 / (l2 * l2), -0.5 / l2)
         let dOverL2 = Double(d) * inverse
         let isGaussian = isFirstOrderGaussian
         // Row draws: coordinate-major for the C kernel, row-major for the Swift loop.
         let (rowPoints, rowScores): ([Double], [Double])
-        if native {
+        if native != nil {
             let draws = SteinKernelShims.CoordinateMajorDraws(sample, rows)
             (rowPoints, rowScores) = (draws.points, draws.scores)
         } else {
@@ -306,10 +312,10 @@ public struct LangevinSteinKernel: Sendable, Hashable, Codable {
                 for b in range {
                     let jb = columns[b] * d
                     let column = shared.k + b * m
-                    if native {
-                        SteinKernelShims.gaussianColumn(
+                    if let native {
+                        native.column(
                             into: column, rows: rp, rowScores: rs, rowCount: m, firstRow: 0, dimension: d,
-                            columnPoint: p + jb, columnScore: s + jb, lengthScale: lengthScale)
+                            columnPoint: p + jb, columnScore: s + jb)
                     } else if isGaussian {
                         for a in 0..<m {
                             column[a] = Self.gaussianEntry(rp + a * d, rs + a * d, p + jb, s + jb, d, half, inverse, inverse2, dOverL2)

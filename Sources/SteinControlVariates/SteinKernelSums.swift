@@ -7,9 +7,9 @@ import MonteCarloCore
 ///
 /// The lower triangle is filled in blocks of ``blockSize`` columns by
 /// ``LangevinSteinKernel/matrix(for:rows:columns:)`` (the package's one Stein-kernel fill: the
-/// C kernel for the Gaussian base kernel, all cores for large blocks), so memory stays
-/// O(n·blockSize + n·B) however large n is, and every pair is evaluated once (twice only inside
-/// the blockSize × blockSize diagonal blocks).
+/// C kernels for the Gaussian and inverse multiquadric base kernels, all cores for large
+/// blocks), so memory stays O(n·blockSize + n·B) however large n is, and every pair is
+/// evaluated once (twice only inside the blockSize × blockSize diagonal blocks).
 struct SteinKernelSums {
     /// Σ_{j ≠ i} H[i, j] for every i.
     var rowSums: [Double]

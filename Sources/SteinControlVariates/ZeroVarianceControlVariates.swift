@@ -44,9 +44,11 @@ import VarianceReduction
 /// inner held-out residual variance; the choice is refitted on the whole training set. Controls
 /// are standardized and the intercept is not penalized. Everything the held-out fold's
 /// coefficients depend on comes from the other folds, so the estimate stays unbiased for i.i.d.
-/// draws and `variance` is computed exactly as above. The penalized path needs only
+/// draws and `variance` is computed exactly as above. Ridge and lasso need only
 /// 2 · ``innerFoldCount`` training draws, whatever the number of controls; least squares needs
-/// p + 2 and loses a factor of about (m − 2)/(m − p − 2) of its gain with m training draws, so
+/// p + 2 (at a fixed degree, and in every inner training set when it is a candidate: where it
+/// cannot be fitted, `.automatic` skips it and degree selection under `.none` passes over that
+/// degree) and loses a factor of about (m − 2)/(m − p − 2) of its gain with m training draws, so
 /// prefer `.automatic` when p exceeds about a tenth of the training draws (degree 2 in
 /// d = 20 gives p = 230). Default `.none`, the classical estimator. The coefficients in the
 /// diagnostics come from the same selection on all draws; figures `selectedDegree`,

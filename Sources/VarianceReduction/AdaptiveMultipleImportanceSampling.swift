@@ -28,7 +28,12 @@ import MonteCarloCore
 /// T·N draws) is consistent, but its finite-sample bias is not controlled and even its
 /// consistency rests on conditions that are hard to check (Marin, Pudlo & Sedki 2019 give a
 /// modified scheme with a consistency proof); its `variance` is the self-normalized delta-method
-/// Σ w²(f − μ̂)²/(Σ w)², which ignores the adaptation, and its bias is declared.
+/// Σ w²(f − μ̂)²/(Σ w)², which ignores the adaptation, and its bias is declared. Measured
+/// (R = 200 replications; unnormalized N((3, −1), diag(1, ¼)) from q₀ = N(0, 9I); E[X₁] and
+/// P(X₁ > 4)): with T = 4, N = 200 its 95% intervals cover 95.5% and 95.5%, variance ratios
+/// (empirical/reported) 1.05 and 1.11 — honest; with T = 8, N = 50, 91.5% and 94.0%, ratios
+/// 1.49 and 1.41; with T = 3, N = 30, 63% and 56%, ratios 6.0 and 2.4, biased downward by
+/// 1.06 and 0.70 standard errors. With few draws per iteration its error bar is too narrow.
 /// The estimate returned by ``run(driver:seed:)`` does not depend on that: it is
 /// ``ImportanceSampling`` under the driver on **fresh** draws (random streams disjoint from the
 /// adaptation's) from the fixed equal-weight mixture of q₀, …, q_T. With a normalized target
@@ -61,7 +66,8 @@ public struct AdaptiveMultipleImportanceSampling: Sendable {
         public let proposals: [MultivariateNormalDistribution]
         /// The equal-weight mixture of q₀, …, q_T used for the final draws.
         public let mixture: GaussianMixtureDistribution
-        /// The self-normalized AMIS estimate over all T·N adaptation draws (bias declared).
+        /// The self-normalized AMIS estimate over all T·N adaptation draws (bias declared; its
+        /// error bar is too narrow with few draws per iteration, see the statistical properties).
         public let recycledEstimate: Estimate
     }
 

@@ -103,12 +103,14 @@ public struct MonteCarloDriver: Sendable {
             progress?(RunProgress(samples: drawn, maximumSamples: stoppingRule.maximumSamples,
                                   value: latest?.summary.value, standardError: latest?.summary.standardError,
                                   elapsedSeconds: seconds))
-            if let met = targetMet(latest, drawn: drawn, minimum: minimum, seconds: seconds) {
+            // The half-width over the target, worked out once: it decides the stop and plans the next total.
+            let ratio = precisionRatio(latest)
+            if let met = targetMet(ratio: ratio, drawn: drawn, minimum: minimum, seconds: seconds) {
                 reason = met
                 break
             }
             if drawn >= plannedTotal {
-                plannedTotal = plannedSamples(after: latest, drawn: drawn, minimum: minimum, blockSize: size)
+                plannedTotal = plannedSamples(ratio: ratio, drawn: drawn, minimum: minimum, blockSize: size)
             }
         }
         let estimate = try estimator.estimate(from: state)
@@ -153,16 +155,16 @@ public struct MonteCarloDriver: Sendable {
         }
     }
 
-    /// Whether the rule's target is met after a round.
+    /// Whether the rule's target is met after a round, given the round's ``precisionRatio(_:)``.
     @usableFromInline
-    func targetMet<Output: StoppableEstimate>(_ estimate: Output?, drawn: Int, minimum: Int, seconds: Double) -> StopReason? {
+    func targetMet(ratio: Double?, drawn: Int, minimum: Int, seconds: Double) -> StopReason? {
         switch stoppingRule.target {
         case .sampleCount:
             return nil  // the cap equals the count
         case .timeBudget(let budget):
             return seconds >= budget ? .exhaustedTimeBudget : nil
         case .absoluteError, .relativeError:
-            guard drawn >= minimum, let ratio = precisionRatio(estimate) else { return nil }
+            guard drawn >= minimum, let ratio else { return nil }
             return ratio <= 1 ? (stoppingRule.isRelative ? .reachedRelativeError : .reachedAbsoluteError) : nil
         }
     }
@@ -182,14 +184,15 @@ public struct MonteCarloDriver: Sendable {
         }
     }
 
-    /// The total to draw toward after `drawn` samples that missed the target: the minimum while
-    /// it is not reached, then 1.1 · n · (h / target)², since half-widths shrink like 1/√n; one
-    /// more block when the estimate gives no plan (no interval yet, or a relative target around 0).
+    /// The total to draw toward after `drawn` samples that missed the target, given the round's
+    /// ``precisionRatio(_:)`` h / target: the minimum while it is not reached, then
+    /// 1.1 · n · (h / target)², since half-widths shrink like 1/√n; one more block when the
+    /// estimate gives no plan (no interval yet, or a relative target around 0).
     @usableFromInline
-    func plannedSamples<Output: StoppableEstimate>(after estimate: Output?, drawn: Int, minimum: Int, blockSize: Int) -> Int {
+    func plannedSamples(ratio: Double?, drawn: Int, minimum: Int, blockSize: Int) -> Int {
         guard stoppingRule.hasErrorTarget else { return stoppingRule.maximumSamples }
         if drawn < minimum { return minimum }
-        guard let ratio = precisionRatio(estimate), ratio.isFinite, ratio > 0 else { return drawn + blockSize }
+        guard let ratio, ratio.isFinite, ratio > 0 else { return drawn + blockSize }
         let total = (1.1 * Double(drawn) * ratio * ratio).rounded(.up)
         return total >= Double(stoppingRule.maximumSamples) ? stoppingRule.maximumSamples : max(drawn + 1, Int(total))
     }

@@ -46,6 +46,14 @@ extension MultilevelMonteCarlo {
         /// Adds level L + 1 with no samples yet.
         mutating func addLevel() throws(MonteCarloError) { try appendLevel() }
 
+        /// Removes the finest level, which must have no samples yet.
+        mutating func removeFinestLevel() {
+            precondition(finestLevel > 0 && counts[finestLevel] == 0, "only an unsampled level above level 0 is removed")
+            moments.removeLast()
+            blocksUsed.removeLast()
+            costs.removeLast()
+        }
+
         /// Samples per block at `level`: about 4096 level-0 samples' worth of work, 8 to 4096.
         func blockSize(_ level: Int) -> Int {
             Int(max(8, min(4096, (4096 * costs[0] / costs[level]).rounded(.up))))

@@ -68,7 +68,10 @@ public struct MultilevelMonteCarlo<S: CoupledLevelSampler>: Sendable {
     ///   - minimumLevel: L₀, the pilot's finest level (default 2; at least 2 when `rates` is nil,
     ///     so that two levels ≥ 1 are there to fit them; capped at the sampler's finest level).
     ///   - rates: known α, β, γ, or nil to fit them.
-    ///   - maximumCost: a cap on Σ N_ℓ C_ℓ (default none).
+    ///   - maximumCost: a cap on Σ N_ℓ C_ℓ (default none). When the next round would exceed it,
+    ///     its top-ups are scaled down to fit and the run stops (`reachedCostCap`); a level not
+    ///     yet started that would get fewer than 2 samples is left out, so the report covers the
+    ///     levels below it.
     ///   - threadCount: threads to use (default: all active cores).
     /// - Throws: `MonteCarloError/invalidParameter(name:value:requirement:)` for a bad setting or
     ///   a sampler whose finest level is negative or above 255.
@@ -109,7 +112,9 @@ public struct MultilevelMonteCarlo<S: CoupledLevelSampler>: Sendable {
     ///   - seed: the seed of the random streams.
     /// - Throws: `MonteCarloError/invalidParameter(name:value:requirement:)` for a non-positive
     ///   target or a non-positive cost; `MonteCarloError/nonFinite(quantity:index:)` naming the
-    ///   level when the sampler returns NaN or ∞.
+    ///   level when the sampler returns NaN or ∞;
+    ///   `MonteCarloError/insufficientSamples(needed:available:reason:)` when ``maximumCost`` does
+    ///   not allow 2 samples on level 0.
     public func run(rootMeanSquareError epsilon: Double, seed: UInt64) throws(MonteCarloError) -> MultilevelReport {
         guard epsilon > 0, epsilon.isFinite else {
             throw .invalidParameter(name: "rootMeanSquareError", value: epsilon, requirement: "finite and positive")
@@ -124,6 +129,12 @@ public struct MultilevelMonteCarlo<S: CoupledLevelSampler>: Sendable {
             if run.spent + planned > maximumCost {
                 let fraction = max(0, (maximumCost - run.spent) / planned)
                 for l in additional.indices { additional[l] = Int((Double(additional[l]) * fraction).rounded(.down)) }
+                // A level not yet started that the cap leaves with fewer than 2 samples (no
+                // variance) is not started: the report covers the levels below it.
+                while run.finestLevel > 0, run.counts[run.finestLevel] == 0, additional[run.finestLevel] < 2 {
+                    run.removeFinestLevel()
+                    additional.removeLast()
+                }
                 try run.draw(additional)
                 return try run.report(.reachedCostCap, target: epsilon)
             }

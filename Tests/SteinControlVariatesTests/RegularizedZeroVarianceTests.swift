@@ -120,6 +120,23 @@ extension RegularizedZeroVarianceTests {
         #expect(check.passed, "\(estimate): \(check)")
     }
 
+    /// Degree selection under least squares passes over a degree it cannot fit: in d = 5 with
+    /// n = 40 (2 folds, 20 training draws, inner training sets of 16) degree 1 (5 controls, needs
+    /// 7) can be fitted and degree 2 (20 controls, needs 22) cannot, so every fold chooses degree
+    /// 1; f = x₁ + x₂² has E f = 1 and the estimate is within 5 standard errors.
+    @Test("degree selection under least squares passes over a degree it cannot fit")
+    func degreeSelectionSkipsInfeasibleLeastSquares() throws {
+        let (sample, values) = try TestProblems.draw(StandardNormalVector(dimension: 5), count: 40, seed: 1935) { x in
+            x[0] + x[1] * x[1]
+        }
+        let estimate = try ZeroVarianceControlVariates(degree: 2, penalty: .none, selectsDegree: true)
+            .estimate(sample: sample, values: values)
+        #expect(estimate.diagnostics.figures["fold0Degree"] == 1 && estimate.diagnostics.figures["fold1Degree"] == 1,
+                "\(estimate.diagnostics.figures)")
+        let check = StatisticalCheck.consistency(of: estimate, with: 1)
+        #expect(check.passed, "\(estimate): \(check)")
+    }
+
     /// On Markov chains (four stationary AR(1) chains, ρ = 0.5, π = N(0, I₂), 500 draws each) the
     /// penalized path runs the block jackknife with each fold's choice kept: the variance is the
     /// larger of the held-out long-run variance and the jackknife, and f = x₁ + x₁² + sin x₂

@@ -4,8 +4,9 @@ import MonteCarloCore
 import Testing
 @testable import SteinControlVariates
 
-/// The Stein-kernel matrix fills: the C kernel of the first-order Gaussian case against the
-/// Swift reference loop, and every family and order against the entry-by-entry kernel value.
+/// The Stein-kernel matrix fills: the C kernels of the first-order Gaussian and inverse
+/// multiquadric cases against the Swift reference loop, and every family and order against the
+/// entry-by-entry kernel value.
 @Suite("Stein-kernel matrix fills")
 struct SteinKernelFillTests {
     /// n standard normal draws in d dimensions with the score u = −x of N(0, I).
@@ -46,6 +47,39 @@ struct SteinKernelFillTests {
             }
             #expect(worst <= 4)
         }
+    }
+
+    /// The C fill of the first-order inverse-multiquadric Stein kernel (lower triangle and
+    /// rectangular blocks) equals the Swift reference loop bit for bit: both form b = ℓ² + z,
+    /// φ = b^β, φ′ = β(φ/b), φ″ = (β(β − 1)(φ/b))/b and the bracket with the same IEEE operations
+    /// in the same order (no contraction), b^β by the correctly rounded 1/√b for β = −½ (the
+    /// default, the vectorised path) and by the C library's `pow`, the function Swift calls, for
+    /// β = −0.3. Dimensions 1, 3 and 10; the fixed scales 1 and 0.35 and the median heuristic;
+    /// orders 130 (past one 128-row block of the C kernel) and 300 (above the parallel threshold).
+    @Test("C fill of the inverse-multiquadric Stein kernel equals the Swift reference",
+          arguments: [(7, 1), (130, 3), (300, 10), (40, 10)])
+    func inverseMultiquadricFillMatchesReference(count n: Int, dimension d: Int) throws {
+        let sample = try Self.sample(count: n, dimension: d, seed: UInt64(300 * n + d))
+        let indices = Array((0..<n).reversed())
+        let rows = Array(stride(from: 0, to: n, by: 2)), columns = Array(stride(from: n - 1, through: 0, by: -3))
+        for beta in [-0.5, -0.3] {
+            for scale in [LengthScale.fixed(1), .fixed(0.35), .medianHeuristic] {
+                let specification = KernelSpecification.inverseMultiquadric(scale: scale, exponent: beta)
+                let stein = try specification.steinKernel(lengthScale: specification.baseLengthScale(on: sample))
+                #expect(stein.usesNativeFill)
+                let label = "n = \(n), d = \(d), β = \(beta), \(scale)"
+                let native = stein.lowerTriangle(for: sample, indices: indices, diagonalShift: 0.25)
+                let reference = stein.lowerTriangle(for: sample, indices: indices, diagonalShift: 0.25, nativeFill: false)
+                #expect(native.storage == reference.storage, "\(label)")
+                #expect(native.storage.allSatisfy { $0.isFinite }, "\(label)")
+                let block = stein.matrix(for: sample, rows: rows, columns: columns)
+                let blockReference = stein.matrix(for: sample, rows: rows, columns: columns, nativeFill: false)
+                #expect(block.storage == blockReference.storage, "rectangular, \(label)")
+            }
+        }
+        // The second order has no C kernel and keeps the Swift loop.
+        #expect(!LangevinSteinKernel(base: try RadialKernel(.inverseMultiquadric(exponent: -0.5), lengthScale: 1),
+                                     order: .second).usesNativeFill)
     }
 
     /// Every family and order (the second order without Matérn 5/2): the matrices equal

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import MonteCarloCore
+import StatisticalTesting
 import VarianceReduction
 
 /// Bad input for the multilevel estimators: a typed error naming the level, never a trap or NaN.
@@ -67,6 +68,49 @@ struct MultilevelBadInputTests {
         #expect(report.stopReason == .reachedCostCap)
         #expect(report.totalCost <= 2000)
         #expect(!report.estimate.diagnostics.warnings.isEmpty)
+    }
+
+    /// A cost cap reached just after a level is added. The pilot (100 samples on levels 0…2,
+    /// cost 700) meets the variance target ε²/2 for ε = 0.1, the bias bound (about 0.125, see
+    /// below) exceeds ε/√2, so level 3 is added with 16 samples of cost 8 each; the cap of 710
+    /// leaves room for one. A level cannot have a variance from one sample: it is not started,
+    /// and the run reports levels 0…2 with `reachedCostCap`, within the cap, unbiased for
+    /// E[P_2] = 1.125 (within 5 SE), instead of failing.
+    @Test("a cost cap that leaves a new level without 2 samples reports the levels below it")
+    func costCapAtNewLevel() throws {
+        let report = try MultilevelMonteCarlo(sampler: TestSampler(), pilotSamples: 100, maximumCost: 710, threadCount: 1)
+            .run(rootMeanSquareError: 0.1, seed: 1)
+        #expect(report.stopReason == .reachedCostCap)
+        #expect(report.levels.count == 3)
+        #expect(report.totalCost <= 710)
+        #expect(StatisticalCheck.consistency(of: report.estimate, with: 1.125).passed, "\(report.estimate)")
+    }
+
+    /// The bias target out of reach. With P_ℓ = 1 + 2^{−ℓ}U the level means are −2^{−ℓ}/2, so
+    /// at the sampler's finest level L = 2 the extrapolated bias is about 2^{−2}·½/(2 − 1) = 0.125,
+    /// far above ε/√2 for ε = 0.01: the run stops at L with `reachedMaximumLevel` and a warning,
+    /// and the estimate is unbiased for E[P_2] = 1 + 1/8 (within 5 SE). A sampler with a single
+    /// level (known rates) stops the same way, with no bias bound and the single-level warning;
+    /// E[P_0] = 3/2.
+    @Test("the finest level reached before the bias target: reachedMaximumLevel with a warning")
+    func finestLevelReached() throws {
+        let report = try MultilevelMonteCarlo(sampler: TestSampler(maximumLevel: 2), pilotSamples: 100, threadCount: 1)
+            .run(rootMeanSquareError: 0.01, seed: 3)
+        #expect(report.stopReason == .reachedMaximumLevel)
+        #expect(report.levels.count == 3)
+        let bias = try #require(report.biasBound)
+        #expect(bias > 0.01 / 2.squareRoot(), "bias bound \(bias)")
+        #expect(report.estimate.diagnostics.warnings.contains { $0.contains("bias bound") }, "\(report.estimate.diagnostics.warnings)")
+        #expect(report.estimate.variance <= 0.01 * 0.01 / 2, "\(report.estimate)")
+        #expect(StatisticalCheck.consistency(of: report.estimate, with: 1.125).passed, "\(report.estimate)")
+
+        let single = try MultilevelMonteCarlo(sampler: TestSampler(maximumLevel: 0), pilotSamples: 100,
+                                              rates: try MultilevelRates(alpha: 1, beta: 2, gamma: 1), threadCount: 1)
+            .run(rootMeanSquareError: 0.01, seed: 4)
+        #expect(single.stopReason == .reachedMaximumLevel)
+        #expect(single.biasBound == nil)
+        #expect(single.estimate.diagnostics.warnings.contains { $0.contains("single level") })
+        #expect(StatisticalCheck.consistency(of: single.estimate, with: 1.5).passed, "\(single.estimate)")
     }
 
     @Test("decoding refuses impossible states (a negative cost, unequal counts)")
