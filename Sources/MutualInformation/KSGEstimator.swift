@@ -88,7 +88,11 @@ import MonteCarloCore
 ///   points per repetition by default, run concurrently). Measured at N = 10⁵, 1 + 1 d, k = 3
 ///   (`valgrind --tool=callgrind mibench --profile value|estimate|none`): the variance adds
 ///   2.33·10⁸ instructions to the value's 2.55·10⁸ (0.91 times its cost; 3.4 times before
-///   the blocks were capped). Points are processed in 64 fixed chunks on all
+///   the blocks were capped). In 10 + 10 d at N = 10⁴ an estimate with its variance takes
+///   about 1.5 s of CPU in a release build, 2.2 times less than when the jackknife's counts and
+///   scatter traversed the marginal trees separately (`mibench --calibration --replications 1
+///   --sizes 10000 --pairs 10 --nu inf`, user time, both algorithms: 3.0 s against 6.7 s).
+///   Points are processed in 64 fixed chunks on all
 ///   cores (each block in one chunk); the terms are summed in index order, so the result does
 ///   not depend on the thread count or the chunking.
 public struct KSGEstimator: Sendable, Hashable, Codable {

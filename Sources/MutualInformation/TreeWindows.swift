@@ -32,12 +32,13 @@ struct TreeWindows {
     init(tree: KDTree, radii: [[Double]], coordinates values: [Double], strict: Bool, chunks: Int) {
         let n = tree.indices.count, m = radii.count
         precondition((1...3).contains(m), "one to three radii per point")
-        var counts = [[Int]](repeating: [Int](repeating: 0, count: n), count: m)
+        // Radius r's counts at r·n + i (one flat buffer: the chunks write disjoint entries).
+        var flat = [Int](repeating: 0, count: m * n)
         var lengths = [Int](repeating: 0, count: n)
         // Each chunk of tree positions records into its own buffer; stitched in index order below.
         var chunkItems = [[Int]](repeating: [], count: chunks)
         var offsets = [Int](repeating: 0, count: n)
-        counts.withUnsafeMutableBufferPointer { c in
+        flat.withUnsafeMutableBufferPointer { c in
             lengths.withUnsafeMutableBufferPointer { l in
                 offsets.withUnsafeMutableBufferPointer { o in
                     chunkItems.withUnsafeMutableBufferPointer { buffers in
@@ -63,9 +64,9 @@ struct TreeWindows {
                                         view.counts(v.baseAddress! + i * view.dimension, radii: r, m, strict: strict,
                                                     into: &found, recording: &items, stack: stack, masks: masks,
                                                     scratch: scratch)
-                                        out.pointer.0[0][i] = found.0
-                                        if m > 1 { out.pointer.0[1][i] = found.1 }
-                                        if m > 2 { out.pointer.0[2][i] = found.2 }
+                                        out.pointer.0[i] = found.0
+                                        if m > 1 { out.pointer.0[n + i] = found.1 }
+                                        if m > 2 { out.pointer.0[2 * n + i] = found.2 }
                                         out.pointer.1[i] = items.count - before
                                         out.pointer.2[i] = before
                                     }
@@ -77,17 +78,19 @@ struct TreeWindows {
                 }
             }
         }
-        // The chunk of each point (tree positions cut into the same chunks) and its stitched start.
+        // Stitch the chunks' buffers into one, point by point in index order.
         var starts = [Int](repeating: 0, count: n + 1)
         for i in 0..<n { starts[i + 1] = starts[i] + lengths[i] }
         var items = [Int](repeating: 0, count: starts[n])
         for chunk in 0..<chunks {
+            let source = chunkItems[chunk]
             for position in (chunk * n / chunks)..<((chunk + 1) * n / chunks) {
-                let i = tree.indices[position]
-                let source = chunkItems[chunk], from = offsets[i]
+                let i = tree.indices[position], from = offsets[i]
                 for t in 0..<lengths[i] { items[starts[i] + t] = source[from + t] }
             }
         }
+        var counts: [[Int]] = []
+        for r in 0..<m { counts.append(Array(flat[(r * n)..<((r + 1) * n)])) }
         self.counts = counts
         self.items = items
         self.starts = starts
