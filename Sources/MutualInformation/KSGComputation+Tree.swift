@@ -1,7 +1,7 @@
 import MonteCarloCore
 
 extension KSGComputation {
-    /// The pass of ``evaluate(_:data:xs:ys:jointTree:xCounter:yCounter:psi:algorithm:k:search:into:)``
+    /// The pass of ``evaluate(_:data:xs:ys:jointTree:xCounter:yCounter:psi:algorithm:k:into:)``
     /// with the jackknife's pieces, for any dimensions but 1 + 1: the same neighbours, radii,
     /// counts and terms, and the jackknife's replacement radii counted in the same traversal.
     ///
