@@ -65,8 +65,11 @@ struct KSGJackknife {
     ///   - psi: ψ at integers, psi[m] = ψ(m) for m ≥ 1.
     ///   - windows: For line marginals, the windows at `points.radiusX` and `points.radiusY` if the
     ///     pass already has them (else they are counted here).
+    ///   - recounted: The replacement radii and their counts if the pass already has them, with
+    ///     the recorded windows of tree marginals (else they are found here).
     init(points: PointData, xs: [Double], ys: [Double], dx: Int, dy: Int, x: Marginal, y: Marginal,
-         windows: (x: Windows, y: Windows)? = nil, psi: [Double], algorithm: KSGEstimator.Algorithm, k: Int, chunks: Int) {
+         windows: (x: Windows, y: Windows)? = nil, recounted: Recounted? = nil, psi: [Double],
+         algorithm: KSGEstimator.Algorithm, k: Int, chunks: Int) {
         let n = points.terms.count, strict = algorithm == .one
         // Increment of tᵢ when one point leaves a marginal window of i.
         func increment(_ count: Int) -> Double {
@@ -87,11 +90,15 @@ struct KSGJackknife {
         spreads.withUnsafeMutableBufferPointer { buffer in
             let out = SharedPointer(buffer.baseAddress!)
             ParallelLoop.run(iterations: 2) { which in
-                out.pointer[which] = which == 0
-                    ? x.spread(incrementsX, radii: points.radiusX, coordinates: xs, dimension: dx, strict: strict, chunks: chunks,
-                               windows: windows?.x)
-                    : y.spread(incrementsY, radii: points.radiusY, coordinates: ys, dimension: dy, strict: strict, chunks: chunks,
-                               windows: windows?.y)
+                if which == 0 {
+                    out.pointer[0] = recounted?.windowsX.map { $0.spread(incrementsX, tree: $1) }
+                        ?? x.spread(incrementsX, radii: points.radiusX, coordinates: xs, dimension: dx, strict: strict,
+                                    chunks: chunks, windows: windows?.x)
+                } else {
+                    out.pointer[1] = recounted?.windowsY.map { $0.spread(incrementsY, tree: $1) }
+                        ?? y.spread(incrementsY, radii: points.radiusY, coordinates: ys, dimension: dy, strict: strict,
+                                    chunks: chunks, windows: windows?.y)
+                }
             }
         }
         let spreadX = spreads[0], spreadY = spreads[1]
@@ -105,14 +112,19 @@ struct KSGJackknife {
         // bⱼ: for the pairs (i, j) with j among i's k neighbours, the change of tᵢ when j leaves,
         // replacing the count decrements counted in aⱼ. The new radii first (one per marginal
         // for algorithm 1, two for algorithm 2), then all their counts in one batch each.
-        let radii = Replacement(points: points, xs: xs, ys: ys, dx: dx, dy: dy, algorithm: algorithm, k: k, chunks: chunks)
+        let radii = recounted?.radii
+            ?? Replacement(points: points, xs: xs, ys: ys, dx: dx, dy: dy, algorithm: algorithm, k: k, chunks: chunks)
         // On a line the searches start from the count pass's windows (the new radii are close to its radii).
-        let keepX = x.counts(radii.keepX, coordinates: xs, dimension: dx, strict: strict, chunks: chunks, near: windows?.x)
-        let keepY = y.counts(radii.keepY, coordinates: ys, dimension: dy, strict: strict, chunks: chunks, near: windows?.y)
+        let keepX = recounted?.keepX
+            ?? x.counts(radii.keepX, coordinates: xs, dimension: dx, strict: strict, chunks: chunks, near: windows?.x)
+        let keepY = recounted?.keepY
+            ?? y.counts(radii.keepY, coordinates: ys, dimension: dy, strict: strict, chunks: chunks, near: windows?.y)
         let otherX = algorithm == .two
-            ? x.counts(radii.otherX, coordinates: xs, dimension: dx, strict: false, chunks: chunks, near: windows?.x) : []
+            ? recounted?.otherX
+                ?? x.counts(radii.otherX, coordinates: xs, dimension: dx, strict: false, chunks: chunks, near: windows?.x) : []
         let otherY = algorithm == .two
-            ? y.counts(radii.otherY, coordinates: ys, dimension: dy, strict: false, chunks: chunks, near: windows?.y) : []
+            ? recounted?.otherY
+                ?? y.counts(radii.otherY, coordinates: ys, dimension: dy, strict: false, chunks: chunks, near: windows?.y) : []
         var corrections = [Double](repeating: 0, count: n * k)
         corrections.withUnsafeMutableBufferPointer { buffer in
             let out = SharedPointer(buffer.baseAddress!)
@@ -150,6 +162,17 @@ struct KSGJackknife {
         var moments = RunningMoments()
         moments.add(contentsOf: leaveOneOut)
         variance = moments.sampleVariance / Double(n)
+    }
+
+    /// The replacement radii with their counts, found by the estimate's own pass (see
+    /// `KSGComputation/recountedPass`), and for tree marginals the recorded windows (with their
+    /// trees) that replace the scatter's traversals.
+    struct Recounted {
+        var radii: Replacement
+        var keepX: [Int], keepY: [Int]
+        /// Empty for algorithm 1.
+        var otherX: [Int], otherY: [Int]
+        var windowsX: (TreeWindows, KDTree)?, windowsY: (TreeWindows, KDTree)?
     }
 
     /// The radii of point i's windows once one of its k neighbours has left: for algorithm 1 the
@@ -353,10 +376,10 @@ extension KSGJackknife.Marginal {
     func spread(_ weights: [Double], radii: [Double], coordinates values: [Double], dimension d: Int, strict: Bool,
                 chunks: Int, windows known: KSGJackknife.Windows? = nil) -> [Double] {
         let n = weights.count
-        var difference = [Double](repeating: 0, count: n + 1)
         switch self {
         case .line(let sorted, let order):
             // Each window is a run of positions: add its weight at the first and remove it after the last.
+            var difference = [Double](repeating: 0, count: n + 1)
             let windows = known ?? Self.windows(sorted: sorted, order: order, radii: radii, strict: strict, chunks: chunks)
             for p in 0..<n where windows.counts[p] > 0 {
                 let weight = weights[order[p]]
@@ -382,19 +405,27 @@ extension KSGJackknife.Marginal {
                                     nodeSums: &nodeSums, pointSums: &pointSums, stack: stack)
                     }
                 }
-                for (id, node) in tree.nodes.enumerated() where nodeSums[id] != 0 {
-                    difference[node.start] += nodeSums[id]
-                    difference[node.end] -= nodeSums[id]
-                }
-                var result = [Double](repeating: 0, count: n)
-                var running = 0.0
-                for p in 0..<n {
-                    running += difference[p]
-                    result[tree.indices[p]] = running + pointSums[p]
-                }
-                return result
+                return Self.passDown(nodeSums: nodeSums, pointSums: pointSums, tree: tree)
             }
         }
+    }
+
+    /// result[tree.indices[p]] = pointSums[p] + the nodeSums of the nodes holding position p: the
+    /// node sums spread over their position ranges by a running difference array.
+    static func passDown(nodeSums: [Double], pointSums: [Double], tree: KDTree) -> [Double] {
+        let n = pointSums.count
+        var difference = [Double](repeating: 0, count: n + 1)
+        for (id, node) in tree.nodes.enumerated() where nodeSums[id] != 0 {
+            difference[node.start] += nodeSums[id]
+            difference[node.end] -= nodeSums[id]
+        }
+        var result = [Double](repeating: 0, count: n)
+        var running = 0.0
+        for p in 0..<n {
+            running += difference[p]
+            result[tree.indices[p]] = running + pointSums[p]
+        }
+        return result
     }
 }
 
