@@ -65,8 +65,8 @@ import MonteCarloCore
 /// and 1.03 (algorithm 2), Student-t ν = 3 1.23 and 1.24; at N = 10⁵ (b = 1024, a hundredth
 /// of N): Gaussian 1.00 and 0.98, Student-t 1.00 and 1.03; at N = 10⁴ in 1 + 1 and 2 + 2 d
 /// (b = 1024 instead of 1250) 0.81–1.24; all inside the same band. 10 + 10 d at N = 10⁴ is the
-/// opt-in test `ksgVarianceHighDimension` (R = 200 per cell): algorithm 1 on Gaussian data
-/// passed the χ² band; the other three cells have not been run to the end. The lowest
+/// opt-in test `ksgVarianceHighDimension` (R = 200 per cell): both algorithms, Gaussian and
+/// Student-t (ν = 3) data, all four inside the χ² band (ratios not recorded). The lowest
 /// ratios are in 10 + 10 dimensions (0.76–0.96), where blocks of N/8 points are very sparse and
 /// f is somewhat smaller there than at N (see the MutualInformation article "Standard errors of the
 /// plug-in estimators"). s² has m − 1 degrees of freedom, so the interval is Student-t with
