@@ -20,7 +20,7 @@ public enum TestChains {
     /// - Parameters:
     ///   - chains: The number of independent chains.
     ///   - length: The draws kept per chain (the starting state first).
-    ///   - correlation: ρ in (−1, 1); 0.6 by default.
+    ///   - rho: The correlation ρ in (−1, 1); 0.6 by default.
     ///   - step: The step h > 0; 0.5 by default.
     ///   - generator: The source of randomness (two normals to start each chain, then two normals
     ///     and one uniform per step).
