@@ -67,8 +67,15 @@ struct NeighborSample: Sendable {
     /// is `nil`), its `k` nearest points of this sample in max-norm, ordered by (distance, index).
     /// - Parameter chunks: Pieces the queries are split into for the cores; the result does not depend on it.
     /// In one dimension by a sorted-line search (``lineNeighbors(of:k:chunks:)``), otherwise by a k-d tree.
+    /// Groups of identical points are searched through their first k + 1 members only (see
+    /// ``CoincidentPoints``), with the same result.
     func neighbors(of queries: NeighborSample? = nil, k: Int, chunks: Int = 64) -> NeighborTable {
-        dimension == 1 ? lineNeighbors(of: queries, k: k, chunks: chunks) : treeNeighbors(of: queries, k: k, chunks: chunks)
+        func search(_ sample: NeighborSample, _ queries: NeighborSample?) -> NeighborTable {
+            sample.dimension == 1 ? sample.lineNeighbors(of: queries, k: k, chunks: chunks)
+                : sample.treeNeighbors(of: queries, k: k, chunks: chunks)
+        }
+        guard let ties = CoincidentPoints(self, keep: queries == nil ? k + 1 : k) else { return search(self, queries) }
+        return ties.neighbors(in: self, of: queries, k: k, search: search)
     }
 
     /// ``neighbors(of:k:chunks:)`` by a k-d tree, in any dimension.

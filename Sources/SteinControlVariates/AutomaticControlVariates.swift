@@ -158,8 +158,7 @@ public struct AutomaticControlVariates: FixedSampleEstimator, Hashable, Codable 
             for evaluation in groups { accumulator.addGroup(residuals: evaluation.map { values[$0] }, roundingErrors: []) }
         case .zeroVariance(let degree):
             let zv = ZeroVarianceControlVariates(degree: degree)
-            let p = zv.controlCount(dimension: sample.dimension)
-            let g = zv.controls(for: sample)
+            let (p, g) = try ZeroVarianceControlVariates.polynomialPart(degree: degree, for: sample)
             for (k, evaluation) in groups.enumerated() {
                 let training = sample.training(excluding: evaluation, from: groups.enumerated().filter { $0.offset != k }.flatMap(\.element))
                 try requireCount(training.count, atLeast: p + 2, "to fit \(p) zero-variance controls")
@@ -170,9 +169,7 @@ public struct AutomaticControlVariates: FixedSampleEstimator, Hashable, Codable 
         case let .controlFunctional(specification, q):
             let length = try specification.baseLengthScale(on: sample)
             let kernel = LangevinSteinKernel(base: try RadialKernel(specification.family, lengthScale: length))
-            let zv = ZeroVarianceControlVariates(degree: max(1, q))
-            let p = q == 0 ? 0 : zv.controlCount(dimension: sample.dimension)
-            let controls = p == 0 ? [] : zv.controls(for: sample)
+            let (p, controls) = try ZeroVarianceControlVariates.polynomialPart(degree: q, for: sample)
             for (k, evaluation) in groups.enumerated() {
                 let training = sample.training(excluding: evaluation, from: groups.enumerated().filter { $0.offset != k }.flatMap(\.element))
                 try requireCount(training.count, atLeast: p + 2, "for the polynomial part of a semi-exact fit")

@@ -117,9 +117,7 @@ public struct NystromControlFunctional: FixedSampleEstimator, Hashable, Codable 
         let n = sample.count
         let baseLength = try kernel.baseLengthScale(on: sample)
         let stein = try kernel.steinKernel(lengthScale: baseLength)
-        let polynomial = ZeroVarianceControlVariates(degree: max(1, polynomialDegree))
-        let p = polynomialDegree == 0 ? 0 : polynomial.controlCount(dimension: sample.dimension)
-        let controls = p == 0 ? [] : polynomial.controls(for: sample)
+        let (p, controls) = try ZeroVarianceControlVariates.polynomialPart(degree: polynomialDegree, for: sample)
         var accumulator = ResidualAccumulator()
         var largestJitter = 0.0, landmarkCount = 0
         let method: String

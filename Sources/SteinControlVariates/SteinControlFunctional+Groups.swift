@@ -84,10 +84,8 @@ extension SteinControlFunctional {
         let groups = thinned.groups
         let m = Double(sample.count)
         let baseLength = try kernel.baseLengthScale(on: sample)
-        let polynomial = ZeroVarianceControlVariates(degree: max(1, polynomialDegree))
-        let p = polynomialDegree == 0 ? 0 : polynomial.controlCount(dimension: sample.dimension)
-        let data = FitData(sample: sample, values: values, controls: p == 0 ? [] : polynomial.controls(for: sample),
-                           polynomialCount: p)
+        let (p, controls) = try ZeroVarianceControlVariates.polynomialPart(degree: polynomialDegree, for: sample)
+        let data = FitData(sample: sample, values: values, controls: controls, polynomialCount: p)
         var log = FitLog()
         // The cross-fit over the groups, and the G delete-a-group replicates (fits on G − 2 groups).
         var residualMeans: [Double] = [], plainMeans: [Double] = []

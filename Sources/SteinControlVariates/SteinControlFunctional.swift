@@ -238,10 +238,8 @@ public struct SteinControlFunctional: FixedSampleEstimator, Hashable, Codable {
         try validateSettings()
         let n = sample.count
         let baseLength = try kernel.baseLengthScale(on: sample)
-        let polynomial = ZeroVarianceControlVariates(degree: max(1, polynomialDegree))
-        let p = polynomialDegree == 0 ? 0 : polynomial.controlCount(dimension: sample.dimension)
-        let data = FitData(sample: sample, values: values, controls: p == 0 ? [] : polynomial.controls(for: sample),
-                           polynomialCount: p)
+        let (p, controls) = try ZeroVarianceControlVariates.polynomialPart(degree: polynomialDegree, for: sample)
+        let data = FitData(sample: sample, values: values, controls: controls, polynomialCount: p)
         var log = FitLog()
         var accumulator = ResidualAccumulator()
         var declaredBias: String? = nil

@@ -115,16 +115,37 @@ public struct ZeroVarianceControlVariates: Sendable, Hashable, Codable {
     }
 
     /// The number of controls for dimension d: C(d + Q, d) − 1.
-    public func controlCount(dimension d: Int) -> Int {
-        Self.controlCount(dimension: d, degree: degree)
+    /// - Throws: `MonteCarloError/invalidParameter(name:value:requirement:)` for a degree other
+    ///   than 1 or 2 (the only ones built).
+    public func controlCount(dimension d: Int) throws(MonteCarloError) -> Int {
+        try validateDegree()
+        return Self.controlCount(dimension: d, degree: degree)
+    }
+
+    /// Throws unless ``degree`` is 1 or 2.
+    func validateDegree() throws(MonteCarloError) {
+        guard degree == 1 || degree == 2 else {
+            throw .invalidParameter(name: "degree", value: Double(degree), requirement: "1 or 2")
+        }
+    }
+
+    /// The semi-exact polynomial part of degree q at every draw: p, the number of controls of
+    /// degree ≤ q, and the n × p controls (row-major); q = 0 gives none.
+    /// - Throws: `MonteCarloError/invalidParameter(name:value:requirement:)` for q other than 0, 1 or 2.
+    static func polynomialPart(degree q: Int, for sample: SteinSample) throws(MonteCarloError) -> (count: Int, controls: [Double]) {
+        guard q != 0 else { return (0, []) }
+        let polynomial = ZeroVarianceControlVariates(degree: q)
+        return (try polynomial.controlCount(dimension: sample.dimension), try polynomial.controls(for: sample))
     }
 
     /// The controls at every draw, row-major (n × p).
+    /// - Throws: `MonteCarloError/invalidParameter(name:value:requirement:)` for a degree other
+    ///   than 1 or 2.
     ///
     /// - Complexity: O(n p).
-    public func controls(for sample: SteinSample) -> [Double] {
+    public func controls(for sample: SteinSample) throws(MonteCarloError) -> [Double] {
         let (n, d) = (sample.count, sample.dimension)
-        let p = controlCount(dimension: d)
+        let p = try controlCount(dimension: d)
         var result = [Double](repeating: 0, count: n * p)
         sample.points.withUnsafeBufferPointer { x in
             sample.scores.withUnsafeBufferPointer { u in
@@ -158,13 +179,11 @@ public struct ZeroVarianceControlVariates: Sendable, Hashable, Codable {
     ///   `MonteCarloError/singularControlCovariance(detail:)` when least squares meets collinear
     ///   controls on a training set (with `.automatic`, least squares is then skipped).
     public func estimate(sample: SteinSample, values: [Double]) throws(MonteCarloError) -> Estimate {
-        guard degree == 1 || degree == 2 else {
-            throw .invalidParameter(name: "degree", value: Double(degree), requirement: "1 or 2")
-        }
+        try validateDegree()
         let crossFitFolds = try CrossFitFolds(folds)
         try sample.validate(values: values)
         let n = sample.count
-        let p = controlCount(dimension: sample.dimension)
+        let p = try controlCount(dimension: sample.dimension)
         try requireCount(n, atLeast: 2 * folds, "(2 per fold) for \(folds)-fold cross-fitting")
         let smallestTraining = n - (n + folds - 1) / folds
         let trainingNeeded = isRegularized ? 2 * Self.innerFoldCount : p + 2
@@ -175,7 +194,7 @@ public struct ZeroVarianceControlVariates: Sendable, Hashable, Codable {
                     ? "so that every training set splits into \(Self.innerFoldCount) cross-validation folds of 2 draws"
                     : "so that every fit of \(p) control coefficients and an intercept has p + 2 draws (or use a penalty: .ridge, .lasso or .automatic)")
         }
-        let g = controls(for: sample)
+        let g = try controls(for: sample)
         var accumulator = ResidualAccumulator()
         let groups = try crossFitFolds.groups(drawCount: n, dependence: sample.dependence)
         var choices: [FoldChoice] = []

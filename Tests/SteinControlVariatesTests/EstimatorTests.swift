@@ -47,17 +47,28 @@ struct ZeroVarianceTests {
     @Test("ZV control columns have mean zero and the documented count")
     func controls() throws {
         let zv = ZeroVarianceControlVariates(degree: 2)
-        #expect(zv.controlCount(dimension: 3) == 9)  // C(5, 3) − 1
-        #expect(ZeroVarianceControlVariates(degree: 1).controlCount(dimension: 3) == 3)
+        #expect(try zv.controlCount(dimension: 3) == 9)  // C(5, 3) − 1
+        #expect(try ZeroVarianceControlVariates(degree: 1).controlCount(dimension: 3) == 3)
         let (sample, _) = try TestProblems.draw(try TestProblems.correlatedGaussian(), count: 20_000, seed: 8) { _ in 0 }
-        let g = zv.controls(for: sample)
-        let p = zv.controlCount(dimension: 2)
+        let g = try zv.controls(for: sample)
+        let p = try zv.controlCount(dimension: 2)
         for j in 0..<p {
             var moments = RunningMoments()
             for i in 0..<sample.count { moments.add(g[i * p + j]) }
             // |mean| ≤ 5 standard errors (each control has mean zero under π).
             #expect(abs(moments.mean) <= 5 * moments.varianceOfMean.squareRoot(), "control \(j): mean \(moments.mean)")
         }
+    }
+
+    /// Only degrees 1 and 2 are built: any other degree is refused by every entry point rather
+    /// than silently giving the degree-2 controls.
+    @Test("ZV refuses degrees other than 1 and 2", arguments: [0, 3, -1])
+    func unsupportedDegree(degree: Int) throws {
+        let zv = ZeroVarianceControlVariates(degree: degree)
+        let (sample, values) = try TestProblems.draw(try TestProblems.correlatedGaussian(), count: 40, seed: 9) { $0[0] }
+        #expect(throws: MonteCarloError.self) { try zv.controlCount(dimension: 2) }
+        #expect(throws: MonteCarloError.self) { try zv.controls(for: sample) }
+        #expect(throws: MonteCarloError.self) { try zv.estimate(sample: sample, values: values) }
     }
 }
 

@@ -28,9 +28,7 @@ struct LeaveOutKernelFitsTests {
         let n = 60
         let (sample, values) = try TestProblems.draw(try TestProblems.correlatedGaussian(), count: n, seed: 21,
                                                      integrand: TestProblems.correlatedSmooth)
-        let polynomial = ZeroVarianceControlVariates(degree: max(1, degree))
-        let p = degree == 0 ? 0 : polynomial.controlCount(dimension: 2)
-        let controls = p == 0 ? [] : polynomial.controls(for: sample)
+        let (p, controls) = try ZeroVarianceControlVariates.polynomialPart(degree: degree, for: sample)
         let kernel = try KernelSpecification.gaussian().steinKernel(lengthScale: try KernelSpecification.gaussian().baseLengthScale(on: sample))
         let shared = try LeaveOutKernelFits(kernel: kernel, sample: sample, values: values, controls: controls,
                                             polynomialCount: p, nugget: nugget)
@@ -64,9 +62,7 @@ struct LeaveOutKernelFitsTests {
         let n = 60
         let (sample, values) = try TestProblems.draw(try TestProblems.correlatedGaussian(), count: n, seed: 22,
                                                      integrand: TestProblems.correlatedSmooth)
-        let polynomial = ZeroVarianceControlVariates(degree: max(1, degree))
-        let p = degree == 0 ? 0 : polynomial.controlCount(dimension: 2)
-        let controls = p == 0 ? [] : polynomial.controls(for: sample)
+        let (p, controls) = try ZeroVarianceControlVariates.polynomialPart(degree: degree, for: sample)
         let kernel = try KernelSpecification.gaussian().steinKernel(lengthScale: try KernelSpecification.gaussian().baseLengthScale(on: sample))
         let folds = try sample.folds(5)
         let shared = try LeaveOutKernelFits(kernel: kernel, sample: sample, values: values, controls: controls,

@@ -65,7 +65,8 @@ struct RegularizedZeroVarianceTests {
         let plain = Self.variance / Double(n)
         let meanSquare = squaredError / Double(replications)
         let upper = Double(replications) * meanSquare / ChiSquaredDistribution.quantile(1e-3, degreesOfFreedom: Double(replications))
-        print("d = \(d), p = \(leastSquares.controlCount(dimension: d)): regularized VRF = \(plain / meanSquare) "
+        let controlCount = try leastSquares.controlCount(dimension: d)
+        print("d = \(d), p = \(controlCount): regularized VRF = \(plain / meanSquare) "
               + "(lower 0.999 bound \(plain / upper)); least squares VRF = "
               + (d == 20 ? "refused" : "\(plain / (leastSquaresSquaredError / Double(replications)))"))
         #expect(upper < plain, "d = \(d): measured VRF \(plain / meanSquare), lower bound \(plain / upper)")
