@@ -78,9 +78,10 @@ import MonteCarloCore
 ///   release build (`valgrind --tool=callgrind`, value against estimate): the standard error
 ///   adds 1.1 times the value's instructions at N = 1000 (1.75·10⁷ against 1.61·10⁷, besides a
 ///   one-off 4.4·10⁷ per process for the random streams' jump table) and 0.35 times at
-///   N = 10⁴ (2.7·10⁸ against 7.8·10⁸). Large ties are slow to search: at N = 10⁴, 87 % of
-///   the value's instructions are the k-d tree's neighbour search among the atoms' identical
-///   points.
+///   N = 10⁴ (2.7·10⁸ against 7.8·10⁸). An atom's identical points are searched through its
+///   first k + 1 members only (`CoincidentPoints`, the same neighbours): before, every query
+///   on an atom of t points scanned all t, and the whole `mcest mi --method mixed` at
+///   N = 10⁵ on that mixture took 1.57 s; now 0.28 s (release build, same output).
 public struct MixedMutualInformation: Sendable, Hashable, Codable {
     /// k, the number of neighbours (≥ 1; Gao et al. use 5).
     public var neighbors: Int
