@@ -35,28 +35,10 @@ extension CholeskyFactorization {
         let n = result.rows
         guard n > 0 else { return result }
         let info = LAPACK.potri(.lower, n: n, a: &result.storage, lda: n)
+        // dpotri fails only for a zero diagonal entry of L, which a successful dpotrf
+        // (which requires every pivot to be positive) never produces.
         precondition(info == 0, "dpotri failed on a valid Cholesky factor (info = \(info))")
-        result.mirrorLowerTriangleTiled()
+        result.mirrorLowerTriangle()
         return result
-    }
-}
-
-extension Matrix {
-    /// ``mirrorLowerTriangle()`` in cache-sized tiles: for large matrices, where the plain loop's
-    /// strided writes miss the cache on every entry.
-    package mutating func mirrorLowerTriangleTiled() {
-        let n = rows
-        let tile = 32
-        storage.withUnsafeMutableBufferPointer { k in
-            for jb in stride(from: 0, to: n, by: tile) {
-                let jEnd = min(jb + tile, n)
-                for ib in stride(from: jb, to: n, by: tile) {
-                    let iEnd = min(ib + tile, n)
-                    for j in jb..<jEnd {
-                        for i in max(ib, j + 1)..<max(max(ib, j + 1), iEnd) { k[j + i * n] = k[i + j * n] }
-                    }
-                }
-            }
-        }
     }
 }

@@ -99,14 +99,8 @@ public struct CholeskyFactorization: Sendable {
     /// - Returns: The symmetric inverse matrix.
     /// - Complexity: O(n³).
     public func inverse() -> Matrix {
-        var result = factor
-        guard order > 0 else { return result }
-        let info = LAPACK.potri(.lower, n: order, a: &result.storage, lda: order)
-        // dpotri fails only for a zero diagonal entry of L, which a successful dpotrf
-        // (which requires every pivot to be positive) never produces.
-        precondition(info == 0, "dpotri failed on a valid Cholesky factor (info = \(info))")
-        result.mirrorLowerTriangle()
-        return result
+        let copy = self
+        return copy.consumingInverse()
     }
 }
 

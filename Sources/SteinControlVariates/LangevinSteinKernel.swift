@@ -90,19 +90,7 @@ public struct LangevinSteinKernel: Sendable, Hashable, Codable {
     /// - Complexity: O(m²d) for m indices; no allocation besides the result and an m × 2d gather.
     public func matrix(for sample: SteinSample, indices: [Int], diagonalShift: Double = 0) -> Matrix {
         var result = lowerTriangle(for: sample, indices: indices, diagonalShift: diagonalShift)
-        let m = indices.count
-        let tile = 32
-        result.storage.withUnsafeMutableBufferPointer { k in
-            for jb in stride(from: 0, to: m, by: tile) {
-                let jEnd = min(jb + tile, m)
-                for ib in stride(from: jb, to: m, by: tile) {
-                    let iEnd = min(ib + tile, m)
-                    for j in jb..<jEnd {
-                        for i in max(ib, j + 1)..<max(max(ib, j + 1), iEnd) { k[j + i * m] = k[i + j * m] }
-                    }
-                }
-            }
-        }
+        result.mirrorLowerTriangle()
         return result
     }
 

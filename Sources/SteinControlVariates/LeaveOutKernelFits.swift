@@ -66,7 +66,7 @@ struct LeaveOutKernelFits {
                                  training: Array(0..<n), nugget: nugget, keepsFactorization: true, keepsKernelMatrix: true)
         var absoluteKernel = full.kernelMatrix.take()!
         absoluteKernel.storage.withUnsafeMutableBufferPointer { k in for i in k.indices { k[i] = abs(k[i]) } }
-        absoluteKernel.mirrorLowerTriangleTiled()
+        absoluteKernel.mirrorLowerTriangle()
         let inverse = full.factorization.take()!.consumingInverse()  // K⁻¹, in the factor's buffer
         let q = p + 1
         var basis = Matrix(rows: n, columns: q)
