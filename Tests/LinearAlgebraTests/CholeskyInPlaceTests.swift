@@ -25,8 +25,12 @@ struct CholeskyInPlaceTests {
 
     /// Without a retry, and after retries from the upper triangle or a recomputation, the
     /// in-place factorization factors bit for bit the same matrix as the copying method
-    /// (the restored matrix is exactly the original), so factor, jitter and condition estimate
-    /// are identical.
+    /// (the restored matrix is exactly the original), so factor and jitter are identical. The
+    /// condition estimate is compared to n·ε relative: OpenBLAS's `dpocon` sums in an order that
+    /// depends on the factor's 64-byte alignment, which two arrays need not share (measured:
+    /// 2 ulp at n = 300 between an aligned and an unaligned copy of one factor; this test
+    /// failed on 1 ulp under a loaded parallel run); a reordered sum of n terms of one sign
+    /// moves by at most about n·ε relative.
     @Test("same factor, jitter and condition estimate as the copying method", arguments: [40, 300])
     func matchesCopyingMethod(order n: Int) throws {
         var generator = SplitMix64(seed: UInt64(n))
@@ -39,7 +43,8 @@ struct CholeskyInPlaceTests {
                 factoringInPlace: lowerOnly, initialJitter: 1e-6, maximumJitter: 10, restoring: .recompute({ lowerOnly }))
             for factorization in [fromUpper, recomputed] {
                 #expect(factorization.jitter == reference.jitter)
-                #expect(factorization.reciprocalConditionNumber == reference.reciprocalConditionNumber)
+                #expect(abs(factorization.reciprocalConditionNumber - reference.reciprocalConditionNumber)
+                        <= Double(n) * .ulpOfOne * reference.reciprocalConditionNumber)
                 #expect(lowerEntries(factorization.factor) == lowerEntries(reference.factor))
                 #expect(factorization.lower == reference.lower)
             }
