@@ -46,7 +46,7 @@ test-consumer: deps
 test-calibration: deps
 	OPENBLAS_NUM_THREADS=1 MONTECARLO_CALIBRATION=full $(SWIFT) test
 
-# Notebook 05's calibration table of every estimator family (R = 200 per row, or 1000 with
+# Notebook 05's calibration table of every estimator family (R = 250 per row, or 1000 with
 # MONTECARLO_CALIBRATION=full), written to the committed calibration-table.md. Fails (exit 1)
 # when a row outside the notebook's known-bad list fails.
 calibration-table: deps

@@ -29,8 +29,8 @@
 //
 // Every number carries a standard error, and we check the error bars themselves: each bound's
 // per-batch standard error (one batch, from its row, column and pair terms) is compared with the spread of its values
-// over many independent batches, and KSG's subsampling standard error with the spread over a few
-// independent samples.
+// over many independent batches, and KSG's standard error (the delete-one jackknife rescaled on
+// random subsamples) with the spread over a few independent samples.
 //
 // Outputs, in the output folder: `report.md` (the tables below), `mi-estimates.svg` (exact critic:
 // estimates vs the truth), `mi-batch-variance.svg` (exact critic: the per-batch variance vs the truth,
@@ -146,10 +146,11 @@ for (levelIndex, level) in levels.enumerated() {
 // KSG needs no critic, only the sample. In 20 + 20 dimensions it is known to be strongly biased
 // *downward* at high MI (the neighbour balls are far from uniform-density regions; the sample size
 // needed grows like e^I — Gao et al. 2015), so we expect it to flatten well below the identity.
-// Its standard error comes from subsampling without replacement (8 disjoint blocks, 4 random
-// partitions). We run it on `ksgRepeats` independent samples of N pairs: the reported value is
-// their mean with the standard error from their spread, and the SE ratio compares the mean
-// subsampling SE of one run with the standard deviation over the runs.
+// Its standard error is the exact delete-one jackknife, rescaled by the jackknife's
+// overestimation factor measured on 8 disjoint random blocks (one partition; see
+// `KSGEstimator`). We run it on `ksgRepeats` independent samples of N pairs: the reported value
+// is their mean with the standard error from their spread, and the SE ratio compares the mean
+// SE of one run with the standard deviation over the runs.
 var ksgResults: [MIStudy.KSGResult] = []
 for (levelIndex, level) in levels.enumerated() {
     let cellClock = Stopwatch()
@@ -474,7 +475,7 @@ enum MIStudy {
         lines.append("")
         lines.append("Bias in nats, with its z-score (bias / SE). **SE ratio** = reported SE of one batch (RMS of "
             + "the one-batch SEs) ÷ the standard deviation of the batch values over the \(batches) batches; "
-            + "for KSG, the mean subsampling SE of one run ÷ the standard deviation over the \(ksgRepeats) runs "
+            + "for KSG, the mean standard error of one run ÷ the standard deviation over the \(ksgRepeats) runs "
             + "(a rough check with so few runs). 1 = honest, < 1 = too small. **tail** = batches whose own "
             + "estimate carried a heavy-tail warning.")
         lines.append("")

@@ -3,8 +3,7 @@
 // so that the list can be shortened; a failing row *not* on it makes the notebook exit 1.
 //
 // Keys are the rows' identifiers: "family | estimator | input | problem" (printed by
-// `--list`). Rows marked "issue #14" are being fixed on other branches; remove them from the
-// list when the fix lands and the row passes.
+// `--list`). A row that starts passing is reported: remove it from the list then.
 
 enum KnownBad {
     static let rows: [String: String] = [
@@ -30,8 +29,8 @@ enum KnownBad {
         // Score-matrix bounds at I = 10 nats: the partition term is ruled by a few pairs
         // (e^{2I} − 1 ≈ 5·10⁸ is the variance of the density ratio).
         "MI | NWJ at T + 1 | i.i.d. Gaussian pairs (5 + 5), B = 256, exact critic | I = 10 nats":
-            "issue #14: the variance is right but the estimate is far from normal at 10 nats (a few pairs rule the partition term), so the normal interval under-covers",
+            "a limitation of the bound, not of its variance: the variance is right but the estimate is far from normal at 10 nats (a few pairs rule the partition term), so the normal interval under-covers (mcest mi falls back to InfoNCE there)",
         "MI | JS, NWJ at S + 1 | i.i.d. Gaussian pairs (5 + 5), B = 256, exact critic | I = 10 nats":
-            "issue #14: the variance is right but the estimate is far from normal at 10 nats (a few pairs rule the partition term), so the normal interval under-covers",
+            "a limitation of the bound, not of its variance: the variance is right but the estimate is far from normal at 10 nats (a few pairs rule the partition term), so the normal interval under-covers (mcest mi falls back to InfoNCE there)",
     ]
 }

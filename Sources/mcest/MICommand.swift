@@ -6,7 +6,7 @@ import MonteCarlo
 /// its standard error.
 ///
 /// Methods: KSG (algorithms 1 and 2, ``KSGEstimator``), the closed-form Gaussian estimator
-/// (``GaussianMutualInformation``), and the variational bounds NWJ, DV, InfoNCE and SMILE
+/// (``GaussianMutualInformation``), and the variational bounds NWJ, DV, InfoNCE, JS and SMILE
 /// (``VariationalBound``). The bounds need a critic: ``TrainedCritic`` of the family given by
 /// `--critic`, or chosen by ``CriticSelection`` (`auto`), fitted on a training split of the rows;
 /// the bound is averaged over batches of the other rows (``HeldOutBoundEstimator``), so

@@ -148,7 +148,7 @@ struct PlugInVarianceCalibrationTests {
 
     /// N ∈ {500, 2000, 10⁴} × {1 + 1, 2 + 2, 10 + 10} d × {Gaussian, Student-t ν = 3} × both
     /// algorithms, except 10 + 10 d at N = 10⁴ (about half an hour per cell in a release build,
-    /// hours in debug; not run); plus N = 2·10⁴ in 1 + 1 d, where the blocks are capped at
+    /// hours in debug: the opt-in `ksgVarianceHighDimension` below); plus N = 2·10⁴ in 1 + 1 d, where the blocks are capped at
     /// `maximumBlockSize` = 1024 points instead of N/8 = 2500 (f measured at b = 1024 and used at
     /// N = 2·10⁴).
     static let fullKSGCases: [KSGCase] = {
