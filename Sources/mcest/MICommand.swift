@@ -387,7 +387,9 @@ struct MIReport {
             "  X = \(context.xColumns.joined(separator: ", ")) (\(context.xColumns.count) column\(context.xColumns.count == 1 ? "" : "s")), "
                 + "Y = \(context.yColumns.joined(separator: ", ")) (\(context.yColumns.count) column\(context.yColumns.count == 1 ? "" : "s"))",
             "",
-            "  I(X; Y) = \(fixed(value)) ± \(NumberFormat.standardError(standardError)) nats",
+            // The Gaussian plug-in estimates the Gaussian MI of the covariance, not I on other data.
+            (context.method == MICommand.Method.gaussian.rawValue ? "  I_G(X; Y), the Gaussian MI of the covariance = " : "  I(X; Y) = ")
+                + "\(fixed(value)) ± \(NumberFormat.standardError(standardError)) nats",
             "  95% interval [\(fixed(interval.lower)), \(fixed(interval.upper))]"
                 + (interval.degreesOfFreedom.map { String(format: " (Student-t, %.0f df)", $0) } ?? " (normal)"),
             "  n = \(r.sampleCount), ESS = \(NumberFormat.count(r.effectiveSampleSize)), estimator \(r.method)",

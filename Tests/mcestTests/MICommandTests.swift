@@ -268,6 +268,20 @@ struct MICommandTests {
         }
     }
 
+    /// The Gaussian plug-in's number is labelled with its estimand, and heavy-tailed data
+    /// (Student-t ν = 3, whose influence values have infinite variance) get the warning.
+    @Test("text output of --method gaussian names the estimand; heavy tails are warned about")
+    func gaussianText() throws {
+        let gaussian = try MCEstExecutable.run(["mi", Self.dataPath, "--x", "x1,x2", "--y", "y1,y2", "--method", "gaussian"])
+        #expect(gaussian.status == 0, "\(gaussian.standardError)")
+        #expect(gaussian.standardOutput.contains("I_G(X; Y), the Gaussian MI of the covariance = "), "\(gaussian.standardOutput)")
+        #expect(gaussian.standardOutput.contains("warnings: none"), "\(gaussian.standardOutput)")
+        let path = try Self.studentTFile(seed: 41)
+        let heavy = try MCEstExecutable.run(["mi", path, "--x", "x1,x2", "--y", "y1,y2", "--method", "gaussian"])
+        #expect(heavy.status == 0, "\(heavy.standardError)")
+        #expect(heavy.standardOutput.contains("warning: The influence values are heavy-tailed"), "\(heavy.standardOutput)")
+    }
+
     @Test("bad input exits with code 2 and a clear message", arguments: [
         ("a,b,c\n1,2,3\n4,5,6\n", ["--x", "a", "--y", "z"], "no column \"z\""),
         ("a,b,c\n1,2,3\n4,5,6\n", ["--x", "5", "--y", "a"], "no column \"5\""),
