@@ -46,6 +46,14 @@ test-consumer: deps
 test-calibration: deps
 	OPENBLAS_NUM_THREADS=1 MONTECARLO_CALIBRATION=full $(SWIFT) test
 
+# The KSG variance cells in 10 + 10 dimensions at N = 10⁴ (R = 200 each; about half an hour per
+# cell on 2 cores), too long even for test-calibration: a release test build.
+.PHONY: test-calibration-ksg-high-dimension
+test-calibration-ksg-high-dimension: deps
+	$(SWIFT) build -c release --build-tests -Xswiftc -enable-testing
+	OPENBLAS_NUM_THREADS=1 MONTECARLO_CALIBRATION=full MONTECARLO_KSG_HIGH_DIMENSION=1 \
+	  $(SWIFT) test -c release --skip-build --filter ksgVarianceHighDimension
+
 # Notebook 05's calibration table of every estimator family (R = 250 per row, or 1000 with
 # MONTECARLO_CALIBRATION=full), written to the committed calibration-table.md. Fails (exit 1)
 # when a row outside the notebook's known-bad list fails.

@@ -150,10 +150,11 @@ struct PlugInVarianceCalibrationTests {
         return try StatisticalCheck.varianceCalibration(of: estimates)
     }
 
-    /// Both algorithms, both laws, one and two dimensions per side; the rest of the grid runs in
-    /// the full calibration (about 15 s each in a debug build).
+    /// Both algorithms, both laws, one and two dimensions per side, N = 500 and 2000; the rest
+    /// of the grid runs in the full calibration (about 15 s per N = 500 cell in a debug build).
     static let defaultKSGCases: [KSGCase] = [
         KSGCase(n: 500, pairs: 1, nu: .infinity, algorithm: .one), KSGCase(n: 500, pairs: 2, nu: 3, algorithm: .two),
+        KSGCase(n: 2000, pairs: 1, nu: 3, algorithm: .one),
     ]
 
     /// R = 200 per case: the χ² band on empirical/reported is about 0.72…1.33, so standard
@@ -193,9 +194,7 @@ struct PlugInVarianceCalibrationTests {
     /// `MONTECARLO_KSG_HIGH_DIMENSION=1`; run it in a release test build:
     ///
     /// ```
-    /// swift build -c release --build-tests -Xswiftc -enable-testing
-    /// MONTECARLO_CALIBRATION=full MONTECARLO_KSG_HIGH_DIMENSION=1 \
-    ///     swift test -c release --skip-build --filter ksgVarianceHighDimension
+    /// make test-calibration-ksg-high-dimension
     /// ```
     /// About 1.5 s of CPU per estimate in release, so 5–6 CPU minutes per cell. Measured
     /// (release, R = 200, χ² band on empirical/reported 0.70…1.36 at false alarm 10⁻³): all four
