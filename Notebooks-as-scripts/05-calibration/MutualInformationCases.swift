@@ -1,5 +1,6 @@
 // MutualInformationCases.swift — KSG (both algorithms) and the Gaussian plug-in estimator on
-// Gaussian and Student-t data, and every variational bound (NWJ, DV, InfoNCE, JS, SMILE) and
+// Gaussian and Student-t data (the plug-in alone also at ν = 3, where its sandwich variance is
+// documented as not honest), and every variational bound (NWJ, DV, InfoNCE, JS, SMILE) and
 // Barber–Agakov with the exact critic at I = 2, 6 and 10 nats.
 
 import Foundation
@@ -80,6 +81,25 @@ enum MutualInformationCases {
             })
     }
 
+    /// The Gaussian plug-in alone (sandwich variance, the default) on Student-t ν = 3 data: the
+    /// estimand is the Gaussian MI of the covariance, which for t_ν (covariance ν/(ν − 2) times
+    /// the dispersion, the same correlations) is that of the dispersion. With infinite fourth
+    /// moments Î is not √n-normal and the type documents its variance as not honest there
+    /// (reported/empirical 0.59–0.88). At R = 250 the χ² region (reported/empirical down to
+    /// about 0.72) does not resolve that shortfall: measured 0.78 here, a pass; at R = 1000 the
+    /// row may fail, and then belongs on the known-bad list for that reason.
+    static func heavyTailPlugInCase(gaussianTruth: Double, dispersion: Matrix) throws(MonteCarloError) -> CalibrationCase {
+        let distribution = try MultivariateStudentTDistribution(dispersion: dispersion, degreesOfFreedom: 3)
+        let n = pairs
+        return CalibrationCase(
+            family: "MI", input: "i.i.d. Student-t ν = 3 (2 + 2), ρ = 0.6",
+            rows: [RowSpec(estimator: "Gaussian plug-in", problem: "Gaussian proxy of I (its estimand)", truth: gaussianTruth, size: n)],
+            replicate: { generator in
+                let (x, y) = Inputs.studentTPairs(count: n, distribution: distribution, xDimension: 2, using: &generator)
+                return [attempt { () throws(MonteCarloError) in try GaussianMutualInformation.estimate(x: x, y: y) }]
+            })
+    }
+
     static func cases() throws(MonteCarloError) -> [CalibrationCase] {
         let rho = 0.6
         let pairInformation = -0.5 * log(1 - rho * rho)   // per coordinate pair
@@ -98,6 +118,7 @@ enum MutualInformationCases {
             plugInCase(input: "i.i.d. Student-t ν = 5 (2 + 2), ρ = 0.6", truth: studentTruth, gaussianTruth: 2 * pairInformation) { g in
                 Inputs.studentTPairs(count: n, distribution: studentT, xDimension: 2, using: &g)
             },
+            try heavyTailPlugInCase(gaussianTruth: 2 * pairInformation, dispersion: dispersion),
             try boundCase(information: 2),
             try boundCase(information: 6),
             try boundCase(information: 10),
