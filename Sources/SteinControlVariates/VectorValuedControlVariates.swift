@@ -50,7 +50,7 @@ import VarianceReduction
 ///   fold means through the shared fits and were measured too narrow (91% coverage of 95%
 ///   intervals on one sample). When a task's held-out residuals have Pareto k̂ ≥ ½ and its
 ///   f_t − ĉ_t grows in the tails, the entry is at least its held-out variance plus the
-///   unseen-tail term of `UnseenTailTerm` (the mean (f_t − ĉ_t)² over the task's 5 outermost
+///   unseen-tail term of `UnseenTailTerm` (twice the mean (f_t − ĉ_t)² over the task's 5 outermost
 ///   draws over n_t², ĉ_t from the fit that held the draw out; figure `unseenTailComponents`
 ///   counts the tasks): the error beyond the draws, which neither the held-out covariance nor
 ///   the jackknife sees (before it, `mcest cv --method vv` was held to the plain error bar on

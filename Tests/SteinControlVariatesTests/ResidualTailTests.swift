@@ -51,4 +51,16 @@ struct ResidualTailTests {
         }
         #expect(flagged >= 12, "only \(flagged) of 24 replications flagged")
     }
+
+    /// The interval's degrees of freedom with the unseen-tail term (Welch–Satterthwaite, one
+    /// degree of freedom for the term, at least 3): n − K without the term, (2V)²/(V²/ν + V²)
+    /// for equal parts, the floor when the term dominates.
+    @Test("unseen-tail degrees of freedom: Welch–Satterthwaite with one for the term, at least 3")
+    func tailDegreesOfFreedom() {
+        #expect(UnseenTailTerm.degreesOfFreedom(heldOut: 1, heldOutDegreesOfFreedom: 195, tail: 0) == 195)
+        let equal = UnseenTailTerm.degreesOfFreedom(heldOut: 1, heldOutDegreesOfFreedom: 195, tail: 1)
+        #expect(abs(equal - 4 / (1.0 / 195 + 1)) < 1e-12, "\(equal)")
+        #expect(UnseenTailTerm.degreesOfFreedom(heldOut: 1e-6, heldOutDegreesOfFreedom: 195, tail: 1) == 3)
+        #expect(UnseenTailTerm.degreesOfFreedom(heldOut: 0, heldOutDegreesOfFreedom: 195, tail: 0) == 195)
+    }
 }
