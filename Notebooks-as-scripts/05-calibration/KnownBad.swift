@@ -7,11 +7,6 @@
 
 enum KnownBad {
     static let rows: [String: String] = [
-        // A documented shortfall of control functionals on a skewed integrand
-        // (Tests/SteinControlVariatesTests/TailCalibrationTests.swift).
-        "Stein | CF, cross-fitted (5 folds) | i.i.d. banana (a = 1, b = 0.5) | E[x₂²]":
-            "documented shortfall: x₂² under the banana is strongly skewed at n = 200, so the estimate is far from normal; the error bar's size is right (reported/empirical about 1.1) but the interval under-covers (85% here, about 89% in the test suite; the plain mean's own normal interval covers only about 92% there)",
-
         // Deliberate bad examples: they show what a miscalibrated error bar looks like.
         "core | IS self-normalized | i.i.d. from q = N(3, 1) | P(X > 3)":
             "deliberately poor proposal: Σw is ruled by draws too rare to appear in a run",

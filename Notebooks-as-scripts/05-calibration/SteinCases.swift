@@ -8,9 +8,12 @@ import MonteCarlo
 enum SteinCases {
     /// Every control-variate estimator here reports the larger of its held-out (long-run)
     /// residual variance and a delete-a-group jackknife, conservative by design (Efron & Stein
-    /// 1981): its rows may be up to 3× too wide in variance, never too narrow. The sample mean
-    /// has no such term and is held to the two-sided checks.
-    static let conservative = Judgement.conservative(inflation: 3)
+    /// 1981), and the control functionals add the unseen-tail term where their residuals grow in
+    /// π's tails (a conservative stand-in, `UnseenTailTerm`): their rows may be up to 5× too wide
+    /// in variance (the allowance the test suites state for the same estimators; measured up to
+    /// about 4.2× where the term fires), never too narrow. The sample mean has no such term and
+    /// is held to the two-sided checks.
+    static let conservative = Judgement.conservative(inflation: 5)
 
     /// The estimators, in row order: (label, judgement, estimate of f on the sample).
     static func estimators(vectorSecond: @escaping @Sendable (SteinSample) -> [Double])

@@ -251,11 +251,14 @@ func report(withChart: Bool) -> String {
       its acceptance region from χ²_{R−1}.
     - **bias (SE)**: (mean estimate − truth) / √(mean reported variance).
     - **warned**: fraction of runs whose estimate carried a warning in its diagnostics.
-    - **judged**: *two-sided* — all three checks; *conservative ≤ 3×* — for error bars that are
-      conservative by design (the larger of a held-out variance and a jackknife): coverage at
-      least the region's lower end, the bias check, reported/empirical at least the χ² region's
-      lower end (not too narrow) and not significantly above 3 (at most 3 times the χ² region's
-      upper end: intervals not more than √3 too wide, at the same false-alarm probability); *variance only* — for
+    - **judged**: *two-sided* — all three checks; *conservative ≤ k×* — for error bars that are
+      conservative by design (the larger of a held-out variance and a jackknife, plus the
+      control functionals' unseen-tail term; k = 5 for the Stein rows, the allowance the test
+      suites state for them): coverage at least the region's lower end, the bias check,
+      reported/empirical at least the χ² region's lower end (not too narrow) and not
+      significantly above k (at most k divided by the χ² region's lower end of
+      empirical/reported: intervals not more than √k too wide, at the same false-alarm
+      probability); *variance only* — for
       estimators of a bound or objective with no closed form and a declared bias (DV, InfoNCE,
       SMILE, bounds with a trained critic, IWAE_K, Rényi): only the variance check decides, and coverage is shown against the
       quantity in the problem column for information.

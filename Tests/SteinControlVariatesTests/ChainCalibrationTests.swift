@@ -20,8 +20,10 @@ import Testing
 /// - not too wide either, two-sided against what each estimator documents: the control-variate
 ///   estimators take the larger of the held-out long-run variance and a delete-a-block jackknife,
 ///   conservative by design (Efron & Stein 1981), so for them the empirical / reported variance
-///   must stay at least `conservativeLimit` = 0.1 (intervals at most about 3× too wide; measured
-///   0.31–0.80 here); for the sample mean the coverage must stay within the two-sided region.
+///   must stay at least `TailCalibrationTests.conservativeLimit` = 0.2 times its χ² lower bound
+///   (reported variance at most 5 times the empirical one, the allowance stated for these
+///   estimators; measured 0.31–0.80 here); for the sample mean the coverage must stay within the
+///   two-sided region.
 @Suite("Fixed-sample estimators on Markov chains")
 struct ChainCalibrationTests {
     enum Method: String, CaseIterable, Sendable {
@@ -34,8 +36,6 @@ struct ChainCalibrationTests {
         /// Whether the estimator fits kernel matrices (O(n³) per fit).
         var fitsKernels: Bool { [.cf, .secf, .auto].contains(self) }
     }
-
-    static let conservativeLimit = 0.1
 
     /// f(x) = sin x₁ + cos x₂ + x₁x₂ + x₂²/2 under N(0, I): E = e^{−1/2} + 1/2.
     static func integrand(_ x: [Double]) -> Double { sin(x[0]) + cos(x[1]) + x[0] * x[1] + x[1] * x[1] / 2 }
@@ -79,14 +79,15 @@ struct ChainCalibrationTests {
     static func check(_ report: CalibrationReport, _ method: Method, _ label: String) {
         let notTooNarrow = report.observedCoverage >= report.coverage.lowerBound && report.meanBias.passed
             && report.varianceRatio <= report.varianceCalibration.upperBound
-        let notTooWide = method.isKernel ? report.varianceRatio >= conservativeLimit
+        let floor = TailCalibrationTests.conservativeLimit * report.varianceCalibration.lowerBound
+        let notTooWide = method.isKernel ? report.varianceRatio >= floor
             : report.observedCoverage <= report.coverage.upperBound
         print(report.markdownRow(label: label, verdict: notTooNarrow && notTooWide ? "pass" : "FAIL"))
         #expect(report.observedCoverage >= report.coverage.lowerBound, "\(label): \(report)")
         #expect(report.meanBias.passed, "\(label): \(report)")
         #expect(report.varianceRatio <= report.varianceCalibration.upperBound, "\(label): \(report)")
         if method.isKernel {
-            #expect(report.varianceRatio >= conservativeLimit, "\(label): \(report)")
+            #expect(report.varianceRatio >= floor, "\(label): \(report)")
         } else {
             #expect(report.observedCoverage <= report.coverage.upperBound, "\(label): \(report)")
         }

@@ -17,14 +17,17 @@ import Testing
 /// - coverage at least the lower end of the Binomial(R, 0.95) acceptance region;
 /// - the mean of the estimates within a t-test of the truth;
 /// - empirical/reported variance at most its χ²_{R−1} upper bound (not too narrow) and at least
-///   ``conservativeLimit`` = 0.1 times its χ² lower bound: the reported variance may be up to 10
-///   times the empirical one (intervals up to about 3 times too wide), the limit that
-///   `ChainCalibrationTests` states for the same estimators. The jackknife is conservative by
-///   design (Efron & Stein 1981) and the unseen-tail term is a conservative stand-in; the
+///   ``conservativeLimit`` = 0.2 times its χ² lower bound: the reported variance may be up to 5
+///   times the empirical one (a row exactly 5 times conservative passes with probability
+///   1 − α/2), the allowance `ChainCalibrationTests`, `VectorValuedTests` and notebook 05 state
+///   for the same estimators. The jackknife is conservative by design (Efron & Stein 1981) and
+///   the unseen-tail term is a conservative stand-in: measured up to about 4.2 times where the
+///   term fires (empirical/reported 0.24 on sin x₁ at R = 600), 1.1–3.3 elsewhere; the
 ///   measured ratios are in the doc of `UnseenTailTerm`.
 @Suite("Calibration where the error lies in π's tails", .tags(.calibration))
 struct TailCalibrationTests {
-    static let conservativeLimit = 0.1
+    /// The smallest empirical/reported variance ratio allowed, as a multiple of its χ² lower bound.
+    static let conservativeLimit = 0.2
 
     enum Problem: String, CaseIterable, Sendable, CustomTestStringConvertible {
         /// (a) f = 1 + x + x² + sin(πx)e^(−x²) under N(0, 1), control functionals without a
