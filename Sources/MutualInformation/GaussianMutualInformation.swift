@@ -91,7 +91,7 @@ public enum GaussianMutualInformation {
     /// MutualInformation article "Standard errors of the plug-in estimators".
     ///
     /// *Heavy-tail warning.* For Student-t data ψ, a quadratic form, has tail index ν/2, so its
-    /// variance is finite only for ν > 4. The Pareto k̂ of |ψᵢ − ψ̄| (``ParetoTailDiagnostic``,
+    /// variance is finite only for ν > 4. The Pareto k̂ of |ψᵢ − ψ̄| (`ParetoTailDiagnostic`,
     /// `figures["influenceTailShape"]`; 2/ν for Student-t, 0 for Gaussian data) estimates that
     /// index's reciprocal; k̂ ≥ 0.5 adds a warning that the standard error is not reliable.
     ///
