@@ -18,54 +18,81 @@ struct CoincidentPoints {
     let searched: [Int]
     /// The surplus members (the points not searched), each with its group's number.
     let surplus: [(point: Int, group: Int)]
-    /// The first `keep` members of every group, `keep` entries per group (−1 past a small group's end).
+    /// The first `keep` members of every group larger than `keep`, `keep` entries per group.
     let heads: [Int]
     let keep: Int
 
     /// Finds the groups of identical points (equal coordinates; −0 equals +0) by hashing the
     /// rows; `nil` when no group has more than `keep` members.
+    ///
+    /// The first pass only counts, in flat 32-bit tables, so that data without large groups
+    /// (continuous data, the common case) pay one hashing pass and no per-group allocation.
     /// - Complexity: O(N d) expected.
     init?(_ sample: NeighborSample, keep: Int) {
         let n = sample.count, d = sample.dimension
-        guard n > keep, keep >= 1 else { return nil }
-        // Open addressing: table slots hold a group's number + 1 (0 = empty).
+        guard n > keep, keep >= 1, n < Int(Int32.max) else { return nil }
         var capacity = 1
         while capacity < 2 * n { capacity <<= 1 }
-        var table = [Int](repeating: 0, count: capacity)
-        var groupLeader = [Int](), groupSize = [Int]()
-        var heads = [Int](), surplus = [(point: Int, group: Int)]()
+        let mask = capacity - 1
+        // Pass 1: per slot, the first point of its row + 1 (0: empty) and how many points share
+        // the row; per point, its slot.
+        var leader = [Int32](repeating: 0, count: capacity)
+        var size = [Int32](repeating: 0, count: capacity)
+        var slotOf = [Int32](repeating: 0, count: n)
+        var largest: Int32 = 0
         sample.values.withUnsafeBufferPointer { v in
-            func sameRow(_ a: Int, _ b: Int) -> Bool {
-                for c in 0..<d where v[a * d + c] != v[b * d + c] { return false }
-                return true
-            }
-            for i in 0..<n {
-                var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-                for c in 0..<d {
-                    hash = (hash ^ (v[i * d + c] + 0).bitPattern) &* 0x0000_0100_0000_01b3  // + 0: −0 → +0
-                    hash ^= hash >> 29
-                }
-                var slot = Int(truncatingIfNeeded: hash) & (capacity - 1)
-                while true {
-                    let entry = table[slot]
-                    if entry == 0 {
-                        table[slot] = groupLeader.count + 1
-                        groupLeader.append(i)
-                        groupSize.append(1)
-                        heads.append(contentsOf: repeatElement(-1, count: keep))
-                        heads[(groupLeader.count - 1) * keep] = i
-                        break
+            leader.withUnsafeMutableBufferPointer { leader in
+                size.withUnsafeMutableBufferPointer { size in
+                    slotOf.withUnsafeMutableBufferPointer { slotOf in
+                        for i in 0..<n {
+                            var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+                            for c in 0..<d {
+                                hash = (hash ^ (v[i * d + c] + 0).bitPattern) &* 0x0000_0100_0000_01b3  // + 0: −0 → +0
+                                hash ^= hash >> 29
+                            }
+                            var slot = Int(truncatingIfNeeded: hash) & mask
+                            while true {
+                                let first = Int(leader[slot]) - 1
+                                if first < 0 {
+                                    leader[slot] = Int32(i + 1)
+                                    break
+                                }
+                                var same = true
+                                for c in 0..<d where v[first * d + c] != v[i * d + c] {
+                                    same = false
+                                    break
+                                }
+                                if same { break }
+                                slot = (slot + 1) & mask
+                            }
+                            size[slot] += 1
+                            largest = max(largest, size[slot])
+                            slotOf[i] = Int32(slot)
+                        }
                     }
-                    let group = entry - 1
-                    if sameRow(groupLeader[group], i) {
-                        let rank = groupSize[group]
-                        groupSize[group] += 1
-                        if rank < keep { heads[group * keep + rank] = i } else { surplus.append((i, group)) }
-                        break
-                    }
-                    slot = (slot + 1) & (capacity - 1)
                 }
             }
+        }
+        guard largest > keep else { return nil }
+        // Pass 2, only with a group larger than `keep`: the first `keep` members of each such
+        // group (points come in index order) and the rest, its surplus.
+        var rank = [Int32](repeating: 0, count: capacity)
+        var groupOfSlot: [Int: Int] = [:]
+        var heads = [Int](), surplus = [(point: Int, group: Int)]()
+        for i in 0..<n {
+            let slot = Int(slotOf[i])
+            guard size[slot] > keep else { continue }
+            let group: Int
+            if let known = groupOfSlot[slot] {
+                group = known
+            } else {
+                group = groupOfSlot.count
+                groupOfSlot[slot] = group
+                heads.append(contentsOf: repeatElement(-1, count: keep))
+            }
+            let r = Int(rank[slot])
+            rank[slot] += 1
+            if r < keep { heads[group * keep + r] = i } else { surplus.append((i, group)) }
         }
         guard !surplus.isEmpty else { return nil }
         var isSurplus = [Bool](repeating: false, count: n)
