@@ -94,24 +94,11 @@ import Foundation
 import MonteCarlo
 import NotebookSupport
 
-/// The banana-shaped target, its log-density and score.
-struct Banana {
-    var a = 1.0
-    var b = 0.5
-
-    func logDensity(_ x: [Double]) -> Double {
-        let r = x[1] - b * (x[0] * x[0] - a * a)
-        return -x[0] * x[0] / (2 * a * a) - r * r / 2
-    }
-
-    func score(_ x: [Double]) -> [Double] {
-        let r = x[1] - b * (x[0] * x[0] - a * a)
-        return [-x[0] / (a * a) + 2 * b * x[0] * r, -r]
-    }
-
+extension BananaDistribution {
     /// The integrands with known expectations.
     var integrands: [(name: String, truth: Double, f: ([Double]) -> Double)] {
-        [
+        let (a, b) = (scale, curvature)
+        return [
             ("E[x2]", 0, { $0[1] }),
             ("E[x1^2]", a * a, { $0[0] * $0[0] }),
             ("E[x2^2]", 1 + 2 * b * b * pow(a, 4), { $0[1] * $0[1] }),
@@ -123,7 +110,7 @@ struct Banana {
 /// A Metropolis-adjusted Langevin chain: proposal x + (h/2)∇log π(x) + √h ε, accepted with the
 /// Metropolis–Hastings ratio of the (asymmetric) proposal.
 struct LangevinChain {
-    let target: Banana
+    let target: BananaDistribution
     let stepSize: Double
 
     /// Runs `burnIn` steps, then `kept × thin` steps of which every `thin`-th state is returned
@@ -217,9 +204,9 @@ struct MCMCSteinExample: ParsableCommand {
     }
 
     /// The chains' draws, scores and lengths, and the mean acceptance rate.
-    func runChains(seed: UInt64) -> (points: [[Double]], scores: [[Double]], lengths: [Int], acceptance: Double) {
+    func runChains(seed: UInt64) throws(MonteCarloError) -> (points: [[Double]], scores: [[Double]], lengths: [Int], acceptance: Double) {
         let streams = RandomStreams(seed: seed)
-        let sampler = LangevinChain(target: Banana(), stepSize: 1.0)
+        let sampler = LangevinChain(target: try BananaDistribution(), stepSize: 1.0)
         var points: [[Double]] = [], scores: [[Double]] = [], lengths: [Int] = [], acceptance = 0.0
         for c in 0..<chains {
             var generator = streams.stream(c)
@@ -243,7 +230,7 @@ struct MCMCSteinExample: ParsableCommand {
         // A loop, not `map` with a typed-throws closure: an error thrown through such a closure
         // crashed the process here (Swift 6.3.1) instead of reaching the caller.
         var perIntegrand: [(results: [ExampleResult], autocorrelationTime: Double?)] = []
-        for integrand in Banana().integrands {
+        for integrand in try BananaDistribution().integrands {
             let values = points.map(integrand.f)
             let mean = try SampleMean().estimate(sample: sample, values: values)
             var results = [
@@ -266,14 +253,14 @@ struct MCMCSteinExample: ParsableCommand {
     }
 
     func report() throws(MonteCarloError) {
-        let run = runChains(seed: seed)
+        let run = try runChains(seed: seed)
         let perIntegrand = try estimates(points: run.points, scores: run.scores, lengths: run.lengths)
         if json {
             ExampleResult.print(perIntegrand.flatMap(\.results), json: true)
             return
         }
-        let target = Banana()
-        print("mcmc-stein: \(chains) MALA chains on the banana density (a = \(target.a), b = \(target.b)), "
+        let target = try BananaDistribution()
+        print("mcmc-stein: \(chains) MALA chains on the banana density (a = \(target.scale), b = \(target.curvature)), "
             + "\(burnIn) burn-in steps each discarded, \(draws) states kept per chain (every \(thin == 1 ? "state" : "\(thin)th")), "
             + "n = \(run.points.count), acceptance \(Fmt.percent(run.acceptance)), seed \(seed)")
         for (integrand, result) in zip(target.integrands, perIntegrand) {
@@ -290,14 +277,14 @@ struct MCMCSteinExample: ParsableCommand {
     /// Hidden: runs `coverage` replications (seeds seed, seed + 1, …) and prints, for each
     /// estimator and integrand, how often the 95% interval held the truth.
     func measureCoverage() throws(MonteCarloError) {
-        let names = Banana().integrands.map(\.name)
+        let names = try BananaDistribution().integrands.map(\.name)
         var labels: [String] = []
         var covered: [String: Int] = [:], beyondThree: [String: Int] = [:], runs: [String: Int] = [:]
         var squaredError: [String: Double] = [:], reportedVariance: [String: Double] = [:]
         var failures = 0
         let start = Date()
         for r in 0..<coverage {
-            let run = runChains(seed: seed &+ UInt64(r))
+            let run = try runChains(seed: seed &+ UInt64(r))
             let rows: [ExampleResult]
             do {
                 rows = try estimates(points: run.points, scores: run.scores, lengths: run.lengths).flatMap(\.results)

@@ -8,33 +8,12 @@
 import Foundation
 import MonteCarlo
 
-/// The banana-shaped target of the `mcmc-stein` example (Haario et al.), drawn i.i.d. exactly:
-/// x₁ ~ N(0, a²), x₂ = y + b(x₁² − a²) with y ~ N(0, 1) independent (a = 1, b = 0.5), a
-/// transformed Gaussian. E[x₁²] = a², E[x₂²] = 1 + 2b²a⁴ (E[(x₁² − a²)²] = 2a⁴).
-///
-/// A copy of the test suite's `IndependentBanana` (Tests/SteinControlVariatesTests/TestProblems.swift).
-struct IndependentBanana: ScoredSampler {
-    var a = 1.0
-    var b = 0.5
-
-    func draw<G: RandomNumberGenerator>(using generator: inout G) -> [Double] {
-        let x1 = a * generator.nextStandardNormal()
-        return [x1, generator.nextStandardNormal() + b * (x1 * x1 - a * a)]
-    }
-
-    /// ∇ log π: with r = x₂ − b(x₁² − a²), log π = −x₁²/(2a²) − r²/2 + const.
-    func score(_ x: [Double]) -> [Double] {
-        let r = x[1] - b * (x[0] * x[0] - a * a)
-        return [-x[0] / (a * a) + 2 * b * x[0] * r, -r]
-    }
-}
-
 enum SteinTailCases {
     /// The estimator of these rows, labelled as in SteinCases.
     static let label = "CF, cross-fitted (5 folds)"
 
     static func cases() throws(MonteCarloError) -> [CalibrationCase] {
-        let banana = IndependentBanana()
+        let banana = try BananaDistribution()  // a = 1, b = 0.5
         let bananaN = 200
         // The correlated Gaussian T3 of SteinCases: N(μ, Σ), μ = (−1.5, 1.5), Σ = [[1, .5], [.5, 2]];
         // E sin x₁ = sin(μ₁)e^{−Σ₁₁/2}.
@@ -43,9 +22,9 @@ enum SteinTailCases {
         return [
             CalibrationCase(
                 family: "Stein", input: "i.i.d. banana (a = 1, b = 0.5)",
-                rows: [RowSpec(estimator: label, problem: "E[x₂²]", truth: 1 + 2 * banana.b * banana.b * pow(banana.a, 4),
+                rows: [RowSpec(estimator: label, problem: "E[x₂²]", truth: 1 + 2 * banana.curvature * banana.curvature * pow(banana.scale, 4),
                                size: bananaN, judgement: SteinCases.conservative),
-                       RowSpec(estimator: label, problem: "E[x₁²]", truth: banana.a * banana.a, size: bananaN,
+                       RowSpec(estimator: label, problem: "E[x₁²]", truth: banana.scale * banana.scale, size: bananaN,
                                judgement: SteinCases.conservative)],
                 cost: 3,
                 replicate: { generator throws(MonteCarloError) in

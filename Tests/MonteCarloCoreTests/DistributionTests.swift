@@ -117,3 +117,62 @@ struct ChiSquaredLargeDegreesTests {
         }
     }
 }
+
+@Suite("Banana distribution")
+struct BananaDistributionTests {
+    /// The sample means of x₂, x₁², x₂² and cos x₁ over 2·10⁵ draws within 5 of their standard
+    /// errors of the closed forms 0, a², 1 + 2b²a⁴ and e^(−a²/2) (a = 1.3, b = 0.4).
+    @Test("draws have the closed-form moments")
+    func moments() throws {
+        let banana = try BananaDistribution(scale: 1.3, curvature: 0.4)
+        let (a, b) = (1.3, 0.4)
+        let truths = [0, a * a, 1 + 2 * b * b * pow(a, 4), exp(-a * a / 2)]
+        var moments = [RunningMoments](repeating: RunningMoments(), count: 4)
+        var generator = Xoshiro256PlusPlus(seed: 90)
+        for _ in 0..<200_000 {
+            let x = banana.draw(using: &generator)
+            for (k, value) in [x[1], x[0] * x[0], x[1] * x[1], cos(x[0])].enumerated() { moments[k].add(value) }
+        }
+        for k in 0..<4 {
+            #expect(abs(moments[k].mean - truths[k]) < 5 * moments[k].varianceOfMean.squareRoot(), "moment \(k): \(moments[k].mean) vs \(truths[k])")
+        }
+    }
+
+    /// The score equals central differences of the log-density (error O(h²), h = 10⁻⁵), and the
+    /// density integrates to 1 (midpoint rule over x₁ ∈ [−8a, 8a], r ∈ [−12, 12] after the
+    /// change of variable r = x₂ − b(x₁² − a²), whose Jacobian is 1).
+    @Test("score is the gradient of the normalized log-density")
+    func density() throws {
+        let banana = try BananaDistribution(scale: 1.3, curvature: 0.4)
+        for x in [[0.3, -0.7], [-1.9, 2.4], [2.5, 0.1]] {
+            let h = 1e-5
+            let score = banana.score(x)
+            for c in 0..<2 {
+                var up = x, down = x
+                up[c] += h
+                down[c] -= h
+                let numeric = (banana.logDensity(up) - banana.logDensity(down)) / (2 * h)
+                #expect(abs(numeric - score[c]) < 1e-6 * max(1, abs(numeric)), "∂\(c) at \(x): \(numeric) vs \(score[c])")
+            }
+        }
+        // ∫∫ π(x₁, x₂) dx₂ dx₁ with x₂ = r + b(x₁² − a²): a grid in (x₁, r).
+        let steps = 800
+        let (width1, width2) = (16 * 1.3 / Double(steps), 24 / Double(steps))
+        var integral = 0.0
+        for i in 0..<steps {
+            let x1 = -8 * 1.3 + (Double(i) + 0.5) * width1
+            for j in 0..<steps {
+                let r = -12 + (Double(j) + 0.5) * width2
+                integral += exp(banana.logDensity([x1, r + 0.4 * (x1 * x1 - 1.3 * 1.3)])) * width1 * width2
+            }
+        }
+        #expect(abs(integral - 1) < 1e-6, "∫π = \(integral)")
+    }
+
+    @Test("invalid parameters are typed errors")
+    func invalid() {
+        #expect(throws: MonteCarloError.self) { try BananaDistribution(scale: 0) }
+        #expect(throws: MonteCarloError.self) { try BananaDistribution(scale: .infinity) }
+        #expect(throws: MonteCarloError.self) { try BananaDistribution(curvature: .nan) }
+    }
+}

@@ -55,7 +55,7 @@ struct TailCalibrationTests {
             return try LargeSampleCalibrationTests.report(StandardNormalVector(dimension: 1), count: 250, replications: replications, seed: 3101,
                               truth: 2, estimator: estimator, integrand: TestProblems.southOneD)
         case .bananaSecondMoment, .bananaFirstSquared:
-            let banana = IndependentBanana()
+            let banana = try BananaDistribution()
             let integrand = banana.integrands[problem == .bananaSecondMoment ? 2 : 1]
             return try LargeSampleCalibrationTests.report(banana, count: 200, replications: replications, seed: problem == .bananaSecondMoment ? 3102 : 3103,
                               truth: integrand.truth, estimator: estimator, integrand: integrand.f)

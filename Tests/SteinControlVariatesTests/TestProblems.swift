@@ -41,26 +41,10 @@ extension TestProblems {
     static let correlatedSmoothTruth = exp(-1.0) * (cos(1.5) - sin(0.75))
 }
 
-/// The banana-shaped target of the `mcmc-stein` example (Haario et al.), drawn i.i.d. exactly:
-/// x₁ ~ N(0, a²), x₂ = y + b(x₁² − a²) with y ~ N(0, 1) independent (a = 1, b = 0.5), a
-/// transformed Gaussian. E[x₂] = 0, E[x₁²] = a², E[x₂²] = 1 + 2b²a⁴, E[cos x₁] = e^(−a²/2).
-struct IndependentBanana: ScoredSampler {
-    var a = 1.0
-    var b = 0.5
-
-    func draw<G: RandomNumberGenerator>(using generator: inout G) -> [Double] {
-        let x1 = a * generator.nextStandardNormal()
-        return [x1, generator.nextStandardNormal() + b * (x1 * x1 - a * a)]
-    }
-
-    func score(_ x: [Double]) -> [Double] {
-        let r = x[1] - b * (x[0] * x[0] - a * a)
-        return [-x[0] / (a * a) + 2 * b * x[0] * r, -r]
-    }
-
-    /// The example's four integrands with their exact expectations.
+extension BananaDistribution {
+    /// The `mcmc-stein` example's four integrands with their exact expectations.
     var integrands: [(name: String, truth: Double, f: @Sendable ([Double]) -> Double)] {
-        let (a, b) = (a, b)
+        let (a, b) = (scale, curvature)
         return [
             ("x2", 0, { $0[1] }),
             ("x1^2", a * a, { $0[0] * $0[0] }),
