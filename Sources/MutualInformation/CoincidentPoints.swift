@@ -30,7 +30,8 @@ struct CoincidentPoints {
     /// - Complexity: O(N d) expected.
     init?(_ sample: NeighborSample, keep: Int) {
         let n = sample.count, d = sample.dimension
-        guard n > keep, keep >= 1, n < Int(Int32.max) else { return nil }
+        // Slots (< 4n) and point numbers fit in 32 bits; beyond 2²⁹ points the plain search is used.
+        guard n > keep, keep >= 1, n <= Int(Int32.max) / 4 else { return nil }
         var capacity = 1
         while capacity < 2 * n { capacity <<= 1 }
         let mask = capacity - 1
