@@ -20,6 +20,8 @@ import Foundation
 /// print(banana.logDensity(x), banana.score(x))
 /// ```
 ///
+/// `logDensity(_:)` and `score(_:)` take points (x₁, x₂); any other length traps.
+///
 /// - Complexity: O(1) per draw, density or score.
 public struct BananaDistribution: ScoredSampler, Sendable, Hashable, Codable {
     /// a > 0, the standard deviation of x₁.
@@ -60,6 +62,10 @@ public struct BananaDistribution: ScoredSampler, Sendable, Hashable, Codable {
         return [-x[0] / (scale * scale) + 2 * curvature * x[0] * r, -r]
     }
 
-    /// r = x₂ − b(x₁² − a²), the standard normal y that x₂ was bent from.
-    func residual(_ x: [Double]) -> Double { x[1] - curvature * (x[0] * x[0] - scale * scale) }
+    /// r = x₂ − b(x₁² − a²), the standard normal y that x₂ was bent from. A point that is not
+    /// a pair is a programmer error (the protocol's density and score cannot throw).
+    func residual(_ x: [Double]) -> Double {
+        precondition(x.count == 2, "BananaDistribution is on ℝ²: a point needs 2 coordinates, got \(x.count)")
+        return x[1] - curvature * (x[0] * x[0] - scale * scale)
+    }
 }
