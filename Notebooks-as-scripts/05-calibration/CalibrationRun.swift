@@ -17,6 +17,9 @@ enum Verdict: Sendable, Equatable {
     case knownBad
     /// On the known-bad list but passed: reported, so that the list gets updated.
     case knownBadPasses
+    /// On the known-bad list as a flaw that only the full run (R = `KnownBad.fullScaleReplications`)
+    /// has the power to see, and passed at a smaller R: expected, not a reason to update the list.
+    case knownBadBelowPower
 
     var label: String {
         switch self {
@@ -24,6 +27,7 @@ enum Verdict: Sendable, Equatable {
         case .fail: "**FAIL**"
         case .knownBad: "FAIL (known bad)"
         case .knownBadPasses: "pass (known bad: update the list)"
+        case .knownBadBelowPower: "pass (known bad, shows at R = \(KnownBad.fullScaleReplications))"
         }
     }
 }
@@ -115,11 +119,12 @@ enum CalibrationRun {
         }
         let passed = report.map { row.judgement.passes($0) && $0.varianceRatio.isFinite } ?? false
         let reason = knownBad[identifier]
+        let belowPower = KnownBad.fullScaleOnly.contains(identifier) && results.count < KnownBad.fullScaleReplications
         let verdict: Verdict = switch (passed, reason != nil) {
         case (true, false): .pass
         case (false, false): .fail
         case (false, true): .knownBad
-        case (true, true): .knownBadPasses
+        case (true, true): belowPower ? .knownBadBelowPower : .knownBadPasses
         }
         let warned = estimates.isEmpty ? 0 : Double(estimates.filter { !$0.diagnostics.warnings.isEmpty }.count) / Double(estimates.count)
         let interval = estimates.first?.degreesOfFreedom.map { "t, \(Int($0.rounded())) df" } ?? "normal"

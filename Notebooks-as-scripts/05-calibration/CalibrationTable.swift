@@ -37,7 +37,8 @@ enum CalibrationTable {
         let rows = families.map { family -> [String] in
             let rows = outcomes.filter { $0.family == family }
             func count(_ v: Verdict) -> String { "\(rows.filter { $0.verdict == v }.count)" }
-            return [family, "\(rows.count)", count(.pass), count(.knownBad), count(.knownBadPasses), count(.fail),
+            let knownBad = rows.filter { $0.verdict == .knownBad || $0.verdict == .knownBadBelowPower }.count
+            return [family, "\(rows.count)", count(.pass), "\(knownBad)", count(.knownBadPasses), count(.fail),
                     Fmt.fixed(seconds[family] ?? 0, 1)]
         }
         return markdownTable(["family", "rows", "pass", "known bad", "known bad, passes now", "unexpected FAIL", "CPU s"], rows,
@@ -48,7 +49,11 @@ enum CalibrationTable {
     static func knownBadList(_ outcomes: [Outcome]) -> String {
         outcomes.compactMap { o -> String? in
             guard let reason = o.knownBadReason else { return nil }
-            let state = o.verdict == .knownBadPasses ? " — **passes now: take it off the list**" : ""
+            let state = switch o.verdict {
+            case .knownBadPasses: " — **passes now: take it off the list**"
+            case .knownBadBelowPower: " — passes at this R, which lacks the power to see it; fails in the full run (R = \(KnownBad.fullScaleReplications))"
+            default: ""
+            }
             return "- \(o.family), \(o.row.estimator), \(o.input), \(o.row.problem): \(reason)\(state)"
         }.joined(separator: "\n")
     }
@@ -74,7 +79,7 @@ enum CalibrationTable {
             let r = o.report!
             let color = switch o.verdict {
             case .pass, .knownBadPasses: Palette.blue
-            case .knownBad: Palette.orange
+            case .knownBad, .knownBadBelowPower: Palette.orange
             case .fail: Palette.vermillion
             }
             return HorizontalBarChart.Bar(
