@@ -190,7 +190,7 @@ let package = Package(
             name: "notebook-calibration",
             dependencies: ["MonteCarlo", "StatisticalTesting", "NotebookSupport"],
             path: "Notebooks-as-scripts/05-calibration",
-            exclude: ["calibration-table.md"]),
+            exclude: ["calibration-table.md", "calibration-table-full.md"]),
         .executableTarget(
             name: "notebook-cost-accuracy",
             dependencies: ["MonteCarlo", "NotebookSupport"],
