@@ -98,36 +98,69 @@ struct PlanarNeighborIndex: Sendable {
         var blockIndex = [Int](repeating: 0, count: n)
         var lower = [Double](repeating: 0, count: blocks), upper = lower
         // Distribute the points in y order into their x blocks: each block comes out sorted by
-        // y with ties by index (the y order's tie rule), in O(n).
-        var fill = (0..<blocks).map { $0 * size }
+        // y with ties by index (the y order's tie rule), in O(n). Two halves of the blocks
+        // concurrently (each sweeps the y order and takes its own blocks' points).
         var homeSlot = [Int32](repeating: 0, count: n)
-        for i in yOrder {
-            let block = rankX[i] / size
-            let slot = fill[block]
-            fill[block] += 1
-            blockY[slot] = y[i]
-            blockX[slot] = x[i]
-            blockIndex[slot] = i
-            homeSlot[rankX[i]] = Int32(slot)
+        var cascadeUp = [Int32](repeating: 0, count: n), cascadeDown = cascadeUp
+        let sortedY = self.sortedY
+        blockY.withUnsafeMutableBufferPointer { by in
+            blockX.withUnsafeMutableBufferPointer { bx in
+                blockIndex.withUnsafeMutableBufferPointer { bi in
+                    homeSlot.withUnsafeMutableBufferPointer { hs in
+                        cascadeUp.withUnsafeMutableBufferPointer { cu in
+                            cascadeDown.withUnsafeMutableBufferPointer { cd in
+                                let out = SharedPointer((by.baseAddress!, bx.baseAddress!, bi.baseAddress!, hs.baseAddress!,
+                                                         cu.baseAddress!, cd.baseAddress!))
+                                let halves = Swift.min(2, blocks)
+                                ParallelLoop.run(iterations: halves) { half in
+                                    let first = half * blocks / halves, last = (half + 1) * blocks / halves
+                                    var fill = [Int](repeating: 0, count: last - first)
+                                    for b in first..<last { fill[b - first] = b * size }
+                                    for q in 0..<n {
+                                        let i = yOrder[q], position = rankX[i], block = position / size
+                                        guard block >= first && block < last else { continue }
+                                        let slot = fill[block - first]
+                                        fill[block - first] = slot + 1
+                                        out.pointer.0[slot] = sortedY[q]
+                                        out.pointer.1[slot] = x[i]
+                                        out.pointer.2[slot] = i
+                                        out.pointer.3[position] = Int32(slot)
+                                    }
+                                }
+                                // The cascades: both blocks are sorted by y, so one merge-like sweep per
+                                // pair of neighbours; the blocks in chunks, concurrently.
+                                let chunks = Swift.min(16, blocks)
+                                ParallelLoop.run(iterations: chunks) { chunk in
+                                    let by = out.pointer.0
+                                    for b in (chunk * blocks / chunks)..<((chunk + 1) * blocks / chunks) {
+                                        let slots = (b * size)..<Swift.min((b + 1) * size, n)
+                                        if b + 1 < blocks {
+                                            let end = Swift.min((b + 2) * size, n)
+                                            var j = (b + 1) * size
+                                            for s in slots {
+                                                while j < end && by[j] < by[s] { j += 1 }
+                                                out.pointer.4[s] = Int32(j)
+                                            }
+                                        }
+                                        if b > 0 {
+                                            let end = b * size
+                                            var j = (b - 1) * size
+                                            for s in slots {
+                                                while j < end && by[j] < by[s] { j += 1 }
+                                                out.pointer.5[s] = Int32(j)
+                                            }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
         }
         for b in 0..<blocks {
             lower[b] = x[xOrder[b * size]]
             upper[b] = x[xOrder[Swift.min((b + 1) * size, n) - 1]]
-        }
-        // The cascades: both blocks are sorted by y, so one merge-like sweep per pair of neighbours.
-        var cascadeUp = [Int32](repeating: 0, count: n), cascadeDown = cascadeUp
-        blockY.withUnsafeBufferPointer { by in
-            for b in 0..<blocks {
-                let slots = (b * size)..<Swift.min((b + 1) * size, n)
-                for (other, isUp) in [(b + 1, true), (b - 1, false)] where other >= 0 && other < blocks {
-                    let end = Swift.min((other + 1) * size, n)
-                    var j = other * size
-                    for s in slots {
-                        while j < end && by[j] < by[s] { j += 1 }
-                        if isUp { cascadeUp[s] = Int32(j) } else { cascadeDown[s] = Int32(j) }
-                    }
-                }
-            }
         }
         self.blockY = blockY
         self.blockX = blockX
