@@ -31,9 +31,114 @@ static inline int mc_outside_right(const double *s, int64_t q, double x, double 
         (result) = base_;                                              \
     } while (0)
 
-void mc_ksg_range_counts(const double *sorted, int64_t n, const double *radius, int32_t strict, int64_t begin,
-                         int64_t end, int64_t *counts, int64_t *lefts, const int64_t *known_lefts,
-                         const int64_t *known_counts, const double *known_radius) {
+/// The number of positions whose predicate is counted around an edge's prediction.
+#define MC_SPAN 32
+
+/// The first of MC_SPAN positions centred on h, moved inside [0, n) (n ≥ MC_SPAN).
+static inline int64_t mc_span_start(int64_t h, int64_t n) {
+    int64_t start = h - MC_SPAN / 2;
+    start = start < 0 ? 0 : start;
+    return start > n - MC_SPAN ? n - MC_SPAN : start;
+}
+
+/// The window of position p at radius r: [*left, *right) = the positions q with |s[q] − s[p]| < r
+/// (strict) or ≤ r, each edge found by counting the predicate over MC_SPAN positions around its
+/// hint or, when it lies beyond them, by galloping from the hint and bisecting the bracket
+/// (exact whatever the hints are). Needs INSIDE(p), i.e. r > 0 when strict.
+static inline __attribute__((always_inline)) void mc_window(const double *s, int64_t n, int64_t p, double r, int strict,
+                                                            int64_t left_hint, int64_t right_hint, int64_t *left_out,
+                                                            int64_t *right_out) {
+    const double x = s[p];
+#define INSIDE(q) mc_inside_left(s, (q), x, r, strict)
+#define OUTSIDE(q) mc_outside_right(s, (q), x, r, strict)
+    // Left edge L: the first q ≤ p with INSIDE(q) (INSIDE(p) holds).
+    int64_t h = left_hint < p ? left_hint : p, lo, hi, left, right;
+    h = h < 0 ? 0 : h;
+    // The predictions are mostly within a few positions: count the predicate over MC_SPAN
+    // positions around the prediction (no branches, vectorized); the edge is where the count
+    // says unless it lies beyond the span. INSIDE stays true past p (the values there are ≥ x),
+    // so the count is the number of positions at or after the edge.
+    const int64_t span_start = n < MC_SPAN ? 0 : mc_span_start(h, n);
+    if (n >= MC_SPAN) {
+        int64_t inside = 0;
+        for (int64_t t = 0; t < MC_SPAN; t++) inside += INSIDE(span_start + t);
+        if (inside > 0 && (inside < MC_SPAN || span_start == 0)) {
+            left = span_start + MC_SPAN - inside;
+            goto right_edge;
+        }
+    }
+    if (INSIDE(h)) {
+        hi = h;
+        for (int64_t step = 1;; step <<= 1) {
+            int64_t probe = h - step;
+            if (probe < 0) { lo = 0; break; }
+            if (!INSIDE(probe)) { lo = probe + 1; break; }
+            hi = probe;
+        }
+    } else {
+        lo = h + 1;
+        for (int64_t step = 1;; step <<= 1) {
+            int64_t probe = h + step;
+            if (probe >= p) { hi = p; break; }
+            if (INSIDE(probe)) { hi = probe; break; }
+            lo = probe + 1;
+        }
+    }
+    MC_FIRST_TRUE(left, lo, hi, INSIDE);  // INSIDE(hi) holds: the answer is in [lo, hi]
+right_edge:
+    // Right edge R: the first q > p with OUTSIDE(q), else n.
+    h = right_hint > p + 1 ? right_hint : p + 1;
+    h = h < n ? h : n;
+    if (n >= MC_SPAN) {
+        // As for L (OUTSIDE is false up to p, so a span starting at or before p + 1 that is all
+        // outside starts at the edge).
+        const int64_t start = mc_span_start(h, n);
+        int64_t outside = 0;
+        for (int64_t t = 0; t < MC_SPAN; t++) outside += OUTSIDE(start + t);
+        if (outside > 0 && outside < MC_SPAN) {
+            right = start + MC_SPAN - outside;
+            goto done;
+        }
+        if (outside == 0 && start + MC_SPAN == n) {
+            right = n;
+            goto done;
+        }
+        if (outside == MC_SPAN && start <= p + 1) {
+            right = start;
+            goto done;
+        }
+    }
+    if (h == n || OUTSIDE(h)) {
+        hi = h;
+        for (int64_t step = 1;; step <<= 1) {
+            int64_t probe = h - step;
+            if (probe <= p) { lo = p + 1; break; }
+            if (!OUTSIDE(probe)) { lo = probe + 1; break; }
+            hi = probe;
+        }
+    } else {
+        lo = h + 1;
+        for (int64_t step = 1;; step <<= 1) {
+            int64_t probe = h + step;
+            if (probe >= n) { hi = n; break; }
+            if (OUTSIDE(probe)) { hi = probe; break; }
+            lo = probe + 1;
+        }
+    }
+    MC_FIRST_TRUE(right, lo, hi, OUTSIDE);  // OUTSIDE(hi) holds or hi = n
+done:
+#undef INSIDE
+#undef OUTSIDE
+    *left_out = left;
+    *right_out = right;
+}
+
+/// `mc_ksg_range_counts` with `strict` a constant where it is inlined (two instances, without the
+/// predicates' run-time choice).
+static inline __attribute__((always_inline)) void mc_range_counts(
+    const double *sorted, int64_t n, const double *radius, const int strict, int64_t begin, int64_t end,
+    int64_t *counts, int64_t *lefts, const int64_t *known_lefts, const int64_t *known_counts,
+    const double *known_radius, const double *wider_radius, int64_t *wider_counts) {
     const double *s = sorted;
     // Points per unit length on each side, from the previous query: the next query's edges are
     // predicted as p ∓ density · r, off by about the square root of the count (the edges of
@@ -41,10 +146,21 @@ void mc_ksg_range_counts(const double *sorted, int64_t n, const double *radius, 
     // factor of two or so).
     double left_density = 0, right_density = 0;
     for (int64_t p = begin; p < end; p++) {
-        const double x = s[p], r = radius[p - begin];
+        const double r = radius[p - begin];
         if (strict && !(r > 0)) {
             counts[p - begin] = 0;
             if (lefts) lefts[p - begin] = p;
+            if (wider_counts) {
+                // No window to start from: search the wider one from the density prediction.
+                const double w = wider_radius[p - begin];
+                int64_t wl = p, wr = p;
+                if (w > 0) {
+                    const double left_guess = (double)p - left_density * w, right_guess = (double)(p + 1) + right_density * w;
+                    mc_window(s, n, p, w, strict, left_guess > 0 ? (int64_t)left_guess : 0,
+                              right_guess < (double)n ? (int64_t)right_guess : n, &wl, &wr);
+                }
+                wider_counts[p - begin] = wr - wl;
+            }
             continue;
         }
         int64_t left_hint, right_hint;
@@ -70,57 +186,66 @@ void mc_ksg_range_counts(const double *sorted, int64_t n, const double *radius, 
             left_hint = left_guess > 0 ? (int64_t)left_guess : 0;
             right_hint = right_guess < (double)n ? (int64_t)right_guess : n;
         }
-#define INSIDE(q) mc_inside_left(s, (q), x, r, strict)
-#define OUTSIDE(q) mc_outside_right(s, (q), x, r, strict)
-        // Left edge L: the first q ≤ p with INSIDE(q) (INSIDE(p) holds).
-        int64_t h = left_hint < p ? left_hint : p, lo, hi, left, right;
-        if (INSIDE(h)) {
-            hi = h;
-            for (int64_t step = 1;; step <<= 1) {
-                int64_t probe = h - step;
-                if (probe < 0) { lo = 0; break; }
-                if (!INSIDE(probe)) { lo = probe + 1; break; }
-                hi = probe;
-            }
-        } else {
-            lo = h + 1;
-            for (int64_t step = 1;; step <<= 1) {
-                int64_t probe = h + step;
-                if (probe >= p) { hi = p; break; }
-                if (INSIDE(probe)) { hi = probe; break; }
-                lo = probe + 1;
-            }
-        }
-        MC_FIRST_TRUE(left, lo, hi, INSIDE);  // INSIDE(hi) holds: the answer is in [lo, hi]
-        // Right edge R: the first q > p with OUTSIDE(q), else n.
-        h = right_hint > p + 1 ? right_hint : p + 1;
-        h = h < n ? h : n;
-        if (h == n || OUTSIDE(h)) {
-            hi = h;
-            for (int64_t step = 1;; step <<= 1) {
-                int64_t probe = h - step;
-                if (probe <= p) { lo = p + 1; break; }
-                if (!OUTSIDE(probe)) { lo = probe + 1; break; }
-                hi = probe;
-            }
-        } else {
-            lo = h + 1;
-            for (int64_t step = 1;; step <<= 1) {
-                int64_t probe = h + step;
-                if (probe >= n) { hi = n; break; }
-                if (OUTSIDE(probe)) { hi = probe; break; }
-                lo = probe + 1;
-            }
-        }
-        MC_FIRST_TRUE(right, lo, hi, OUTSIDE);  // OUTSIDE(hi) holds or hi = n
-#undef INSIDE
-#undef OUTSIDE
+        int64_t left, right;
+        mc_window(s, n, p, r, strict, left_hint, right_hint, &left, &right);
         counts[p - begin] = right - left;
         if (lefts) lefts[p - begin] = left;
+        if (wider_counts) {
+            // The wider window holds this one: its edges are predicted from these, moved outwards
+            // by this window's points per unit length times the growth of the radius.
+            const double w = wider_radius[p - begin];
+            int64_t wl = left, wr = right;
+            if (r < INFINITY && w < INFINITY) {
+                const double scale = (w - r) / r;  // ≥ 0
+                const double left_guess = (double)left - (double)(p - left) * scale;
+                const double right_guess = (double)right + (double)(right - p - 1) * scale;
+                wl = left_guess > 0 ? (int64_t)left_guess : 0;
+                wr = right_guess < (double)n ? (int64_t)right_guess : n;
+            }
+            mc_window(s, n, p, w, strict, wl, wr, &wl, &wr);
+            wider_counts[p - begin] = wr - wl;
+        }
         if (r > 0 && r < INFINITY) {
             left_density = (double)(p - left) / r;
             right_density = (double)(right - p - 1) / r;
         }
+    }
+}
+
+#if defined(__x86_64__) && defined(__clang__)
+/// The same with AVX2 (the spans' predicates four at a time; the same IEEE subtractions and
+/// comparisons, so the same counts), used when the processor has it.
+__attribute__((target("avx2"))) static void mc_range_counts_avx2(
+    const double *sorted, int64_t n, const double *radius, int32_t strict, int64_t begin, int64_t end,
+    int64_t *counts, int64_t *lefts, const int64_t *known_lefts, const int64_t *known_counts,
+    const double *known_radius, const double *wider_radius, int64_t *wider_counts) {
+    if (strict) {
+        mc_range_counts(sorted, n, radius, 1, begin, end, counts, lefts, known_lefts, known_counts, known_radius,
+                        wider_radius, wider_counts);
+    } else {
+        mc_range_counts(sorted, n, radius, 0, begin, end, counts, lefts, known_lefts, known_counts, known_radius,
+                        wider_radius, wider_counts);
+    }
+}
+#endif
+
+void mc_ksg_range_counts(const double *sorted, int64_t n, const double *radius, int32_t strict, int64_t begin,
+                         int64_t end, int64_t *counts, int64_t *lefts, const int64_t *known_lefts,
+                         const int64_t *known_counts, const double *known_radius, const double *wider_radius,
+                         int64_t *wider_counts) {
+#if defined(__x86_64__) && defined(__clang__)
+    if (__builtin_cpu_supports("avx2")) {
+        mc_range_counts_avx2(sorted, n, radius, strict, begin, end, counts, lefts, known_lefts, known_counts,
+                             known_radius, wider_radius, wider_counts);
+        return;
+    }
+#endif
+    if (strict) {
+        mc_range_counts(sorted, n, radius, 1, begin, end, counts, lefts, known_lefts, known_counts, known_radius,
+                        wider_radius, wider_counts);
+    } else {
+        mc_range_counts(sorted, n, radius, 0, begin, end, counts, lefts, known_lefts, known_counts, known_radius,
+                        wider_radius, wider_counts);
     }
 }
 
@@ -145,37 +270,53 @@ static inline void mc_offer(const mc_ksg_plane *pl, int64_t slot, int64_t i, dou
     nb[t] = original;
 }
 
-/// Offers the points of one block in increasing |y − yq|, until both sides are beyond the k-th
-/// distance.
-static inline void mc_scan(const mc_ksg_plane *pl, int64_t block, int64_t i, double xq, double yq, int64_t k,
-                           double *dist, int64_t *nb) {
+/// The first slot of `block` with y ≥ yq (the block's end if none), by bisection.
+static inline int64_t mc_block_lower_bound(const mc_ksg_plane *pl, int64_t block, double yq) {
     const double *by = pl->block_y;
     const int64_t start = block * pl->block_size;
     const int64_t end = start + pl->block_size < pl->count ? start + pl->block_size : pl->count;
     int64_t lo;
 #define MC_BELOW(q) (!(by[q] < yq))
-    MC_FIRST_TRUE(lo, start, end, MC_BELOW);  // first slot with y ≥ yq
+    MC_FIRST_TRUE(lo, start, end, MC_BELOW);
 #undef MC_BELOW
+    return lo;
+}
+
+/// Offers the points of one block in increasing y − yq upwards from slot `lo` and in increasing
+/// yq − y downwards from `lo − 1`, until both sides are beyond the k-th distance. `lo` must be a
+/// slot with y ≥ yq (or the block's end) no earlier than the first such slot: then both walks
+/// meet their gaps in increasing order (a `lo` past the first such slot only makes the first
+/// downward gaps negative), so every point within the k-th distance in y is offered.
+static inline void mc_scan(const mc_ksg_plane *pl, int64_t block, int64_t lo, int64_t i, double xq, double yq,
+                           int64_t k, double *dist, int64_t *nb) {
+    const double *by = pl->block_y;
+    const int64_t start = block * pl->block_size;
+    const int64_t end = start + pl->block_size < pl->count ? start + pl->block_size : pl->count;
     int64_t up = lo, down = lo - 1;
     while (up < end || down >= start) {
         const double up_gap = up < end ? by[up] - yq : INFINITY;
         const double down_gap = down >= start ? yq - by[down] : INFINITY;
-        const double worst = dist[k - 1];
-        if (up_gap <= down_gap) {
-            if (up_gap > worst) return;
-            mc_offer(pl, up, i, xq, yq, k, dist, nb);
-            up++;
-        } else {
-            if (down_gap > worst) return;
-            mc_offer(pl, down, i, xq, yq, k, dist, nb);
-            down--;
-        }
+        // The nearer side, chosen with conditional moves.
+        const int take_up = up_gap <= down_gap;
+        const double gap = take_up ? up_gap : down_gap;
+        if (gap > dist[k - 1]) return;
+        mc_offer(pl, take_up ? up : down, i, xq, yq, k, dist, nb);
+        up += take_up;
+        down -= 1 - take_up;
     }
+}
+
+/// Where a scan of the block next to the one scanned from slot `from` (towards `cascade`)
+/// starts: the cascade's slot when `from` holds a point (its y ≥ yq), else a bisection.
+static inline int64_t mc_next_start(const mc_ksg_plane *pl, const int32_t *cascade, int64_t from, int64_t from_block,
+                                    int64_t block, double yq) {
+    const int64_t from_end = (from_block + 1) * pl->block_size < pl->count ? (from_block + 1) * pl->block_size : pl->count;
+    return from < from_end ? (int64_t)cascade[from] : mc_block_lower_bound(pl, block, yq);
 }
 
 int64_t mc_ksg_plane_radii(const mc_ksg_plane *pl, int64_t begin, int64_t end, int64_t k, int64_t search,
                            int32_t algorithm_two, double *radius_x, double *radius_y, double *dist, int64_t *nb,
-                           int64_t *found_neighbours, double *found_distances) {
+                           int64_t *found_neighbours, double *wider_x, double *wider_y) {
     const int64_t size = pl->block_size, blocks = (pl->count + size - 1) / size;
     int64_t zeros = 0, home = begin / size, next_block = (home + 1) * size;
     for (int64_t p = begin; p < end; p++) {
@@ -189,8 +330,11 @@ int64_t mc_ksg_plane_radii(const mc_ksg_plane *pl, int64_t begin, int64_t end, i
             dist[t] = INFINITY;
             nb[t] = INT64_MAX;
         }
-        mc_scan(pl, home, i, xq, yq, search, dist, nb);
-        int64_t left = home - 1, right = home + 1;
+        // The query's own slot starts its home block's scan (its y is yq), and each next block's
+        // scan starts at the cascade's slot of the previous one's start.
+        const int64_t own = pl->home_slot[p];
+        mc_scan(pl, home, own, i, xq, yq, search, dist, nb);
+        int64_t left = home - 1, right = home + 1, left_from = own, right_from = own;
         for (;;) {
             // A block whose x-gap exceeds the k-th distance cannot hold a neighbour, nor can any
             // block beyond it.
@@ -200,18 +344,21 @@ int64_t mc_ksg_plane_radii(const mc_ksg_plane *pl, int64_t begin, int64_t end, i
             const int left_open = left_gap <= worst, right_open = right_gap <= worst;
             if (!left_open && !right_open) break;
             if (left_open && (!right_open || left_gap <= right_gap)) {
-                mc_scan(pl, left, i, xq, yq, search, dist, nb);
+                left_from = mc_next_start(pl, pl->cascade_down, left_from, left + 1, left, yq);
+                mc_scan(pl, left, left_from, i, xq, yq, search, dist, nb);
                 left--;
             } else {
-                mc_scan(pl, right, i, xq, yq, search, dist, nb);
+                right_from = mc_next_start(pl, pl->cascade_up, right_from, right - 1, right, yq);
+                mc_scan(pl, right, right_from, i, xq, yq, search, dist, nb);
                 right++;
             }
         }
         if (found_neighbours) {
-            for (int64_t t = 0; t < search; t++) {
-                found_neighbours[(p - begin) * search + t] = nb[t];
-                found_distances[(p - begin) * search + t] = dist[t];
-            }
+            for (int64_t t = 0; t < search; t++) found_neighbours[(p - begin) * search + t] = nb[t];
+        }
+        if (wider_x) {
+            wider_x[p] = dist[search - 1];
+            wider_y[pl->rank_y[i]] = dist[search - 1];
         }
         if (dist[k - 1] == 0) zeros++;
         if (!algorithm_two) {

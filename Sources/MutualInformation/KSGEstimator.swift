@@ -12,9 +12,9 @@ import MonteCarloCore
 ///   nₓ(i) = #{j ≠ i : ‖xⱼ − xᵢ‖ ≤ εₓ(i)}; Î = ψ(k) − 1/k + ψ(N) − ⟨ψ(nₓ) + ψ(n_y)⟩.
 /// When X and Y are both one-dimensional, neighbours come from sorted arrays instead: blocks
 /// of the x order, each sorted by y, searched outwards from the query (see the complexity
-/// note), and the marginal counts by galloping in the sorted marginals, queries taken in
-/// sorted order so each window's edges are searched from a prediction (C kernels in
-/// `MonteCarloShims`, `mc_ksg.h`).
+/// note), and the marginal counts from the sorted marginals, queries taken in sorted order so
+/// each window's edges are predicted from the previous window and placed by counting the
+/// comparisons around the prediction (C kernels in `MonteCarloShims`, `mc_ksg.h`).
 /// Otherwise one-dimensional marginals are counted by binary search in a sorted copy and
 /// others with a k-d tree. Every path finds the same neighbours, ε and counts as the O(N²)
 /// definition (ties by index), so the value does not depend on the path.
@@ -78,26 +78,38 @@ import MonteCarloCore
 /// freedom). ESS = sample variance of the per-point terms −ψ(nₓ + 1) − ψ(n_y + 1) (or
 /// −ψ(nₓ) − ψ(n_y)) divided by `variance`.
 ///
-/// - Complexity: one + one dimensions: O(N) to build (radix sorts) plus, per point, the few
-///   blocks of about √(kN) points within the k-th neighbour distance (a binary search each)
-///   and O(log Δ) for each count, Δ the error of its edge prediction (about √nₓ). Otherwise O(N log N) expected for the neighbour
+/// - Complexity: one + one dimensions: O(N) to build (radix sorts, and the cascades that lead
+///   from each slot of a block to the matching slot of the next) plus, per point, the few
+///   blocks of about √(kN) points within the k-th neighbour distance (entered through the
+///   cascades, without a search) and, per count, 32 comparisons around each edge's prediction
+///   (O(log Δ) more when the edge lies beyond them, Δ its distance from the prediction).
+///   Otherwise O(N log N) expected for the neighbour
 ///   search in low dimension (k-d tree with 64-point bucket leaves, built with quickselect),
 ///   plus the range counts, whose cost grows with the points near each marginal ball's
 ///   surface. The variance adds one neighbour and one or two counts per point and marginal (in
-///   one dimension searched from the edges of the estimate's own windows; in a marginal tree
+///   one dimension counted in the estimate's own count pass from the windows it has just found
+///   for algorithm 1, and searched from those windows' edges for algorithm 2; in a marginal tree
 ///   counted in the estimate's own traversal, which also records the window), a scatter over the
 ///   marginal windows (linear: over the count pass's windows in one dimension, a replay of the
 ///   recorded windows in a tree), and the m blocks (an estimate with its jackknife on m·b ≤ 8192
-///   points per repetition by default, run concurrently). Measured at N = 10⁵, 1 + 1 d, k = 3
-///   (`valgrind --tool=callgrind mibench --profile value|estimate|none`): the variance adds
-///   2.33·10⁸ instructions to the value's 2.55·10⁸ (0.91 times its cost; 3.4 times before
-///   the blocks were capped). In 10 + 10 d at N = 10⁴ an estimate with its variance takes
+///   points per repetition by default), which run on a thread of their own while the full
+///   computation runs (unless the call is itself inside a parallel loop). Measured at N = 10⁵,
+///   1 + 1 d, k = 3 (CPU time, `perf stat -e task-clock mibench --profile value|estimate|none`,
+///   best of 6, the data's generation subtracted): the value takes 48 ms and the estimate with
+///   its variance 85 ms, so the variance adds 0.75 times the value's cost (before the cascades,
+///   the counted spans and the replacement counts in the count pass: 67 and 128 ms, 0.90 times).
+///   The whole `mcest mi FILE --x 0 --y 1 --method ksg` process on those 10⁵ rows (.npy) takes
+///   99 ms of CPU (150 ms before; start-up alone, on a 100-row file, 13 ms). Wall clock on the
+///   2 cores (`mibench --only ksg1`, best of 7, before and after in the same minute on a shared
+///   machine): value 0.027 s, estimate with its variance 0.061 s, whole process 0.066 s (before:
+///   0.038, 0.083 and 0.100 s). In 10 + 10 d at
+///   N = 10⁴ an estimate with its variance takes
 ///   about 1.5 s of CPU in a release build, 2.2 times less than when the jackknife's counts and
 ///   scatter traversed the marginal trees separately (`mibench --calibration --replications 1
 ///   --sizes 10000 --pairs 10 --nu inf`, user time, both algorithms: 3.0 s against 6.7 s).
 ///   Points are processed in 64 fixed chunks on all
 ///   cores (each block in one chunk); the terms are summed in index order, so the result does
-///   not depend on the thread count or the chunking.
+///   not depend on the thread count, the chunking or the timing of the blocks' thread.
 public struct KSGEstimator: Sendable, Hashable, Codable {
     /// Which of the two KSG estimators.
     public enum Algorithm: String, Sendable, Hashable, Codable {
@@ -160,8 +172,12 @@ public struct KSGEstimator: Sendable, Hashable, Codable {
     public func value(x: [Double], y: [Double]) throws(MonteCarloError) -> Double {
         try validate()
         let data = try prepared(PairedSamples.line(x: x, y: y))
-        return try KSGComputation(data, algorithm: algorithm, k: neighbors).value
+        return try KSGComputation(data, algorithm: algorithm, k: neighbors, line: usesRawValues ? (x, y) : nil).value
     }
+
+    /// Whether the neighbour search sees the data as given (no noise, no ranks), so that one-dimensional
+    /// X and Y can be used as they are.
+    var usesRawValues: Bool { tieBreakingNoise == nil && !rankTransform }
 
     /// Î with its variance (the jackknife rescaled on subsamples; see the type's discussion).
     /// - Throws: As ``value(x:y:)-(_,[[Double]])``, and `insufficientSamples` when the blocks
@@ -171,25 +187,43 @@ public struct KSGEstimator: Sendable, Hashable, Codable {
         return try estimate(prepared(PairedSamples(x: x, y: y)))
     }
 
-    func estimate(_ data: PairedSamples) throws(MonteCarloError) -> Estimate {
+    /// - Parameter line: For one-dimensional X and Y, their values as in `data` if the caller has
+    ///   them (saves splitting `data`).
+    func estimate(_ data: PairedSamples, line: (x: [Double], y: [Double])? = nil) throws(MonteCarloError) -> Estimate {
         let n = data.count, k = neighbors, m = subsampleBlocks
         let blockSize = min(n / m, maximumBlockSize)
         guard blockSize >= k + 2 else {
             throw .insufficientSamples(needed: m * (k + 2), available: n,
                                        reason: "for \(m) subsample blocks of at least k + 2 = \(k + 2) points")
         }
-        let full = try KSGComputation(data, algorithm: algorithm, k: k, jackknife: true)
+        // The blocks need only the data and the seed: unless this already runs inside a parallel
+        // loop (whose iterations occupy the cores), they run on a thread of their own while the
+        // full computation runs, whose serial steps leave a core idle. Each result is the same
+        // whatever the timing; they are combined below in repetition and block order.
+        let full: KSGComputation, runs: [[(value: Double, jackknife: Double)]]
+        if ParallelLoop.isInsideWorker {
+            full = try KSGComputation(data, algorithm: algorithm, k: k, jackknife: true, line: line)
+            runs = try blockRuns(data, blockSize: blockSize)
+        } else {
+            let background = BlockRuns()
+            let finished = DispatchSemaphore(value: 0)
+            let estimator = self
+            // A thread of its own, not a queue's: waiting for it can never starve a thread pool.
+            Thread {
+                background.result = Result { () throws(MonteCarloError) in try estimator.blockRuns(data, blockSize: blockSize) }
+                finished.signal()
+            }.start()
+            let computed = Result { () throws(MonteCarloError) in
+                try KSGComputation(data, algorithm: algorithm, k: k, jackknife: true, line: line)
+            }
+            finished.wait()
+            full = try computed.get()
+            runs = try background.result!.get()
+        }
         let fullJackknife = full.jackknife!.variance
         var blockVariance = 0.0, blockJackknife = 0.0
         var blockMeans = RunningMoments()
-        for r in 0..<repetitions {
-            var generator = Self.stream(2 + r, seed: seed)
-            var permutation = Array(0..<n)
-            for i in stride(from: n - 1, to: 0, by: -1) {
-                permutation.swapAt(i, Int(generator.next() % UInt64(i + 1)))
-            }
-            let blocks = try Self.blockComputations(data, permutation: permutation, blocks: m, size: blockSize,
-                                                    algorithm: algorithm, k: k)
+        for blocks in runs {
             var blockValues = RunningMoments()
             for block in blocks {
                 blockValues.add(block.value)
@@ -232,6 +266,30 @@ public struct KSGEstimator: Sendable, Hashable, Codable {
                 warnings: warnings))
     }
 
+    /// The value and the jackknife variance of every block of every repetition (repetition r:
+    /// the blocks of the seeded random permutation `stream(2 + r)`), in repetition order.
+    func blockRuns(_ data: PairedSamples, blockSize: Int) throws(MonteCarloError) -> [[(value: Double, jackknife: Double)]] {
+        let n = data.count
+        var runs: [[(value: Double, jackknife: Double)]] = []
+        for r in 0..<repetitions {
+            var generator = Self.stream(2 + r, seed: seed)
+            var permutation = Array(0..<n)
+            for i in stride(from: n - 1, to: 0, by: -1) {
+                permutation.swapAt(i, Int(generator.next() % UInt64(i + 1)))
+            }
+            runs.append(try Self.blockComputations(data, permutation: permutation, blocks: subsampleBlocks, size: blockSize,
+                                                   algorithm: algorithm, k: neighbors))
+        }
+        return runs
+    }
+
+    /// The outcome of ``blockRuns(_:blockSize:)`` on the thread that computed it, read after that
+    /// thread's work has been waited for.
+    final class BlockRuns: @unchecked Sendable {
+        /// `nil` until the blocks have run.
+        var result: Result<[[(value: Double, jackknife: Double)]], MonteCarloError>?
+    }
+
     /// The value and the jackknife variance of KSG on each of the `blocks` disjoint blocks of
     /// `size` points taken in `permutation` order (m·size ≤ N). The blocks run concurrently, each
     /// in one chunk (a block's results do not depend on its chunking), so their serial steps overlap.
@@ -265,7 +323,7 @@ public struct KSGEstimator: Sendable, Hashable, Codable {
     /// One-dimensional convenience for ``estimate(x:y:)-(_,[[Double]])``.
     public func estimate(x: [Double], y: [Double]) throws(MonteCarloError) -> Estimate {
         try validate()
-        return try estimate(prepared(PairedSamples.line(x: x, y: y)))
+        return try estimate(prepared(PairedSamples.line(x: x, y: y)), line: usesRawValues ? (x, y) : nil)
     }
 
     func validate() throws(MonteCarloError) {
@@ -351,22 +409,30 @@ struct KSGComputation {
     /// The leave-one-out analysis (`nil` unless requested).
     let jackknife: KSGJackknife?
 
-    /// - Parameter chunks: The number of pieces the points are split into for the cores (default
-    ///   min(N, 64)); the results do not depend on it.
+    /// - Parameters:
+    ///   - chunks: The number of pieces the points are split into for the cores (default
+    ///     min(N, 64)); the results do not depend on it.
+    ///   - line: For one-dimensional X and Y, the x and y values of `data` if the caller has them
+    ///     as arrays (they are then not copied out of `data`).
     init(_ data: PairedSamples, algorithm: KSGEstimator.Algorithm, k: Int, jackknife wantsJackknife: Bool = false,
-         chunks: Int? = nil) throws(MonteCarloError) {
+         chunks: Int? = nil, line: (x: [Double], y: [Double])? = nil) throws(MonteCarloError) {
         let n = data.count, dx = data.xDimension, dy = data.yDimension, d = dx + dy
         guard n > k else { throw .insufficientSamples(needed: k + 1, available: n, reason: "for k = \(k) neighbours") }
         if wantsJackknife && n < k + 2 {
             throw .insufficientSamples(needed: k + 2, available: n, reason: "for the jackknife variance with k = \(k) neighbours")
         }
-        var xValues = [Double](repeating: 0, count: n * dx)
-        var yValues = [Double](repeating: 0, count: n * dy)
-        for i in 0..<n {
-            for c in 0..<dx { xValues[i * dx + c] = data.joint[i * d + c] }
-            for c in 0..<dy { yValues[i * dy + c] = data.joint[i * d + dx + c] }
+        let xs: [Double], ys: [Double]
+        if let line, dx == 1, dy == 1, line.x.count == n, line.y.count == n {
+            (xs, ys) = line
+        } else {
+            var xValues = [Double](repeating: 0, count: n * dx)
+            var yValues = [Double](repeating: 0, count: n * dy)
+            for i in 0..<n {
+                for c in 0..<dx { xValues[i * dx + c] = data.joint[i * d + c] }
+                for c in 0..<dy { yValues[i * dy + c] = data.joint[i * d + dx + c] }
+            }
+            (xs, ys) = (xValues, yValues)
         }
-        let xs = xValues, ys = yValues
         // ψ at integers: ψ(1) = −γ, ψ(m + 1) = ψ(m) + 1/m.
         var psiTable = [Double](repeating: 0, count: n + 2)
         psiTable[1] = digamma(1)
@@ -388,11 +454,18 @@ struct KSGComputation {
         var recounted: KSGJackknife.Recounted? = nil
         if dx == 1 && dy == 1 {
             let plane = PlanarNeighborIndex(x: xs, y: ys, neighbors: k)
+            var keepCounts: (x: [Int], y: [Int], radius: [Double])? = nil
             zeroCounts[0] = KSGComputation.evaluatePlanar(plane: plane, xs: xs, ys: ys, psi: psi, algorithm: algorithm, k: k,
                                                           chunks: chunkCount, into: &points, jackknife: wantsJackknife,
-                                                          windows: &windows)
+                                                          windows: &windows, keepCounts: &keepCounts)
             marginals = wantsJackknife
                 ? (.line(sorted: plane.sortedX, order: plane.xOrder), .line(sorted: plane.sortedY, order: plane.yOrder)) : nil
+            // Algorithm 1: the count pass also counted at the replacement radius.
+            if let keepCounts {
+                recounted = KSGJackknife.Recounted(radii: KSGJackknife.Replacement(lineRadius: keepCounts.radius),
+                                                   keepX: keepCounts.x, keepY: keepCounts.y, otherX: [], otherY: [],
+                                                   windowsX: nil, windowsY: nil)
+            }
         } else if wantsJackknife {
             let pass = KSGComputation.recountedPass(data, xs: xs, ys: ys, psi: psi, algorithm: algorithm, k: k,
                                                     chunks: chunkCount, into: &points)

@@ -71,17 +71,17 @@ struct KSGJackknife {
          windows: (x: Windows, y: Windows)? = nil, recounted: Recounted? = nil, psi: [Double],
          algorithm: KSGEstimator.Algorithm, k: Int, chunks: Int) {
         let n = points.terms.count, strict = algorithm == .one
-        // Increment of tᵢ when one point leaves a marginal window of i.
-        func increment(_ count: Int) -> Double {
-            switch algorithm {
-            case .one: return count >= 1 ? psi[count + 1] - psi[count] : 0
-            case .two: return count >= 2 ? psi[count] - psi[count - 1] : 0
-            }
-        }
         var weightX = [Double](repeating: 0, count: n), weightY = weightX
-        for i in 0..<n {
-            weightX[i] = increment(points.countX[i])
-            weightY[i] = increment(points.countY[i])
+        weightX.withUnsafeMutableBufferPointer { wx in
+            weightY.withUnsafeMutableBufferPointer { wy in
+                let out = SharedPointer((wx.baseAddress!, wy.baseAddress!))
+                ParallelLoop.run(iterations: chunks) { chunk in
+                    for i in (chunk * n / chunks)..<((chunk + 1) * n / chunks) {
+                        out.pointer.0[i] = Self.increment(points.countX[i], psi: psi, algorithm: algorithm)
+                        out.pointer.1[i] = Self.increment(points.countY[i], psi: psi, algorithm: algorithm)
+                    }
+                }
+            }
         }
         let incrementsX = weightX, incrementsY = weightY
         // aⱼ: the increments of every i whose window holds j (j ≠ i).
@@ -103,11 +103,16 @@ struct KSGJackknife {
         }
         let spreadX = spreads[0], spreadY = spreads[1]
         var leaveOneOut = [Double](repeating: 0, count: n)
-        for j in 0..<n {
-            // Remove j's own window from its spread: it holds itself unless a strict radius is 0.
-            let selfX = !strict || points.radiusX[j] > 0 ? weightX[j] : 0
-            let selfY = !strict || points.radiusY[j] > 0 ? weightY[j] : 0
-            leaveOneOut[j] = points.terms[j] - (spreadX[j] - selfX) - (spreadY[j] - selfY)
+        leaveOneOut.withUnsafeMutableBufferPointer { buffer in
+            let out = SharedPointer(buffer.baseAddress!)
+            ParallelLoop.run(iterations: chunks) { chunk in
+                for j in (chunk * n / chunks)..<((chunk + 1) * n / chunks) {
+                    // Remove j's own window from its spread: it holds itself unless a strict radius is 0.
+                    let selfX = !strict || points.radiusX[j] > 0 ? incrementsX[j] : 0
+                    let selfY = !strict || points.radiusY[j] > 0 ? incrementsY[j] : 0
+                    out.pointer[j] = points.terms[j] - (spreadX[j] - selfX) - (spreadY[j] - selfY)
+                }
+            }
         }
         // bⱼ: for the pairs (i, j) with j among i's k neighbours, the change of tᵢ when j leaves,
         // replacing the count decrements counted in aⱼ. The new radii first (one per marginal
@@ -126,6 +131,8 @@ struct KSGJackknife {
             ? recounted?.otherY
                 ?? y.counts(radii.otherY, coordinates: ys, dimension: dy, strict: false, chunks: chunks, near: windows?.y) : []
         var corrections = [Double](repeating: 0, count: n * k)
+        let storedGaps = !radii.gapsX.isEmpty
+        precondition(storedGaps || (dx == 1 && dy == 1), "KSGJackknife: gaps are computed in place only on a line")
         corrections.withUnsafeMutableBufferPointer { buffer in
             let out = SharedPointer(buffer.baseAddress!)
             ParallelLoop.run(iterations: chunks) { chunk in
@@ -133,7 +140,16 @@ struct KSGJackknife {
                     let term = points.terms[i]
                     let base = i * (k + 1)
                     for s in 0..<k {
-                        let gx = radii.gapsX[base + s], gy = radii.gapsY[base + s]
+                        let gx: Double, gy: Double
+                        if storedGaps {
+                            gx = radii.gapsX[base + s]
+                            gy = radii.gapsY[base + s]
+                        } else {
+                            // The expressions of `Replacement.replace` for one dimension.
+                            let j = points.neighbours[base + s]
+                            gx = abs(xs[j] - xs[i])
+                            gy = abs(ys[j] - ys[i])
+                        }
                         let changed: Double, counted: Double
                         switch algorithm {
                         case .one:
@@ -164,8 +180,20 @@ struct KSGJackknife {
         variance = moments.sampleVariance / Double(n)
     }
 
+    /// The increment of a point's term when one point leaves one of its marginal windows, which
+    /// holds `count` points besides it: ψ(count + 1) − ψ(count) (algorithm 1) or
+    /// ψ(count) − ψ(count − 1) (algorithm 2), 0 when the window holds none that could leave.
+    @inline(__always)
+    static func increment(_ count: Int, psi: [Double], algorithm: KSGEstimator.Algorithm) -> Double {
+        switch algorithm {
+        case .one: return count >= 1 ? psi[count + 1] - psi[count] : 0
+        case .two: return count >= 2 ? psi[count] - psi[count - 1] : 0
+        }
+    }
+
     /// The replacement radii with their counts, found by the estimate's own pass (see
-    /// `KSGComputation/recountedPass`), and for tree marginals the recorded windows (with their
+    /// `KSGComputation/recountedPass`, and for one-dimensional X and Y with algorithm 1
+    /// `KSGComputation/evaluatePlanar`), and for tree marginals the recorded windows (with their
     /// trees) that replace the scatter's traversals.
     struct Recounted {
         var radii: Replacement
@@ -184,8 +212,23 @@ struct KSGJackknife {
         var otherX: [Double], otherY: [Double]
         var largestX: [Int], largestY: [Int]
         /// The marginal max-norm distances from each point to its k + 1 nearest neighbours
-        /// (k + 1 per point, in neighbour order).
+        /// (k + 1 per point, in neighbour order); empty when one-dimensional X and Y compute
+        /// them where they are needed (``init(lineRadius:)``).
         var gapsX: [Double], gapsY: [Double]
+
+        /// Algorithm 1 on one-dimensional X and Y: the (k + 1)-th joint distances, as the planar
+        /// neighbour search found them; the gaps are not stored (the corrections take
+        /// |xⱼ − xᵢ| and |yⱼ − yᵢ| from the coordinates, the same values).
+        init(lineRadius radius: [Double]) {
+            keepX = radius
+            keepY = radius
+            otherX = []
+            otherY = []
+            largestX = []
+            largestY = []
+            gapsX = []
+            gapsY = []
+        }
 
         init(points: PointData, xs: [Double], ys: [Double], dx: Int, dy: Int, algorithm: KSGEstimator.Algorithm, k: Int,
              chunks: Int) {

@@ -31,7 +31,7 @@ extension MICommand {
         }
     }
 
-    func discreteEstimate(_ matrix: DataMatrixFile, xColumns: [Int], yColumns: [Int],
+    func discreteEstimate(_ matrix: DataMatrixFile.Columns, xColumns: [Int], yColumns: [Int],
                           context: inout MIReport.Context) throws(MonteCarloError) -> Estimate {
         let discreteColumns = try discrete.map { text throws(MonteCarloError) in try matrix.columns(text, option: "--discrete") } ?? []
         if let stray = discreteColumns.first(where: { !xColumns.contains($0) && !yColumns.contains($0) }) {

@@ -138,7 +138,8 @@ struct MICommand: ParsableCommand {
     // MARK: - Estimation
 
     func estimate() throws(MonteCarloError) -> MIReport {
-        let matrix = try DataMatrixFile.read(path: file)
+        // By column: KSG on one column each then needs no per-row arrays at all.
+        let matrix = try DataMatrixFile.readColumns(path: file)
         let xColumns = try matrix.columns(x, option: "--x")
         let yColumns = try matrix.columns(y, option: "--y")
         for (option, columns) in [("--x", xColumns), ("--y", yColumns)] {
@@ -151,7 +152,7 @@ struct MICommand: ParsableCommand {
             throw .invalidArgument("--x and --y overlap in column(s) \(shared.map { "\"\(matrix.columnNames[$0])\"" }.joined(separator: ", ")): "
                 + "X and Y must be disjoint sets of columns.")
         }
-        let n = matrix.rows.count
+        let n = matrix.rowCount
         var context = MIReport.Context(
             file: file, rows: n, xColumns: xColumns.map { matrix.columnNames[$0] },
             yColumns: yColumns.map { matrix.columnNames[$0] }, method: method.rawValue, seed: seed)
@@ -176,12 +177,12 @@ struct MICommand: ParsableCommand {
     }
 
     /// The X and the Y part of every row.
-    static func rows(_ matrix: DataMatrixFile, _ xColumns: [Int], _ yColumns: [Int]) -> (x: [[Double]], y: [[Double]]) {
-        (matrix.rows.map { row in xColumns.map { row[$0] } }, matrix.rows.map { row in yColumns.map { row[$0] } })
+    static func rows(_ matrix: DataMatrixFile.Columns, _ xColumns: [Int], _ yColumns: [Int]) -> (x: [[Double]], y: [[Double]]) {
+        (matrix.rows(of: xColumns), matrix.rows(of: yColumns))
     }
 
-    func ksg(_ matrix: DataMatrixFile, xColumns: [Int], yColumns: [Int]) throws(MonteCarloError) -> (Estimate, [String]) {
-        let n = matrix.rows.count, k = neighbors
+    func ksg(_ matrix: DataMatrixFile.Columns, xColumns: [Int], yColumns: [Int]) throws(MonteCarloError) -> (Estimate, [String]) {
+        let n = matrix.rowCount, k = neighbors
         guard n >= k + 1 else {
             throw .invalidArgument("Too few rows: KSG with k = \(k) neighbours needs at least k + 1 = \(k + 1) rows; \(file) has \(n).")
         }
@@ -195,11 +196,10 @@ struct MICommand: ParsableCommand {
         let estimator = KSGEstimator(algorithm: method == .ksg ? .one : .two, neighbors: k, subsampleBlocks: blocks, seed: seed)
         // KSG uses no BLAS: OpenBLAS's workers, spinning since start-up, would take a core from it.
         BLASThreads.stopIdleWorkers()
-        // One column each: plain arrays (no per-row arrays to allocate), the same estimate.
+        // One column each: the file's columns as they are (no per-row arrays), the same estimate.
         let estimate: Estimate
         if xColumns.count == 1 && yColumns.count == 1 {
-            let (cx, cy) = (xColumns[0], yColumns[0])
-            estimate = try estimator.estimate(x: matrix.rows.map { $0[cx] }, y: matrix.rows.map { $0[cy] })
+            estimate = try estimator.estimate(x: matrix.values[xColumns[0]], y: matrix.values[yColumns[0]])
         } else {
             let (x, y) = Self.rows(matrix, xColumns, yColumns)
             estimate = try estimator.estimate(x: x, y: y)
