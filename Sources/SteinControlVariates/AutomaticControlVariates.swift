@@ -21,7 +21,19 @@ import MonteCarloCore
 /// the chosen estimator (see ``SteinControlFunctional`` and ``ZeroVarianceControlVariates``;
 /// cross-fitted with ``folds`` folds; unbiased for i.i.d. draws for a fixed choice). The choice
 /// itself is made on the same draws and is not accounted for in `variance`: with 11 candidates
-/// this makes the error bar slightly optimistic when several candidates score alike. Measured
+/// this makes the error bar slightly optimistic when several candidates score alike, and it
+/// **biases the estimate** when the candidates' errors are skewed: a candidate scores best on
+/// the draws where its fit looks best, and those are not a random share of its errors.
+/// Measured in notebook 05 (MALA chains of a correlated Gaussian, 4 × 100 draws,
+/// f = cos(x₁ + x₂) + sin x₂ + cos x₁, R = 1000): auto chose the semi-exact control functional
+/// (Q = 2) on 179 replications, on which that candidate's error averaged −0.87 of auto's
+/// reported standard errors (its mean error over all 1000: −0.03), and a control functional
+/// (Q = 0) on the others (mean error +0.00); auto's mean error was −0.15 SE (t = −7.7), with
+/// coverage 95.2% and reported/empirical variance 2.45. The semi-exact candidate's errors there
+/// are skewed (mostly small and negative, a few large and positive), and it wins the
+/// cross-validation on its typical draws, not on its outliers.
+/// Selecting inside each training fold (nested cross-fitting) would remove this bias; it is not
+/// done. Measured
 /// over 200 replications each (the problems of `LargeSampleCalibrationTests`, K = 5), the 95%
 /// intervals covered the truth in 96.5% (d = 4 South, n = 250), 93.5% (1-D South, n = 250) and
 /// 93.0% (correlated 2-D Gaussian, n = 200) of replications (Binomial acceptance region

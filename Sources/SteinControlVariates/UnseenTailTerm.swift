@@ -91,8 +91,9 @@ import MonteCarloCore
 /// `mcmc-stein` example stayed short of 95% with either rule (x₂² 89.5%, x₁² 90.5% at n = 200):
 /// x₂² is so skewed that even the plain sample mean's normal interval covers only 92.2% at
 /// n = 200 (94.1% at n = 1000), and the control functional's error was strongly correlated with
-/// its standard error (0.88 over 600 replications), every miss low; the guard falls back to the
-/// sample mean on about 30% of them.
+/// its standard error (0.88 over 600 replications), every miss low; the former guard fell back to
+/// the sample mean on about 30% of them (and so biased the estimate, −0.12 SE: it is gone from the
+/// split and cross-fitted forms, see the Guards paragraph of `SteinControlFunctional`).
 enum UnseenTailTerm {
     /// How many of the outermost draws the term looks at.
     static let outermostCount = 5
