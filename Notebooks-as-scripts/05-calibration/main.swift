@@ -214,7 +214,7 @@ func report(withChart: Bool) -> String {
     row whose intervals cover only 85% fails the coverage check with probability \(power.map { Fmt.fixed($0, 3) } ?? "—").
 
     Produced by `swift run -c release notebook-calibration --markdown \
-    Notebooks-as-scripts/05-calibration/calibration-table.md` \
+    \(options.markdown ?? "Notebooks-as-scripts/05-calibration/calibration-table.md")` \
     (\(calibrationScale.isFull ? "MONTECARLO_CALIBRATION=full; " : "")\(Fmt.fixed(familySeconds.values.reduce(0, +), 0)) s of CPU time, \
     \(Fmt.fixed(clock.seconds, 0)) s wall-clock on this machine).
     \(withChart ? "\n![coverage of 95% intervals](coverage.svg)\n" : "")
