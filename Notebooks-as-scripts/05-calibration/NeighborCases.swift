@@ -6,6 +6,7 @@
 
 import Foundation
 import MonteCarlo
+import StatisticalTesting
 
 enum NeighborCases {
     /// A one-row case whose replication draws its input and returns one estimate.
@@ -18,57 +19,9 @@ enum NeighborCases {
             })
     }
 
-    // MARK: - Inputs (as in Tests/MutualInformationTests)
-
-    /// With probability ½ a continuous pair X ~ U(0, 1), Y = X + U(0, 1) (I_c = ½, the triangular
-    /// entropy), else a point of {−1, −2}² with P(X = Y) = α (α/2 each), apart from the continuous
-    /// part. The component is a function of X (and of Y), so
-    /// I = log 2 + ½ I_c + ½ (log 2 + α log α + (1 − α) log(1 − α)).
-    static func halfDiscrete(_ n: Int, alpha: Double, using generator: inout Xoshiro256PlusPlus) -> (x: [Double], y: [Double]) {
-        var x: [Double] = [], y: [Double] = []
-        for _ in 0..<n {
-            if generator.next() & 1 == 0 {
-                let a = Double.random(in: 0..<1, using: &generator)
-                x.append(a)
-                y.append(a + Double.random(in: 0..<1, using: &generator))
-            } else {
-                let atom: Double = generator.next() & 1 == 0 ? -1 : -2
-                let same = Double.random(in: 0..<1, using: &generator) < alpha
-                x.append(atom)
-                y.append(same ? atom : -3 - atom)
-            }
-        }
-        return (x, y)
-    }
-
-    static func halfDiscreteInformation(alpha: Double) -> Double {
-        log(2) + 0.25 + 0.5 * (log(2) + alpha * log(alpha) + (1 - alpha) * log(1 - alpha))
-    }
-
-    /// L ~ Bernoulli(½), Y | L ~ N(±μ, 1).
-    static func twoGaussians(_ n: Int, separation mu: Double, using generator: inout Xoshiro256PlusPlus) -> (labels: [Int], y: [Double]) {
-        var labels: [Int] = [], y: [Double] = []
-        for _ in 0..<n {
-            let label = generator.next() & 1 == 0 ? 0 : 1
-            labels.append(label)
-            y.append((label == 0 ? -mu : mu) + generator.nextStandardNormal())
-        }
-        return (labels, y)
-    }
-
-    /// I(L; Y) = h(Y) − h(Y | L) = −∫ p log p − ½ log(2πe), by the trapezoid rule on
-    /// [−μ − 12, μ + 12] with step 10⁻³ (smooth integrand, negligible at the ends: error far
-    /// below 10⁻⁸; 0.3368308203 at μ = 1, as scipy's `quad`).
-    static func twoGaussiansInformation(separation mu: Double) -> Double {
-        let step = 1e-3, lower = -mu - 12, steps = Int(((2 * mu + 24) / step).rounded())
-        var entropy = 0.0
-        for s in 0...steps {
-            let y = lower + Double(s) * step
-            let p = 0.5 * (exp(-0.5 * (y - mu) * (y - mu)) + exp(-0.5 * (y + mu) * (y + mu))) / (2 * Double.pi).squareRoot()
-            if p > 0 { entropy -= (s == 0 || s == steps ? 0.5 : 1) * p * log(p) * step }
-        }
-        return entropy - 0.5 * log(2 * Double.pi * exp(1))
-    }
+    // MARK: - Inputs
+    // The mixed and the label–Gaussian inputs are `MutualInformationTestProblems`'s, the ones
+    // the test suite uses.
 
     /// n draws of N(shift, scale² I_d).
     static func gaussian(_ n: Int, dimension d: Int, scale: Double = 1, shift: Double = 0,
@@ -94,13 +47,13 @@ enum NeighborCases {
         let entropyD = 3
         return [
             single("mixed (Gao et al.), k = 5 (jackknife SE)", input: "half discrete, half continuous (α = 0.9)", problem: "I",
-                   truth: halfDiscreteInformation(alpha: alpha), size: mixedN) { g throws(MonteCarloError) in
-                let (x, y) = halfDiscrete(mixedN, alpha: alpha, using: &g)
+                   truth: MutualInformationTestProblems.halfDiscreteInformation(alpha: alpha), size: mixedN) { g throws(MonteCarloError) in
+                let (x, y) = MutualInformationTestProblems.halfDiscrete(mixedN, alpha: alpha, using: &g)
                 return try MixedMutualInformation(seed: g.next()).estimate(x: x, y: y)
             },
             single("discrete–continuous (Ross), k = 3 (jackknife SE)", input: "label ~ Bernoulli(½), Y ∣ label ~ N(±1, 1)",
-                   problem: "I (quadrature)", truth: twoGaussiansInformation(separation: 1), size: rossN) { g throws(MonteCarloError) in
-                let (labels, y) = twoGaussians(rossN, separation: 1, using: &g)
+                   problem: "I (quadrature)", truth: MutualInformationTestProblems.twoGaussiansInformation(separation: 1), size: rossN) { g throws(MonteCarloError) in
+                let (labels, y) = MutualInformationTestProblems.twoGaussians(rossN, separation: 1, using: &g)
                 return try DiscreteContinuousMutualInformation(seed: g.next()).estimate(labels: labels, feature: y)
             },
             single("KL divergence (Wang–Kulkarni–Verdú), k = 3", input: "i.i.d. N(0, I₂) vs N(½, 1.5² I₂), N = M = 1000",

@@ -27,7 +27,7 @@ struct DiscreteContinuousMutualInformationTests {
     @Test(arguments: [1, 3])
     func jackknifeIsExact(neighbors k: Int) throws {
         var generator = Xoshiro256PlusPlus(seed: 0x18_D200 + UInt64(k))
-        let (labels, y) = DiscreteTestData.twoGaussians(60, separation: 0.7, using: &generator)
+        let (labels, y) = MutualInformationTestProblems.twoGaussians(60, separation: 0.7, using: &generator)
         let rows = y.map { [$0] }
         for dimension in [1, 2] {
             let features = dimension == 1 ? rows : rows.enumerated().map { [$1[0], y[($0 + 7) % 60]] }
@@ -50,9 +50,9 @@ struct DiscreteContinuousMutualInformationTests {
     /// on [−15, 15] gives 0.3368308203).
     @Test func twoGaussiansWithinStandardErrors() throws {
         var generator = Xoshiro256PlusPlus(seed: 0x18_D003)
-        let (labels, y) = DiscreteTestData.twoGaussians(5000, separation: 1, using: &generator)
+        let (labels, y) = MutualInformationTestProblems.twoGaussians(5000, separation: 1, using: &generator)
         let estimate = try DiscreteContinuousMutualInformation(seed: 3).estimate(labels: labels, feature: y)
-        let truth = DiscreteTestData.twoGaussiansInformation(separation: 1)
+        let truth = MutualInformationTestProblems.twoGaussiansInformation(separation: 1)
         #expect(abs(truth - 0.3368308203) < 1e-8)
         // Declared bias for smooth one-dimensional class densities: 0.01 (measured +0.002 ± 0.002 at N = 400,
         // +0.001 ± 0.001 at N = 1600 in DiscreteContinuousCalibrationTests).
@@ -93,10 +93,10 @@ struct DiscreteContinuousCalibrationTests {
     func standardErrorIsCalibrated(size n: Int) throws {
         let replications = CalibrationScale.current.replications(fast: 200, full: 1000)
         let estimates = try replicate(replications, seed: 0x18_D300 + UInt64(n)) { r, generator in
-            let (labels, y) = DiscreteTestData.twoGaussians(n, separation: 1, using: &generator)
+            let (labels, y) = MutualInformationTestProblems.twoGaussians(n, separation: 1, using: &generator)
             return try DiscreteContinuousMutualInformation(seed: UInt64(r)).estimate(labels: labels, feature: y)
         }
-        try EntropyCalibrationTests.check(estimates, truth: DiscreteTestData.twoGaussiansInformation(separation: 1),
+        try EntropyCalibrationTests.check(estimates, truth: MutualInformationTestProblems.twoGaussiansInformation(separation: 1),
                                            bias: 0.01, label: "Ross N = \(n)")
     }
 }

@@ -23,9 +23,9 @@ struct MixedMutualInformationTests {
     /// X uniform on {0, 1, 2, 3}, Y | X uniform on [X, X + 2]: I = log 4 − ¾ log 2 = 0.8664.
     @Test func uniformShiftWithinStandardErrors() throws {
         var generator = Xoshiro256PlusPlus(seed: 0x18_D004)
-        let (x, y) = DiscreteTestData.uniformShift(4000, categories: 4, using: &generator)
+        let (x, y) = MutualInformationTestProblems.uniformShift(4000, categories: 4, using: &generator)
         let estimate = try MixedMutualInformation(seed: 4).estimate(x: x, y: y)
-        let truth = DiscreteTestData.uniformShiftInformation(categories: 4)
+        let truth = MutualInformationTestProblems.uniformShiftInformation(categories: 4)
         #expect(abs(estimate.value - truth) <= 5 * estimate.standardError + MixedCalibrationTests.declaredBias(size: 4000),
                 "\(estimate) vs \(truth)")
         #expect(estimate.diagnostics.figures["tiedPoints"]! == 0)
@@ -34,9 +34,9 @@ struct MixedMutualInformationTests {
     /// Half continuous (I_c = ½), half discrete (α = 0.9) with the atoms apart: I = 1.1272.
     @Test func halfDiscreteWithinStandardErrors() throws {
         var generator = Xoshiro256PlusPlus(seed: 0x18_D005)
-        let (x, y) = DiscreteTestData.halfDiscrete(4000, alpha: 0.9, using: &generator)
+        let (x, y) = MutualInformationTestProblems.halfDiscrete(4000, alpha: 0.9, using: &generator)
         let estimate = try MixedMutualInformation(seed: 5).estimate(x: x, y: y)
-        let truth = DiscreteTestData.halfDiscreteInformation(alpha: 0.9)
+        let truth = MutualInformationTestProblems.halfDiscreteInformation(alpha: 0.9)
         #expect(abs(estimate.value - truth) <= 5 * estimate.standardError + MixedCalibrationTests.declaredBias(size: 4000),
                 "\(estimate) vs \(truth)")
         #expect(estimate.diagnostics.figures["tiedPoints"]! > 1000)
@@ -97,7 +97,7 @@ struct MixedMutualInformationTests {
         #expect((try? estimator.value(x: x, y: y)) != nil)
         // Blocks capped at k + 1 points leave no room for the jackknife.
         var generator = Xoshiro256PlusPlus(seed: 0x18_D007)
-        let (u, v) = DiscreteTestData.uniformShift(200, categories: 4, using: &generator)
+        let (u, v) = MutualInformationTestProblems.uniformShift(200, categories: 4, using: &generator)
         #expect((try? estimator.estimate(x: u, y: v)) != nil)
         #expect {
             try MixedMutualInformation(neighbors: 3, maximumBlockSize: 4).estimate(x: u, y: v)
@@ -129,10 +129,10 @@ struct MixedCalibrationTests {
     func standardErrorIsCalibrated(size n: Int) throws {
         let replications = CalibrationScale.current.replications(fast: 200, full: 500)
         let estimates = try replicate(replications, seed: 0x18_D400 + UInt64(n)) { r, generator in
-            let (x, y) = DiscreteTestData.halfDiscrete(n, alpha: 0.9, using: &generator)
+            let (x, y) = MutualInformationTestProblems.halfDiscrete(n, alpha: 0.9, using: &generator)
             return try MixedMutualInformation(seed: UInt64(r)).estimate(x: x, y: y)
         }
-        try EntropyCalibrationTests.check(estimates, truth: DiscreteTestData.halfDiscreteInformation(alpha: 0.9),
+        try EntropyCalibrationTests.check(estimates, truth: MutualInformationTestProblems.halfDiscreteInformation(alpha: 0.9),
                                            bias: Self.declaredBias(size: n), label: "mixed N = \(n)")
     }
 }
