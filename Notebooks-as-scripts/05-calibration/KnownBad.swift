@@ -22,7 +22,7 @@ enum KnownBad {
         // Stein rows, measured with the notebook's own replications (R = 1000 unless said):
         // small defects documented in the estimators' doc comments, not fixed.
         "Stein | ZV-CV, degree 2 | i.i.d. Gaussian (d = 2) | E[sin(x₁ + x₂/2) + cos x₂]":
-            "the held-out variance misses the covariance of the two fold means through the fits (the residuals are heteroscedastic): at R = 10 000 reported/empirical 0.94 and coverage 93.0% (sample mean on the same draws 1.00, 94.6%), 91.8% here; a refitting jackknife overshoots (1.40× here, worse for larger p), so it is documented in ZeroVarianceControlVariates, not fixed",
+            "the fold means' covariance through the fits (heteroscedastic residuals) is now in the variance (first-order term, figure foldCovarianceTerm): mean reported/empirical 0.96 → 0.99–1.00 at R = 10 000, but coverage stays short (93.0% before the term in this notebook at R = 10 000, 93.8% with it in FoldCovarianceTests' harness; the rest is the standard error's own noise and skew, RMS z 1.04); documented in ZeroVarianceControlVariates",
         "Stein | sample mean | MALA chains (4 × 100) | E[cos(x₁ + x₂) + sin x₂ + cos x₁]":
             "Geyer's initial monotone sequence (the default long-run variance) on chains of 100: right on average (reported/empirical 0.95) but too small where the sequence stops early — 74% coverage on the 11% of samples that summed fewer than 8 lags, 98% on the 22% with 20 or more; a Student-t with the window's n/(2L + 1) degrees of freedom gives only 93.0% (documented in SampleMean; 93.8% on 4 × 250 in the chains rows)",
         "Stein | auto | MALA chains (4 × 100) | E[cos(x₁ + x₂) + sin x₂ + cos x₁]":

@@ -8,8 +8,9 @@ import MonteCarlo
 enum SteinCases {
     /// Every control-variate estimator here reports the larger of its held-out (long-run)
     /// residual variance and a delete-a-group jackknife, conservative by design (Efron & Stein
-    /// 1981) — except ZV-CV on independent draws, which reports the held-out variance alone
-    /// (a few percent small where the residuals are heteroscedastic; see KnownBad) — and the
+    /// 1981) — except ZV-CV on independent draws, which reports the held-out variance plus a
+    /// first-order term for the fold means' covariance through the fits (calibrated on
+    /// average, coverage still short by about 1% at n = 200; see KnownBad) — and the
     /// control functionals add the unseen-tail term where their residuals grow in
     /// π's tails (a conservative stand-in, `UnseenTailTerm`): their rows may be up to 5× too wide
     /// in variance (the allowance the test suites state for the same estimators; measured up to
