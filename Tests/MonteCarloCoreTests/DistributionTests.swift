@@ -1,4 +1,5 @@
 import Foundation
+import StatisticalTesting
 import Testing
 @testable import MonteCarloCore
 
@@ -144,17 +145,9 @@ struct BananaDistributionTests {
     @Test("score is the gradient of the normalized log-density")
     func density() throws {
         let banana = try BananaDistribution(scale: 1.3, curvature: 0.4)
-        for x in [[0.3, -0.7], [-1.9, 2.4], [2.5, 0.1]] {
-            let h = 1e-5
-            let score = banana.score(x)
-            for c in 0..<2 {
-                var up = x, down = x
-                up[c] += h
-                down[c] -= h
-                let numeric = (banana.logDensity(up) - banana.logDensity(down)) / (2 * h)
-                #expect(abs(numeric - score[c]) < 1e-6 * max(1, abs(numeric)), "∂\(c) at \(x): \(numeric) vs \(score[c])")
-            }
-        }
+        let check = try StatisticalCheck.scoreConsistency(score: banana.score, logDensity: banana.logDensity,
+                                                          at: [[0.3, -0.7], [-1.9, 2.4], [2.5, 0.1]])
+        #expect(check.passed, "\(check)")
         // ∫∫ π(x₁, x₂) dx₂ dx₁ with x₂ = r + b(x₁² − a²): a grid in (x₁, r).
         let steps = 800
         let (width1, width2) = (16 * 1.3 / Double(steps), 24 / Double(steps))
