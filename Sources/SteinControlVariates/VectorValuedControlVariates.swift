@@ -334,11 +334,19 @@ public struct VectorValuedControlVariates: Sendable, Hashable, Codable {
         var componentWarnings = [[String]](repeating: [], count: tasks)
         var declaredBias: String? = nil
         var values = combined.values
-        // Guard: components worse than their sample mean fall back to it.
+        // Guard: components whose estimated variance exceeds their sample mean's. Only the
+        // weighted form (biased, declared) falls back to the sample mean; the split and
+        // cross-fitted forms keep their estimate and warn, since a switch decided on the same
+        // draws biases them (see the type's Guard paragraph).
         let perDraw = data.values.map(sampleVariance)
         var plainVariance: [Double] = []
         for t in 0..<tasks { plainVariance.append(try data.dependences[t].varianceOfMean(data.values[t]).varianceOfMean) }
-        let fallbacks = (0..<tasks).filter { !(combined.covariance[$0 * tasks + $0] <= plainVariance[$0]) }
+        let worse = (0..<tasks).filter { !(combined.covariance[$0 * tasks + $0] <= plainVariance[$0]) }
+        let fallbacks: [Int]
+        if case .weighted = form { fallbacks = worse } else { fallbacks = [] }
+        for t in worse where !fallbacks.contains(t) {
+            componentWarnings[t].append("The control's estimated variance \(combined.covariance[t * tasks + t]) exceeds the sample mean's \(plainVariance[t]) (figure sampleMeanVariance[\(t)]): on these draws the plain sample mean would have the smaller error bar. The vector-valued estimate is still reported, since switching on the same draws would bias it; consider the sample mean for this integrand.")
+        }
         if !fallbacks.isEmpty {
             for t in fallbacks { groups.residuals[t] = groups.raw[t]; groups.rounding[t] = groups.raw[t].map { $0.map { _ in 0 } } }
             combined = try combine(groups, data: data)
@@ -379,6 +387,7 @@ public struct VectorValuedControlVariates: Sendable, Hashable, Codable {
             "unseenTailComponents": Double((0..<tasks).filter { tailVariance[$0] > 0 && !fallbacks.contains($0) }.count),
             "relativeJitter": log.largestRelativeJitter, "reciprocalConditionNumber": log.smallestReciprocalCondition,
         ]
+        for t in 0..<tasks { figures["sampleMeanVariance[\(t)]"] = plainVariance[t] }
         if !log.shrinkage.isEmpty { figures["taskCorrelationShrinkage"] = log.shrinkage.reduce(0, +) / Double(log.shrinkage.count) }
         switch form {
         case .crossFitted(let k), .weighted(let k): figures["folds"] = Double(k)
