@@ -13,7 +13,7 @@ import Testing
 /// shared sample, f₁ = x₂² and f₂ = x₁², the default estimator) it fired for 36.6% and 14.5% of
 /// the R = 2000 replications of `unbiasedOnBanana` and moved the mean estimates by −0.099 and
 /// −0.084 reported standard errors (t = −4.9 and −4.6); without it, +0.002 and +0.004
-/// (t = +0.1 and +0.2).
+/// (t = +0.13 and +0.26).
 @Suite("Vector-valued control variates keep a component's estimate when its sample mean's error bar is smaller")
 struct VectorValuedSampleMeanSwitchTests {
     /// f₁ = x₂² and f₂ = x₁² at the draws of `sample` (one shared sample, T = 2).
