@@ -63,8 +63,9 @@ struct CVCommand: ParsableCommand {
             jackknife like cf's, the correlations are the held-out ones. On one sample joint and \
             separate fits differ only through the nugget, so vv's estimates are close to cf's; \
             its gain is the joint covariance. \
-            Every kernel method also reports the sample mean (with \
-            a warning) when its estimated variance exceeds s²/n.
+            When a kernel method's estimated variance exceeds s²/n, cf, secf and vv still report \
+            their own (unbiased) estimate, with a warning: switching to the sample mean on the \
+            same draws would bias it.
 
             Error bars, measured (300 replications each, 95% intervals): the held-out residual \
             variance alone covered the truth in only 44–67% of replications on the 1-D problem \
