@@ -46,9 +46,9 @@ struct FixedSampleEstimatorTests {
         #expect(interval.lower < estimate.value && estimate.value < interval.upper, "\(label)")
     }
 
-    /// Normal intervals, except that the control functionals (cf, secf, and auto when it picks
-    /// one) report a Student-t interval with at least 3 degrees of freedom when their error bar
-    /// is the delete-a-group jackknife (G − 1 = 4) or includes the unseen-tail term.
+    /// Normal intervals, except that the control functionals (cf, secf, vv, and auto when it
+    /// picks one) report a Student-t interval with at least 3 degrees of freedom when their
+    /// error bar is the delete-a-group jackknife (G − 1 = 4) or includes the unseen-tail term.
     @Test("independent draws of a correlated Gaussian: a consistent Estimate with a normal or jackknife-t interval",
           arguments: Conformer.allCases)
     func independentDraws(_ conformer: Conformer) throws {
@@ -57,7 +57,7 @@ struct FixedSampleEstimatorTests {
         let estimate = try conformer.estimator.estimate(sample: sample, values: values)
         try Self.expectContract(estimate, values: values, truth: TestProblems.correlatedSmoothTruth, "\(conformer)")
         switch conformer {
-        case .cf, .secf, .auto:
+        case .cf, .secf, .vv, .auto:
             #expect(estimate.degreesOfFreedom.map { $0 >= UnseenTailTerm.minimumDegreesOfFreedom } ?? true, "\(conformer): \(estimate)")
         default:
             #expect(estimate.degreesOfFreedom == nil, "\(conformer): \(estimate)")
