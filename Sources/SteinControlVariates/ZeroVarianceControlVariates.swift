@@ -38,7 +38,8 @@ import VarianceReduction
 /// M = E[ε(g − Eg)(g − Eg)ᵀ]. The term Σ_{k≠j} (nₖ/n)(nⱼ/n) T̂/(mₖmⱼ) (figure
 /// `foldCovarianceTerm`; the held-out variance alone is figure `heldOutVariance`) estimates T
 /// by a U-statistic over the draws (the plug-in tr(S⁻¹M̂S⁻¹M̂) is biased up by M̂'s noise: 2.5
-/// to 5 times the term at n = 100–200 below). Its mean matches the closed form 8/n² on f = x²
+/// to 5 times the term at n = 100–200 below); when S does not factor, the term is left out
+/// and a warning says so. Its mean matches the closed form 8/n² on f = x²
 /// under N(0, 1) with degree 1 (−1.6% at n = 1600, −6% at n = 400; `FoldCovarianceTests`).
 /// Measured on f = sin(x₁ + x₂/2) + cos x₂ under the correlated 2-D Gaussian (n = 200, K = 2,
 /// R = 10 000), degree 2 (p = 5): reported/empirical variance 0.962 without the term, 0.985
@@ -275,14 +276,18 @@ public struct ZeroVarianceControlVariates: Sendable, Hashable, Codable {
         let perDraw = sampleVariance(values)
         var variance = combined.variance
         var degreesOfFreedom = combined.degreesOfFreedom
+        var termWarnings: [String] = []
         if !sample.dependence.isChain && !isRegularized {
             // The fold means' covariance through the least-squares fits (see the type's
             // statistical properties), which the held-out variance misses.
-            let covariance = try Self.foldCovarianceTerm(controls: g, p: p, centeredResiduals: centeredResiduals,
-                                                         foldSizes: groups.map(\.count))
             figures["heldOutVariance"] = combined.variance
-            figures["foldCovarianceTerm"] = covariance
-            variance += covariance
+            if let covariance = Self.foldCovarianceTerm(controls: g, p: p, centeredResiduals: centeredResiduals,
+                                                        foldSizes: groups.map(\.count)) {
+                figures["foldCovarianceTerm"] = covariance
+                variance += covariance
+            } else {
+                termWarnings.append("The controls' covariance over all draws does not factor, so the covariance of the fold means through the fits is not in the variance: the error bar may be a few percent too small.")
+            }
         }
         if sample.dependence.isChain {
             // On chains the coefficients' own noise is not second order: a fold's β̂ comes from
@@ -309,7 +314,7 @@ public struct ZeroVarianceControlVariates: Sendable, Hashable, Codable {
                 method: method, coefficients: fullCoefficients,
                 varianceReductionFactor: ess / Double(n),
                 figures: figures,
-                warnings: convergence.warnings + (combined.atFloor ? [ResidualAccumulator.roundingWarning] : [])
+                warnings: convergence.warnings + termWarnings + (combined.atFloor ? [ResidualAccumulator.roundingWarning] : [])
                     + (combined.inflated ? [ResidualAccumulator.inflationWarning] : [])))
     }
 
@@ -363,10 +368,9 @@ public struct ZeroVarianceControlVariates: Sendable, Hashable, Codable {
     /// are estimated on all draws, M with the held-out residuals minus their fold's mean.
     /// M = 0 when ε is mean-independent of the controls (homoscedastic residuals), and the term
     /// vanishes.
-    /// - Returns: The term (0 when it is not positive).
-    /// - Throws: `MonteCarloError/singularControlCovariance(detail:)` when S does not factor.
+    /// - Returns: The term (0 when it is not positive), or `nil` when S does not factor.
     static func foldCovarianceTerm(controls g: [Double], p: Int, centeredResiduals r: [Double],
-                                   foldSizes: [Int]) throws(MonteCarloError) -> Double {
+                                   foldSizes: [Int]) -> Double? {
         let n = r.count
         guard p > 0, n > 1 else { return 0 }
         var mean = [Double](repeating: 0, count: p)
@@ -389,12 +393,7 @@ public struct ZeroVarianceControlVariates: Sendable, Hashable, Codable {
                 moment[b, a] = moment[a, b]
             }
         }
-        let factor: CholeskyFactorization
-        do {
-            factor = try covariance.choleskyFactorization(maximumJitter: 1e-10)
-        } catch {
-            throw .singularControlCovariance(detail: "the controls' covariance over all draws does not factor (\(error))")
-        }
+        guard let factor = try? covariance.choleskyFactorization(maximumJitter: 1e-10) else { return nil }
         let product = factor.solve(moment)
         var plugIn = 0.0
         for a in 0..<p { for b in 0..<p { plugIn += product[a, b] * product[b, a] } }

@@ -20,12 +20,15 @@ struct FoldCovarianceTests {
     @Test("the term on a hand-computed case")
     func handComputed() throws {
         let g = [1.0, -1, 2, -2]
-        let none = try ZeroVarianceControlVariates.foldCovarianceTerm(controls: g, p: 1, centeredResiduals: [1, -1, 0.5, -0.5],
+        let none = ZeroVarianceControlVariates.foldCovarianceTerm(controls: g, p: 1, centeredResiduals: [1, -1, 0.5, -0.5],
                                                                       foldSizes: [2, 2])
         #expect(none == 0)
-        let term = try ZeroVarianceControlVariates.foldCovarianceTerm(controls: g, p: 1, centeredResiduals: [1, 1, -1, -1],
-                                                                      foldSizes: [2, 2])
+        let term = try #require(ZeroVarianceControlVariates.foldCovarianceTerm(controls: g, p: 1, centeredResiduals: [1, 1, -1, -1],
+                                                                      foldSizes: [2, 2]))
         #expect(abs(term - 0.015 / 8) < 1e-15, "\(term)")
+        // A constant control: S = 0 does not factor, and there is no term (the estimator warns).
+        #expect(ZeroVarianceControlVariates.foldCovarianceTerm(controls: [1, 1, 1, 1], p: 1, centeredResiduals: [1, 1, -1, -1],
+                                                               foldSizes: [2, 2]) == nil)
     }
 
     /// The term against its population value where that has a closed form: f = x² under
