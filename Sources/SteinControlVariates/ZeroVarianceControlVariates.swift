@@ -375,13 +375,14 @@ public struct ZeroVarianceControlVariates: Sendable, Hashable, Codable {
         guard p > 0, n > 1 else { return 0 }
         var mean = [Double](repeating: 0, count: p)
         for i in 0..<n { for a in 0..<p { mean[a] += g[i * p + a] / Double(n) } }
+        // gᵢ − ḡ as the columns of a p × n matrix: for S and M̂, then whitened by S.
+        var deviations = Matrix(rows: p, columns: n)
+        for i in 0..<n { for a in 0..<p { deviations[a, i] = g[i * p + a] - mean[a] } }
         var covariance = Matrix(rows: p, columns: p), moment = Matrix(rows: p, columns: p)
-        var centered = [Double](repeating: 0, count: p)
         for i in 0..<n {
-            for a in 0..<p { centered[a] = g[i * p + a] - mean[a] }
             for b in 0..<p {
                 for a in b..<p {
-                    let product = centered[a] * centered[b]
+                    let product = deviations[a, i] * deviations[b, i]
                     covariance[a, b] += product / Double(n - 1)
                     moment[a, b] += r[i] * product / Double(n)
                 }
@@ -400,8 +401,6 @@ public struct ZeroVarianceControlVariates: Sendable, Hashable, Codable {
         // tr(S⁻¹M̂S⁻¹M̂) = ‖W‖² for W the mean of Xᵢ = rᵢwᵢwᵢᵀ (wᵢ = S^{−1/2}(gᵢ − ḡ)) is biased
         // up by the noise of M̂; the U-statistic Σ_{i≠j}⟨Xᵢ, Xⱼ⟩/(n(n − 1)) is not:
         // (n²‖W‖² − Σ rᵢ² qᵢ²)/(n(n − 1)) with qᵢ = ‖wᵢ‖² = (gᵢ − ḡ)ᵀS⁻¹(gᵢ − ḡ).
-        var deviations = Matrix(rows: p, columns: n)
-        for i in 0..<n { for a in 0..<p { deviations[a, i] = g[i * p + a] - mean[a] } }
         let whitened = factor.solve(deviations)
         var diagonal = 0.0
         for i in 0..<n {
