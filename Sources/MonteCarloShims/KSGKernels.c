@@ -32,6 +32,31 @@ static inline int mc_outside_right(const double *s, int64_t q, double x, double 
     } while (0)
 
 /// The number of positions whose predicate is counted around an edge's prediction.
+// Galloping from a hint h towards the edge of a monotone predicate (false … false true … true
+// over (below, ceiling), true at ceiling): sets [lo, hi] to a range whose first true position is
+// the edge, with pred(hi) true or hi = ceiling. `starts_true` says whether the edge is at or
+// before h (then it gallops down, never below below + 1), else up (never past ceiling).
+#define MC_GALLOP(lo, hi, h, below, ceiling, starts_true, pred)        \
+    do {                                                               \
+        if (starts_true) {                                             \
+            (hi) = (h);                                                \
+            for (int64_t step_ = 1;; step_ <<= 1) {                    \
+                int64_t probe_ = (h) - step_;                          \
+                if (probe_ <= (below)) { (lo) = (below) + 1; break; }  \
+                if (!pred(probe_)) { (lo) = probe_ + 1; break; }       \
+                (hi) = probe_;                                         \
+            }                                                          \
+        } else {                                                       \
+            (lo) = (h) + 1;                                            \
+            for (int64_t step_ = 1;; step_ <<= 1) {                    \
+                int64_t probe_ = (h) + step_;                          \
+                if (probe_ >= (ceiling)) { (hi) = (ceiling); break; }  \
+                if (pred(probe_)) { (hi) = probe_; break; }            \
+                (lo) = probe_ + 1;                                     \
+            }                                                          \
+        }                                                              \
+    } while (0)
+
 #define MC_SPAN 32
 
 /// The first of MC_SPAN positions centred on h, moved inside [0, n) (n ≥ MC_SPAN).
@@ -67,23 +92,7 @@ static inline __attribute__((always_inline)) void mc_window(const double *s, int
             goto right_edge;
         }
     }
-    if (INSIDE(h)) {
-        hi = h;
-        for (int64_t step = 1;; step <<= 1) {
-            int64_t probe = h - step;
-            if (probe < 0) { lo = 0; break; }
-            if (!INSIDE(probe)) { lo = probe + 1; break; }
-            hi = probe;
-        }
-    } else {
-        lo = h + 1;
-        for (int64_t step = 1;; step <<= 1) {
-            int64_t probe = h + step;
-            if (probe >= p) { hi = p; break; }
-            if (INSIDE(probe)) { hi = probe; break; }
-            lo = probe + 1;
-        }
-    }
+    MC_GALLOP(lo, hi, h, -1, p, INSIDE(h), INSIDE);
     MC_FIRST_TRUE(left, lo, hi, INSIDE);  // INSIDE(hi) holds: the answer is in [lo, hi]
 right_edge:
     // Right edge R: the first q > p with OUTSIDE(q), else n.
@@ -108,23 +117,7 @@ right_edge:
             goto done;
         }
     }
-    if (h == n || OUTSIDE(h)) {
-        hi = h;
-        for (int64_t step = 1;; step <<= 1) {
-            int64_t probe = h - step;
-            if (probe <= p) { lo = p + 1; break; }
-            if (!OUTSIDE(probe)) { lo = probe + 1; break; }
-            hi = probe;
-        }
-    } else {
-        lo = h + 1;
-        for (int64_t step = 1;; step <<= 1) {
-            int64_t probe = h + step;
-            if (probe >= n) { hi = n; break; }
-            if (OUTSIDE(probe)) { hi = probe; break; }
-            lo = probe + 1;
-        }
-    }
+    MC_GALLOP(lo, hi, h, p, n, h == n || OUTSIDE(h), OUTSIDE);
     MC_FIRST_TRUE(right, lo, hi, OUTSIDE);  // OUTSIDE(hi) holds or hi = n
 done:
 #undef INSIDE
