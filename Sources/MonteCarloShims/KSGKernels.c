@@ -128,10 +128,9 @@ done:
 
 /// `mc_ksg_range_counts` with `strict` a constant where it is inlined (two instances, without the
 /// predicates' run-time choice).
-static inline __attribute__((always_inline)) void mc_range_counts(
-    const double *sorted, int64_t n, const double *radius, const int strict, int64_t begin, int64_t end,
-    int64_t *counts, int64_t *lefts, const int64_t *known_lefts, const int64_t *known_counts,
-    const double *known_radius, const double *wider_radius, int64_t *wider_counts) {
+static inline __attribute__((always_inline)) void mc_range_counts(const double *sorted, int64_t n, const double *radius,
+                                                                  const int strict, int64_t begin, int64_t end,
+                                                                  int64_t *counts, int64_t *lefts) {
     const double *s = sorted;
     // Points per unit length on each side, from the previous query: the next query's edges are
     // predicted as p ∓ density · r, off by about the square root of the count (the edges of
@@ -143,61 +142,15 @@ static inline __attribute__((always_inline)) void mc_range_counts(
         if (strict && !(r > 0)) {
             counts[p - begin] = 0;
             if (lefts) lefts[p - begin] = p;
-            if (wider_counts) {
-                // No window to start from: search the wider one from the density prediction.
-                const double w = wider_radius[p - begin];
-                int64_t wl = p, wr = p;
-                if (w > 0) {
-                    const double left_guess = (double)p - left_density * w, right_guess = (double)(p + 1) + right_density * w;
-                    mc_window(s, n, p, w, strict, left_guess > 0 ? (int64_t)left_guess : 0,
-                              right_guess < (double)n ? (int64_t)right_guess : n, &wl, &wr);
-                }
-                wider_counts[p - begin] = wr - wl;
-            }
             continue;
         }
-        int64_t left_hint, right_hint;
-        if (known_lefts && known_counts[p - begin] > 0) {
-            // A known window at a nearby radius: its edges, moved by its own points per unit
-            // length times the change of radius when that radius is given, are the predictions.
-            const int64_t known_left = known_lefts[p - begin], known_right = known_left + known_counts[p - begin];
-            const double old_r = known_radius ? known_radius[p - begin] : 0;
-            if (old_r > 0 && old_r < INFINITY && r < INFINITY) {
-                const double scale = (r - old_r) / old_r;  // ≥ −1
-                const double left_guess = (double)known_left - (double)(p - known_left) * scale;
-                const double right_guess = (double)known_right + (double)(known_right - p - 1) * scale;
-                left_hint = left_guess > 0 ? (int64_t)left_guess : 0;
-                right_hint = right_guess < (double)n ? (int64_t)right_guess : n;
-            } else {
-                left_hint = known_left;
-                right_hint = known_right;
-            }
-            left_hint = left_hint < 0 ? 0 : left_hint;
-            right_hint = right_hint < n ? right_hint : n;
-        } else {
-            double left_guess = (double)p - left_density * r, right_guess = (double)(p + 1) + right_density * r;
-            left_hint = left_guess > 0 ? (int64_t)left_guess : 0;
-            right_hint = right_guess < (double)n ? (int64_t)right_guess : n;
-        }
+        const double left_guess = (double)p - left_density * r, right_guess = (double)(p + 1) + right_density * r;
+        const int64_t left_hint = left_guess > 0 ? (int64_t)left_guess : 0;
+        const int64_t right_hint = right_guess < (double)n ? (int64_t)right_guess : n;
         int64_t left, right;
         mc_window(s, n, p, r, strict, left_hint, right_hint, &left, &right);
         counts[p - begin] = right - left;
         if (lefts) lefts[p - begin] = left;
-        if (wider_counts) {
-            // The wider window holds this one: its edges are predicted from these, moved outwards
-            // by this window's points per unit length times the growth of the radius.
-            const double w = wider_radius[p - begin];
-            int64_t wl = left, wr = right;
-            if (r < INFINITY && w < INFINITY) {
-                const double scale = (w - r) / r;  // ≥ 0
-                const double left_guess = (double)left - (double)(p - left) * scale;
-                const double right_guess = (double)right + (double)(right - p - 1) * scale;
-                wl = left_guess > 0 ? (int64_t)left_guess : 0;
-                wr = right_guess < (double)n ? (int64_t)right_guess : n;
-            }
-            mc_window(s, n, p, w, strict, wl, wr, &wl, &wr);
-            wider_counts[p - begin] = wr - wl;
-        }
         if (r > 0 && r < INFINITY) {
             left_density = (double)(p - left) / r;
             right_density = (double)(right - p - 1) / r;
@@ -208,37 +161,29 @@ static inline __attribute__((always_inline)) void mc_range_counts(
 #if defined(__x86_64__) && defined(__clang__)
 /// The same with AVX2 (the spans' predicates four at a time; the same IEEE subtractions and
 /// comparisons, so the same counts), used when the processor has it.
-__attribute__((target("avx2"))) static void mc_range_counts_avx2(
-    const double *sorted, int64_t n, const double *radius, int32_t strict, int64_t begin, int64_t end,
-    int64_t *counts, int64_t *lefts, const int64_t *known_lefts, const int64_t *known_counts,
-    const double *known_radius, const double *wider_radius, int64_t *wider_counts) {
+__attribute__((target("avx2"))) static void mc_range_counts_avx2(const double *sorted, int64_t n, const double *radius,
+                                                                 int32_t strict, int64_t begin, int64_t end,
+                                                                 int64_t *counts, int64_t *lefts) {
     if (strict) {
-        mc_range_counts(sorted, n, radius, 1, begin, end, counts, lefts, known_lefts, known_counts, known_radius,
-                        wider_radius, wider_counts);
+        mc_range_counts(sorted, n, radius, 1, begin, end, counts, lefts);
     } else {
-        mc_range_counts(sorted, n, radius, 0, begin, end, counts, lefts, known_lefts, known_counts, known_radius,
-                        wider_radius, wider_counts);
+        mc_range_counts(sorted, n, radius, 0, begin, end, counts, lefts);
     }
 }
 #endif
 
 void mc_ksg_range_counts(const double *sorted, int64_t n, const double *radius, int32_t strict, int64_t begin,
-                         int64_t end, int64_t *counts, int64_t *lefts, const int64_t *known_lefts,
-                         const int64_t *known_counts, const double *known_radius, const double *wider_radius,
-                         int64_t *wider_counts) {
+                         int64_t end, int64_t *counts, int64_t *lefts) {
 #if defined(__x86_64__) && defined(__clang__)
     if (__builtin_cpu_supports("avx2")) {
-        mc_range_counts_avx2(sorted, n, radius, strict, begin, end, counts, lefts, known_lefts, known_counts,
-                             known_radius, wider_radius, wider_counts);
+        mc_range_counts_avx2(sorted, n, radius, strict, begin, end, counts, lefts);
         return;
     }
 #endif
     if (strict) {
-        mc_range_counts(sorted, n, radius, 1, begin, end, counts, lefts, known_lefts, known_counts, known_radius,
-                        wider_radius, wider_counts);
+        mc_range_counts(sorted, n, radius, 1, begin, end, counts, lefts);
     } else {
-        mc_range_counts(sorted, n, radius, 0, begin, end, counts, lefts, known_lefts, known_counts, known_radius,
-                        wider_radius, wider_counts);
+        mc_range_counts(sorted, n, radius, 0, begin, end, counts, lefts);
     }
 }
 
@@ -307,9 +252,8 @@ static inline int64_t mc_next_start(const mc_ksg_plane *pl, const int32_t *casca
     return from < from_end ? (int64_t)cascade[from] : mc_block_lower_bound(pl, block, yq);
 }
 
-int64_t mc_ksg_plane_radii(const mc_ksg_plane *pl, int64_t begin, int64_t end, int64_t k, int64_t search,
-                           int32_t algorithm_two, double *radius_x, double *radius_y, double *dist, int64_t *nb,
-                           int64_t *found_neighbours, double *wider_x, double *wider_y) {
+int64_t mc_ksg_plane_radii(const mc_ksg_plane *pl, int64_t begin, int64_t end, int64_t k, int32_t algorithm_two,
+                           double *radius_x, double *radius_y, double *dist, int64_t *nb) {
     const int64_t size = pl->block_size, blocks = (pl->count + size - 1) / size;
     int64_t zeros = 0, home = begin / size, next_block = (home + 1) * size;
     for (int64_t p = begin; p < end; p++) {
@@ -319,39 +263,32 @@ int64_t mc_ksg_plane_radii(const mc_ksg_plane *pl, int64_t begin, int64_t end, i
         }
         const int64_t i = pl->x_order[p];
         const double xq = pl->sorted_x[p], yq = pl->y_in_x_order[p];
-        for (int64_t t = 0; t < search; t++) {
+        for (int64_t t = 0; t < k; t++) {
             dist[t] = INFINITY;
             nb[t] = INT64_MAX;
         }
         // The query's own slot starts its home block's scan (its y is yq), and each next block's
         // scan starts at the cascade's slot of the previous one's start.
         const int64_t own = pl->home_slot[p];
-        mc_scan(pl, home, own, i, xq, yq, search, dist, nb);
+        mc_scan(pl, home, own, i, xq, yq, k, dist, nb);
         int64_t left = home - 1, right = home + 1, left_from = own, right_from = own;
         for (;;) {
             // A block whose x-gap exceeds the k-th distance cannot hold a neighbour, nor can any
             // block beyond it.
             const double left_gap = left >= 0 ? xq - pl->block_upper[left] : INFINITY;
             const double right_gap = right < blocks ? pl->block_lower[right] - xq : INFINITY;
-            const double worst = dist[search - 1];
+            const double worst = dist[k - 1];
             const int left_open = left_gap <= worst, right_open = right_gap <= worst;
             if (!left_open && !right_open) break;
             if (left_open && (!right_open || left_gap <= right_gap)) {
                 left_from = mc_next_start(pl, pl->cascade_down, left_from, left + 1, left, yq);
-                mc_scan(pl, left, left_from, i, xq, yq, search, dist, nb);
+                mc_scan(pl, left, left_from, i, xq, yq, k, dist, nb);
                 left--;
             } else {
                 right_from = mc_next_start(pl, pl->cascade_up, right_from, right - 1, right, yq);
-                mc_scan(pl, right, right_from, i, xq, yq, search, dist, nb);
+                mc_scan(pl, right, right_from, i, xq, yq, k, dist, nb);
                 right++;
             }
-        }
-        if (found_neighbours) {
-            for (int64_t t = 0; t < search; t++) found_neighbours[(p - begin) * search + t] = nb[t];
-        }
-        if (wider_x) {
-            wider_x[p] = dist[search - 1];
-            wider_y[pl->rank_y[i]] = dist[search - 1];
         }
         if (dist[k - 1] == 0) zeros++;
         if (!algorithm_two) {

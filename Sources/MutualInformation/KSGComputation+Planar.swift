@@ -12,90 +12,54 @@ extension KSGComputation {
     /// index order from the passes' positions.
     ///
     /// With the jackknife, `windows` receives the marginal windows of the count pass (by sorted
-    /// position), which are the windows the jackknife spreads its increments over. For algorithm
-    /// 1 the neighbour pass also gives each point's (k + 1)-th distance, the radius of its windows
-    /// once one of its k neighbours has left, and the count pass counts there too, from the edges
-    /// of the windows it has just found: `keepCounts` receives those counts and radii by original
-    /// index (the jackknife's replacement counts, with no pass of their own).
+    /// position), which are the windows the jackknife spreads its increments over.
     /// - Returns: The number of zero k-NN distances.
     static func evaluatePlanar(plane: PlanarNeighborIndex, xs: [Double], ys: [Double], psi: [Double],
                                algorithm: KSGEstimator.Algorithm, k: Int, chunks: Int,
                                into points: inout KSGJackknife.PointData, jackknife: Bool,
-                               windows: inout (x: KSGJackknife.Windows, y: KSGJackknife.Windows)?,
-                               keepCounts: inout (x: [Int], y: [Int], radius: [Double])?) -> Int {
+                               windows: inout (x: KSGJackknife.Windows, y: KSGJackknife.Windows)?) -> Int {
         let n = plane.count
-        // With the jackknife: the k + 1 nearest of every point, by x position, and for algorithm
-        // 1 the (k + 1)-th distance (the radius once a neighbour has left) by x and by y position.
-        var found = [Int](repeating: 0, count: jackknife ? n * (k + 1) : 0)
-        let wider = jackknife && algorithm == .one
-        var widerX = [Double](repeating: 0, count: wider ? n : 0), widerY = widerX
         // Radii by x position and by y position (ε for algorithm 1, the marginal extents for 2).
         var radiusX = [Double](repeating: 0, count: n), radiusY = [Double](repeating: 0, count: n)
         var zeroCounts = [Int](repeating: 0, count: chunks)
         radiusX.withUnsafeMutableBufferPointer { rx in
             radiusY.withUnsafeMutableBufferPointer { ry in
                 zeroCounts.withUnsafeMutableBufferPointer { zeros in
-                    found.withUnsafeMutableBufferPointer { f in
-                        widerX.withUnsafeMutableBufferPointer { wx in
-                            widerY.withUnsafeMutableBufferPointer { wy in
-                                let out = PlanarRadii(x: rx.baseAddress!, y: ry.baseAddress!, zeros: zeros.baseAddress!,
-                                                      neighbours: f.isEmpty ? nil : f.baseAddress,
-                                                      widerX: wx.isEmpty ? nil : wx.baseAddress,
-                                                      widerY: wy.isEmpty ? nil : wy.baseAddress)
-                                ParallelLoop.run(iterations: chunks) { chunk in
-                                    out.zeros[chunk] = nearestRadii((chunk * n / chunks)..<((chunk + 1) * n / chunks),
-                                                                    plane: plane, xs: xs, ys: ys, algorithm: algorithm, k: k,
-                                                                    into: out)
-                                }
-                            }
-                        }
+                    let out = PlanarRadii(x: rx.baseAddress!, y: ry.baseAddress!, zeros: zeros.baseAddress!)
+                    ParallelLoop.run(iterations: chunks) { chunk in
+                        out.zeros[chunk] = nearestRadii((chunk * n / chunks)..<((chunk + 1) * n / chunks),
+                                                        plane: plane, xs: xs, ys: ys, algorithm: algorithm, k: k, into: out)
                     }
                 }
             }
         }
-        // Marginal counts (point itself included): x counts by x position, y counts by y position.
+        // Marginal counts (point itself included): x counts by x position, y counts by y position,
+        // and with the jackknife the first position of each window.
         let strict = algorithm == .one
         var countX = [Int](repeating: 0, count: n), countY = [Int](repeating: 0, count: n)
-        // With the jackknife, also the first position of each window, and for algorithm 1 the
-        // counts at the wider radii.
         var leftX = [Int](repeating: 0, count: jackknife ? n : 0), leftY = leftX
-        var widerCountX = [Int](repeating: 0, count: wider ? n : 0), widerCountY = widerCountX
         countX.withUnsafeMutableBufferPointer { cx in
             countY.withUnsafeMutableBufferPointer { cy in
                 leftX.withUnsafeMutableBufferPointer { lx in
                     leftY.withUnsafeMutableBufferPointer { ly in
-                        widerCountX.withUnsafeMutableBufferPointer { wcx in
-                            widerCountY.withUnsafeMutableBufferPointer { wcy in
-                                plane.sortedX.withUnsafeBufferPointer { sx in
-                                    plane.sortedY.withUnsafeBufferPointer { sy in
-                                        radiusX.withUnsafeBufferPointer { rx in
-                                            radiusY.withUnsafeBufferPointer { ry in
-                                                widerX.withUnsafeBufferPointer { wx in
-                                                    widerY.withUnsafeBufferPointer { wy in
-                                                        let counts = SharedPointer((cx.baseAddress!, cy.baseAddress!))
-                                                        let lefts = SharedPointer((lx.isEmpty ? nil : lx.baseAddress,
-                                                                                   ly.isEmpty ? nil : ly.baseAddress))
-                                                        let sorted = SharedPointer((sx.baseAddress!, sy.baseAddress!))
-                                                        let radii = SharedPointer((rx.baseAddress!, ry.baseAddress!))
-                                                        let widerRadii = SharedPointer(wider ? (wx.baseAddress!, wy.baseAddress!) : nil)
-                                                        let widerCounts = SharedPointer(wider ? (wcx.baseAddress!, wcy.baseAddress!) : nil)
-                                                        ParallelLoop.run(iterations: 2 * chunks) { item in
-                                                            let chunk = item / 2, range = (chunk * n / chunks)..<((chunk + 1) * n / chunks)
-                                                            let onY = item % 2 == 1
-                                                            let start = range.lowerBound
-                                                            ShimKernels.rangeCounts(
-                                                                onY ? sorted.pointer.1 : sorted.pointer.0, count: n,
-                                                                radius: (onY ? radii.pointer.1 : radii.pointer.0) + start, strict: strict,
-                                                                positions: range, into: (onY ? counts.pointer.1 : counts.pointer.0) + start,
-                                                                lefts: (onY ? lefts.pointer.1 : lefts.pointer.0).map { $0 + start },
-                                                                wider: widerRadii.pointer.map { radii in
-                                                                    (UnsafePointer((onY ? radii.1 : radii.0) + start),
-                                                                     (onY ? widerCounts.pointer!.1 : widerCounts.pointer!.0) + start)
-                                                                })
-                                                        }
-                                                    }
-                                                }
-                                            }
+                        plane.sortedX.withUnsafeBufferPointer { sx in
+                            plane.sortedY.withUnsafeBufferPointer { sy in
+                                radiusX.withUnsafeBufferPointer { rx in
+                                    radiusY.withUnsafeBufferPointer { ry in
+                                        let counts = SharedPointer((cx.baseAddress!, cy.baseAddress!))
+                                        let lefts = SharedPointer((lx.isEmpty ? nil : lx.baseAddress,
+                                                                   ly.isEmpty ? nil : ly.baseAddress))
+                                        let sorted = SharedPointer((sx.baseAddress!, sy.baseAddress!))
+                                        let radii = SharedPointer((rx.baseAddress!, ry.baseAddress!))
+                                        ParallelLoop.run(iterations: 2 * chunks) { item in
+                                            let chunk = item / 2, range = (chunk * n / chunks)..<((chunk + 1) * n / chunks)
+                                            let onY = item % 2 == 1
+                                            let start = range.lowerBound
+                                            ShimKernels.rangeCounts(
+                                                onY ? sorted.pointer.1 : sorted.pointer.0, count: n,
+                                                radius: (onY ? radii.pointer.1 : radii.pointer.0) + start, strict: strict,
+                                                positions: range, into: (onY ? counts.pointer.1 : counts.pointer.0) + start,
+                                                lefts: (onY ? lefts.pointer.1 : lefts.pointer.0).map { $0 + start })
                                         }
                                     }
                                 }
@@ -110,47 +74,28 @@ extension KSGComputation {
                KSGJackknife.Windows(counts: countY, lefts: leftY, radii: radiusY)) : nil
         // Per-point terms by original index, in index order (each gathers from its positions:
         // sequential writes, independent reads).
-        let epsilons = radiusX, radiiY = radiusY, xCounts = countX, yCounts = countY, neighbours = found
-        let widerXCounts = widerCountX, widerYCounts = widerCountY, widerRadii = widerX
-        var keepX = [Int](repeating: 0, count: wider ? n : 0), keepY = keepX
-        var keepRadius = [Double](repeating: 0, count: wider ? n : 0)
-        keepX.withUnsafeMutableBufferPointer { kx in
-            keepY.withUnsafeMutableBufferPointer { ky in
-                keepRadius.withUnsafeMutableBufferPointer { kr in
-                    let keep = SharedPointer(wider ? (kx.baseAddress!, ky.baseAddress!, kr.baseAddress!) : nil)
-                    points.withOutputs { output in
-                        ParallelLoop.run(iterations: chunks) { chunk in
-                            for i in (chunk * n / chunks)..<((chunk + 1) * n / chunks) {
-                                let position = plane.rankX[i], yPosition = plane.rankY[i]
-                                let nx: Int, ny: Int
-                                switch algorithm {
-                                case .one:
-                                    // The strict count includes the point itself unless ε = 0.
-                                    let own = epsilons[position] > 0 ? 1 : 0
-                                    nx = xCounts[position] - own
-                                    ny = yCounts[yPosition] - own
-                                    output.terms[i] = -(psi[nx + 1] + psi[ny + 1])
-                                case .two:
-                                    nx = xCounts[position] - 1
-                                    ny = yCounts[yPosition] - 1
-                                    output.terms[i] = -(psi[nx] + psi[ny])
-                                }
-                                output.record(i, nx, ny, epsilons[position], radiiY[yPosition])
-                                if let list = output.neighbours {
-                                    for t in 0...k { list[i * (k + 1) + t] = neighbours[position * (k + 1) + t] }
-                                }
-                                if let keep = keep.pointer {
-                                    keep.0[i] = widerXCounts[position]
-                                    keep.1[i] = widerYCounts[yPosition]
-                                    keep.2[i] = widerRadii[position]
-                                }
-                            }
-                        }
+        let epsilons = radiusX, radiiY = radiusY, xCounts = countX, yCounts = countY
+        points.withOutputs { output in
+            ParallelLoop.run(iterations: chunks) { chunk in
+                for i in (chunk * n / chunks)..<((chunk + 1) * n / chunks) {
+                    let position = plane.rankX[i], yPosition = plane.rankY[i]
+                    let nx: Int, ny: Int
+                    switch algorithm {
+                    case .one:
+                        // The strict count includes the point itself unless ε = 0.
+                        let own = epsilons[position] > 0 ? 1 : 0
+                        nx = xCounts[position] - own
+                        ny = yCounts[yPosition] - own
+                        output.terms[i] = -(psi[nx + 1] + psi[ny + 1])
+                    case .two:
+                        nx = xCounts[position] - 1
+                        ny = yCounts[yPosition] - 1
+                        output.terms[i] = -(psi[nx] + psi[ny])
                     }
+                    output.record(i, nx, ny, epsilons[position], radiiY[yPosition])
                 }
             }
         }
-        keepCounts = wider ? (keepX, keepY, keepRadius) : nil
         return zeroCounts.reduce(0, +)
     }
 
@@ -162,10 +107,7 @@ extension KSGComputation {
             xs.withUnsafeBufferPointer { xp in
                 ys.withUnsafeBufferPointer { yp in
                     ShimKernels.planeRadii(view, x: xp.baseAddress!, y: yp.baseAddress!, positions: range, k: k,
-                                           algorithmTwo: algorithm == .two, radiusX: out.x, radiusY: out.y,
-                                           found: out.neighbours.map {
-                                               ($0 + range.lowerBound * (k + 1), out.widerX, out.widerY)
-                                           })
+                                           algorithmTwo: algorithm == .two, radiusX: out.x, radiusY: out.y)
                 }
             }
         }
@@ -177,9 +119,4 @@ struct PlanarRadii: @unchecked Sendable {
     let x: UnsafeMutablePointer<Double>
     let y: UnsafeMutablePointer<Double>
     let zeros: UnsafeMutablePointer<Int>
-    /// With the jackknife: k + 1 neighbours (original indices) per x position.
-    let neighbours: UnsafeMutablePointer<Int>?
-    /// With the jackknife for algorithm 1: the (k + 1)-th distance by x position and by y position.
-    let widerX: UnsafeMutablePointer<Double>?
-    let widerY: UnsafeMutablePointer<Double>?
 }

@@ -40,12 +40,18 @@ import MonteCarloCore
 /// bias.
 ///
 /// *Variance.* `variance` estimates Var(Î_N) in two steps.
-/// 1. The delete-one jackknife J_N = ((N − 1)/N) Σⱼ (Î₋ⱼ − Ī₋)², computed exactly from the one
-///    pass (see `KSGJackknife`: removing a point only lowers the counts of the windows that hold
-///    it and replaces it by the (k + 1)-th neighbour where it was among the k nearest). By the
+/// 1. A jackknife J_N = ((N − 1)/N) Σⱼ (Î₋ⱼ − Ī₋)², computed from the one pass (see
+///    `KSGJackknife`). When X or Y has more than one dimension it is the exact delete-one
+///    jackknife: removing a point only lowers the counts of the windows that hold it and
+///    replaces it by the (k + 1)-th neighbour where it was among the k nearest. By the
 ///    Efron–Stein inequality E J_N ≥ Var(Î_{N−1}) for any symmetric statistic; for KSG it is
 ///    too large by a factor f, measured 1.5–2.9 (largest near independence), because the
-///    neighbour counts make Î a statistic of high Hoeffding order.
+///    neighbour counts make Î a statistic of high Hoeffding order. When X and Y are both
+///    one-dimensional it is the jackknife with every other point's radius held fixed (only the
+///    count decrements), which needs nothing beyond the estimate's own counts and windows; it
+///    is another multiple f of the variance. (With fixed radii in 10 + 10 d, f differs between
+///    the blocks and N, and the rescaled variance measured 0.40–0.72 of the empirical one; the
+///    exact jackknife is used there.)
 /// 2. f is measured on the data: the first m·b points of a seeded random permutation form m
 ///    disjoint blocks of b = min(⌊N/m⌋, `maximumBlockSize`) points (default 1024: above
 ///    8192 points the blocks are a random subsample, so their cost stops growing with N);
@@ -57,14 +63,15 @@ import MonteCarloCore
 ///    Var ∝ 1/N, which KSG reaches slowly (that rescaling measured 0.51–1.15 of the empirical
 ///    variance, mostly low).
 /// Measured reported/empirical variance over 200 data sets per cell (k = 3, m = 8, one
-/// partition; `mibench --calibration`): 0.76–1.33 over N ∈ {500, 2000} in 1 + 1, 2 + 2 and
-/// 10 + 10 dimensions and N = 10⁴ in 1 + 1 and 2 + 2, Gaussian and Student-t (ν = 3) data,
-/// both algorithms, every cell inside
-/// the χ² band (0.73…1.42); plain subsampling gave 0.51–1.15 on the same data. With the blocks
-/// capped (N = 2·10⁴, 1 + 1 d, b = 1024 instead of N/8 = 2500): Gaussian 0.92 (algorithm 1)
-/// and 1.03 (algorithm 2), Student-t ν = 3 1.23 and 1.24; at N = 10⁵ (b = 1024, a hundredth
-/// of N): Gaussian 1.00 and 0.98, Student-t 1.00 and 1.03; at N = 10⁴ in 1 + 1 and 2 + 2 d
-/// (b = 1024 instead of 1250) 0.81–1.24; all inside the same band. 10 + 10 d at N = 10⁴ is the
+/// partition; `mibench --calibration`), every cell inside the χ² band (0.73…1.42):
+/// - 1 + 1 d (fixed radii; `--sizes 500,2000,10000,20000,100000 --pairs 1`), algorithm 1 /
+///   algorithm 2: Gaussian 0.96 / 0.92 (N = 500), 1.32 / 1.38 (2000), 0.85 / 0.85 (10⁴),
+///   0.94 / 1.08 (2·10⁴), 1.03 / 1.05 (10⁵); Student-t ν = 3 1.16 / 1.05, 0.95 / 0.97,
+///   1.29 / 1.25, 1.30 / 1.34, 1.06 / 1.12 (the exact jackknife gave 0.81–1.33 on the same
+///   cells);
+/// - 2 + 2 and 10 + 10 d (exact): 0.76–1.19 over N ∈ {500, 2000} and N = 10⁴ in 2 + 2,
+///   Gaussian and Student-t (ν = 3) data, both algorithms;
+/// - plain subsampling gave 0.51–1.15 on the same data. 10 + 10 d at N = 10⁴ is the
 /// opt-in test `ksgVarianceHighDimension` (R = 200 per cell): both algorithms, Gaussian and
 /// Student-t (ν = 3) data, all four inside the χ² band: empirical/reported 1.03 and 0.98
 /// (algorithms 1 and 2) on Gaussian data, 1.12 and 1.11 on Student-t. The lowest
@@ -86,22 +93,22 @@ import MonteCarloCore
 ///   Otherwise O(N log N) expected for the neighbour
 ///   search in low dimension (k-d tree with 64-point bucket leaves, built with quickselect),
 ///   plus the range counts, whose cost grows with the points near each marginal ball's
-///   surface. The variance adds one neighbour and one or two counts per point and marginal (in
-///   one dimension counted in the estimate's own count pass from the windows it has just found
-///   for algorithm 1, and searched from those windows' edges for algorithm 2; in a marginal tree
-///   counted in the estimate's own traversal, which also records the window), a scatter over the
-///   marginal windows (linear: over the count pass's windows in one dimension, a replay of the
-///   recorded windows in a tree), and the m blocks (an estimate with its jackknife on m·b ≤ 8192
-///   points per repetition by default), which run on a thread of their own while the full
-///   computation runs (unless the call is itself inside a parallel loop). Measured at N = 10⁵,
-///   1 + 1 d, k = 3 (CPU time, `perf stat -e task-clock mibench --profile value|estimate|none`,
-///   best of 6, the data's generation subtracted): the value takes 48 ms and the estimate with
-///   its variance 85 ms, so the variance adds 0.75 times the value's cost (before the cascades,
-///   the counted spans and the replacement counts in the count pass: 67 and 128 ms, 0.90 times).
-///   The whole `mcest mi FILE --x 0 --y 1 --method ksg` process on those 10⁵ rows (.npy) takes
-///   99 ms of CPU (150 ms before; start-up alone, on a 100-row file, 13 ms). Wall clock on the
-///   2 cores (`mibench --only ksg1`, best of 7, before and after in the same minute on a shared
-///   machine): value 0.027 s, estimate with its variance 0.061 s, whole process 0.066 s (before:
+///   surface. In one dimension the variance adds only a scatter over the count pass's windows
+///   (linear) and the m blocks (an estimate with its jackknife on m·b ≤ 8192 points per
+///   repetition by default). Otherwise the exact jackknife adds one neighbour and one or two
+///   counts per point and marginal (counted in the estimate's own traversal of a marginal tree,
+///   which also records the window), a scatter over the marginal windows (a replay of the
+///   recorded windows in a tree) and the blocks. The blocks run on a thread of their own while
+///   the full computation runs (unless the call is itself inside a parallel loop). Measured at
+///   N = 10⁵, 1 + 1 d, k = 3 (CPU time, `OPENBLAS_NUM_THREADS=1 perf stat -e task-clock mibench
+///   --profile value|estimate|none`, mean of 8, the data's generation subtracted): the value
+///   takes 48 ms and the estimate with its variance 64 ms, so the variance adds 0.33 times the
+///   value's cost (0.80 times with the exact jackknife: 51 and 92 ms in the same session). The
+///   whole `mcest mi FILE --x 0 --y 1 --method ksg` process on those 10⁵ rows (.npy) takes
+///   80–83 ms of CPU and 55–57 ms of wall clock on 2 idle cores (`perf stat -r 15`; 115 ms and
+///   76 ms with the exact jackknife). Earlier, with the exact jackknife: value 0.027 s, estimate
+///   with its variance 0.061 s, whole process 0.066 s (before the cascades, counted spans and
+///   replacement counts in the count pass:
 ///   0.038, 0.083 and 0.100 s). In 10 + 10 d at
 ///   N = 10⁴ an estimate with its variance takes
 ///   about 1.5 s of CPU in a release build, 2.2 times less than when the jackknife's counts and
@@ -439,6 +446,9 @@ struct KSGComputation {
         for m in 1...n { psiTable[m + 1] = psiTable[m] + 1 / Double(m) }
         let psi = psiTable
 
+        // One-dimensional X and Y: sorted arrays, and the jackknife with fixed radii; otherwise
+        // trees, and the exact jackknife (see `KSGJackknife`).
+        let planar = dx == 1 && dy == 1
         // Per-point terms, computed in fixed chunks (independent of the thread count) and
         // summed in index order afterwards, so the result does not depend on scheduling.
         var points = KSGJackknife.PointData(terms: [Double](repeating: 0, count: n),
@@ -446,26 +456,19 @@ struct KSGComputation {
                                             countY: wantsJackknife ? [Int](repeating: 0, count: n) : [],
                                             radiusX: wantsJackknife ? [Double](repeating: 0, count: n) : [],
                                             radiusY: wantsJackknife ? [Double](repeating: 0, count: n) : [],
-                                            neighbours: wantsJackknife ? [Int](repeating: 0, count: n * (k + 1)) : [])
+                                            neighbours: wantsJackknife && !planar ? [Int](repeating: 0, count: n * (k + 1)) : [])
         let chunkCount = min(n, max(1, chunks ?? 64))
         var zeroCounts = [Int](repeating: 0, count: chunkCount)
         let marginals: (x: KSGJackknife.Marginal, y: KSGJackknife.Marginal)?
         var windows: (x: KSGJackknife.Windows, y: KSGJackknife.Windows)? = nil
         var recounted: KSGJackknife.Recounted? = nil
-        if dx == 1 && dy == 1 {
+        if planar {
             let plane = PlanarNeighborIndex(x: xs, y: ys, neighbors: k)
-            var keepCounts: (x: [Int], y: [Int], radius: [Double])? = nil
             zeroCounts[0] = KSGComputation.evaluatePlanar(plane: plane, xs: xs, ys: ys, psi: psi, algorithm: algorithm, k: k,
                                                           chunks: chunkCount, into: &points, jackknife: wantsJackknife,
-                                                          windows: &windows, keepCounts: &keepCounts)
+                                                          windows: &windows)
             marginals = wantsJackknife
                 ? (.line(sorted: plane.sortedX, order: plane.xOrder), .line(sorted: plane.sortedY, order: plane.yOrder)) : nil
-            // Algorithm 1: the count pass also counted at the replacement radius.
-            if let keepCounts {
-                recounted = KSGJackknife.Recounted(radii: KSGJackknife.Replacement(lineRadius: keepCounts.radius),
-                                                   keepX: keepCounts.x, keepY: keepCounts.y, otherX: [], otherY: [],
-                                                   windowsX: nil, windowsY: nil)
-            }
         } else if wantsJackknife {
             let pass = KSGComputation.recountedPass(data, xs: xs, ys: ys, psi: psi, algorithm: algorithm, k: k,
                                                     chunks: chunkCount, into: &points)

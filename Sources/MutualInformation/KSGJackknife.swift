@@ -1,8 +1,9 @@
 import Foundation
 import MonteCarloCore
 
-/// The exact leave-one-out (jackknife) values of a KSG estimate, computed from one pass's
-/// neighbours and counts instead of N recomputations.
+/// The leave-one-out (jackknife) values of a KSG estimate, computed from one pass's neighbours,
+/// counts and windows instead of N recomputations: exactly, or with the other points' radii held
+/// fixed.
 ///
 /// Removing point j changes the other points' terms in two ways, and nothing else:
 /// - for each i that does not have j among its k nearest neighbours, j leaves i's marginal
@@ -15,10 +16,21 @@ import MonteCarloCore
 /// So one extra neighbour per point, one or two extra counts per marginal, and a scatter of
 /// each point's increments over its marginal windows give all N leave-one-out sums
 /// S₋ⱼ = S − tⱼ + aⱼ + bⱼ exactly (checked against N recomputations in the tests).
+///
+/// **Fixed radii** (without `recounted`, as ``KSGEstimator`` uses it when X and Y are both
+/// one-dimensional): the second effect is left out, S₋ⱼ = S − tⱼ + aⱼ, the leave-one-out sums
+/// with every other point's radius held at its value (checked against recomputation with fixed
+/// radii in the tests). That needs only the estimate's own counts and windows: the extra
+/// neighbour, the extra counts and the corrections cost more than the estimate itself in one
+/// dimension. Rescaled on subsamples, the two calibrate alike in 1 + 1 dimensions but not in
+/// 10 + 10, where the replacements carry much of the variance (see the MutualInformation article
+/// "Standard errors of the plug-in estimators").
 struct KSGJackknife {
     /// The delete-one jackknife variance ((N − 1)/N) Σⱼ (Î₋ⱼ − Ī₋)² = Σⱼ (Dⱼ − D̄)² / (N(N − 1)),
-    /// Dⱼ = S − S₋ⱼ. By the Efron–Stein inequality its expectation is at least Var(Î_{N−1}) for
-    /// any symmetric statistic of i.i.d. data; for KSG it is measured 1.5–2.9 times too large.
+    /// Dⱼ = S − S₋ⱼ. Exact: by the Efron–Stein inequality its expectation is at least
+    /// Var(Î_{N−1}) for any symmetric statistic of i.i.d. data; for KSG it is measured 1.5–2.9
+    /// times too large. With fixed radii it is another multiple of Var(Î_N); both are rescaled
+    /// on subsamples by ``KSGEstimator``.
     let variance: Double
 
     /// One marginal space for counting within a radius and for spreading weights over windows.
@@ -56,7 +68,8 @@ struct KSGJackknife {
         /// The window radii (ε for algorithm 1, the marginal extents for algorithm 2).
         var radiusX: [Double]
         var radiusY: [Double]
-        /// The k + 1 nearest neighbours of each point (k + 1 per point, ties by index).
+        /// The k + 1 nearest neighbours of each point (k + 1 per point, ties by index); empty
+        /// with fixed radii.
         var neighbours: [Int]
     }
 
@@ -65,8 +78,8 @@ struct KSGJackknife {
     ///   - psi: ψ at integers, psi[m] = ψ(m) for m ≥ 1.
     ///   - windows: For line marginals, the windows at `points.radiusX` and `points.radiusY` if the
     ///     pass already has them (else they are counted here).
-    ///   - recounted: The replacement radii and their counts if the pass already has them, with
-    ///     the recorded windows of tree marginals (else they are found here).
+    ///   - recounted: The replacement radii and their counts, with the recorded windows of tree
+    ///     marginals, for the exact jackknife; `nil` for the jackknife with fixed radii.
     init(points: PointData, xs: [Double], ys: [Double], dx: Int, dy: Int, x: Marginal, y: Marginal,
          windows: (x: Windows, y: Windows)? = nil, recounted: Recounted? = nil, psi: [Double],
          algorithm: KSGEstimator.Algorithm, k: Int, chunks: Int) {
@@ -114,25 +127,28 @@ struct KSGJackknife {
                 }
             }
         }
-        // bⱼ: for the pairs (i, j) with j among i's k neighbours, the change of tᵢ when j leaves,
-        // replacing the count decrements counted in aⱼ. The new radii first (one per marginal
-        // for algorithm 1, two for algorithm 2), then all their counts in one batch each.
-        let radii = recounted?.radii
-            ?? Replacement(points: points, xs: xs, ys: ys, dx: dx, dy: dy, algorithm: algorithm, k: k, chunks: chunks)
-        // On a line the searches start from the count pass's windows (the new radii are close to its radii).
-        let keepX = recounted?.keepX
-            ?? x.counts(radii.keepX, coordinates: xs, dimension: dx, strict: strict, chunks: chunks, near: windows?.x)
-        let keepY = recounted?.keepY
-            ?? y.counts(radii.keepY, coordinates: ys, dimension: dy, strict: strict, chunks: chunks, near: windows?.y)
-        let otherX = algorithm == .two
-            ? recounted?.otherX
-                ?? x.counts(radii.otherX, coordinates: xs, dimension: dx, strict: false, chunks: chunks, near: windows?.x) : []
-        let otherY = algorithm == .two
-            ? recounted?.otherY
-                ?? y.counts(radii.otherY, coordinates: ys, dimension: dy, strict: false, chunks: chunks, near: windows?.y) : []
+        if let recounted {
+            leaveOneOut.withUnsafeMutableBufferPointer { buffer in
+                Self.replaceNeighbours(in: buffer, points: points, increments: (incrementsX, incrementsY),
+                                       recounted: recounted, psi: psi, algorithm: algorithm, k: k, chunks: chunks)
+            }
+        }
+        var moments = RunningMoments()
+        moments.add(contentsOf: leaveOneOut)
+        variance = moments.sampleVariance / Double(n)
+    }
+
+    /// Adds bⱼ to the leave-one-out differences: for the pairs (i, j) with j among i's k
+    /// neighbours, the change of tᵢ when j leaves (i's radii move to the replacement radii),
+    /// replacing the count decrements counted in aⱼ.
+    static func replaceNeighbours(in leaveOneOut: UnsafeMutableBufferPointer<Double>, points: PointData,
+                                  increments: (x: [Double], y: [Double]), recounted: Recounted, psi: [Double],
+                                  algorithm: KSGEstimator.Algorithm, k: Int, chunks: Int) {
+        let n = points.terms.count
+        let radii = recounted.radii
+        let keepX = recounted.keepX, keepY = recounted.keepY, otherX = recounted.otherX, otherY = recounted.otherY
+        let incrementsX = increments.x, incrementsY = increments.y
         var corrections = [Double](repeating: 0, count: n * k)
-        let storedGaps = !radii.gapsX.isEmpty
-        precondition(storedGaps || (dx == 1 && dy == 1), "KSGJackknife: gaps are computed in place only on a line")
         corrections.withUnsafeMutableBufferPointer { buffer in
             let out = SharedPointer(buffer.baseAddress!)
             ParallelLoop.run(iterations: chunks) { chunk in
@@ -140,16 +156,7 @@ struct KSGJackknife {
                     let term = points.terms[i]
                     let base = i * (k + 1)
                     for s in 0..<k {
-                        let gx: Double, gy: Double
-                        if storedGaps {
-                            gx = radii.gapsX[base + s]
-                            gy = radii.gapsY[base + s]
-                        } else {
-                            // The expressions of `Replacement.replace` for one dimension.
-                            let j = points.neighbours[base + s]
-                            gx = abs(xs[j] - xs[i])
-                            gy = abs(ys[j] - ys[i])
-                        }
+                        let gx = radii.gapsX[base + s], gy = radii.gapsY[base + s]
                         let changed: Double, counted: Double
                         switch algorithm {
                         case .one:
@@ -175,9 +182,6 @@ struct KSGJackknife {
         for i in 0..<n {
             for s in 0..<k { leaveOneOut[points.neighbours[i * (k + 1) + s]] -= corrections[i * k + s] }
         }
-        var moments = RunningMoments()
-        moments.add(contentsOf: leaveOneOut)
-        variance = moments.sampleVariance / Double(n)
     }
 
     /// The increment of a point's term when one point leaves one of its marginal windows, which
@@ -192,8 +196,7 @@ struct KSGJackknife {
     }
 
     /// The replacement radii with their counts, found by the estimate's own pass (see
-    /// `KSGComputation/recountedPass`, and for one-dimensional X and Y with algorithm 1
-    /// `KSGComputation/evaluatePlanar`), and for tree marginals the recorded windows (with their
+    /// `KSGComputation/recountedPass`), and for tree marginals the recorded windows (with their
     /// trees) that replace the scatter's traversals.
     struct Recounted {
         var radii: Replacement
@@ -212,23 +215,8 @@ struct KSGJackknife {
         var otherX: [Double], otherY: [Double]
         var largestX: [Int], largestY: [Int]
         /// The marginal max-norm distances from each point to its k + 1 nearest neighbours
-        /// (k + 1 per point, in neighbour order); empty when one-dimensional X and Y compute
-        /// them where they are needed (``init(lineRadius:)``).
+        /// (k + 1 per point, in neighbour order).
         var gapsX: [Double], gapsY: [Double]
-
-        /// Algorithm 1 on one-dimensional X and Y: the (k + 1)-th joint distances, as the planar
-        /// neighbour search found them; the gaps are not stored (the corrections take
-        /// |xⱼ − xᵢ| and |yⱼ − yᵢ| from the coordinates, the same values).
-        init(lineRadius radius: [Double]) {
-            keepX = radius
-            keepY = radius
-            otherX = []
-            otherY = []
-            largestX = []
-            largestY = []
-            gapsX = []
-            gapsY = []
-        }
 
         init(points: PointData, xs: [Double], ys: [Double], dx: Int, dy: Int, algorithm: KSGEstimator.Algorithm, k: Int,
              chunks: Int) {
@@ -338,15 +326,12 @@ struct KSGJackknife {
 
 extension KSGJackknife.Marginal {
     /// counts[i] = #{points within radii[i] of point i} (max norm, strict or not, i included).
-    /// `near`: for a line, windows of the points at nearby radii, where the searches start (same
-    /// results, faster).
-    func counts(_ radii: [Double], coordinates values: [Double], dimension d: Int, strict: Bool, chunks: Int,
-                near: KSGJackknife.Windows? = nil) -> [Int] {
+    func counts(_ radii: [Double], coordinates values: [Double], dimension d: Int, strict: Bool, chunks: Int) -> [Int] {
         let n = radii.count
         var result = [Int](repeating: 0, count: n)
         switch self {
         case .line(let sorted, let order):
-            let windows = Self.windows(sorted: sorted, order: order, radii: radii, strict: strict, chunks: chunks, known: near)
+            let windows = Self.windows(sorted: sorted, order: order, radii: radii, strict: strict, chunks: chunks)
             for p in 0..<n { result[order[p]] = windows.counts[p] }
         case .tree(let tree):
             result.withUnsafeMutableBufferPointer { buffer in
@@ -373,37 +358,22 @@ extension KSGJackknife.Marginal {
     }
 
     /// The windows of a sorted line by position: counts and first positions (C kernel
-    /// `mc_ksg_range_counts`, queries in sorted order), radii given by original index. `known`:
-    /// windows of the same points at nearby radii, where the searches start (same results).
-    static func windows(sorted: [Double], order: [Int], radii: [Double], strict: Bool,
-                        chunks: Int, known: KSGJackknife.Windows? = nil) -> KSGJackknife.Windows {
+    /// `mc_ksg_range_counts`, queries in sorted order), radii given by original index.
+    static func windows(sorted: [Double], order: [Int], radii: [Double], strict: Bool, chunks: Int) -> KSGJackknife.Windows {
         let n = sorted.count
         var byPosition = [Double](repeating: 0, count: n)
         for p in 0..<n { byPosition[p] = radii[order[p]] }
         var counts = [Int](repeating: 0, count: n), lefts = counts
-        let knownLefts = known?.lefts ?? [], knownCounts = known?.counts ?? [], knownRadii = known?.radii ?? []
         counts.withUnsafeMutableBufferPointer { c in
             lefts.withUnsafeMutableBufferPointer { l in
                 sorted.withUnsafeBufferPointer { s in
                     byPosition.withUnsafeBufferPointer { r in
-                        knownLefts.withUnsafeBufferPointer { kl in
-                            knownCounts.withUnsafeBufferPointer { kc in
-                                knownRadii.withUnsafeBufferPointer { kr in
-                                    let pointers = SharedPointer((c.baseAddress!, l.baseAddress!, s.baseAddress!, r.baseAddress!))
-                                    let hints = SharedPointer(kl.isEmpty ? nil : (kl.baseAddress!, kc.baseAddress!, kr.baseAddress))
-                                    ParallelLoop.run(iterations: chunks) { chunk in
-                                        let range = (chunk * n / chunks)..<((chunk + 1) * n / chunks)
-                                        ShimKernels.rangeCounts(
-                                            pointers.pointer.2, count: n, radius: pointers.pointer.3 + range.lowerBound, strict: strict,
-                                            positions: range, into: pointers.pointer.0 + range.lowerBound,
-                                            lefts: pointers.pointer.1 + range.lowerBound,
-                                            known: hints.pointer.map {
-                                                (UnsafePointer($0.0 + range.lowerBound), UnsafePointer($0.1 + range.lowerBound),
-                                                 $0.2.map { UnsafePointer($0 + range.lowerBound) })
-                                            })
-                                    }
-                                }
-                            }
+                        let pointers = SharedPointer((c.baseAddress!, l.baseAddress!, s.baseAddress!, r.baseAddress!))
+                        ParallelLoop.run(iterations: chunks) { chunk in
+                            let range = (chunk * n / chunks)..<((chunk + 1) * n / chunks)
+                            ShimKernels.rangeCounts(pointers.pointer.2, count: n, radius: pointers.pointer.3 + range.lowerBound,
+                                                    strict: strict, positions: range, into: pointers.pointer.0 + range.lowerBound,
+                                                    lefts: pointers.pointer.1 + range.lowerBound)
                         }
                     }
                 }
@@ -414,7 +384,7 @@ extension KSGJackknife.Marginal {
 
     /// result[j] = Σ over i whose window (radius radii[i] around point i) holds j of weights[i],
     /// i = j included.
-    /// `windows`, if given, are the line's windows at `radii` (as ``windows(sorted:order:radii:strict:chunks:known:)``
+    /// `windows`, if given, are the line's windows at `radii` (as ``windows(sorted:order:radii:strict:chunks:)``
     /// would count them).
     func spread(_ weights: [Double], radii: [Double], coordinates values: [Double], dimension d: Int, strict: Bool,
                 chunks: Int, windows known: KSGJackknife.Windows? = nil) -> [Double] {

@@ -73,38 +73,22 @@ enum ShimKernels {
     /// For the positions p in `positions` of an increasing array: counts[p − lowerBound] =
     /// #{q : |sorted[q] − sorted[p]| < radius[p − lowerBound]} when `strict` (0 for a radius ≤ 0),
     /// else ≤ radius; p itself included. Exact (the reference's predicates). With `lefts`, also
-    /// each window's first position (the window is lefts[·] ..< lefts[·] + counts[·]). `known`, if
-    /// given, are the windows of the same positions at nearby radii (first positions, counts and,
-    /// if given, radii, from `positions.lowerBound`): the searches start from their edges, moved
-    /// by the change of radius when the radii are given (faster, same results). `wider`, if given,
-    /// receives the counts at a second radius no smaller than `radius` (both from
-    /// `positions.lowerBound`), searched outwards from the first window's edges.
+    /// each window's first position (the window is lefts[·] ..< lefts[·] + counts[·]).
     static func rangeCounts(_ sorted: UnsafePointer<Double>, count n: Int, radius: UnsafePointer<Double>, strict: Bool,
                             positions: Range<Int>, into counts: UnsafeMutablePointer<Int>,
-                            lefts: UnsafeMutablePointer<Int>? = nil,
-                            known: (lefts: UnsafePointer<Int>, counts: UnsafePointer<Int>, radii: UnsafePointer<Double>?)? = nil,
-                            wider: (radius: UnsafePointer<Double>, counts: UnsafeMutablePointer<Int>)? = nil) {
+                            lefts: UnsafeMutablePointer<Int>? = nil) {
         func wide(_ p: UnsafeMutablePointer<Int>) -> UnsafeMutablePointer<Int64> {
             UnsafeMutableRawPointer(p).assumingMemoryBound(to: Int64.self)  // Int is Int64 on every supported platform
         }
-        func wide(_ p: UnsafePointer<Int>) -> UnsafePointer<Int64> {
-            UnsafeRawPointer(p).assumingMemoryBound(to: Int64.self)
-        }
         mc_ksg_range_counts(sorted, Int64(n), radius, strict ? 1 : 0, Int64(positions.lowerBound),
-                            Int64(positions.upperBound), wide(counts), lefts.map(wide), known.map { wide($0.lefts) },
-                            known.map { wide($0.counts) }, known?.radii, wider?.radius, wider.map { wide($0.counts) })
+                            Int64(positions.upperBound), wide(counts), lefts.map(wide))
     }
 
     /// The KSG radii of the points at x positions `positions` (see `mc_ksg_plane_radii`):
     /// radiusX by x position and radiusY by y position; returns the number of zero k-NN distances.
-    /// With `found`, the search finds k + 1 neighbours and writes their original indices, k + 1
-    /// per position from `positions.lowerBound`, to `found.neighbours`, and, if given, the (k + 1)-th
-    /// distance to `found.widerX[position]` and `found.widerY[y position]`.
     static func planeRadii(_ view: PlanarNeighborView, x: UnsafePointer<Double>, y: UnsafePointer<Double>,
                            positions: Range<Int>, k: Int, algorithmTwo: Bool, radiusX: UnsafeMutablePointer<Double>,
-                           radiusY: UnsafeMutablePointer<Double>,
-                           found: (neighbours: UnsafeMutablePointer<Int>, widerX: UnsafeMutablePointer<Double>?,
-                                   widerY: UnsafeMutablePointer<Double>?)? = nil) -> Int {
+                           radiusY: UnsafeMutablePointer<Double>) -> Int {
         func wide(_ p: UnsafePointer<Int>) -> UnsafePointer<Int64> {
             UnsafeRawPointer(p).assumingMemoryBound(to: Int64.self)  // Int is Int64 on every supported platform
         }
@@ -114,16 +98,13 @@ enum ShimKernels {
             block_x: view.blockX, block_index: wide(view.blockIndex), block_lower: view.blockLower,
             block_upper: view.blockUpper, x: x, y: y, home_slot: view.homeSlot, cascade_up: view.cascadeUp,
             cascade_down: view.cascadeDown)
-        let search = found == nil ? k : k + 1
-        let distances = UnsafeMutablePointer<Double>.allocate(capacity: search)
-        let neighbours = UnsafeMutablePointer<Int64>.allocate(capacity: search)
+        let distances = UnsafeMutablePointer<Double>.allocate(capacity: k)
+        let neighbours = UnsafeMutablePointer<Int64>.allocate(capacity: k)
         defer {
             distances.deallocate()
             neighbours.deallocate()
         }
-        let foundNeighbours = found.map { UnsafeMutableRawPointer($0.neighbours).assumingMemoryBound(to: Int64.self) }
         return Int(mc_ksg_plane_radii(&plane, Int64(positions.lowerBound), Int64(positions.upperBound), Int64(k),
-                                      Int64(search), algorithmTwo ? 1 : 0, radiusX, radiusY, distances, neighbours,
-                                      foundNeighbours, found?.widerX ?? nil, found?.widerY ?? nil))
+                                      algorithmTwo ? 1 : 0, radiusX, radiusY, distances, neighbours))
     }
 }

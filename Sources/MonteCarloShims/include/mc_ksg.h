@@ -17,18 +17,10 @@
 /// positions around the prediction without branches (vectorized; AVX2 where the processor has
 /// it), which places the edge unless it lies beyond them (about one edge in twenty at n = 10⁵),
 /// and then it is found by galloping from the prediction and a branch-free bisection of the
-/// bracket. If `known_lefts` and `known_counts` are not NULL,
-/// the edges of the window [known_lefts[p − begin], + known_counts[p − begin]) (a window at a
-/// nearby radius, e.g. the count pass's) are the predictions instead, moved outwards (inwards)
-/// by the window's own points per unit length times the growth (shrinkage) of the radius when
-/// `known_radius` (that window's radius, indexed like `radius`) is not NULL; the prediction
-/// only sets where the search starts, so the counts are exact whatever it is. If `wider_counts`
-/// is not NULL, also wider_counts[p − begin] = the same count at radius wider_radius[p − begin]
-/// (≥ the radius), searched outwards from the window's edges.
+/// bracket. The prediction only sets where the search starts, so the counts are exact whatever
+/// it is.
 void mc_ksg_range_counts(const double *sorted, int64_t n, const double *radius, int32_t strict, int64_t begin,
-                         int64_t end, int64_t *counts, int64_t *lefts, const int64_t *known_lefts,
-                         const int64_t *known_counts, const double *known_radius, const double *wider_radius,
-                         int64_t *wider_counts);
+                         int64_t end, int64_t *counts, int64_t *lefts);
 
 /// The sorted-array neighbour index of n points in the plane (built by the Swift
 /// `PlanarNeighborIndex`): the x order cut into blocks of `block_size` consecutive points, each
@@ -52,12 +44,8 @@ typedef struct {
 /// The KSG radii of the points at x positions [begin, end): their k nearest neighbours in max
 /// norm (ties by original index, the point itself excluded), and then for algorithm 1 ε = the
 /// k-th distance in radius_x[position] and radius_y[y position], for algorithm 2 the largest
-/// |Δx| and |Δy| among the k neighbours. Returns how many k-th distances are 0. The search
-/// finds `search` ≥ k neighbours (the radii use the first k); `distances` (`search` doubles) and
-/// `neighbours` (`search` indices) are scratch, and if `found_neighbours` is not NULL the
-/// neighbours' original indices of position p are written to found_neighbours[(p − begin)·search …]
-/// (for the jackknife variance). If `wider_x` is not NULL, the `search`-th distance is written
-/// to wider_x[position] and wider_y[y position] (algorithm 1's radius once a neighbour has left).
+/// |Δx| and |Δy| among the k neighbours. Returns how many k-th distances are 0. `distances`
+/// (k doubles) and `neighbours` (k indices) are scratch.
 ///
 /// A query starts in its own block and visits neighbouring blocks outwards in x order, nearer
 /// side first, stopping on a side once the block's x-gap exceeds the current k-th distance;
@@ -66,8 +54,7 @@ typedef struct {
 /// cascade's slot of the previous block's start (a bisection, with conditional moves, only when
 /// that block had no y ≥ yq). Distances are max(|Δx|, |Δy|) computed as
 /// in the O(n²) reference, so the neighbours and radii are exactly the reference's.
-int64_t mc_ksg_plane_radii(const mc_ksg_plane *plane, int64_t begin, int64_t end, int64_t k, int64_t search,
-                           int32_t algorithm_two, double *radius_x, double *radius_y, double *distances,
-                           int64_t *neighbours, int64_t *found_neighbours, double *wider_x, double *wider_y);
+int64_t mc_ksg_plane_radii(const mc_ksg_plane *plane, int64_t begin, int64_t end, int64_t k, int32_t algorithm_two,
+                           double *radius_x, double *radius_y, double *distances, int64_t *neighbours);
 
 #endif
