@@ -19,8 +19,8 @@
 //                [--bound nwj|dv|infonce|js|smile (with --only bounds: time one bound)]
 //        mibench --profile none|value|estimate [--n N] [--algorithm 1|2]: one KSG call on 1 + 1 d data, for callgrind.
 //        mibench --calibration [--replications R (default 200)] [--sizes 500,2000,10000] [--pairs 1,2,10]
-//                [--nu inf,3]: no timing; for each cell, KSG-1 and KSG-2 (k = 3) on R independent data
-//                sets (pairs with dispersion correlations 0.6, 0.3, …; Gaussian or Student-t ν) and the
+//                [--nu inf,3] [--rho R]: no timing; for each cell, KSG-1 and KSG-2 (k = 3) on R independent data
+//                sets (pairs with dispersion correlations 0.6, 0.3, …, or R for every pair; Gaussian or Student-t ν) and the
 //                ratio mean reported variance / empirical variance of the estimates, with the χ² band
 //                (false alarm 10⁻³) that PlugInVarianceCalibrationTests applies.
 //        mibench --calibration --gaussian [--replications R] [--sizes 500,2000] [--nu inf,10,6,5,4,3]: the
@@ -155,6 +155,8 @@ func calibrationTable() throws {
     func list(_ flag: String, _ fallback: String) -> [String] { (argument(flag) ?? fallback).split(separator: ",").map(String.init) }
     let replications = Int(argument("--replications") ?? "") ?? 200
     if CommandLine.arguments.contains("--gaussian") { return try gaussianCalibrationTable(replications: replications) }
+    // `--rho R`: every pair's correlation (default 0.6 and 0.3 alternately).
+    let correlation = argument("--rho").flatMap { Double($0) }
     let nu = Double(replications - 1)
     let lower = ChiSquaredDistribution.quantile(0.0005, degreesOfFreedom: nu) / nu
     let upper = ChiSquaredDistribution.quantile(0.9995, degreesOfFreedom: nu) / nu
@@ -165,7 +167,7 @@ func calibrationTable() throws {
             for degrees in list("--nu", "inf,3").compactMap({ Double($0) }) {
                 var sigma = Matrix.identity(2 * pairs)
                 for c in 0..<pairs {
-                    sigma[c, pairs + c] = c % 2 == 0 ? 0.6 : 0.3
+                    sigma[c, pairs + c] = correlation ?? (c % 2 == 0 ? 0.6 : 0.3)
                     sigma[pairs + c, c] = sigma[c, pairs + c]
                 }
                 var line = "  N = \(n), \(pairs) + \(pairs) d, " + (degrees.isFinite ? "Student-t ν = \(Int(degrees))" : "Gaussian") + ":"
