@@ -47,11 +47,14 @@ import MonteCarloCore
 ///    Efron–Stein inequality E J_N ≥ Var(Î_{N−1}) for any symmetric statistic; for KSG it is
 ///    too large by a factor f, measured 1.5–2.9 (largest near independence), because the
 ///    neighbour counts make Î a statistic of high Hoeffding order. When X and Y are both
-///    one-dimensional it is the jackknife with every other point's radius held fixed (only the
-///    count decrements), which needs nothing beyond the estimate's own counts and windows; it
-///    is another multiple f of the variance. (With fixed radii in 10 + 10 d, f differs between
-///    the blocks and N, and the rescaled variance measured 0.40–0.72 of the empirical one; the
-///    exact jackknife is used there.)
+///    one-dimensional and the blocks below hold at least 1024 points (`fixedRadiusJackknife`
+///    = 1 in `figures`; N ≥ 8192 with the default 8 blocks) it is the jackknife with every other
+///    point's radius held fixed (only the count decrements), which needs nothing beyond the
+///    estimate's own counts and windows; it is another multiple f of the variance. Where that f
+///    differs between the blocks and N the rescaling fails, so the exact jackknife is kept
+///    elsewhere: with fixed radii the rescaled variance measured 0.40–0.72 of the empirical one
+///    in 10 + 10 d (N = 500 and 2000), and 0.69–0.75 in 1 + 1 d at N = 500 (blocks of 62
+///    points) on independent Student-t data, where the exact jackknife gave 0.94.
 /// 2. f is measured on the data: the first m·b points of a seeded random permutation form m
 ///    disjoint blocks of b = min(⌊N/m⌋, `maximumBlockSize`) points (default 1024: above
 ///    8192 points the blocks are a random subsample, so their cost stops growing with N);
@@ -64,13 +67,14 @@ import MonteCarloCore
 ///    variance, mostly low).
 /// Measured reported/empirical variance over 200 data sets per cell (k = 3, m = 8, one
 /// partition; `mibench --calibration`), every cell inside the χ² band (0.73…1.42):
-/// - 1 + 1 d (fixed radii; `--sizes 500,2000,10000,20000,100000 --pairs 1`), algorithm 1 /
-///   algorithm 2: Gaussian 0.96 / 0.92 (N = 500), 1.32 / 1.38 (2000), 0.85 / 0.85 (10⁴),
-///   0.94 / 1.08 (2·10⁴), 1.03 / 1.05 (10⁵); Student-t ν = 3 1.16 / 1.05, 0.95 / 0.97,
-///   1.29 / 1.25, 1.30 / 1.34, 1.06 / 1.12 (the exact jackknife gave 0.81–1.33 on the same
-///   cells);
-/// - 2 + 2 and 10 + 10 d (exact): 0.76–1.19 over N ∈ {500, 2000} and N = 10⁴ in 2 + 2,
-///   Gaussian and Student-t (ν = 3) data, both algorithms;
+/// - 1 + 1 d with fixed radii (`--sizes 10000,20000,100000 --pairs 1`), algorithm 1 /
+///   algorithm 2: Gaussian 0.85 / 0.85 (N = 10⁴), 0.94 / 1.08 (2·10⁴), 1.03 / 1.05 (10⁵);
+///   Student-t ν = 3 1.29 / 1.25, 1.30 / 1.34, 1.06 / 1.12 (the exact jackknife gave 0.81–1.24
+///   on the same cells); with `--rho 0` (independent) 0.85–1.19 at N ∈ {10⁴, 2·10⁴, 10⁵}, and
+///   with `--rho 0.9` at N = 10⁴ 1.04–1.26;
+/// - exact, 1 + 1 d at N ∈ {500, 2000}: 0.89–1.33; 2 + 2 and 10 + 10 d: 0.76–1.19 over
+///   N ∈ {500, 2000} and N = 10⁴ in 2 + 2, Gaussian and Student-t (ν = 3) data, both
+///   algorithms;
 /// - plain subsampling gave 0.51–1.15 on the same data. 10 + 10 d at N = 10⁴ is the
 /// opt-in test `ksgVarianceHighDimension` (R = 200 per cell): both algorithms, Gaussian and
 /// Student-t (ν = 3) data, all four inside the χ² band: empirical/reported 1.03 and 0.98
@@ -93,9 +97,10 @@ import MonteCarloCore
 ///   Otherwise O(N log N) expected for the neighbour
 ///   search in low dimension (k-d tree with 64-point bucket leaves, built with quickselect),
 ///   plus the range counts, whose cost grows with the points near each marginal ball's
-///   surface. In one dimension the variance adds only a scatter over the count pass's windows
+///   surface. With fixed radii the variance adds only a scatter over the count pass's windows
 ///   (linear) and the m blocks (an estimate with its jackknife on m·b ≤ 8192 points per
-///   repetition by default). Otherwise the exact jackknife adds one neighbour and one or two
+///   repetition by default). The exact jackknife (on trees, also for 1 + 1 d below 8192 points)
+///   adds one neighbour and one or two
 ///   counts per point and marginal (counted in the estimate's own traversal of a marginal tree,
 ///   which also records the window), a scatter over the marginal windows (a replay of the
 ///   recorded windows in a tree) and the blocks. The blocks run on a thread of their own while
@@ -207,21 +212,27 @@ public struct KSGEstimator: Sendable, Hashable, Codable {
         // loop (whose iterations occupy the cores), they run on a thread of their own while the
         // full computation runs, whose serial steps leave a core idle. Each result is the same
         // whatever the timing; they are combined below in repetition and block order.
+        // One-dimensional X and Y with blocks of at least `fixedRadiusBlockSize` points: the
+        // jackknife with fixed radii (calibrated there, and much cheaper); otherwise the exact one.
+        let kind: KSGJackknife.Kind = data.xDimension == 1 && data.yDimension == 1 && blockSize >= Self.fixedRadiusBlockSize
+            ? .fixedRadii : .exact
         let full: KSGComputation, runs: [[(value: Double, jackknife: Double)]]
         if ParallelLoop.isInsideWorker {
-            full = try KSGComputation(data, algorithm: algorithm, k: k, jackknife: true, line: line)
-            runs = try blockRuns(data, blockSize: blockSize)
+            full = try KSGComputation(data, algorithm: algorithm, k: k, jackknife: kind, line: line)
+            runs = try blockRuns(data, blockSize: blockSize, jackknife: kind)
         } else {
             let background = BlockRuns()
             let finished = DispatchSemaphore(value: 0)
             let estimator = self
             // A thread of its own, not a queue's: waiting for it can never starve a thread pool.
             Thread {
-                background.result = Result { () throws(MonteCarloError) in try estimator.blockRuns(data, blockSize: blockSize) }
+                background.result = Result { () throws(MonteCarloError) in
+                    try estimator.blockRuns(data, blockSize: blockSize, jackknife: kind)
+                }
                 finished.signal()
             }.start()
             let computed = Result { () throws(MonteCarloError) in
-                try KSGComputation(data, algorithm: algorithm, k: k, jackknife: true, line: line)
+                try KSGComputation(data, algorithm: algorithm, k: k, jackknife: kind, line: line)
             }
             finished.wait()
             full = try computed.get()
@@ -263,6 +274,7 @@ public struct KSGEstimator: Sendable, Hashable, Codable {
                 declaredBias: "Systematic error depending on k/N and the local non-uniformity of the density: small in "
                     + "one dimension, negative (underestimates I) in higher dimension and at high MI.",
                 figures: ["neighbors": Double(k), "subsampleBlocks": Double(m), "blockSize": Double(blockSize),
+                          "fixedRadiusJackknife": kind == .fixedRadii ? 1 : 0,
                           "repetitions": Double(repetitions), "subsampleMeanShift": blockMeans.mean - full.value,
                           "jackknifeVariance": fullJackknife,
                           "jackknifeOverestimation": blockVariance > 0 ? blockJackknife / blockVariance : .nan,
@@ -275,7 +287,8 @@ public struct KSGEstimator: Sendable, Hashable, Codable {
 
     /// The value and the jackknife variance of every block of every repetition (repetition r:
     /// the blocks of the seeded random permutation `stream(2 + r)`), in repetition order.
-    func blockRuns(_ data: PairedSamples, blockSize: Int) throws(MonteCarloError) -> [[(value: Double, jackknife: Double)]] {
+    func blockRuns(_ data: PairedSamples, blockSize: Int,
+                   jackknife kind: KSGJackknife.Kind) throws(MonteCarloError) -> [[(value: Double, jackknife: Double)]] {
         let n = data.count
         var runs: [[(value: Double, jackknife: Double)]] = []
         for r in 0..<repetitions {
@@ -285,12 +298,12 @@ public struct KSGEstimator: Sendable, Hashable, Codable {
                 permutation.swapAt(i, Int(generator.next() % UInt64(i + 1)))
             }
             runs.append(try Self.blockComputations(data, permutation: permutation, blocks: subsampleBlocks, size: blockSize,
-                                                   algorithm: algorithm, k: neighbors))
+                                                   algorithm: algorithm, k: neighbors, jackknife: kind))
         }
         return runs
     }
 
-    /// The outcome of ``blockRuns(_:blockSize:)`` on the thread that computed it, read after that
+    /// The outcome of ``blockRuns(_:blockSize:jackknife:)`` on the thread that computed it, read after that
     /// thread's work has been waited for.
     final class BlockRuns: @unchecked Sendable {
         /// `nil` until the blocks have run.
@@ -301,7 +314,8 @@ public struct KSGEstimator: Sendable, Hashable, Codable {
     /// `size` points taken in `permutation` order (m·size ≤ N). The blocks run concurrently, each
     /// in one chunk (a block's results do not depend on its chunking), so their serial steps overlap.
     static func blockComputations(_ data: PairedSamples, permutation: [Int], blocks m: Int, size blockSize: Int,
-                                  algorithm: Algorithm, k: Int) throws(MonteCarloError) -> [(value: Double, jackknife: Double)] {
+                                  algorithm: Algorithm, k: Int,
+                                  jackknife kind: KSGJackknife.Kind) throws(MonteCarloError) -> [(value: Double, jackknife: Double)] {
         let d = data.xDimension + data.yDimension
         var results = [Result<(value: Double, jackknife: Double), MonteCarloError>](repeating: .success((0, 0)), count: m)
         results.withUnsafeMutableBufferPointer { buffer in
@@ -314,7 +328,7 @@ public struct KSGEstimator: Sendable, Hashable, Codable {
                 }
                 let block = PairedSamples(count: blockSize, xDimension: data.xDimension, yDimension: data.yDimension, joint: joint)
                 do throws(MonteCarloError) {
-                    let computation = try KSGComputation(block, algorithm: algorithm, k: k, jackknife: true, chunks: 1)
+                    let computation = try KSGComputation(block, algorithm: algorithm, k: k, jackknife: kind, chunks: 1)
                     out.pointer[b] = .success((computation.value, computation.jackknife!.variance))
                 } catch {
                     out.pointer[b] = .failure(error)
@@ -332,6 +346,10 @@ public struct KSGEstimator: Sendable, Hashable, Codable {
         try validate()
         return try estimate(prepared(PairedSamples.line(x: x, y: y)), line: usesRawValues ? (x, y) : nil)
     }
+
+    /// The smallest block size at which one-dimensional X and Y use the jackknife with fixed
+    /// radii (see the type's discussion): 1024, so from N = 8192 with the default 8 blocks.
+    static let fixedRadiusBlockSize = 1024
 
     func validate() throws(MonteCarloError) {
         guard neighbors >= 1 else { throw .invalidParameter(name: "neighbors", value: Double(neighbors), requirement: "at least 1") }
@@ -421,10 +439,11 @@ struct KSGComputation {
     ///     min(N, 64)); the results do not depend on it.
     ///   - line: For one-dimensional X and Y, the x and y values of `data` if the caller has them
     ///     as arrays (they are then not copied out of `data`).
-    init(_ data: PairedSamples, algorithm: KSGEstimator.Algorithm, k: Int, jackknife wantsJackknife: Bool = false,
+    init(_ data: PairedSamples, algorithm: KSGEstimator.Algorithm, k: Int, jackknife kind: KSGJackknife.Kind? = nil,
          chunks: Int? = nil, line: (x: [Double], y: [Double])? = nil) throws(MonteCarloError) {
         let n = data.count, dx = data.xDimension, dy = data.yDimension, d = dx + dy
         guard n > k else { throw .insufficientSamples(needed: k + 1, available: n, reason: "for k = \(k) neighbours") }
+        let wantsJackknife = kind != nil
         if wantsJackknife && n < k + 2 {
             throw .insufficientSamples(needed: k + 2, available: n, reason: "for the jackknife variance with k = \(k) neighbours")
         }
@@ -446,9 +465,10 @@ struct KSGComputation {
         for m in 1...n { psiTable[m + 1] = psiTable[m] + 1 / Double(m) }
         let psi = psiTable
 
-        // One-dimensional X and Y: sorted arrays, and the jackknife with fixed radii; otherwise
-        // trees, and the exact jackknife (see `KSGJackknife`).
-        let planar = dx == 1 && dy == 1
+        // One-dimensional X and Y: sorted arrays, for the value alone or with the jackknife with
+        // fixed radii; otherwise, and for the exact jackknife, trees (see `KSGJackknife`).
+        precondition(kind != .fixedRadii || (dx == 1 && dy == 1), "KSGComputation: fixed radii only in 1 + 1 dimensions")
+        let planar = dx == 1 && dy == 1 && kind != .exact
         // Per-point terms, computed in fixed chunks (independent of the thread count) and
         // summed in index order afterwards, so the result does not depend on scheduling.
         var points = KSGJackknife.PointData(terms: [Double](repeating: 0, count: n),

@@ -18,7 +18,7 @@ import MonteCarloCore
 /// S₋ⱼ = S − tⱼ + aⱼ + bⱼ exactly (checked against N recomputations in the tests).
 ///
 /// **Fixed radii** (without `recounted`, as ``KSGEstimator`` uses it when X and Y are both
-/// one-dimensional): the second effect is left out, S₋ⱼ = S − tⱼ + aⱼ, the leave-one-out sums
+/// one-dimensional and its blocks hold at least 1024 points): the second effect is left out, S₋ⱼ = S − tⱼ + aⱼ, the leave-one-out sums
 /// with every other point's radius held at its value (checked against recomputation with fixed
 /// radii in the tests). That needs only the estimate's own counts and windows: the extra
 /// neighbour, the extra counts and the corrections cost more than the estimate itself in one
@@ -32,6 +32,14 @@ struct KSGJackknife {
     /// times too large. With fixed radii it is another multiple of Var(Î_N); both are rescaled
     /// on subsamples by ``KSGEstimator``.
     let variance: Double
+
+    /// Which leave-one-out values.
+    enum Kind {
+        /// The exact delete-one values (needs `recounted`).
+        case exact
+        /// With every other point's radius held fixed (one-dimensional X and Y).
+        case fixedRadii
+    }
 
     /// One marginal space for counting within a radius and for spreading weights over windows.
     enum Marginal {

@@ -80,13 +80,13 @@ struct KSGJackknifeTests {
         return [(x, y), (xt, yt)]
     }
 
-    /// Trees (any dimensions but 1 + 1): the exact delete-one jackknife.
-    @Test(arguments: [(2, 2, 3), (1, 3, 2), (3, 1, 4)])
+    /// The exact delete-one jackknife (trees, also for 1 + 1).
+    @Test(arguments: [(1, 1, 3), (1, 1, 1), (2, 2, 3), (1, 3, 2), (3, 1, 4)])
     func matchesRecomputation(dx: Int, dy: Int, k: Int) throws {
         for (a, b) in Self.samples(dx: dx, dy: dy, k: k) {
             let data = try PairedSamples(x: a, y: b)
             for algorithm in [KSGEstimator.Algorithm.one, .two] {
-                let fast = try KSGComputation(data, algorithm: algorithm, k: k, jackknife: true).jackknife!.variance
+                let fast = try KSGComputation(data, algorithm: algorithm, k: k, jackknife: .exact).jackknife!.variance
                 let slow = try Self.recomputedJackknife(data, algorithm: algorithm, k: k)
                 #expect(abs(fast - slow) <= 1e-9 * slow, "\(algorithm) \(dx)+\(dy) k=\(k): \(fast) vs \(slow)")
             }
@@ -94,19 +94,31 @@ struct KSGJackknifeTests {
     }
 
     /// One-dimensional X and Y (sorted arrays): the jackknife with fixed radii, which differs
-    /// from the exact one (checked, so a silent switch to either would fail one of the tests).
+    /// from the exact one (checked, so a silent switch from one to the other fails a test).
     @Test(arguments: [3, 1])
     func planarMatchesFixedRadiusRecomputation(k: Int) throws {
         for (a, b) in Self.samples(dx: 1, dy: 1, k: k) {
             let x = a.map { $0[0] }, y = b.map { $0[0] }
             let data = try PairedSamples(x: a, y: b)
             for algorithm in [KSGEstimator.Algorithm.one, .two] {
-                let fast = try KSGComputation(data, algorithm: algorithm, k: k, jackknife: true).jackknife!.variance
+                let fast = try KSGComputation(data, algorithm: algorithm, k: k, jackknife: .fixedRadii).jackknife!.variance
                 let slow = Self.fixedRadiusJackknife(x: x, y: y, algorithm: algorithm, k: k)
                 #expect(abs(fast - slow) <= 1e-9 * slow, "\(algorithm) k=\(k): \(fast) vs \(slow)")
                 let exact = try Self.recomputedJackknife(data, algorithm: algorithm, k: k)
                 #expect(abs(fast - exact) > 1e-3 * exact, "\(algorithm) k=\(k): fixed radii gave the exact jackknife \(exact)")
             }
+        }
+    }
+
+    /// `KSGEstimator` picks the fixed radii exactly when X and Y are one-dimensional and the
+    /// blocks hold at least 1024 points (N ≥ 8192 with 8 blocks).
+    @Test func estimatorChoosesTheJackknife() throws {
+        var g = Xoshiro256PlusPlus(seed: 77)
+        for (n, dy, fixed) in [(8191, 1, 0.0), (8192, 1, 1.0), (8192, 2, 0.0)] {
+            let x = (0..<n).map { _ in [g.nextStandardNormal()] }
+            let y = x.map { xi in (0..<dy).map { _ in 0.6 * xi[0] + 0.8 * g.nextStandardNormal() } }
+            let estimate = try KSGEstimator(seed: 1).estimate(x: x, y: y)
+            #expect(estimate.diagnostics.figures["fixedRadiusJackknife"] == fixed, "N = \(n), 1 + \(dy)")
         }
     }
 }
