@@ -1,4 +1,5 @@
-// MutualInformationCases.swift — KSG (both algorithms) and the Gaussian plug-in estimator on
+// MutualInformationCases.swift — KSG (both algorithms; in 1 + 1 d also at N = 10⁴, where its SE
+// rescales the fixed-radius jackknife) and the Gaussian plug-in estimator on
 // Gaussian and Student-t data (the plug-in alone also at ν = 3, where its sandwich variance is
 // documented as not honest), and every variational bound (NWJ, DV, InfoNCE, JS, SMILE) and
 // Barber–Agakov with the exact critic at I = 2, 6 and 10 nats.
@@ -100,6 +101,27 @@ enum MutualInformationCases {
             })
     }
 
+    /// KSG in 1 + 1 dimensions at N = 10⁴, where the blocks hold 1024 points and the standard
+    /// error rescales the jackknife with fixed radii (`figures["fixedRadiusJackknife"]` = 1)
+    /// instead of the exact one that the N = 2000 rows use.
+    static func fixedRadiusCase(input: String, truth: Double,
+                                draw: @escaping @Sendable (inout Xoshiro256PlusPlus) -> (x: [[Double]], y: [[Double]])) -> CalibrationCase {
+        let n = 10_000
+        return CalibrationCase(
+            family: "MI", input: input,
+            rows: [RowSpec(estimator: "KSG-1, k = 3 (fixed-radius jackknife SE)", problem: "I", truth: truth, size: n),
+                   RowSpec(estimator: "KSG-2, k = 3 (fixed-radius jackknife SE)", problem: "I", truth: truth, size: n)],
+            cost: 4,
+            replicate: { generator in
+                let (x, y) = draw(&generator)
+                let seed = generator.next()
+                return [
+                    attempt { () throws(MonteCarloError) in try KSGEstimator(algorithm: .one, seed: seed).estimate(x: x, y: y) },
+                    attempt { () throws(MonteCarloError) in try KSGEstimator(algorithm: .two, seed: seed).estimate(x: x, y: y) },
+                ]
+            })
+    }
+
     static func cases() throws(MonteCarloError) -> [CalibrationCase] {
         let rho = 0.6
         let pairInformation = -0.5 * log(1 - rho * rho)   // per coordinate pair
@@ -107,6 +129,9 @@ enum MutualInformationCases {
         let dispersion = GaussianCritic.correlatedPairsCovariance(dimension: 2, correlation: rho)
         let studentT = try MultivariateStudentTDistribution(dispersion: dispersion, degreesOfFreedom: 5)
         let studentTruth = try StudentTMutualInformation.exact(dispersion: dispersion, xDimension: 2, degreesOfFreedom: 5)
+        let lineDispersion = GaussianCritic.correlatedPairsCovariance(dimension: 1, correlation: rho)
+        let lineStudentT = try MultivariateStudentTDistribution(dispersion: lineDispersion, degreesOfFreedom: 5)
+        let lineStudentTruth = try StudentTMutualInformation.exact(dispersion: lineDispersion, xDimension: 1, degreesOfFreedom: 5)
         let n = pairs
         return [
             plugInCase(input: "i.i.d. Gaussian (1 + 1), ρ = 0.6", truth: pairInformation, gaussianTruth: pairInformation) { g in
@@ -119,6 +144,12 @@ enum MutualInformationCases {
                 Inputs.studentTPairs(count: n, distribution: studentT, xDimension: 2, using: &g)
             },
             try heavyTailPlugInCase(gaussianTruth: 2 * pairInformation, dispersion: dispersion),
+            fixedRadiusCase(input: "i.i.d. Gaussian (1 + 1), ρ = 0.6", truth: pairInformation) { g in
+                Inputs.gaussianPairs(count: 10_000, dimension: 1, correlation: rho, using: &g)
+            },
+            fixedRadiusCase(input: "i.i.d. Student-t ν = 5 (1 + 1), ρ = 0.6", truth: lineStudentTruth) { g in
+                Inputs.studentTPairs(count: 10_000, distribution: lineStudentT, xDimension: 1, using: &g)
+            },
             try boundCase(information: 2),
             try boundCase(information: 6),
             try boundCase(information: 10),
