@@ -41,9 +41,9 @@ import MonteCarloCore
 ///
 /// *Variance.* `variance` estimates Var(Î_N) in two steps.
 /// 1. A jackknife J_N = ((N − 1)/N) Σⱼ (Î₋ⱼ − Ī₋)², computed from the one pass (see
-///    `KSGJackknife`). When X or Y has more than one dimension it is the exact delete-one
-///    jackknife: removing a point only lowers the counts of the windows that hold it and
-///    replaces it by the (k + 1)-th neighbour where it was among the k nearest. By the
+///    `KSGJackknife`). By default it is the exact delete-one jackknife (on trees, also in
+///    1 + 1 d below 8192 points): removing a point only lowers the counts of the windows that
+///    hold it and replaces it by the (k + 1)-th neighbour where it was among the k nearest. By the
 ///    Efron–Stein inequality E J_N ≥ Var(Î_{N−1}) for any symmetric statistic; for KSG it is
 ///    too large by a factor f, measured 1.5–2.9 (largest near independence), because the
 ///    neighbour counts make Î a statistic of high Hoeffding order. When X and Y are both
@@ -78,8 +78,8 @@ import MonteCarloCore
 /// - plain subsampling gave 0.51–1.15 on the same data.
 /// The weak corner is 10 + 10 d at small N (blocks of N/8 points in 20 dimensions): on the data of
 /// the full calibration test (`PlugInVarianceCalibrationTests`, other seeds) KSG-2 at N = 500 on
-/// Student-t ν = 3 measured 0.72, just outside its band (0.74…1.42), and the test fails there. 10 + 10 d at N = 10⁴ is the
-/// opt-in test `ksgVarianceHighDimension` (R = 200 per cell): both algorithms, Gaussian and
+/// Student-t ν = 3 measured 0.72, just outside its band (0.74…1.42), and the test fails there.
+/// 10 + 10 d at N = 10⁴ is the opt-in test `ksgVarianceHighDimension` (R = 200 per cell): both algorithms, Gaussian and
 /// Student-t (ν = 3) data, all four inside the χ² band: empirical/reported 1.03 and 0.98
 /// (algorithms 1 and 2) on Gaussian data, 1.12 and 1.11 on Student-t. The lowest
 /// ratios are in 10 + 10 dimensions (0.76–0.96), where blocks of N/8 points are very sparse and
