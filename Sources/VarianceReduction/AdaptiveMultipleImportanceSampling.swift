@@ -34,6 +34,9 @@ import MonteCarloCore
 /// (empirical/reported) 1.05 and 1.11 — honest; with T = 8, N = 50, 91.5% and 94.0%, ratios
 /// 1.49 and 1.41; with T = 3, N = 30, 63% and 56%, ratios 6.0 and 2.4, biased downward by
 /// 1.06 and 0.70 standard errors. With few draws per iteration its error bar is too narrow.
+/// Even at T = 4, N = 200 the bias is there, only smaller: over 2000 replications (the full
+/// calibration run, 2026-12-06) P(X₁ > 4) covered 94.7% with variance ratio 1.05 but a mean
+/// error of −0.11 standard errors, which 200 replications cannot see.
 /// The estimate returned by ``run(driver:seed:)`` does not depend on that: it is
 /// ``ImportanceSampling`` under the driver on **fresh** draws (random streams disjoint from the
 /// adaptation's) from the fixed equal-weight mixture of q₀, …, q_T. With a normalized target

@@ -95,7 +95,9 @@ struct AdaptiveMultipleImportanceSamplingTests {
     /// With T = 4 iterations of N = 200 draws the recycled error bar is honest: coverage of the
     /// 95% intervals, reported/empirical variance within χ² bounds and the mean within a t-test
     /// of the truth (`CalibrationReport`) over R = 200 replications (2000 with
-    /// `MONTECARLO_CALIBRATION=full`), for E[X₁] and for P(X₁ > 4).
+    /// `MONTECARLO_CALIBRATION=full`), for E[X₁] and for P(X₁ > 4). At full scale the
+    /// P(X₁ > 4) case fails its t-test (mean error −0.108 SE over 2000 replications, measured
+    /// 2026-12-06): the recycled estimate's declared bias, not yet fixed, so the failure is kept.
     @Test("recycled estimate: calibrated with N = 200 draws per iteration", arguments: [0, 1])
     func recycledCalibration(case index: Int) throws {
         let (report, row) = try Self.recycledReport(case: index, iterations: 4, drawsPerIteration: 200,
